@@ -3,6 +3,7 @@ package zones
 import (
 	"errors"
 	"strconv"
+	"unicode/utf8"
 )
 
 // ErrInvalidPostcode is returned (wrapped in a *PostcodeError) for any input
@@ -17,7 +18,22 @@ type PostcodeError struct {
 }
 
 func (e *PostcodeError) Error() string {
-	return "zones: invalid postcode " + strconv.Quote(e.Input) + ": " + e.Reason
+	return "zones: invalid postcode " + strconv.Quote(shorten(e.Input)) + ": " + e.Reason
+}
+
+// maxQuotedInput bounds how much of a rejected input an error message
+// repeats, so that a pasted paragraph does not flood the logs.
+const maxQuotedInput = 40
+
+func shorten(s string) string {
+	if len(s) <= maxQuotedInput {
+		return s
+	}
+	cut := maxQuotedInput
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Unwrap lets errors.Is(err, ErrInvalidPostcode) match every rejection.
@@ -50,58 +66,90 @@ func (p Postcode) outLen() int {
 
 // ParsePostcode validates s as a UK postcode and returns it normalised.
 //
-// Case, surrounding spaces and the spacing between the outward and inward
-// codes are ignored: "le113ab", " LE11  3AB " and "Le11 3aB" all give
-// "LE11 3AB". Nothing else is corrected: a letter O is never read as a zero,
-// because guessing could turn a mistyped postcode into someone else's.
+// Case and whitespace around and between the outward and inward codes are
+// ignored: "le113ab", " LE11  3AB " and "Le11 3aB" all give "LE11 3AB".
+// Nothing else is corrected. A space inside either code ("LE1 13AB") is an
+// error rather than a guess, and a letter O is never read as a zero, because
+// a guess could turn a mistyped postcode into someone else's.
 //
 // The accepted outward codes are the six Royal Mail shapes A9, A99, AA9,
-// AA99, A9A and AA9A (plus the Girobank code GIR 0AA), with the letters
-// allowed in each position by the Royal Mail rules; the inward code is a
-// digit followed by two letters other than C, I, K, M, O and V.
+// AA99, A9A and AA9A, with the letters Royal Mail allows in each position,
+// plus GIR 0AA; the inward code is a digit and two letters other than
+// C, I, K, M, O and V. ParsePostcode checks the form only: it cannot know
+// whether a well-formed postcode has ever been issued.
+//
 // Any other input gives a *PostcodeError wrapping ErrInvalidPostcode.
 func ParsePostcode(s string) (Postcode, error) {
-	var p Postcode
-	// Collect the significant characters, upper-cased, into a fixed buffer
-	// so that the whole parse stays on the stack.
-	var c [7]byte
+	// The significant characters, upper-cased, go into a fixed buffer so
+	// that the whole parse stays on the stack.
+	var c [maxPostcodeLen - 1]byte
 	n := 0
+	gap := -1      // how many characters precede the whitespace inside the postcode
+	space := false // whether whitespace came after the last character seen
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
 		switch {
-		case ch == ' ':
+		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f':
+			space = true
 			continue
 		case ch >= 'a' && ch <= 'z':
 			ch -= 'a' - 'A'
 		case ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
 		default:
-			return Postcode{}, invalid(s, "contains "+describeChar(s, i)+"; only letters, digits and spaces are allowed")
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			return Postcode{}, invalid(s, "contains "+strconv.QuoteRune(r)+"; a postcode has only letters, digits and spaces")
 		}
 		if n == len(c) {
 			return Postcode{}, invalid(s, "too long: a postcode has at most 7 letters and digits")
 		}
+		if space && n > 0 {
+			if gap >= 0 {
+				return Postcode{}, invalid(s, "has more than one space inside it; only the outward and inward codes may be separated")
+			}
+			gap = n
+		}
+		space = false
 		c[n] = ch
 		n++
 	}
-	switch {
-	case n == 0:
+	if n == 0 {
 		return Postcode{}, invalid(s, "empty")
-	case n < 5:
+	}
+	// Without a space the inward code is the last three characters; with
+	// one, it is whatever follows the space, so that a misplaced space is
+	// reported rather than silently moved.
+	split := n - 3
+	if gap >= 0 {
+		split = gap
+	} else if n < 5 {
 		return Postcode{}, invalid(s, "too short: a postcode has at least 5 letters and digits")
 	}
-	out := c[:n-3]
-	in := c[n-3 : n]
-	if !(in[0] >= '0' && in[0] <= '9' && inwardLetter(in[1]) && inwardLetter(in[2])) {
-		return Postcode{}, invalid(s, "inward code "+strconv.Quote(string(in))+" must be a digit and two letters other than C, I, K, M, O and V")
+	out, in := c[:split], c[split:n]
+	if reason := checkInward(in); reason != "" {
+		return Postcode{}, invalid(s, reason)
 	}
 	if reason := checkOutward(out, in); reason != "" {
 		return Postcode{}, invalid(s, reason)
 	}
+	var p Postcode
 	copy(p.b[:], out)
 	p.b[len(out)] = ' '
 	copy(p.b[len(out)+1:], in)
 	p.n = uint8(n + 1)
 	return p, nil
+}
+
+// checkInward returns why in is not a valid inward code, or "" if it is.
+func checkInward(in []byte) string {
+	if len(in) == 3 && isDigit(in[0]) && inwardLetter(in[1]) && inwardLetter(in[2]) {
+		return ""
+	}
+	reason := "inward code " + strconv.Quote(string(in)) + " must be a digit and two letters other than C, I, K, M, O and V"
+	if len(in) > 0 && in[0] == 'O' {
+		// The commonest slip; say so rather than guess.
+		reason += " (is the letter O meant to be a zero?)"
+	}
+	return reason
 }
 
 // MustParsePostcode is like ParsePostcode but panics on invalid input.
@@ -117,13 +165,6 @@ func MustParsePostcode(s string) Postcode {
 
 func invalid(input, reason string) error {
 	return &PostcodeError{Input: input, Reason: reason}
-}
-
-// describeChar names the offending character (a whole rune when the input
-// is UTF-8) so that the error points at what to fix.
-func describeChar(s string, i int) string {
-	r := []rune(s[i:])[0]
-	return "character " + strconv.QuoteRune(r)
 }
 
 // inwardLetter reports whether ch may be a letter of the inward code. Royal
