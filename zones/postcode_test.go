@@ -304,7 +304,7 @@ func TestParsePostcodeONSDirectory(t *testing.T) {
 		}
 	}
 	require.NoError(t, sc.Err())
-	require.Empty(t, rejected)
+	require.Empty(t, rejected, "the first rejections:\n%s", strings.Join(rejected, "\n"))
 	require.Equal(t, 1685341, count, "the file should hold every postcode of the 2019 directory")
 }
 
@@ -341,5 +341,18 @@ func BenchmarkParsePostcodeLowerUnspaced(b *testing.B) {
 		if _, err := zones.ParsePostcode("le113ab"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestParsePostcodeDoesNotAllocate keeps the promise the benchmarks
+// measure, so that a change that starts allocating fails in go test.
+func TestParsePostcodeDoesNotAllocate(t *testing.T) {
+	for _, s := range []string{"LE11 3AB", "le113ab", " W1A  0AX "} {
+		allocs := testing.AllocsPerRun(100, func() {
+			if _, err := zones.ParsePostcode(s); err != nil {
+				t.Fatal(err)
+			}
+		})
+		require.Zero(t, allocs, s)
 	}
 }
