@@ -59,14 +59,14 @@ func TestCheck(t *testing.T) {
 			want: []string{"evidence_out_of_date proof_of_residency #0 issued_on"},
 		},
 		{
-			name: "Dates: one month back from 31 March is 28 February",
+			name:  "Dates: one month back from 31 March is 28 February",
 			kinds: []KindRule{{Kind: "utility_bill", Title: "utility bill", MaxAgeMonths: 1}},
 			s: Submission{On: d(2025, 3, 31), Requirements: []Requirement{{Name: "bill", Title: "bill", OneOf: []Kind{"utility_bill"}}},
 				Documents: []Document{{Kind: "utility_bill", IssuedOn: d(2025, 2, 27)}, {Kind: "utility_bill", IssuedOn: d(2025, 2, 28)}}},
 			accepted: []int{1},
 		},
 		{
-			name: "Dates: one month back from 31 March 2024 is 29 February",
+			name:  "Dates: one month back from 31 March 2024 is 29 February",
 			kinds: []KindRule{{Kind: "utility_bill", Title: "utility bill", MaxAgeMonths: 1}},
 			s: Submission{On: d(2024, 3, 31), Requirements: []Requirement{{Name: "bill", Title: "bill", OneOf: []Kind{"utility_bill"}}},
 				Documents: []Document{{Kind: "utility_bill", IssuedOn: d(2024, 2, 28)}}},
@@ -177,10 +177,10 @@ func TestCheck(t *testing.T) {
 			detail: "Proof of residency is required: one of a tenancy agreement, a utility bill, a bank statement, a letter of completion or a letter from a solicitor.",
 		},
 		{
-			name:   "R7 new zone: a missing V5C names the document",
-			s:      Submission{Action: ActionApplicationNewZone, On: may31, VRM: "AB12CDE", Requirements: []Requirement{proofOfResidency, vehicleDocument}, Documents: []Document{bill(may31)}},
-			want:   []string{"evidence_missing vehicle_document #-1 "},
-			detail: "Vehicle registration document is required: a V5C.",
+			name:     "R7 new zone: a missing V5C names the document",
+			s:        Submission{Action: ActionApplicationNewZone, On: may31, VRM: "AB12CDE", Requirements: []Requirement{proofOfResidency, vehicleDocument}, Documents: []Document{bill(may31)}},
+			want:     []string{"evidence_missing vehicle_document #-1 "},
+			detail:   "Vehicle registration document is required: a V5C.",
 			accepted: []int{0},
 		},
 		{
@@ -313,7 +313,7 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
-			name: "R7 a scheme's own required field is named in words",
+			name:  "R7 a scheme's own required field is named in words",
 			kinds: []KindRule{{Kind: "council_tax_bill", Title: "council tax bill", RequiredFields: []string{"account_number"}}},
 			s: Submission{On: may31, Requirements: []Requirement{{Name: "proof_of_residency", Title: "proof of residency", OneOf: []Kind{"council_tax_bill"}}},
 				Documents: []Document{{Kind: "council_tax_bill", IssuedOn: may31}}},
