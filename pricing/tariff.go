@@ -199,8 +199,8 @@ func NewTariffs(rows []Tariff) (*Tariffs, error) {
 			switch {
 			case reach.until == math.MaxInt64:
 				problems = append(problems, TariffProblem{Rows: pair, Detail: describeRow(reach.row, a) +
-					" is open-ended but " + describeRow(s.row, b) +
-					" starts after it: only the last row of a group may be open-ended"})
+					" is open-ended, so it overlaps " + describeRow(s.row, b) + " from " + civilOf(b.From).String() +
+					": only the last row of a group may be open-ended"})
 			case s.from <= reach.until:
 				last := civilOf(a.Until)
 				if s.until < reach.until {
