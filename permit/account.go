@@ -1,0 +1,69 @@
+package permit
+
+import (
+	"time"
+
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// Account is one resident's account at one property (R2): the person who
+// applies for and holds permits for the carers who visit them.
+type Account struct {
+	ID      string
+	Name    string
+	Email   string // reminders are sent only when set (R5)
+	Phone   string
+	UPRN    zones.UPRN
+	Address string
+	Zone    zones.Zone
+
+	// Credential is opaque to the domain: an adapter that authenticates
+	// residents keeps what it needs here (for example a token hash).
+	Credential string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int
+}
+
+// AddressChangeStatus is where a same-zone move stands.
+type AddressChangeStatus string
+
+// Address change states.
+const (
+	AddressChangePending  AddressChangeStatus = "pending_review"
+	AddressChangeApproved AddressChangeStatus = "approved"
+	AddressChangeRejected AddressChangeStatus = "rejected"
+)
+
+// AddressChange is a resident's move to another property in the same
+// permit zone (R7): their permits follow them once an officer accepts the
+// proof of residency.
+type AddressChange struct {
+	ID          string
+	AccountID   string
+	FromUPRN    zones.UPRN
+	ToUPRN      zones.UPRN
+	ToAddress   string
+	Zone        zones.Zone
+	Evidence    []evidence.Document
+	Status      AddressChangeStatus
+	Rejection   *Rejection
+	SubmittedOn time.Time // date
+	DueOn       time.Time // review deadline, working days in the council's calendar
+	CreatedAt   time.Time
+	DecidedAt   time.Time
+	Version     int
+}
+
+// Claim is a held free slot of an allowance pool (R1). The store keeps at
+// most one claim per (Pool, ScopeKey, Slot): that uniqueness is the last
+// line of defence against a free permit being won twice.
+type Claim struct {
+	Pool     string
+	ScopeKey string // "uprn:<uprn>" or "account:<id>" by the pool's scope
+	Slot     int    // 1..pool's free count
+	ChainID  string // the renewal chain holding the slot
+	PermitID string // the chain's newest permit
+}

@@ -1,0 +1,189 @@
+package permit
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// RequestAddressChange asks for an account to move to another property
+// (R7). In the same permit zone it creates a change pending an officer's
+// review of the proof of residency; the permits follow once approved. In
+// another zone it is refused with a *DifferentZoneError naming the evidence
+// a new application there needs (Apply with MoveTo).
+//
+// Errors: *ValidationError; ErrNotFound (account or property);
+// *DifferentZoneError; *EvidenceError.
+func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID string, to zones.UPRN, docs []evidence.Document) (AddressChange, error) {
+	if to.IsZero() {
+		return AddressChange{}, &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "required", Detail: "Choose the new property (UPRN)."}}}
+	}
+	prop, err := s.property(ctx, to)
+	if err != nil {
+		return AddressChange{}, err
+	}
+	var c AddressChange
+	err = retry(ctx, func() error {
+		return s.store.Update(ctx, func(tx Tx) error {
+			at := s.now()
+			today := s.today(at)
+			acc, err := tx.Account(accountID)
+			if err != nil {
+				return err
+			}
+			if acc.UPRN == to {
+				return &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "same_address", Detail: "That is the account's current address."}}}
+			}
+			if prop.Zone.IsZero() || prop.Zone != acc.Zone {
+				reqs := s.newZoneRequirements()
+				return &DifferentZoneError{From: acc.Zone, To: prop.Zone, Property: prop, RequiredEvidence: reqs}
+			}
+			res := s.scheme.Evidence.Check(evidence.Submission{
+				Action: evidence.ActionAddressChangeSameZone, On: today, Requirements: s.scheme.AddressChangeSameZone,
+				Documents: docs, HolderName: acc.Name,
+			})
+			if !res.OK() {
+				return &EvidenceError{Result: res}
+			}
+			c = AddressChange{
+				ID: s.newID("adc"), AccountID: acc.ID, FromUPRN: acc.UPRN, ToUPRN: prop.UPRN, ToAddress: prop.Address(),
+				Zone: prop.Zone, Evidence: docs, Status: AddressChangePending, SubmittedOn: today,
+				DueOn: evidence.ReviewDueOn(s.scheme.Calendar, today, s.scheme.ReviewWorkingDays), CreatedAt: at, Version: 1,
+			}
+			if err := tx.CreateAddressChange(c); err != nil {
+				return err
+			}
+			return tx.AppendEvent(Event{Type: EventAddressChangeRequested, At: at, Actor: by.String(), AccountID: acc.ID,
+				Data: map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String(), "zone": c.Zone.ID}})
+		})
+	})
+	return c, err
+}
+
+// newZoneRequirements is what a new application after a move to another
+// zone needs on top of the type's own evidence: proof of residency and the V5C.
+func (s *Service) newZoneRequirements() []evidence.Requirement {
+	return slices.Clone(s.scheme.NewZoneApplication)
+}
+
+// ApproveAddressChange applies a same-zone move (officer only): the account
+// and its live permits carry the new address; free slots of property-scoped
+// pools move to the new property.
+//
+// Errors: ErrNotFound; *TransitionError when it is not pending;
+// *NotEligibleError when the new property's free allowance is already used
+// by another household (the officer must resolve it first).
+func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string) (AddressChange, error) {
+	var out AddressChange
+	var acc Account
+	err := retry(ctx, func() error {
+		return s.store.Update(ctx, func(tx Tx) error {
+			at := s.now()
+			today := s.today(at)
+			c, err := tx.AddressChange(id)
+			if err != nil {
+				return err
+			}
+			if c.Status != AddressChangePending {
+				return &TransitionError{PermitID: c.ID, State: Status(c.Status), Event: Approve}
+			}
+			if acc, err = tx.Account(c.AccountID); err != nil {
+				return err
+			}
+			ps, err := tx.PermitsOfAccount(acc.ID)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				if !p.Live(today) || p.UPRN != c.FromUPRN {
+					continue
+				}
+				if err := s.moveClaimTo(tx, p, c.ToUPRN); err != nil {
+					return err
+				}
+				p.UPRN, p.Address, p.Zone, p.UpdatedAt = c.ToUPRN, c.ToAddress, c.Zone, at
+				if err := save(tx, &p); err != nil {
+					return err
+				}
+			}
+			acc.UPRN, acc.Address, acc.Zone, acc.UpdatedAt = c.ToUPRN, c.ToAddress, c.Zone, at
+			if err := tx.UpdateAccount(acc); err != nil {
+				return err
+			}
+			c.Status, c.DecidedAt = AddressChangeApproved, at
+			if err := tx.UpdateAddressChange(c); err != nil {
+				return err
+			}
+			c.Version++
+			out = c
+			return tx.AppendEvent(Event{Type: EventAddressChangeApproved, At: at, Actor: by.String(), AccountID: acc.ID,
+				Data: map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String()}})
+		})
+	})
+	if err != nil {
+		return AddressChange{}, err
+	}
+	s.notifyAccount(ctx, MessageAddressChanged, acc, "", map[string]string{"address": out.ToAddress})
+	return out, nil
+}
+
+// moveClaimTo moves a free permit's slot of a property-scoped pool to the
+// same pool at another property, taking the lowest slot open there.
+func (s *Service) moveClaimTo(tx Tx, p Permit, to zones.UPRN) error {
+	c, held, err := s.heldClaim(tx, p)
+	if err != nil || !held || c.PermitID != p.ID {
+		return err
+	}
+	pool, _ := poolOf(s.scheme, p.Pool)
+	key := scopeKey(pool, p.AccountID, to)
+	if key == c.ScopeKey {
+		return nil
+	}
+	taken, err := tx.Claims(p.Pool, key)
+	if err != nil {
+		return err
+	}
+	for slot := 1; slot <= pool.Free; slot++ {
+		if !slices.ContainsFunc(taken, func(t Claim) bool { return t.Slot == slot }) {
+			moved := c
+			moved.ScopeKey, moved.Slot = key, slot
+			return tx.MoveClaim(c, moved)
+		}
+	}
+	return fmt.Errorf("%w: the free allowance at the new address is already used; permit %s cannot move free", ErrNotEligible, p.ID)
+}
+
+// RejectAddressChange refuses a same-zone move (officer only).
+// Errors: *ValidationError; ErrNotFound; *TransitionError.
+func (s *Service) RejectAddressChange(ctx context.Context, by Actor, id string, r Rejection) (AddressChange, error) {
+	r.Code, r.Reason = strings.TrimSpace(r.Code), strings.TrimSpace(r.Reason)
+	if r.Reason == "" {
+		return AddressChange{}, &ValidationError{Fields: []FieldError{{Field: "reason", Code: "required", Detail: "Say why the address change is refused."}}}
+	}
+	var out AddressChange
+	err := retry(ctx, func() error {
+		return s.store.Update(ctx, func(tx Tx) error {
+			at := s.now()
+			c, err := tx.AddressChange(id)
+			if err != nil {
+				return err
+			}
+			if c.Status != AddressChangePending {
+				return &TransitionError{PermitID: c.ID, State: Status(c.Status), Event: Reject}
+			}
+			c.Status, c.DecidedAt, c.Rejection = AddressChangeRejected, at, &r
+			if err := tx.UpdateAddressChange(c); err != nil {
+				return err
+			}
+			c.Version++
+			out = c
+			return tx.AppendEvent(Event{Type: EventAddressChangeRejected, At: at, Actor: by.String(), AccountID: c.AccountID,
+				Data: map[string]string{"address_change_id": c.ID, "reason_code": r.Code, "reason": r.Reason}})
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,337 @@
+package permit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/pricing"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// Application is a resident's application for a permit (R1, R2).
+type Application struct {
+	AccountID string
+	Type      string    // permit type ID from the scheme
+	VRM       string    // as typed; normalised by ParseVRM
+	StartsOn  time.Time // date; zero = today
+	Pay       bool      // decline the free slot and pay (R1 "and vice versa")
+	Evidence  []evidence.Document
+	// MoveTo, when set to a property in another permit zone, makes this the
+	// new application R7 asks for after a move: it needs proof of residency
+	// at the new address and the V5C, and when approved the account moves
+	// there and its permits in the old zone end.
+	MoveTo zones.UPRN
+}
+
+// holdingsOf turns permits into what eligibility needs, de-duplicated.
+func holdingsOf(lists ...[]Permit) []eligibility.Holding {
+	seen := make(map[string]bool)
+	var hs []eligibility.Holding
+	for _, ps := range lists {
+		for _, p := range ps {
+			if seen[p.ID] {
+				continue
+			}
+			seen[p.ID] = true
+			hs = append(hs, holding(p))
+		}
+	}
+	return hs
+}
+
+func holding(p Permit) eligibility.Holding {
+	return eligibility.Holding{
+		ID: p.ID, AccountID: p.AccountID, Type: p.Type, UPRN: p.UPRN,
+		Status: eligibility.Status(p.Status), Free: p.Free, FreeSlot: p.FreeSlot,
+		ChainID: p.ChainID, StartsOn: p.StartsOn, ExpiresOn: p.ExpiresOn, RenewedBy: p.RenewedBy,
+	}
+}
+
+// loadHoldings reads every permit that counts for an account at a property.
+func loadHoldings(tx ReadTx, accountID string, uprn zones.UPRN) ([]eligibility.Holding, []Permit, error) {
+	atProperty, err := tx.PermitsAtProperty(uprn)
+	if err != nil {
+		return nil, nil, err
+	}
+	ofAccount, err := tx.PermitsOfAccount(accountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return holdingsOf(atProperty, ofAccount), atProperty, nil
+}
+
+func (s *Service) property(ctx context.Context, uprn zones.UPRN) (zones.Property, error) {
+	prop, err := s.locator.Property(ctx, uprn)
+	if err != nil {
+		if errors.Is(err, zones.ErrPropertyNotFound) {
+			return zones.Property{}, fmt.Errorf("%w: property %s: %w", ErrNotFound, uprn, err)
+		}
+		return zones.Property{}, fmt.Errorf("permit: looking up property %s: %w", uprn, err)
+	}
+	return prop, nil
+}
+
+// Eligibility answers "may this account apply for this type, is it free,
+// what does it cost, what evidence is needed" without changing anything.
+// ErrNotFound when the account does not exist.
+func (s *Service) Eligibility(ctx context.Context, accountID, permitType string, startsOn time.Time, pay bool) (eligibility.Decision, error) {
+	at := s.now()
+	var d eligibility.Decision
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		acc, err := tx.Account(accountID)
+		if err != nil {
+			return err
+		}
+		prop, err := s.property(ctx, acc.UPRN)
+		if err != nil {
+			return err
+		}
+		hs, _, err := loadHoldings(tx, acc.ID, acc.UPRN)
+		if err != nil {
+			return err
+		}
+		d = s.scheme.Rules.Decide(eligibility.Request{
+			Kind: eligibility.KindNew, PermitType: permitType, AccountID: acc.ID, Property: prop,
+			Holdings: hs, At: at, StartsOn: startsOn, Pay: pay,
+		})
+		return nil
+	})
+	return d, err
+}
+
+// vrmInUse reports whether the registration is on another live permit of
+// the same type at the property (R4: one vehicle, one permit).
+func vrmInUse(permits []Permit, except string, typ string, vrm VRM, today time.Time) bool {
+	for _, p := range permits {
+		if p.ID != except && p.Type == typ && p.Live(today) && (p.VRM == vrm || (p.PendingVehicleChange != nil && p.PendingVehicleChange.VRM == vrm)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply applies for a permit: the eligibility decision, the evidence check,
+// the free-slot claim and, for a paid permit, the card authorisation happen
+// together or not at all. It returns the permit pending review.
+//
+// Errors: *ValidationError; ErrNotFound (account or property);
+// *NotEligibleError; *EvidenceError; ErrVRMInUse; ErrPaymentFailed (the
+// application is withdrawn and nothing is taken).
+func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, error) {
+	var v ValidationError
+	vrm, err := ParseVRM(in.VRM)
+	if err != nil {
+		v.add("vrm", "invalid_vrm", err.Error())
+	}
+	if in.Type == "" {
+		v.add("type", "required", "Choose a permit type.")
+	}
+	if err := v.err(); err != nil {
+		return Permit{}, err
+	}
+	var p Permit
+	err = retry(ctx, func() error {
+		var err error
+		p, err = s.applyOnce(ctx, by, in, vrm)
+		return err
+	})
+	if err != nil {
+		return Permit{}, err
+	}
+	if p.Status == AwaitingPayment {
+		if p, err = s.authorise(ctx, by, p); err != nil {
+			return Permit{}, err
+		}
+	}
+	s.notify(ctx, MessageApplicationReceived, p, nil)
+	return p, nil
+}
+
+func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm VRM) (Permit, error) {
+	at := s.now()
+	today := s.today(at)
+	var p Permit
+	err := s.store.Update(ctx, func(tx Tx) error {
+		acc, err := tx.Account(in.AccountID)
+		if err != nil {
+			return err
+		}
+		uprn, move := acc.UPRN, false
+		if !in.MoveTo.IsZero() && in.MoveTo != acc.UPRN {
+			uprn, move = in.MoveTo, true
+		}
+		prop, err := s.property(ctx, uprn)
+		if err != nil {
+			return err
+		}
+		if move && prop.Zone == acc.Zone {
+			return &ValidationError{Fields: []FieldError{{Field: "move_to", Code: "same_zone",
+				Detail: "The new address is in the same permit zone: ask for an address change instead of a new permit."}}}
+		}
+		hs, atProperty, err := loadHoldings(tx, acc.ID, uprn)
+		if err != nil {
+			return err
+		}
+		d := s.scheme.Rules.Decide(eligibility.Request{
+			Kind: eligibility.KindNew, PermitType: in.Type, AccountID: acc.ID, Property: prop,
+			Holdings: hs, At: at, StartsOn: in.StartsOn, Pay: in.Pay,
+		})
+		if !d.Eligible {
+			return &NotEligibleError{Decision: d}
+		}
+		if vrmInUse(atProperty, "", in.Type, vrm, today) {
+			return fmt.Errorf("%w: %s is already on a live %s permit at this property", ErrVRMInUse, vrm, in.Type)
+		}
+		reqs, action := d.RequiredEvidence, evidence.ActionApply
+		if move {
+			reqs = append(append([]evidence.Requirement(nil), reqs...), s.scheme.NewZoneApplication...)
+			action = evidence.ActionApplicationNewZone
+		}
+		res := s.scheme.Evidence.Check(evidence.Submission{
+			Action: action, On: today, Requirements: reqs, Documents: in.Evidence, VRM: string(vrm), HolderName: acc.Name,
+		})
+		if !res.OK() {
+			return &EvidenceError{Result: res}
+		}
+		id := s.newID("per")
+		p = Permit{
+			ID: id, AccountID: acc.ID, Type: in.Type, Status: PendingReview,
+			Free: d.Free, Pool: d.Pool, Price: d.Price,
+			VRM: vrm, UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone,
+			StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn, ChainID: id,
+			Evidence: in.Evidence, CreatedAt: at, UpdatedAt: at,
+		}
+		if d.Free {
+			p.FreeSlot = d.FreeSlot
+			if err := s.claim(tx, p, acc.ID); err != nil {
+				return err
+			}
+		} else if d.Price.IsPositive() {
+			p.Status = AwaitingPayment
+		}
+		if err := tx.CreatePermit(p); err != nil {
+			return err
+		}
+		p.Version = 1
+		data := map[string]string{"type": p.Type, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
+			"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn), "vrm": string(p.VRM), "uprn": p.UPRN.String()}
+		if move {
+			data["move_from_uprn"] = acc.UPRN.String()
+		}
+		return tx.AppendEvent(Event{Type: EventPermitApplied, At: at, Actor: by.String(), PermitID: p.ID, AccountID: acc.ID, Data: data})
+	})
+	return p, err
+}
+
+// claim holds the free slot the decision chose for p.
+func (s *Service) claim(tx Tx, p Permit, accountID string) error {
+	pool, ok := poolOf(s.scheme, p.Pool)
+	if !ok {
+		return fmt.Errorf("permit: scheme has no allowance pool %q", p.Pool)
+	}
+	return tx.Claim(Claim{Pool: p.Pool, ScopeKey: scopeKey(pool, accountID, p.UPRN), Slot: p.FreeSlot, ChainID: p.ChainID, PermitID: p.ID})
+}
+
+// heldClaim finds the claim a free permit's chain holds, if any.
+func (s *Service) heldClaim(tx ReadTx, p Permit) (Claim, bool, error) {
+	if !p.Free || p.Pool == "" {
+		return Claim{}, false, nil
+	}
+	pool, ok := poolOf(s.scheme, p.Pool)
+	if !ok {
+		return Claim{}, false, nil
+	}
+	claims, err := tx.Claims(p.Pool, scopeKey(pool, p.AccountID, p.UPRN))
+	if err != nil {
+		return Claim{}, false, err
+	}
+	for _, c := range claims {
+		if c.ChainID == p.ChainID {
+			return c, true, nil
+		}
+	}
+	return Claim{}, false, nil
+}
+
+// authorise takes the card authorisation for a permit awaiting payment and
+// moves it to pending review, or withdraws it when the card is refused.
+func (s *Service) authorise(ctx context.Context, by Actor, p Permit) (Permit, error) {
+	pay, payErr := s.payments.Authorise(ctx, PaymentRequest{
+		IdempotencyKey: "authorise:" + p.ID, AccountID: p.AccountID, PermitID: p.ID, Amount: p.Price,
+		Description: fmt.Sprintf("%s %s to %s", s.typeName(p.Type), date(p.StartsOn), date(p.ExpiresOn)),
+	})
+	var out Permit
+	err := retry(ctx, func() error {
+		return s.store.Update(ctx, func(tx Tx) error {
+			cur, err := tx.Permit(p.ID)
+			if err != nil {
+				return err
+			}
+			at := s.now()
+			if payErr != nil {
+				if err := cur.transition(FailPayment, s.today(at)); err != nil {
+					return err
+				}
+				if err := s.releaseChain(tx, cur); err != nil {
+					return err
+				}
+				cur.Payment = &Payment{Status: PaymentFailed, Amount: cur.Price}
+				cur.UpdatedAt = at
+				if err := tx.UpdatePermit(cur); err != nil {
+					return err
+				}
+				return tx.AppendEvent(Event{Type: EventPermitPaymentFailed, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+					Data: map[string]string{"reason": payErr.Error()}})
+			}
+			if err := cur.transition(Authorise, s.today(at)); err != nil {
+				return err
+			}
+			pay := pay
+			cur.Payment = &pay
+			cur.UpdatedAt = at
+			if err := tx.UpdatePermit(cur); err != nil {
+				return err
+			}
+			cur.Version++
+			out = cur
+			return tx.AppendEvent(Event{Type: EventPermitAuthorised, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+				Data: map[string]string{"payment_id": pay.ID, "amount": pricing.FormatMoney(pay.Amount)}})
+		})
+	})
+	if err != nil {
+		if payErr == nil {
+			// The permit moved on meanwhile (withdrawn): give the money back.
+			s.voidQuietly(ctx, pay.ID, "void:"+p.ID)
+		}
+		return Permit{}, err
+	}
+	if payErr != nil {
+		return Permit{}, fmt.Errorf("%w: %w", ErrPaymentFailed, payErr)
+	}
+	return out, nil
+}
+
+func (s *Service) voidQuietly(ctx context.Context, paymentID, key string) {
+	if paymentID == "" {
+		return
+	}
+	_, _ = s.payments.Void(ctx, paymentID, key)
+}
+
+func (s *Service) typeName(id string) string {
+	if t, ok := s.scheme.PermitType(id); ok && t.Name != "" {
+		return t.Name
+	}
+	return id
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}

@@ -1,0 +1,46 @@
+// Package permit is where a council's Essential Carer Permit rules happen
+// end to end: the Permit aggregate and its lifecycle, the council's Scheme
+// loaded from a YAML file, and the Service that residents and permit
+// officers act through. It owns the ports the outside world implements:
+// Store (persistence, transactional), Payments (card authorise, capture,
+// void, refund), Notifier (messages to residents) and the clock.
+//
+// # Lifecycle
+//
+// The lifecycle is an explicit transition table (see Next):
+//
+//	apply ──> awaiting_payment ──authorise──> pending_review ──approve──> approved
+//	  └──(free)──────────────────────────────────┘   └──reject──> rejected
+//	awaiting_payment|pending_review ──withdraw──> withdrawn (authorisation voided)
+//	approved ──cancel──> cancelled (refund per scheme; Leicestershire 0.00)
+//	approved ──end──> ended (superseded by an approved move to another zone)
+//
+// An approved permit is shown as upcoming, current or expired by its dates
+// (StatusOn); those states are derived, never stored. Every transition
+// appends an Event in the same transaction: the audit trail and the feed
+// back-office systems page through.
+//
+// # Decisions taken where the council's text is silent
+//
+//   - Money moves outside store transactions and is made safe by idempotency
+//     keys derived from the permit ID ("authorise:<id>", "capture:<id>", ...):
+//     a retried operation never charges twice. A paid application is stored
+//     awaiting payment first, so a crash between the card authorisation and
+//     the store leaves a record the due-jobs run closes.
+//   - A free permit's slot is held by its renewal chain through a Claim the
+//     store keeps unique; a renewal moves the claim to the new permit, and a
+//     rejected, withdrawn or cancelled renewal moves it back.
+//   - Approval re-checks the evidence against the submission date, so no
+//     permit is approved with evidence that did not pass.
+//   - A cancellation of a pending application is a withdrawal: the
+//     authorisation is voided and nothing is taken.
+//   - A new vehicle change replaces any scheduled one; a scheduled change
+//     takes effect at the start of its day in Europe/London when RunDue runs.
+//   - Expiry reminders: for each of the scheme's reminder offsets at most one
+//     message per permit, only to accounts with an email address, never for
+//     a permit already renewed. When jobs did not run for a while, only the
+//     most urgent due offset is sent and the earlier ones are marked passed.
+//   - A move to another zone is a new application for the new property with
+//     proof of residency and the V5C; when it is approved the account moves
+//     and its permits in the old zone end.
+package permit

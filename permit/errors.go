@@ -1,0 +1,75 @@
+package permit
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error the Service and the ports return wraps one of
+// these (or a sentinel of a domain package such as zones.ErrInvalidPostcode),
+// so callers check categories with errors.Is and read details from the
+// typed errors below with errors.As.
+var (
+	// ErrNotFound: the account, permit, address change, vehicle change or
+	// payment does not exist (or is not visible to the caller).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a concurrent change won (stale version, a free slot
+	// already claimed, a duplicate ID). Retrying the whole operation is safe.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalidTransition: the permit's state does not allow the operation.
+	// The concrete error is a *TransitionError.
+	ErrInvalidTransition = errors.New("invalid transition")
+	// ErrValidation: a field of the request is malformed. The concrete error
+	// is a *ValidationError naming every field.
+	ErrValidation = errors.New("validation failed")
+	// ErrNotEligible: the scheme's rules refuse the application or renewal.
+	// The concrete error is a *NotEligibleError carrying the Decision.
+	ErrNotEligible = errors.New("not eligible")
+	// ErrEvidence: the documents given do not satisfy the scheme. The
+	// concrete error is an *EvidenceError carrying every problem.
+	ErrEvidence = errors.New("evidence not accepted")
+	// ErrDifferentZone: a move to an address in another permit zone; a new
+	// application is needed. The concrete error is a *DifferentZoneError.
+	ErrDifferentZone = errors.New("different zone")
+	// ErrVRMInUse: the registration is already on another live permit of
+	// the same type at the property.
+	ErrVRMInUse = errors.New("registration already on a live permit")
+	// ErrPaymentFailed: the payment provider refused or failed.
+	ErrPaymentFailed = errors.New("payment failed")
+	// ErrInvalidVRM: a vehicle registration mark that is not one.
+	ErrInvalidVRM = errors.New("invalid vehicle registration")
+)
+
+// FieldError is one invalid field of a request.
+type FieldError struct {
+	Field  string // request field name, snake_case as in the HTTP API
+	Code   string // stable code, e.g. "invalid_vrm", "required"
+	Detail string // one sentence for the person who sent it
+}
+
+// ValidationError lists every invalid field of one request.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Fields) == 1 {
+		return fmt.Sprintf("permit: %s: %s", e.Fields[0].Field, e.Fields[0].Detail)
+	}
+	return fmt.Sprintf("permit: %d fields invalid, first %s: %s", len(e.Fields), e.Fields[0].Field, e.Fields[0].Detail)
+}
+
+func (e *ValidationError) Unwrap() error { return ErrValidation }
+
+// add records a problem with a field; nil-safe builder used by validation code.
+func (e *ValidationError) add(field, code, detail string) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Code: code, Detail: detail})
+}
+
+// err returns e as an error when it holds a problem, nil otherwise.
+func (e *ValidationError) err() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}

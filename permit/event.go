@@ -1,0 +1,41 @@
+package permit
+
+import "time"
+
+// EventType names what happened. Types are a contract with back-office
+// integrations: add new ones, never rename.
+type EventType string
+
+// Event types.
+const (
+	EventAccountCreated         EventType = "account.created"
+	EventPermitApplied          EventType = "permit.applied"
+	EventPermitAuthorised       EventType = "permit.payment_authorised"
+	EventPermitPaymentFailed    EventType = "permit.payment_failed"
+	EventPermitApproved         EventType = "permit.approved"
+	EventPermitRejected         EventType = "permit.rejected"
+	EventPermitWithdrawn        EventType = "permit.withdrawn"
+	EventPermitCancelled        EventType = "permit.cancelled"
+	EventPermitEnded            EventType = "permit.ended"
+	EventPermitRenewed          EventType = "permit.renewed"
+	EventVehicleChanged         EventType = "permit.vehicle_changed"
+	EventVehicleChangeScheduled EventType = "permit.vehicle_change_scheduled"
+	EventVehicleChangeWithdrawn EventType = "permit.vehicle_change_withdrawn"
+	EventReminderSent           EventType = "permit.reminder_sent"
+	EventAddressChangeRequested EventType = "address_change.requested"
+	EventAddressChangeApproved  EventType = "address_change.approved"
+	EventAddressChangeRejected  EventType = "address_change.rejected"
+)
+
+// Event is one entry of the audit trail and of the outbox feed that
+// back-office systems page through. Events are appended in the same
+// transaction as the change they describe.
+type Event struct {
+	ID        string // assigned by the store, unique, increasing in feed order
+	Type      EventType
+	At        time.Time // instant, UTC
+	Actor     string    // "account:<id>", "officer:<name>", "system"
+	PermitID  string
+	AccountID string
+	Data      map[string]string
+}

@@ -1,0 +1,151 @@
+package permit
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// Status is a permit's lifecycle state. The stored states are the ones the
+// transition table moves between; Upcoming, Current and Expired are derived
+// from an approved permit's dates by StatusOn and are never stored.
+type Status string
+
+// Stored states.
+const (
+	AwaitingPayment Status = "awaiting_payment" // paid application waiting for its card authorisation
+	PendingReview   Status = "pending_review"   // waiting for a permit officer
+	Approved        Status = "approved"         // issued; see StatusOn for upcoming/current/expired
+	Rejected        Status = "rejected"         // refused by an officer; the applicant applies again
+	Cancelled       Status = "cancelled"        // ended by the holder or the council during its period
+	Withdrawn       Status = "withdrawn"        // given up before any decision (or never paid)
+	Ended           Status = "ended"            // closed by the council, e.g. superseded after a move to another zone
+)
+
+// Derived states of an approved permit.
+const (
+	Upcoming Status = "upcoming" // approved, starts in the future
+	Current  Status = "current"  // approved and valid today
+	Expired  Status = "expired"  // approved and past its expiry date
+)
+
+// ParseStatus accepts a stored state's name.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(s); st {
+	case AwaitingPayment, PendingReview, Approved, Rejected, Cancelled, Withdrawn, Ended:
+		return st, nil
+	}
+	return "", &ValidationError{Fields: []FieldError{{Field: "status", Code: "invalid_status", Detail: "unknown permit status " + quote(s)}}}
+}
+
+// PaymentStatus is where a permit's card payment stands.
+type PaymentStatus string
+
+// Payment states, in the order money moves.
+const (
+	PaymentAuthorised PaymentStatus = "authorised"
+	PaymentCaptured   PaymentStatus = "captured"
+	PaymentVoided     PaymentStatus = "voided"
+	PaymentRefunded   PaymentStatus = "refunded" // captured, then (partly) returned; see Refunded
+	PaymentFailed     PaymentStatus = "failed"
+)
+
+// Payment is the permit's view of its card payment.
+type Payment struct {
+	ID       string // the payment provider's reference
+	Status   PaymentStatus
+	Amount   decimal.Decimal // authorised (and, once captured, taken)
+	Refunded decimal.Decimal // returned so far
+}
+
+// VehicleChange is a change of registration on a permit, scheduled for the
+// start of EffectiveOn (Europe/London) or applied at once.
+type VehicleChange struct {
+	ID          string
+	VRM         VRM
+	EffectiveOn time.Time // date
+	RequestedAt time.Time
+	RequestedBy string
+}
+
+// Rejection is an officer's reason for refusing an application (R3).
+type Rejection struct {
+	Code   string // the council's reason code, e.g. "proof_of_care_unclear"
+	Reason string // words for the applicant
+}
+
+// Cancellation records the end of a permit by its holder or the council (R6).
+type Cancellation struct {
+	At     time.Time
+	By     string
+	Reason string
+	Refund decimal.Decimal // 0.00 when non-refundable
+}
+
+// Permit is the aggregate: one permit (or application for one) for one
+// vehicle at one property, and everything decided about it.
+type Permit struct {
+	ID        string
+	AccountID string
+	Type      string // permit type ID from the scheme, e.g. "essential-carer"
+	Status    Status // stored state
+
+	Free     bool
+	Pool     string // allowance pool ID when the type is in one
+	FreeSlot int    // slot number in the pool when Free; a renewal chain keeps it
+	Price    decimal.Decimal
+	Payment  *Payment // nil for a free permit
+
+	VRM                  VRM
+	PendingVehicleChange *VehicleChange
+
+	UPRN    zones.UPRN
+	Address string
+	Zone    zones.Zone
+
+	StartsOn  time.Time // date, inclusive
+	ExpiresOn time.Time // date, inclusive
+
+	ChainID   string // ID of the first permit of its renewal chain
+	RenewalOf string // ID of the permit this one renews
+	RenewedBy string // ID of the live renewal of this permit
+
+	Evidence           []evidence.Document
+	EvidenceAcceptedOn time.Time // date the officer approved the evidence
+
+	Rejection     *Rejection
+	Cancellation  *Cancellation
+	RemindersSent []int // reminder offsets (days before expiry) already sent
+
+	CreatedAt time.Time // instant, UTC
+	UpdatedAt time.Time // instant, UTC
+	Version   int       // optimistic concurrency; the store increments it
+}
+
+// StatusOn returns the permit's status on a date: the stored state, or for
+// an approved permit Upcoming, Current or Expired by its dates.
+func (p Permit) StatusOn(today time.Time) Status {
+	if p.Status != Approved {
+		return p.Status
+	}
+	switch {
+	case today.Before(p.StartsOn):
+		return Upcoming
+	case today.After(p.ExpiresOn):
+		return Expired
+	}
+	return Current
+}
+
+// Live reports whether the permit still counts on a date: awaiting payment,
+// pending review, or approved and not yet expired.
+func (p Permit) Live(today time.Time) bool {
+	switch p.Status {
+	case AwaitingPayment, PendingReview, Approved:
+		return !today.After(p.ExpiresOn)
+	}
+	return false
+}

@@ -1,0 +1,177 @@
+package permit
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// Store persists accounts, permits, address changes, allowance claims and
+// the event log. Implementations: adapters/memstore (reference) and
+// adapters/sqlstore; permit/permittest is the suite every one must pass.
+//
+// Writes go through Update so that the rules run inside the transaction:
+// the free-allowance check and the insert that uses it are one atomic step.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits when fn
+	// returns nil. When fn returns an error nothing it wrote is kept and
+	// Update returns that error unchanged. An implementation may run fn
+	// more than once (retrying a serialization failure), so fn must not
+	// have effects outside tx. Errors of its own wrap ErrConflict (a
+	// concurrent writer won; the caller may retry) or describe the failure.
+	Update(ctx context.Context, fn func(Tx) error) error
+
+	// View runs fn in a read-only transaction over a consistent snapshot.
+	View(ctx context.Context, fn func(ReadTx) error) error
+
+	// Events returns up to limit events committed after the cursor (""
+	// for the start), in feed order, and the cursor to pass next time
+	// (unchanged when there is nothing new). A reader that pages with the
+	// returned cursors sees every committed event exactly once, even when
+	// transactions commit out of order. A malformed cursor wraps
+	// ErrValidation.
+	Events(ctx context.Context, after string, limit int) (events []Event, next string, err error)
+}
+
+// ReadTx is the reading half of a transaction. Slices are the caller's to
+// keep; values are copies, so changing one changes nothing stored.
+type ReadTx interface {
+	// Account returns the account; ErrNotFound when there is none.
+	Account(id string) (Account, error)
+	// Permit returns the permit; ErrNotFound when there is none.
+	Permit(id string) (Permit, error)
+	// AddressChange returns the address change; ErrNotFound when there is none.
+	AddressChange(id string) (AddressChange, error)
+
+	// PermitsOfAccount returns every permit of the account, newest
+	// (CreatedAt, then ID) first. No permits is an empty slice, not an error.
+	PermitsOfAccount(accountID string) ([]Permit, error)
+	// PermitsAtProperty returns every permit, of any account, whose UPRN is uprn.
+	PermitsAtProperty(uprn zones.UPRN) ([]Permit, error)
+	// AccountsAtProperty returns every account whose UPRN is uprn.
+	AccountsAtProperty(uprn zones.UPRN) ([]Account, error)
+	// Claims returns the held free slots of a pool in one scope, by slot.
+	Claims(pool, scopeKey string) ([]Claim, error)
+
+	// PermitsExpiringBetween returns approved permits not yet renewed
+	// (RenewedBy empty) whose ExpiresOn is within [from, to], by expiry
+	// then ID: the candidates for expiry reminders.
+	PermitsExpiringBetween(from, to time.Time) ([]Permit, error)
+	// VehicleChangesDue returns permits with a PendingVehicleChange whose
+	// EffectiveOn is on or before the date, by EffectiveOn then ID.
+	VehicleChangesDue(on time.Time) ([]Permit, error)
+	// PermitsAwaitingPaymentSince returns permits in AwaitingPayment created
+	// at or before the instant, oldest first.
+	PermitsAwaitingPaymentSince(before time.Time) ([]Permit, error)
+	// PendingReview returns up to limit permits in PendingReview, oldest
+	// (CreatedAt, then ID) first.
+	PendingReview(limit int) ([]Permit, error)
+	// PendingAddressChanges returns up to limit address changes pending
+	// review, oldest first.
+	PendingAddressChanges(limit int) ([]AddressChange, error)
+}
+
+// Tx is a read-write transaction. Its methods are bound to the context
+// given to Store.Update.
+type Tx interface {
+	ReadTx
+
+	// CreateAccount stores a new account with Version 1. ErrConflict when
+	// the ID is taken.
+	CreateAccount(a Account) error
+	// UpdateAccount replaces the account when a.Version equals the stored
+	// version, and stores Version+1. ErrNotFound when absent; ErrConflict
+	// when the version is stale.
+	UpdateAccount(a Account) error
+
+	// CreatePermit stores a new permit with Version 1. ErrConflict when the
+	// ID is taken; ErrNotFound when its account does not exist.
+	CreatePermit(p Permit) error
+	// UpdatePermit replaces the permit when p.Version equals the stored
+	// version, and stores Version+1. ErrNotFound when absent; ErrConflict
+	// when the version is stale.
+	UpdatePermit(p Permit) error
+
+	// CreateAddressChange stores a new address change with Version 1.
+	// ErrConflict when the ID is taken.
+	CreateAddressChange(c AddressChange) error
+	// UpdateAddressChange replaces it when c.Version equals the stored
+	// version, storing Version+1. ErrNotFound; ErrConflict as for permits.
+	UpdateAddressChange(c AddressChange) error
+
+	// Claim holds a free slot. ErrConflict when (Pool, ScopeKey, Slot) is
+	// already held: the schema's guarantee that a slot is never won twice.
+	Claim(c Claim) error
+	// MoveClaim re-points a held slot to the chain's newest permit, or to
+	// another scope (a same-zone move). ErrNotFound when from is not held;
+	// ErrConflict when to is held by another chain.
+	MoveClaim(from, to Claim) error
+	// Release frees a held slot. ErrNotFound when it is not held.
+	Release(c Claim) error
+
+	// AppendEvent adds an event to the log; the store assigns its ID.
+	AppendEvent(e Event) error
+}
+
+// PaymentRequest asks for a card authorisation.
+type PaymentRequest struct {
+	IdempotencyKey string // the same key returns the first result and moves no money again
+	AccountID      string
+	PermitID       string
+	Amount         decimal.Decimal // GBP, two places
+	Description    string
+}
+
+// Payments is the card payment provider (R3: authorise at application,
+// capture on approval, void on rejection, refund where already captured).
+// Every call carries an idempotency key: repeating a call with the same key
+// returns the first result and moves no money twice.
+type Payments interface {
+	// Authorise reserves the amount. ErrPaymentFailed when the card is
+	// refused (the error says why).
+	Authorise(ctx context.Context, req PaymentRequest) (Payment, error)
+	// Capture takes an authorised amount. ErrNotFound for an unknown
+	// payment; ErrInvalidTransition when it is not authorised.
+	Capture(ctx context.Context, paymentID, idempotencyKey string) (Payment, error)
+	// Void releases an authorisation without taking money. ErrNotFound;
+	// ErrInvalidTransition when it is not authorised.
+	Void(ctx context.Context, paymentID, idempotencyKey string) (Payment, error)
+	// Refund returns up to the captured amount not yet refunded.
+	// ErrNotFound; ErrInvalidTransition when nothing captured remains.
+	Refund(ctx context.Context, paymentID string, amount decimal.Decimal, idempotencyKey string) (Payment, error)
+}
+
+// MessageKind names a notification template.
+type MessageKind string
+
+// Notifications the Service sends.
+const (
+	MessageApplicationReceived MessageKind = "application_received"
+	MessageApproved            MessageKind = "approved"
+	MessageRejected            MessageKind = "rejected"
+	MessageCancelled           MessageKind = "cancelled"
+	MessageVehicleChanged      MessageKind = "vehicle_changed"
+	MessageVehicleScheduled    MessageKind = "vehicle_change_scheduled"
+	MessageExpiryReminder      MessageKind = "expiry_reminder"
+	MessageAddressChanged      MessageKind = "address_changed"
+)
+
+// Message is a notification to an account holder. Data carries the values
+// a template fills in (permit, dates, amounts, reasons, council contact).
+type Message struct {
+	Kind      MessageKind
+	AccountID string
+	To        string // email address
+	PermitID  string
+	Data      map[string]string
+}
+
+// Notifier sends messages to account holders. A failed send must not undo
+// the operation that caused it: the Service records the event first and
+// reports send failures through its error hook, never to the caller.
+type Notifier interface {
+	Notify(ctx context.Context, m Message) error
+}

@@ -1,0 +1,130 @@
+package permit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/pricing"
+)
+
+// Renewal is a holder's request to renew a permit (R5).
+type Renewal struct {
+	Evidence []evidence.Document // updated proof of care for a carer permit
+	Pay      bool                // decline a free slot that has opened
+}
+
+// Renew applies for the renewal of a permit within the scheme's window
+// (Leicestershire: at most 30 days before expiry). The new permit starts the
+// day after the old one expires — no gap, no overlap — and is pending
+// review. It is free when its chain held the free slot, or when a slot is
+// open on its start date.
+//
+// Errors: ErrNotFound; *NotEligibleError (renewal_window_not_open,
+// not_renewable, ...); *EvidenceError; ErrPaymentFailed.
+func (s *Service) Renew(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
+	var p Permit
+	err := retry(ctx, func() error {
+		var err error
+		p, err = s.renewOnce(ctx, by, permitID, in)
+		return err
+	})
+	if err != nil {
+		return Permit{}, err
+	}
+	if p.Status == AwaitingPayment {
+		if p, err = s.authorise(ctx, by, p); err != nil {
+			return Permit{}, err
+		}
+	}
+	s.notify(ctx, MessageApplicationReceived, p, map[string]string{"renewal_of": p.RenewalOf})
+	return p, nil
+}
+
+func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
+	at := s.now()
+	today := s.today(at)
+	var p Permit
+	err := s.store.Update(ctx, func(tx Tx) error {
+		old, err := tx.Permit(permitID)
+		if err != nil {
+			return err
+		}
+		acc, err := tx.Account(old.AccountID)
+		if err != nil {
+			return err
+		}
+		prop, err := s.property(ctx, old.UPRN)
+		if err != nil {
+			return err
+		}
+		hs, _, err := loadHoldings(tx, acc.ID, old.UPRN)
+		if err != nil {
+			return err
+		}
+		d := s.scheme.Rules.Decide(eligibility.Request{
+			Kind: eligibility.KindRenewal, PermitType: old.Type, AccountID: acc.ID, Property: prop,
+			Holdings: hs, At: at, Pay: in.Pay, RenewalOf: old.ID,
+		})
+		if !d.Eligible {
+			return &NotEligibleError{Decision: d}
+		}
+		if err := old.transition(Renew, today); err != nil {
+			return err
+		}
+		res := s.scheme.Evidence.Check(evidence.Submission{
+			Action: evidence.ActionRenew, On: today, Requirements: d.RequiredEvidence, Documents: in.Evidence,
+			VRM: string(old.VRM), HolderName: acc.Name, PreviousAcceptedOn: old.EvidenceAcceptedOn,
+		})
+		if !res.OK() {
+			return &EvidenceError{Result: res}
+		}
+		vrm := old.VRM
+		if vc := old.PendingVehicleChange; vc != nil && !vc.EffectiveOn.After(d.StartsOn) {
+			vrm = vc.VRM
+		}
+		id := s.newID("per")
+		p = Permit{
+			ID: id, AccountID: old.AccountID, Type: old.Type, Status: PendingReview,
+			Free: d.Free, Pool: d.Pool, Price: d.Price, VRM: vrm,
+			UPRN: old.UPRN, Address: old.Address, Zone: old.Zone,
+			StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn,
+			ChainID: old.ChainID, RenewalOf: old.ID,
+			Evidence: in.Evidence, CreatedAt: at, UpdatedAt: at,
+		}
+		if d.Free {
+			p.FreeSlot = d.FreeSlot
+		} else if d.Price.IsPositive() {
+			p.Status = AwaitingPayment
+		}
+		if err := tx.CreatePermit(p); err != nil {
+			return err
+		}
+		p.Version = 1
+		if d.Free {
+			c, held, err := s.heldClaim(tx, old)
+			if err != nil {
+				return err
+			}
+			if held {
+				moved := c
+				moved.PermitID, moved.Slot = p.ID, p.FreeSlot
+				if err := tx.MoveClaim(c, moved); err != nil {
+					return err
+				}
+			} else if err := s.claim(tx, p, acc.ID); err != nil {
+				return err
+			}
+		}
+		old.RenewedBy = p.ID
+		old.UpdatedAt = at
+		if err := save(tx, &old); err != nil {
+			return err
+		}
+		return tx.AppendEvent(Event{Type: EventPermitRenewed, At: at, Actor: by.String(), PermitID: p.ID, AccountID: p.AccountID,
+			Data: map[string]string{"renewal_of": old.ID, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
+				"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn)}})
+	})
+	return p, err
+}

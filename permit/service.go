@@ -1,0 +1,317 @@
+package permit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// Service is what residents and permit officers act through. Each method is
+// atomic against the Store: it either happens completely (with its events)
+// or leaves nothing behind. Methods are safe for concurrent use.
+type Service struct {
+	scheme   *Scheme
+	store    Store
+	locator  zones.Locator
+	payments Payments
+	notifier Notifier
+
+	// Now is the clock; nil means time.Now. Tests and the evaluation
+	// server's test clock replace it.
+	Now func() time.Time
+	// NewID returns a new identifier with the given prefix ("per", "acc",
+	// ...); nil means 16 random hex digits. Tests pin it for golden output.
+	NewID func(prefix string) string
+	// NotifyFailed is called when a notification could not be sent; the
+	// operation that caused it has already succeeded. Nil ignores failures.
+	NotifyFailed func(m Message, err error)
+}
+
+// Options are the optional parts of a Service.
+type Options struct {
+	Notifier Notifier // nil sends nothing
+}
+
+// maxAttempts bounds the retries of an operation that lost a race
+// (ErrConflict): the rules are re-run on the fresh state each time.
+const maxAttempts = 5
+
+// NewService wires a Service. scheme, store, locator and payments are
+// required; opts may be nil.
+func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Payments, opts *Options) (*Service, error) {
+	var missing []string
+	if scheme == nil {
+		missing = append(missing, "scheme")
+	}
+	if store == nil {
+		missing = append(missing, "store")
+	}
+	if locator == nil {
+		missing = append(missing, "locator")
+	}
+	if payments == nil {
+		missing = append(missing, "payments")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("permit: NewService: missing %s", strings.Join(missing, ", "))
+	}
+	s := &Service{scheme: scheme, store: store, locator: locator, payments: payments}
+	if opts != nil {
+		s.notifier = opts.Notifier
+	}
+	return s, nil
+}
+
+// Scheme returns the council scheme the service applies.
+func (s *Service) Scheme() *Scheme { return s.scheme }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// today is the civil date of an instant in the scheme's time zone.
+func (s *Service) today(at time.Time) time.Time {
+	return eligibility.Today(at, s.scheme.Location)
+}
+
+func (s *Service) newID(prefix string) string {
+	if s.NewID != nil {
+		return s.NewID(prefix)
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("permit: crypto/rand failed: " + err.Error()) // never happens on supported platforms
+	}
+	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+// Actor says who does something; it is recorded on every event.
+type Actor struct {
+	Role string // "account", "officer" or "system"
+	ID   string
+}
+
+// System is the actor of scheduled jobs.
+var System = Actor{Role: "system"}
+
+// AccountActor and OfficerActor build actors.
+func AccountActor(id string) Actor { return Actor{Role: "account", ID: id} }
+
+// OfficerActor is a council officer or back-office integration.
+func OfficerActor(id string) Actor { return Actor{Role: "officer", ID: id} }
+
+func (a Actor) String() string {
+	if a.ID == "" {
+		return a.Role
+	}
+	return a.Role + ":" + a.ID
+}
+
+// retry runs op until it does not fail with ErrConflict, a bounded number
+// of times: a lost race is re-decided on the fresh state.
+func retry(ctx context.Context, op func() error) error {
+	var err error
+	for range maxAttempts {
+		if err = op(); !errors.Is(err, ErrConflict) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return err
+}
+
+// NewAccount is what a resident gives to open an account (R2).
+type NewAccount struct {
+	Name  string
+	Email string
+	Phone string
+	UPRN  zones.UPRN
+}
+
+// CreateAccount opens an account at a property found through the Locator.
+// Errors: *ValidationError (ErrValidation) naming each bad field;
+// ErrNotFound when the UPRN is not a known property.
+func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (Account, error) {
+	var v ValidationError
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.TrimSpace(in.Email)
+	in.Phone = strings.TrimSpace(in.Phone)
+	switch {
+	case in.Name == "":
+		v.add("name", "required", "Enter the account holder's name.")
+	case len(in.Name) > 200:
+		v.add("name", "too_long", "The name must be at most 200 characters.")
+	}
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+			v.add("email", "invalid_email", "Enter an email address like name@example.com.")
+		}
+	}
+	if len(in.Phone) > 40 {
+		v.add("phone", "too_long", "The phone number must be at most 40 characters.")
+	}
+	if in.UPRN.IsZero() {
+		v.add("uprn", "required", "Choose the property (UPRN) found by postcode and house.")
+	}
+	if err := v.err(); err != nil {
+		return Account{}, err
+	}
+	prop, err := s.locator.Property(ctx, in.UPRN)
+	if err != nil {
+		if errors.Is(err, zones.ErrPropertyNotFound) {
+			return Account{}, fmt.Errorf("%w: property %s: %w", ErrNotFound, in.UPRN, err)
+		}
+		return Account{}, fmt.Errorf("permit: looking up property %s: %w", in.UPRN, err)
+	}
+	now := s.now()
+	a := Account{
+		ID: s.newID("acc"), Name: in.Name, Email: in.Email, Phone: in.Phone,
+		UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone,
+		CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateAccount(a); err != nil {
+			return err
+		}
+		return tx.AppendEvent(Event{Type: EventAccountCreated, At: now, Actor: by.String(), AccountID: a.ID,
+			Data: map[string]string{"uprn": a.UPRN.String(), "zone": a.Zone.ID}})
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// Account returns an account. ErrNotFound when there is none.
+func (s *Service) Account(ctx context.Context, id string) (Account, error) {
+	var a Account
+	err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		a, err = tx.Account(id)
+		return err
+	})
+	return a, err
+}
+
+// Permit returns a permit. ErrNotFound when there is none.
+func (s *Service) Permit(ctx context.Context, id string) (Permit, error) {
+	var p Permit
+	err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		p, err = tx.Permit(id)
+		return err
+	})
+	return p, err
+}
+
+// PermitsOfAccount returns the account's permits, newest first.
+// ErrNotFound when the account does not exist.
+func (s *Service) PermitsOfAccount(ctx context.Context, accountID string) ([]Permit, error) {
+	var ps []Permit
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Account(accountID); err != nil {
+			return err
+		}
+		var err error
+		ps, err = tx.PermitsOfAccount(accountID)
+		return err
+	})
+	return ps, err
+}
+
+// Events pages through the audit and outbox feed; see Store.Events.
+func (s *Service) Events(ctx context.Context, after string, limit int) ([]Event, string, error) {
+	if limit <= 0 || limit > 1000 {
+		return nil, "", &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range", Detail: "limit must be between 1 and 1000"}}}
+	}
+	return s.store.Events(ctx, after, limit)
+}
+
+// NotEligibleError carries the decision that refused an application or a
+// renewal; every blocking reason is in Decision.Reasons.
+type NotEligibleError struct {
+	Decision eligibility.Decision
+}
+
+func (e *NotEligibleError) Error() string {
+	var parts []string
+	for _, r := range e.Decision.Reasons {
+		if r.Blocking {
+			parts = append(parts, string(r.Code))
+		}
+	}
+	return "permit: not eligible: " + strings.Join(parts, ", ")
+}
+
+func (e *NotEligibleError) Unwrap() error { return ErrNotEligible }
+
+// Code is the first blocking reason's code (the API's error code).
+func (e *NotEligibleError) Code() string {
+	for _, r := range e.Decision.Reasons {
+		if r.Blocking {
+			return string(r.Code)
+		}
+	}
+	return "not_eligible"
+}
+
+// EvidenceError carries every problem found with the documents given.
+type EvidenceError struct {
+	Result evidence.Result
+}
+
+func (e *EvidenceError) Error() string { return "permit: " + e.Result.Err().Error() }
+
+// Unwrap exposes both ErrEvidence and the evidence package's own error, so
+// errors.Is works with evidence.ErrEvidenceMissing and friends too.
+func (e *EvidenceError) Unwrap() []error { return []error{ErrEvidence, e.Result.Err()} }
+
+// DifferentZoneError refuses a move to a property in another permit zone
+// (R7) and says what a new application there needs.
+type DifferentZoneError struct {
+	From, To         zones.Zone
+	Property         zones.Property
+	RequiredEvidence []evidence.Requirement
+}
+
+func (e *DifferentZoneError) Error() string {
+	return fmt.Sprintf("permit: %s is in %s, not %s: apply for a new permit there", e.Property.Address(), zoneName(e.To), zoneName(e.From))
+}
+
+func (e *DifferentZoneError) Unwrap() error { return ErrDifferentZone }
+
+func zoneName(z zones.Zone) string {
+	if z.IsZero() {
+		return "no permit zone"
+	}
+	return z.Name
+}
+
+func scopeKey(pool eligibility.AllowancePool, accountID string, uprn zones.UPRN) string {
+	if pool.Scope == eligibility.ScopeAccount {
+		return "account:" + accountID
+	}
+	return "uprn:" + uprn.String()
+}
+
+// poolOf finds an allowance pool of the scheme by ID.
+func poolOf(s *Scheme, id string) (eligibility.AllowancePool, bool) {
+	for _, p := range s.Rules.Pools {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return eligibility.AllowancePool{}, false
+}

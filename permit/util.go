@@ -1,0 +1,5 @@
+package permit
+
+import "strconv"
+
+func quote(s string) string { return strconv.Quote(s) }

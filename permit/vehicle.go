@@ -1,0 +1,155 @@
+package permit
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ChangeVehicle changes the registration on a permit (R4). With effectiveOn
+// zero or not after today it takes effect at once and the permit is
+// returned with change nil; a later date schedules the change for the start
+// of that day (Europe/London), returned as change. A new change replaces a
+// scheduled one.
+//
+// Errors: *ValidationError (bad registration); ErrNotFound;
+// *TransitionError (the permit is not pending review or in force);
+// ErrVRMInUse when the registration is on another live permit of the same
+// type at the property.
+func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText string, effectiveOn time.Time) (p Permit, change *VehicleChange, err error) {
+	vrm, err := ParseVRM(vrmText)
+	if err != nil {
+		return Permit{}, nil, &ValidationError{Fields: []FieldError{{Field: "vrm", Code: "invalid_vrm", Detail: err.Error()}}}
+	}
+	var changeID string
+	err = retry(ctx, func() error {
+		change = nil
+		changeID = s.newID("vch")
+		return s.store.Update(ctx, func(tx Tx) error {
+			at := s.now()
+			today := s.today(at)
+			cur, err := tx.Permit(permitID)
+			if err != nil {
+				return err
+			}
+			if err := cur.transition(ChangeVehicle, today); err != nil {
+				return err
+			}
+			others, err := tx.PermitsAtProperty(cur.UPRN)
+			if err != nil {
+				return err
+			}
+			if vrmInUse(others, cur.ID, cur.Type, vrm, today) {
+				return fmt.Errorf("%w: %s is already on another live %s permit at this property", ErrVRMInUse, vrm, cur.Type)
+			}
+			vc := VehicleChange{ID: changeID, VRM: vrm, EffectiveOn: effectiveOn, RequestedAt: at, RequestedBy: by.String()}
+			ev := Event{At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+				Data: map[string]string{"change_id": vc.ID, "from_vrm": string(cur.VRM), "to_vrm": string(vrm)}}
+			if effectiveOn.IsZero() || !effectiveOn.After(today) {
+				vc.EffectiveOn = today
+				cur.VRM = vrm
+				cur.PendingVehicleChange = nil
+				ev.Type = EventVehicleChanged
+			} else {
+				cur.PendingVehicleChange = &vc
+				change = &vc
+				ev.Type = EventVehicleChangeScheduled
+			}
+			ev.Data["effective_on"] = date(vc.EffectiveOn)
+			cur.UpdatedAt = at
+			if err := save(tx, &cur); err != nil {
+				return err
+			}
+			p = cur
+			return tx.AppendEvent(ev)
+		})
+	})
+	if err != nil {
+		return Permit{}, nil, err
+	}
+	if change != nil {
+		s.notify(ctx, MessageVehicleScheduled, p, map[string]string{"vrm": string(change.VRM), "effective_on": date(change.EffectiveOn)})
+	} else {
+		s.notify(ctx, MessageVehicleChanged, p, map[string]string{"vrm": string(p.VRM)})
+	}
+	return p, change, nil
+}
+
+// WithdrawVehicleChange withdraws a scheduled vehicle change before it
+// takes effect. ErrNotFound when the permit has no such scheduled change.
+func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID, changeID string) (Permit, error) {
+	var out Permit
+	err := retry(ctx, func() error {
+		return s.store.Update(ctx, func(tx Tx) error {
+			at := s.now()
+			cur, err := tx.Permit(permitID)
+			if err != nil {
+				return err
+			}
+			vc := cur.PendingVehicleChange
+			if vc == nil || vc.ID != changeID {
+				return fmt.Errorf("%w: permit %s has no scheduled vehicle change %s", ErrNotFound, permitID, changeID)
+			}
+			cur.PendingVehicleChange = nil
+			cur.UpdatedAt = at
+			if err := save(tx, &cur); err != nil {
+				return err
+			}
+			out = cur
+			return tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+				Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn)}})
+		})
+	})
+	return out, err
+}
+
+// applyDueVehicleChanges makes scheduled changes whose day has come take
+// effect; each in its own transaction so one bad permit does not hold up
+// the rest. It returns how many were applied.
+func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int, error) {
+	today := s.today(at)
+	var due []Permit
+	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		due, err = tx.VehicleChangesDue(today)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	applied := 0
+	for _, d := range due {
+		var done Permit
+		err := retry(ctx, func() error {
+			done = Permit{}
+			return s.store.Update(ctx, func(tx Tx) error {
+				cur, err := tx.Permit(d.ID)
+				if err != nil {
+					return err
+				}
+				vc := cur.PendingVehicleChange
+				if vc == nil || vc.EffectiveOn.After(today) {
+					return nil // withdrawn or replaced meanwhile
+				}
+				from := cur.VRM
+				cur.PendingVehicleChange = nil
+				if cur.Live(today) {
+					cur.VRM = vc.VRM
+				}
+				cur.UpdatedAt = at
+				if err := save(tx, &cur); err != nil {
+					return err
+				}
+				done = cur
+				return tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+					Data: map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}})
+			})
+		})
+		if err != nil {
+			return applied, fmt.Errorf("permit: applying vehicle change on %s: %w", d.ID, err)
+		}
+		if done.ID != "" {
+			applied++
+			s.notify(ctx, MessageVehicleChanged, done, map[string]string{"vrm": string(done.VRM)})
+		}
+	}
+	return applied, nil
+}
