@@ -18,26 +18,26 @@ type PostcodeError struct {
 }
 
 func (e *PostcodeError) Error() string {
-	return "zones: invalid postcode " + strconv.Quote(shorten(e.Input)) + ": " + e.Reason
+	return "zones: invalid postcode " + strconv.Quote(shortenPostcodeInput(e.Input)) + ": " + e.Reason
 }
 
-// maxQuotedInput bounds how much of a rejected input an error message
-// repeats, so that a pasted paragraph does not flood the logs.
-const maxQuotedInput = 40
+// Unwrap lets errors.Is(err, ErrInvalidPostcode) match every rejection.
+func (e *PostcodeError) Unwrap() error { return ErrInvalidPostcode }
 
-func shorten(s string) string {
-	if len(s) <= maxQuotedInput {
+// maxQuotedPostcodeInput bounds how much of a rejected input an error message
+// repeats, so that a pasted paragraph does not flood the logs.
+const maxQuotedPostcodeInput = 40
+
+func shortenPostcodeInput(s string) string {
+	if len(s) <= maxQuotedPostcodeInput {
 		return s
 	}
-	cut := maxQuotedInput
+	cut := maxQuotedPostcodeInput
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + "…"
 }
-
-// Unwrap lets errors.Is(err, ErrInvalidPostcode) match every rejection.
-func (e *PostcodeError) Unwrap() error { return ErrInvalidPostcode }
 
 // maxPostcodeLen is the longest normalised postcode: "AA9A 9AA".
 const maxPostcodeLen = 8
@@ -97,14 +97,14 @@ func ParsePostcode(s string) (Postcode, error) {
 		case ch >= 'A' && ch <= 'Z', ch >= '0' && ch <= '9':
 		default:
 			r, _ := utf8.DecodeRuneInString(s[i:])
-			return Postcode{}, invalid(s, "contains "+strconv.QuoteRune(r)+"; a postcode has only letters, digits and spaces")
+			return Postcode{}, invalidPostcode(s, "contains "+strconv.QuoteRune(r)+"; a postcode has only letters, digits and spaces")
 		}
 		if n == len(c) {
-			return Postcode{}, invalid(s, "too long: a postcode has at most 7 letters and digits")
+			return Postcode{}, invalidPostcode(s, "too long: a postcode has at most 7 letters and digits")
 		}
 		if space && n > 0 {
 			if gap >= 0 {
-				return Postcode{}, invalid(s, "has more than one space inside it; only the outward and inward codes may be separated")
+				return Postcode{}, invalidPostcode(s, "has more than one space inside it; only the outward and inward codes may be separated")
 			}
 			gap = n
 		}
@@ -113,7 +113,7 @@ func ParsePostcode(s string) (Postcode, error) {
 		n++
 	}
 	if n == 0 {
-		return Postcode{}, invalid(s, "empty")
+		return Postcode{}, invalidPostcode(s, "empty")
 	}
 	// Without a space the inward code is the last three characters; with
 	// one, it is whatever follows the space, so that a misplaced space is
@@ -122,14 +122,14 @@ func ParsePostcode(s string) (Postcode, error) {
 	if gap >= 0 {
 		split = gap
 	} else if n < 5 {
-		return Postcode{}, invalid(s, "too short: a postcode has at least 5 letters and digits")
+		return Postcode{}, invalidPostcode(s, "too short: a postcode has at least 5 letters and digits")
 	}
 	out, in := c[:split], c[split:n]
-	if reason := checkInward(in); reason != "" {
-		return Postcode{}, invalid(s, reason)
+	if reason := checkInwardCode(in); reason != "" {
+		return Postcode{}, invalidPostcode(s, reason)
 	}
-	if reason := checkOutward(out, in); reason != "" {
-		return Postcode{}, invalid(s, reason)
+	if reason := checkOutwardCode(out, in); reason != "" {
+		return Postcode{}, invalidPostcode(s, reason)
 	}
 	var p Postcode
 	copy(p.b[:], out)
@@ -139,9 +139,9 @@ func ParsePostcode(s string) (Postcode, error) {
 	return p, nil
 }
 
-// checkInward returns why in is not a valid inward code, or "" if it is.
-func checkInward(in []byte) string {
-	if len(in) == 3 && isDigit(in[0]) && inwardLetter(in[1]) && inwardLetter(in[2]) {
+// checkInwardCode returns why in is not a valid inward code, or "" if it is.
+func checkInwardCode(in []byte) string {
+	if len(in) == 3 && isPostcodeDigit(in[0]) && isInwardLetter(in[1]) && isInwardLetter(in[2]) {
 		return ""
 	}
 	reason := "inward code " + strconv.Quote(string(in)) + " must be a digit and two letters other than C, I, K, M, O and V"
@@ -163,13 +163,13 @@ func MustParsePostcode(s string) Postcode {
 	return p
 }
 
-func invalid(input, reason string) error {
+func invalidPostcode(input, reason string) error {
 	return &PostcodeError{Input: input, Reason: reason}
 }
 
-// inwardLetter reports whether ch may be a letter of the inward code. Royal
+// isInwardLetter reports whether ch may be a letter of the inward code. Royal
 // Mail never uses C I K M O V there because they are too easily misread.
-func inwardLetter(ch byte) bool {
+func isInwardLetter(ch byte) bool {
 	switch ch {
 	case 'C', 'I', 'K', 'M', 'O', 'V':
 		return false
@@ -177,12 +177,12 @@ func inwardLetter(ch byte) bool {
 	return ch >= 'A' && ch <= 'Z'
 }
 
-func isLetter(ch byte) bool { return ch >= 'A' && ch <= 'Z' }
-func isDigit(ch byte) bool  { return ch >= '0' && ch <= '9' }
+func isPostcodeLetter(ch byte) bool { return ch >= 'A' && ch <= 'Z' }
+func isPostcodeDigit(ch byte) bool  { return ch >= '0' && ch <= '9' }
 
-// checkOutward returns why out is not a valid outward code, or "" if it is.
+// checkOutwardCode returns why out is not a valid outward code, or "" if it is.
 // in is the (already valid) inward code, needed for GIR 0AA.
-func checkOutward(out, in []byte) string {
+func checkOutwardCode(out, in []byte) string {
 	// GIR 0AA (the former Girobank) predates the current scheme and fits
 	// none of its shapes; it is still in use, so accept exactly that one.
 	if string(out) == "GIR" {
@@ -191,7 +191,7 @@ func checkOutward(out, in []byte) string {
 		}
 		return "outward code GIR is only used in GIR 0AA"
 	}
-	if !isLetter(out[0]) {
+	if !isPostcodeLetter(out[0]) {
 		return "outward code " + strconv.Quote(string(out)) + " must start with a letter"
 	}
 	// Royal Mail: Q, V and X are never the first letter of an area;
@@ -200,26 +200,27 @@ func checkOutward(out, in []byte) string {
 	case 'Q', 'V', 'X':
 		return "outward code " + strconv.Quote(string(out)) + " cannot start with " + string(out[0])
 	}
-	rest := out[1:]
-	if len(rest) > 0 && isLetter(rest[0]) {
-		switch rest[0] {
+	area := 1
+	if len(out) > 1 && isPostcodeLetter(out[1]) {
+		switch out[1] {
 		case 'I', 'J', 'Z':
-			return "outward code " + strconv.Quote(string(out)) + " cannot have " + string(rest[0]) + " as its second letter"
+			return "outward code " + strconv.Quote(string(out)) + " cannot have " + string(out[1]) + " as its second letter"
 		}
-		rest = rest[1:]
+		area = 2
 	}
-	twoLetterArea := len(rest) < len(out)-1
-	// rest is now the district: a digit, then optionally a digit or (sub-district) a letter.
+	// After the area comes a digit, then optionally another digit or a
+	// sub-district letter.
+	rest := out[area:]
 	switch {
-	case len(rest) == 1 && isDigit(rest[0]):
+	case len(rest) == 1 && isPostcodeDigit(rest[0]):
 		return ""
-	case len(rest) == 2 && isDigit(rest[0]) && isDigit(rest[1]):
+	case len(rest) == 2 && isPostcodeDigit(rest[0]) && isPostcodeDigit(rest[1]):
 		return ""
-	case len(rest) == 2 && isDigit(rest[0]) && isLetter(rest[1]):
+	case len(rest) == 2 && isPostcodeDigit(rest[0]) && isPostcodeLetter(rest[1]):
 		// The sub-district letter is restricted, differently for
 		// one- and two-letter areas.
 		allowed := "ABCDEFGHJKPSTUW" // after A9
-		if twoLetterArea {
+		if area == 2 {
 			allowed = "ABEHMNPRVWXY" // after AA9
 		}
 		for i := 0; i < len(allowed); i++ {
@@ -255,7 +256,7 @@ func (p Postcode) Incode() string {
 // "LE11 3AB" and "L" for "L27 8XY".
 func (p Postcode) Area() string {
 	i := 0
-	for i < p.outLen() && isLetter(p.b[i]) {
+	for i < p.outLen() && isPostcodeLetter(p.b[i]) {
 		i++
 	}
 	return string(p.b[:i])
@@ -265,7 +266,7 @@ func (p Postcode) Area() string {
 // sub-district letter, e.g. "LE11" for "LE11 3AB" and "EC1" for "EC1A 1BB".
 func (p Postcode) District() string {
 	n := p.outLen()
-	if n > 0 && isLetter(p.b[n-1]) && string(p.b[:n]) != "GIR" {
+	if n > 0 && isPostcodeLetter(p.b[n-1]) && string(p.b[:n]) != "GIR" {
 		n--
 	}
 	return string(p.b[:n])
@@ -276,7 +277,7 @@ func (p Postcode) District() string {
 // (as for "LE11 3AB").
 func (p Postcode) SubDistrict() string {
 	n := p.outLen()
-	if n > 0 && isLetter(p.b[n-1]) && string(p.b[:n]) != "GIR" {
+	if n > 0 && isPostcodeLetter(p.b[n-1]) && string(p.b[:n]) != "GIR" {
 		return string(p.b[:n])
 	}
 	return ""
