@@ -347,7 +347,7 @@ func TestCalendarHolidayCounts(t *testing.T) {
 	extra := map[int]int{2012: 1, 2022: 2, 2023: 1} // one-off days that were added, not moved
 	for _, n := range allNations {
 		c := zones.Calendar(n)
-		for year := 2012; year <= 2060; year++ {
+		for year := 2012; year <= 2040; year++ {
 			got := 0
 			for day := bhDate(year, 1, 1); day.Year() == year; day = day.AddDate(0, 0, 1) {
 				_, observed, _ := c.IsHoliday(day)
@@ -545,23 +545,29 @@ func TestWorkingDaysBetween(t *testing.T) {
 }
 
 // TestWorkingDaysAgree checks the two helpers against each other, and
-// against a plain day-by-day count, for every pair of dates in a window
-// that spans Christmas, New Year and Easter in every nation.
+// against a plain day-by-day count, for every pair of dates in windows
+// around Christmas and New Year and around Easter, in every nation.
 func TestWorkingDaysAgree(t *testing.T) {
-	start, end := bhDate(2026, 12, 10), bhDate(2027, 4, 10)
+	windows := [][2]time.Time{
+		{bhDate(2026, 12, 17), bhDate(2027, 1, 12)},
+		{bhDate(2027, 3, 19), bhDate(2027, 4, 6)},
+	}
 	for _, n := range allNations {
 		c := zones.Calendar(n)
-		for from := start; !from.After(end); from = from.AddDate(0, 0, 1) {
-			count := 0
-			for to := from.AddDate(0, 0, 1); to.Before(end); to = to.AddDate(0, 0, 1) {
-				if c.IsWorkday(to) {
-					count++
-				}
-				require.Equal(t, count, zones.WorkingDaysBetween(c, from, to), "%s %s..%s", n, from, to)
-				if c.IsWorkday(to) {
-					require.Equal(t, to, zones.AddWorkingDays(c, from, count), "%s %s+%d", n, from, count)
-					if c.IsWorkday(from) {
-						require.Equal(t, from, zones.AddWorkingDays(c, to, -count), "%s %s-%d", n, to, count)
+		for _, w := range windows {
+			start, end := w[0], w[1]
+			for from := start; !from.After(end); from = from.AddDate(0, 0, 1) {
+				count := 0
+				for to := from.AddDate(0, 0, 1); !to.After(end); to = to.AddDate(0, 0, 1) {
+					if c.IsWorkday(to) {
+						count++
+					}
+					require.Equal(t, count, zones.WorkingDaysBetween(c, from, to), "%s %s..%s", n, from, to)
+					if c.IsWorkday(to) {
+						require.Equal(t, to, zones.AddWorkingDays(c, from, count), "%s %s+%d", n, from, count)
+						if c.IsWorkday(from) {
+							require.Equal(t, from, zones.AddWorkingDays(c, to, -count), "%s %s-%d", n, to, count)
+						}
 					}
 				}
 			}
