@@ -109,10 +109,11 @@ func columnNames() []string { return strings.Split(GazetteerHeader, ",") }
 // take about 3 GB, where a database-backed Locator becomes the better choice.
 type Gazetteer struct {
 	records []record // grouped by postcode; in file order within a postcode
-	// postcodes[i]'s records are records[spans[i]:spans[i+1]].
+	// postcodes[r.postcode] is record r's postcode; a postcode's records
+	// are records[byPostcode[p].start:byPostcode[p].end]. Keeping the span
+	// in the map saves a look-up, and a cache miss, in FindProperties.
 	postcodes  []Postcode
-	spans      []uint32
-	byPostcode map[Postcode]uint32
+	byPostcode map[Postcode]span
 	// uprns is sorted; the property with uprns[i] is records[uprnRecord[i]].
 	uprns      []UPRN
 	uprnRecord []uint32
@@ -227,6 +228,8 @@ type loader struct {
 	lastPostcodeIndex uint32
 }
 
+type span struct{ start, end uint32 }
+
 type uprnLine struct {
 	uprn UPRN
 	line int
@@ -235,7 +238,7 @@ type uprnLine struct {
 func newLoader() *loader {
 	return &loader{
 		g: &Gazetteer{
-			byPostcode: map[Postcode]uint32{},
+			byPostcode: map[Postcode]span{},
 			house:      []string{""},
 			houseKeys:  []string{""},
 			place:      []string{""},
@@ -386,11 +389,13 @@ func (l *loader) postcodeIndex(pc Postcode) uint32 {
 	if pc == l.lastPostcode && len(l.g.postcodes) > 0 {
 		return l.lastPostcodeIndex
 	}
-	i, ok := l.g.byPostcode[pc]
+	// While loading, a span's start holds the postcode's index.
+	s, ok := l.g.byPostcode[pc]
+	i := s.start
 	if !ok {
 		i = uint32(len(l.g.postcodes))
 		l.g.postcodes = append(l.g.postcodes, pc)
-		l.g.byPostcode[pc] = i
+		l.g.byPostcode[pc] = span{start: i}
 	}
 	l.lastPostcode, l.lastPostcodeIndex = pc, i
 	return i
@@ -471,23 +476,25 @@ func (l *loader) finish() (*Gazetteer, error) {
 }
 
 // groupByPostcode orders the records by postcode, keeping file order within
-// a postcode (a stable counting sort), and records where each postcode's
-// run starts.
+// a postcode (a stable counting sort), and sets each postcode's span.
 func (l *loader) groupByPostcode() {
 	g := l.g
-	g.spans = make([]uint32, len(g.postcodes)+1)
+	starts := make([]uint32, len(g.postcodes)+1)
 	for _, r := range g.records {
-		g.spans[r.postcode+1]++
+		starts[r.postcode+1]++
 	}
-	for i := 1; i < len(g.spans); i++ {
-		g.spans[i] += g.spans[i-1]
+	for i := 1; i < len(starts); i++ {
+		starts[i] += starts[i-1]
+	}
+	for pc, s := range g.byPostcode {
+		g.byPostcode[pc] = span{start: starts[s.start], end: starts[s.start+1]}
 	}
 	// Postcodes are numbered as first seen, so a file that already lists
 	// each postcode's properties together needs no reordering.
 	if slices.IsSortedFunc(g.records, func(a, b record) int { return cmp.Compare(a.postcode, b.postcode) }) {
 		return
 	}
-	next := slices.Clone(g.spans[:len(g.postcodes)])
+	next := starts[:len(g.postcodes)]
 	records := make([]record, len(g.records))
 	lines := make([]int, len(l.lines))
 	for i, r := range g.records {
@@ -590,24 +597,24 @@ func (g *Gazetteer) FindProperties(ctx context.Context, postcode Postcode, house
 	if postcode.IsZero() {
 		return nil, fmt.Errorf("zones: finding properties: no postcode given: %w", ErrInvalidPostcode)
 	}
-	p, ok := g.byPostcode[postcode]
+	s, ok := g.byPostcode[postcode]
 	if !ok {
 		return []Property{}, nil
 	}
-	records := g.records[g.spans[p]:g.spans[p+1]]
+	records := g.records[s.start:s.end]
 	var buf [64]byte
 	key := appendHouseKey(buf[:0], house)
 	if len(key) == 0 {
 		found := make([]Property, len(records))
 		for i := range records {
-			found[i] = g.property(&records[i])
+			found[i] = g.propertyAt(&records[i], postcode)
 		}
 		return found, nil
 	}
 	found := []Property{}
 	for i := range records {
 		if g.matches(&records[i], key) {
-			found = append(found, g.property(&records[i]))
+			found = append(found, g.propertyAt(&records[i], postcode))
 		}
 	}
 	return found, nil
@@ -628,6 +635,12 @@ func (g *Gazetteer) Property(ctx context.Context, uprn UPRN) (Property, error) {
 }
 
 func (g *Gazetteer) property(r *record) Property {
+	return g.propertyAt(r, g.postcodes[r.postcode])
+}
+
+// propertyAt is property for a caller that knows the record's postcode
+// already, saving a memory access that is likely a cache miss.
+func (g *Gazetteer) propertyAt(r *record, postcode Postcode) Property {
 	return Property{
 		UPRN:           r.uprn,
 		SubBuilding:    g.house[r.sub],
@@ -635,7 +648,7 @@ func (g *Gazetteer) property(r *record) Property {
 		BuildingNumber: g.house[r.number],
 		Street:         g.place[r.street],
 		Town:           g.place[r.town],
-		Postcode:       g.postcodes[r.postcode],
+		Postcode:       postcode,
 		Zone:           g.zones[r.zone],
 	}
 }
