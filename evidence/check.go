@@ -127,7 +127,7 @@ func (e *ProblemsError) Unwrap() error {
 // Check judges the documents of s against s.Requirements and the kind rules.
 // It never panics, whatever s holds; a nil *Rules knows no kinds.
 func (r *Rules) Check(s Submission) Result {
-	j := judge{s: &s, on: civil(s.On), renew: s.Action == ActionRenew}
+	j := judge{docs: s.Documents, vrm: s.VRM, holder: s.HolderName, on: civil(s.On), renew: s.Action == ActionRenew}
 	if j.renew && !s.PreviousAcceptedOn.IsZero() {
 		j.hasPrev, j.prev = true, civil(s.PreviousAcceptedOn)
 	}
@@ -148,6 +148,9 @@ func (r *Rules) Check(s Submission) Result {
 			res.Problems = j.document(res.Problems, q.Name, i, kr)
 			if len(res.Problems) == before {
 				satisfied = true
+				if res.Accepted == nil {
+					res.Accepted = make([]int, 0, len(s.Documents))
+				}
 				res.Accepted = append(res.Accepted, i)
 			}
 		}
@@ -183,7 +186,9 @@ func (r *Rules) Check(s Submission) Result {
 
 // judge holds what every document of one submission is judged against.
 type judge struct {
-	s       *Submission
+	docs    []Document
+	vrm     string
+	holder  string
 	on      time.Time
 	renew   bool
 	hasPrev bool
@@ -193,7 +198,7 @@ type judge struct {
 // document appends the problems of document i, judged as kind kr for the
 // requirement named req, to dst.
 func (j *judge) document(dst []Problem, req string, i int, kr *kindRule) []Problem {
-	d := &j.s.Documents[i]
+	d := &j.docs[i]
 	title := kr.Title
 	add := func(code Code, field, format string, args ...any) {
 		dst = append(dst, Problem{
@@ -267,15 +272,15 @@ func (j *judge) document(dst []Problem, req string, i int, kr *kindRule) []Probl
 		}
 		if vrm := d.Fields[FieldVRM]; !blank(vrm) {
 			switch {
-			case blank(j.s.VRM):
+			case blank(j.vrm):
 				add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, but this request does not name a vehicle.", title, compactVRM(vrm))
-			case !sameVRM(vrm, j.s.VRM):
-				add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, not %s, the vehicle on this request.", title, compactVRM(vrm), compactVRM(j.s.VRM))
+			case !sameVRM(vrm, j.vrm):
+				add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, not %s, the vehicle on this request.", title, compactVRM(vrm), compactVRM(j.vrm))
 			}
 		}
 	}
-	if (kr.RequireName || kr.tenancy) && !blank(d.Name) && !blank(j.s.HolderName) && !sameName(d.Name, j.s.HolderName) {
-		add(CodeMismatch, "name", "Your %s is in the name of %s, not %s.", title, strings.TrimSpace(d.Name), strings.TrimSpace(j.s.HolderName))
+	if (kr.RequireName || kr.tenancy) && !blank(d.Name) && !blank(j.holder) && !sameName(d.Name, j.holder) {
+		add(CodeMismatch, "name", "Your %s is in the name of %s, not %s.", title, strings.TrimSpace(d.Name), strings.TrimSpace(j.holder))
 	}
 	return dst
 }

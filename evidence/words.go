@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -57,47 +56,132 @@ func compactVRM(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
 }
 
-var honorifics = []string{"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lady", "lord", "rev", "revd", "prof"}
+var honorifics = [...]string{"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lady", "lord", "rev", "revd", "prof"}
 
-// nameWords splits a name into lower-case words: apostrophes vanish
-// (O'Brien = OBrien), any other character that is not a letter or digit
-// separates words (Smith-Jones = Smith Jones, J.Smith = J Smith), and
-// leading titles are dropped while a word remains after them.
-func nameWords(s string) []string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\'' || r == '’' || r == 'ʼ' || r == '`' {
-			return -1
-		}
-		return unicode.ToLower(r)
-	}, s)
-	words := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for len(words) > 1 && slices.Contains(honorifics, words[0]) {
-		words = words[1:]
+// Names are read as words: apostrophes vanish (O'Brien = OBrien), any other
+// character that is not a letter or digit separates words (Smith-Jones =
+// Smith Jones, J.Smith = J Smith), case is ignored, and leading titles are
+// dropped while a word remains after them. The helpers below do this on the
+// strings as given, without building new ones: Check runs it for every
+// named document.
+
+func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' || r == '`' }
+
+func isNameRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || isApostrophe(r) }
+
+// nextWord returns the first word of s, apostrophes still in it, and what
+// follows it; w is "" when s has no more words.
+func nextWord(s string) (w, rest string) {
+	start := strings.IndexFunc(s, isNameRune)
+	if start < 0 {
+		return "", ""
 	}
-	return words
+	s = s[start:]
+	end := strings.IndexFunc(s, func(r rune) bool { return !isNameRune(r) })
+	if end < 0 {
+		return s, ""
+	}
+	return s[:end], s[end:]
+}
+
+// nextLetter returns the first rune of w that is not an apostrophe, lower
+// case, and the rest of w; ok is false at the end of w.
+func nextLetter(w string) (r rune, rest string, ok bool) {
+	for w != "" {
+		r, n := utf8.DecodeRuneInString(w)
+		w = w[n:]
+		if !isApostrophe(r) {
+			return unicode.ToLower(r), w, true
+		}
+	}
+	return 0, "", false
+}
+
+// wordCompare reports whether a equals b as name words, and whether a,
+// read that way, is a prefix of b.
+func wordCompare(a, b string) (equal, prefix bool) {
+	for {
+		ra, restA, okA := nextLetter(a)
+		rb, restB, okB := nextLetter(b)
+		switch {
+		case !okA:
+			return !okB, true
+		case !okB || ra != rb:
+			return false, false
+		}
+		a, b = restA, restB
+	}
+}
+
+func wordEqual(a, b string) bool {
+	eq, _ := wordCompare(a, b)
+	return eq
+}
+
+// isInitialOf reports whether initial is one letter that starts word.
+func isInitialOf(initial, word string) bool {
+	_, rest, ok := nextLetter(initial)
+	if !ok {
+		return false
+	}
+	if _, _, more := nextLetter(rest); more {
+		return false
+	}
+	_, prefix := wordCompare(initial, word)
+	return prefix
+}
+
+func isHonorific(w string) bool {
+	for _, h := range honorifics {
+		if wordEqual(w, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// nameParts returns the first and last words of a name once leading
+// titles are dropped, and how many words remain. Words made only of
+// apostrophes are not words.
+func nameParts(s string) (first, last string, n int) {
+	titles := true
+	for w, rest := nextWord(s); w != ""; w, rest = nextWord(rest) {
+		if _, _, ok := nextLetter(w); !ok {
+			continue
+		}
+		switch {
+		case titles && isHonorific(w):
+			if n == 0 {
+				first = w // kept only if nothing else follows
+			}
+		case titles:
+			titles, first, n = false, w, 0
+		}
+		last = w
+		n++
+	}
+	if titles && n > 1 {
+		// Only titles: keep the last one as the name.
+		first, n = last, 1
+	}
+	return first, last, n
 }
 
 // sameName applies the rule in the package comment: equal surnames, and
 // first given names equal or one the other's initial.
 func sameName(shown, holder string) bool {
-	h := nameWords(holder)
-	if len(h) == 0 {
+	hFirst, hLast, hn := nameParts(holder)
+	if hn == 0 {
 		return true // nothing to compare against
 	}
-	d := nameWords(shown)
-	if len(d) == 0 || d[len(d)-1] != h[len(h)-1] {
+	dFirst, dLast, dn := nameParts(shown)
+	if dn == 0 || !wordEqual(dLast, hLast) {
 		return false
 	}
-	if len(d) == 1 || len(h) == 1 {
+	if dn == 1 || hn == 1 {
 		return true
 	}
-	a, b := d[0], h[0]
-	return a == b || isInitialOf(a, b) || isInitialOf(b, a)
-}
-
-func isInitialOf(initial, word string) bool {
-	r, n := utf8.DecodeRuneInString(initial)
-	return n == len(initial) && r != utf8.RuneError && strings.HasPrefix(word, initial)
+	return wordEqual(dFirst, hFirst) || isInitialOf(dFirst, hFirst) || isInitialOf(hFirst, dFirst)
 }
 
 // fieldWords names a Document.Fields key inside "does not show ...".
