@@ -184,8 +184,8 @@ func AddWorkingDays(c *cal.BusinessCalendar, from time.Time, n int) time.Time {
 
 // WorkingDaysBetween counts the working days in calendar c after from up to
 // and including to: the interval (from, to]. It is the number of working
-// days that have passed between the two dates, so for a working day to,
-// AddWorkingDays(c, from, WorkingDaysBetween(c, from, to)) == to.
+// days that have passed between the two dates, so for a working day to
+// after from, AddWorkingDays(c, from, WorkingDaysBetween(c, from, to)) == to.
 //
 // Equal dates give 0, as do dates with only non-working days between them
 // (a Friday to the Sunday after). When to is before from the answer is the
