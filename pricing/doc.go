@@ -35,7 +35,8 @@
 //
 // # Quotes
 //
-// Quote turns a tariff and the caller's free-allowance decision (package
+// Quote turns the tariff in force on the permit's start date (not the date
+// of application) and the caller's free-allowance decision (package
 // eligibility owns that decision) into an amount and a sentence that says
 // why: "£55.00: the tariff for essential-carer in force from 1 April 2025."
 // or "Free: <the caller's reason>.". A free quote must carry a reason.
@@ -52,8 +53,11 @@
 //   - Unused months: the whole months from the cancellation date (which is
 //     itself unused) to the expiry date. A part month is not refunded, and
 //     a month that ends at the end of a shorter month counts as whole, exactly
-//     as it does for the permit's length. Cancelling before the start date
-//     leaves every month unused; cancelling after the expiry date leaves none.
+//     as it does for the permit's length: a 12-month permit from 29 February
+//     2028 runs to 28 February 2029, twelve months and a day, so cancelling
+//     it on 1 March 2028 still leaves 12 whole months unused. Cancelling
+//     before the start date leaves every month unused; cancelling after the
+//     expiry date leaves none.
 //   - RefundNone (Leicestershire: permits are non-refundable) refunds 0.00.
 //   - RefundProRata refunds paid × unused ÷ total, rounded down to the penny:
 //     the council pays whole pence and never more than the exact share, so

@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 // ErrFreeReasonMissing is returned by Quote when asked for a free quote
 // without a reason: this package exists to say why a permit is free. Check
 // with errors.Is.
-var ErrFreeReasonMissing = errors.New("pricing: a free quote needs a reason")
+var ErrFreeReasonMissing = errors.New("a free quote needs a reason")
 
 // Quote is what a permit costs and why.
 type Quote struct {
@@ -26,7 +27,8 @@ type Quote struct {
 }
 
 // Quote prices a permit of permitType in zone lasting months that starts on
-// startsOn. Whether it is free is the caller's decision (package
+// startsOn, by the tariff in force on startsOn: a renewal applied for in
+// March to start in April pays April's price. Whether it is free is the caller's decision (package
 // eligibility owns the free allowance); freeReason says why, as a clause
 // that follows "Free: ", for example "the household's one free permit in the
 // Essential Carer and Disabled Resident allowance".
@@ -40,7 +42,8 @@ func (t *Tariffs) Quote(permitType, zone string, months int, startsOn time.Time,
 	if free {
 		reason := strings.TrimSuffix(strings.TrimSpace(freeReason), ".")
 		if reason == "" {
-			return Quote{}, ErrFreeReasonMissing
+			return Quote{}, fmt.Errorf("pricing: free quote for permit type %q starting on %s: %w",
+				permitType, civilOf(startsOn), ErrFreeReasonMissing)
 		}
 		q := Quote{Amount: zeroPence(), Free: true, Reason: "Free: " + reason + "."}
 		if err == nil {

@@ -91,5 +91,6 @@ func TestQuoteErrors(t *testing.T) {
 	for _, reason := range []string{"", "  ", "."} {
 		_, err = tariffs.Quote("essential-carer", "Anstey", 12, date(2025, 4, 1), true, reason)
 		require.ErrorIs(t, err, pricing.ErrFreeReasonMissing, "reason %q", reason)
+		require.EqualError(t, err, `pricing: free quote for permit type "essential-carer" starting on 2025-04-01: a free quote needs a reason`)
 	}
 }

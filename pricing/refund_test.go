@@ -102,6 +102,18 @@ func TestRefund(t *testing.T) {
 			wantReason: "£13.75: 3 of 12 whole months unused, so 3/12 of the £55.00 paid.",
 		},
 		{
+			name: "29 February start is twelve months and a day: cancelled 1 March", policy: proRata, paid: "55.00",
+			starts: date(2028, 2, 29), expires: date(2029, 2, 28), on: date(2028, 3, 1),
+			want: "55.00", wantFee: "0.00", wantUnused: 12, wantTot: 12,
+			wantReason: "£55.00: 12 of 12 whole months unused, so 12/12 of the £55.00 paid.",
+		},
+		{
+			name: "29 February start, cancelled 2 March", policy: proRata, paid: "55.00",
+			starts: date(2028, 2, 29), expires: date(2029, 2, 28), on: date(2028, 3, 2),
+			want: "50.41", wantFee: "0.00", wantUnused: 11, wantTot: 12,
+			wantReason: "£50.41: 11 of 12 whole months unused, so 11/12 of the £55.00 paid, rounded down to the penny.",
+		},
+		{
 			name: "29 February start, cancelled 1 November", policy: proRata, paid: "55.00",
 			starts: date(2028, 2, 29), expires: date(2029, 2, 28), on: date(2028, 11, 1),
 			want: "18.33", wantFee: "0.00", wantUnused: 4, wantTot: 12,
