@@ -1,0 +1,219 @@
+package eligibility
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/pricing"
+)
+
+// index is what NewRules prepares so that Decide does no formatting, no
+// map building and no sorting on its common path: each permit type knows
+// its pool, its limits, its evidence and its quotes, and each pool its
+// reason sentences.
+type index struct {
+	loc      *time.Location
+	window   int
+	types    map[string]*typeRules
+	zones    map[string]int // zone ID → position in Rules.Zones
+	zoneName []string
+	tariffs  *pricing.Tariffs
+	// typeList names every permit type for the unknown_permit_type reason.
+	typeList string
+}
+
+type typeRules struct {
+	PermitType
+	apply, renew []evidence.Requirement // capacity clipped: an append by the caller copies
+	pool         *poolRules             // nil when the type is in no pool
+	limits       []*limitRules
+	// quotes holds, per zone position, a quote for every tariff row that
+	// can price the type there, so that Decide need not format one.
+	quotes [][]cachedQuote
+}
+
+type cachedQuote struct {
+	paid, freeNew, freeRenewal pricing.Quote
+}
+
+type poolRules struct {
+	AllowancePool
+	// Reason sentences for residents, one per outcome.
+	available, used, paidByChoice, continues string
+	// Clauses for pricing.Quote, which writes "Free: <clause>.".
+	quoteNew, quoteRenewal string
+}
+
+type limitRules struct {
+	Limit
+	names string // "Essential Carer Permit or Disabled Resident Permit"
+}
+
+func buildIndex(r *Rules) *index {
+	ix := &index{
+		loc:      r.Location,
+		window:   r.RenewalWindowDays,
+		types:    make(map[string]*typeRules, len(r.PermitTypes)),
+		zones:    make(map[string]int, len(r.Zones)),
+		zoneName: make([]string, len(r.Zones)),
+		tariffs:  r.Tariffs,
+	}
+	names := make(map[string]string, len(r.PermitTypes))
+	var list []string
+	for _, pt := range r.PermitTypes {
+		ix.types[pt.ID] = &typeRules{
+			PermitType: pt,
+			apply:      clip(pt.Evidence[evidence.ActionApply]),
+			renew:      clip(pt.Evidence[evidence.ActionRenew]),
+		}
+		names[pt.ID] = pt.Name
+		list = append(list, pt.Name+" ("+strconv.Quote(pt.ID)+")")
+	}
+	ix.typeList = joinWords(list, "and")
+	for i, z := range r.Zones {
+		ix.zones[z.ID] = i
+		ix.zoneName[i] = z.Name
+	}
+	for i := range r.Pools {
+		p := newPoolRules(r.Pools[i], names)
+		for _, t := range p.Types {
+			ix.types[t].pool = p
+		}
+	}
+	for i := range r.Limits {
+		l := &limitRules{Limit: r.Limits[i]}
+		var ns []string
+		for _, t := range l.Types {
+			ns = append(ns, names[t])
+			ix.types[t].limits = append(ix.types[t].limits, l)
+		}
+		l.names = joinWords(ns, "or")
+	}
+	for _, tr := range ix.types {
+		tr.quotes = make([][]cachedQuote, len(r.Zones))
+		for zi, z := range r.Zones {
+			tr.quotes[zi] = cacheQuotes(r.Tariffs, tr, z.ID)
+		}
+	}
+	return ix
+}
+
+// cacheQuotes prices the type in one zone on every date a tariff row for
+// it begins or ends, which visits every row PriceOn can return there.
+func cacheQuotes(t *pricing.Tariffs, tr *typeRules, zone string) []cachedQuote {
+	var out []cachedQuote
+	rows := t.Rows()
+	var dates []time.Time
+	for _, row := range rows {
+		if row.PermitType != tr.ID {
+			continue
+		}
+		dates = append(dates, row.From)
+		if !row.Until.IsZero() {
+			dates = append(dates, row.Until.AddDate(0, 0, 1))
+		}
+	}
+	for _, d := range dates {
+		row, err := t.PriceOn(tr.ID, zone, tr.ValidityMonths, d)
+		if err != nil || findQuote(out, row) != nil {
+			continue
+		}
+		var c cachedQuote
+		c.paid, err = t.Quote(tr.ID, zone, tr.ValidityMonths, d, false, "")
+		if err != nil {
+			continue
+		}
+		if tr.pool != nil {
+			// A type in no pool is never free, so it needs no free quotes.
+			if c.freeNew, err = t.Quote(tr.ID, zone, tr.ValidityMonths, d, true, tr.pool.quoteNew); err != nil {
+				continue
+			}
+			if c.freeRenewal, err = t.Quote(tr.ID, zone, tr.ValidityMonths, d, true, tr.pool.quoteRenewal); err != nil {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// findQuote returns the cached quote priced by row. Rows of one group never
+// overlap, so the group and the first day identify a row.
+func findQuote(qs []cachedQuote, row pricing.Tariff) *cachedQuote {
+	for i := range qs {
+		t := &qs[i].paid.Tariff
+		if t.From.Equal(row.From) && t.PermitType == row.PermitType && t.Zone == row.Zone && t.DurationMonths == row.DurationMonths {
+			return &qs[i]
+		}
+	}
+	return nil
+}
+
+func newPoolRules(p AllowancePool, names map[string]string) *poolRules {
+	pr := &poolRules{AllowancePool: p}
+	var withArticle, bare []string
+	for _, t := range p.Types {
+		withArticle = append(withArticle, article(names[t])+" "+names[t])
+		bare = append(bare, "the "+names[t])
+	}
+	kinds := joinWords(withArticle, "or")
+	each, this := "each property", "this property"
+	if p.Scope == ScopeAccount {
+		each, this = "each account", "this account"
+	}
+	var allowance string
+	switch p.Free {
+	case 0:
+		pr.available = "This permit is free."
+		pr.used = "This permit is not free: the scheme gives no free permits of this kind, so it requires payment."
+	case 1:
+		allowance = each + " gets 1 free permit, which can be " + kinds
+		pr.available = "This permit is free: " + allowance + ", and " + this + " has not used it."
+		pr.used = "This permit is not free: " + allowance + ", and " + this + " already has it, so further permits require payment."
+	default:
+		allowance = each + " gets " + strconv.Itoa(p.Free) + " free permits, each of which can be " + kinds
+		pr.available = "This permit is free: " + allowance + ", and " + this + " has not used them all."
+		pr.used = "This permit is not free: " + allowance + ", and " + this + " already has them all, so further permits require payment."
+	}
+	pr.paidByChoice = "You chose to pay for this permit, so the free allowance of " + this + " stays available for a later permit."
+	pr.continues = "This renewal continues a free permit, so it is free too and keeps its place in the free allowance of " + this + "."
+	per := "1 permit"
+	if p.Free != 1 {
+		per = strconv.Itoa(p.Free) + " permits"
+	}
+	per += " per " + strings.TrimPrefix(each, "each ")
+	if len(bare) == 1 {
+		pr.quoteNew = "the free allowance of " + per + " for " + bare[0]
+	} else {
+		pr.quoteNew = "the free allowance of " + per + ", shared by " + joinWords(bare, "and")
+	}
+	pr.quoteRenewal = "the renewal of a free permit keeps its place in the free allowance"
+	return pr
+}
+
+// article returns "an" before a vowel letter and "a" otherwise: good
+// enough for permit names, which are written by councils in English.
+func article(name string) string {
+	if name != "" && strings.ContainsRune("AEIOUaeiou", rune(name[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// joinWords lists words as a sentence does: "a", "a or b", "a, b or c".
+func joinWords(ws []string, conj string) string {
+	switch len(ws) {
+	case 0:
+		return ""
+	case 1:
+		return ws[0]
+	}
+	return strings.Join(ws[:len(ws)-1], ", ") + " " + conj + " " + ws[len(ws)-1]
+}
+
+// clip returns s with its capacity cut to its length, so that a caller who
+// appends to a Decision's slice copies it instead of writing into the
+// Rules' own array.
+func clip[T any](s []T) []T { return s[:len(s):len(s)] }
