@@ -76,7 +76,7 @@ type Submission struct {
 // Result is the outcome of Check.
 type Result struct {
 	// Problems in requirement order, each requirement's in document order,
-	// then unknown kinds in document order; empty when the evidence is good.
+	// then unknown kinds in document order; nil when the evidence is good.
 	Problems []Problem
 	// Accepted lists, ascending and without repeats, the documents that pass
 	// every check of their kind and count toward a requirement.
@@ -176,6 +176,9 @@ func (r *Rules) Check(s Submission) Result {
 				Detail:   fmt.Sprintf("We do not accept a document of type %q.", kind),
 			})
 		}
+	}
+	if len(res.Problems) == 0 {
+		res.Problems = nil // a satisfied group may have left an empty slice
 	}
 	if len(res.Accepted) > 1 {
 		slices.Sort(res.Accepted)

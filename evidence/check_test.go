@@ -343,6 +343,9 @@ func TestCheck(t *testing.T) {
 			require.Equal(t, tt.want, nilIfEmpty(got))
 			require.Equal(t, tt.accepted, res.Accepted)
 			require.Equal(t, len(tt.want) == 0, res.OK())
+			if res.OK() {
+				require.Nil(t, res.Problems)
+			}
 			if tt.detail != "" {
 				require.Equal(t, tt.detail, res.Problems[0].Detail)
 			}

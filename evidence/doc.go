@@ -26,7 +26,9 @@
 //     passes every check of its kind. When a group is satisfied, the failing
 //     documents of that group are not reported. When documents of the group
 //     were given but none passes, their own problems are reported rather than
-//     "missing".
+//     "missing". Result.Accepted lists every document that passes and counts
+//     toward some requirement, not only the first of each group, so a caller
+//     can record all the evidence it relied on.
 //   - A document of a kind the scheme does not know is a problem
 //     (CodeUnknownKind) even when every group is satisfied; a document of a
 //     known kind that no requirement of this request asks for is ignored.
@@ -54,6 +56,10 @@
 //     signed = "true" or "yes". A term that has ended is out of date; a term
 //     that starts after the submission date is dated in the future.
 //   - Every document must carry its date of issue (Document.IssuedOn).
+//   - Malformed values (a term date that is not YYYY-MM-DD, a V5C reference
+//     that is not 11 digits) have their own code, evidence_invalid, which
+//     errors.Is matches to ErrEvidenceInvalid like dated-in-future and
+//     unknown-kind problems.
 //   - The Action only changes the renewal rule; any other value, valid or not,
 //     is judged as a non-renewal.
 //

@@ -76,8 +76,8 @@ func FuzzCheck(f *testing.F) {
 		}
 		s := Submission{
 			Action: Actions()[int(sel)%len(Actions())], On: at(onDays), Requirements: reqs,
-			Documents:  []Document{doc, {Kind: Kind(kind)}, doc},
-			VRM:        reqVRM, HolderName: holder, PreviousAcceptedOn: at(prevDays),
+			Documents: []Document{doc, {Kind: Kind(kind)}, doc},
+			VRM:       reqVRM, HolderName: holder, PreviousAcceptedOn: at(prevDays),
 		}
 		res := r.Check(s)
 		if res.OK() != (res.Err() == nil) {
