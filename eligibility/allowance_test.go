@@ -59,7 +59,7 @@ func TestR1FreeAllowanceNewApplication(t *testing.T) {
 			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},
 		{name: "a future start on the free permit's last day: paid",
 			holdings: []eligibility.Holding{permit("a", started, free(1))}, startsOn: d(2028, 1, 9),
-			price:    "55.00", want: eligibility.CodeFreeAllowanceUsed},
+			price: "55.00", want: eligibility.CodeFreeAllowanceUsed},
 		{name: "only paid permits held: free",
 			holdings: []eligibility.Holding{permit("a", started)},
 			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},

@@ -302,23 +302,34 @@ func (v *validator) checkTariffs(r *Rules, types map[string]bool) {
 			v.add(fmt.Sprintf("tariffs[%d]", i), "prices unknown permit type %q", row.PermitType)
 		}
 	}
+	var zoneIDs []string
+	for _, z := range r.Zones {
+		if strings.TrimSpace(z.ID) != "" && !slices.Contains(zoneIDs, z.ID) {
+			zoneIDs = append(zoneIDs, z.ID)
+		}
+	}
 	for i, pt := range r.PermitTypes {
-		if pt.ValidityMonths < 1 {
-			continue // already reported
+		if pt.ValidityMonths < 1 || pt.ValidityMonths > maxValidityMonths || strings.TrimSpace(pt.ID) == "" {
+			continue // already reported; a price for it would mean nothing
 		}
 		var missing []string
-		for _, z := range r.Zones {
+		for _, z := range zoneIDs {
 			ok := slices.ContainsFunc(rows, func(row pricing.Tariff) bool {
-				return row.PermitType == pt.ID && (row.Zone == "" || row.Zone == z.ID) &&
+				return row.PermitType == pt.ID && (row.Zone == "" || row.Zone == z) &&
 					(row.DurationMonths == 0 || row.DurationMonths == pt.ValidityMonths)
 			})
 			if !ok {
-				missing = append(missing, strconv.Quote(z.ID))
+				missing = append(missing, strconv.Quote(z))
 			}
 		}
-		if len(missing) > 0 {
+		switch len(missing) {
+		case 0:
+		case 1:
 			v.add(fmt.Sprintf("permit_types[%d]", i), "no tariff prices %q for %d months in zone %s",
-				pt.ID, pt.ValidityMonths, strings.Join(missing, ", "))
+				pt.ID, pt.ValidityMonths, missing[0])
+		default:
+			v.add(fmt.Sprintf("permit_types[%d]", i), "no tariff prices %q for %d months in zones %s",
+				pt.ID, pt.ValidityMonths, joinWords(missing, "and"))
 		}
 	}
 }
