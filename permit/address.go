@@ -39,8 +39,7 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 				return &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "same_address", Detail: "That is the account's current address."}}}
 			}
 			if prop.Zone.IsZero() || prop.Zone != acc.Zone {
-				reqs := s.newZoneRequirements()
-				return &DifferentZoneError{From: acc.Zone, To: prop.Zone, Property: prop, RequiredEvidence: reqs}
+				return &DifferentZoneError{From: acc.Zone, To: prop.Zone, Property: prop, RequiredEvidence: slices.Clone(s.scheme.NewZoneApplication)}
 			}
 			res := s.scheme.Evidence.Check(evidence.Submission{
 				Action: evidence.ActionAddressChangeSameZone, On: today, Requirements: s.scheme.AddressChangeSameZone,
@@ -52,7 +51,7 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 			c = AddressChange{
 				ID: s.newID("adc"), AccountID: acc.ID, FromUPRN: acc.UPRN, ToUPRN: prop.UPRN, ToAddress: prop.Address(),
 				Zone: prop.Zone, Evidence: docs, Status: AddressChangePending, SubmittedOn: today,
-				DueOn: evidence.ReviewDueOn(s.scheme.Calendar, today, s.scheme.ReviewWorkingDays), CreatedAt: at, Version: 1,
+				DueOn: s.scheme.ReviewDueOn(today), CreatedAt: at, Version: 1,
 			}
 			if err := tx.CreateAddressChange(c); err != nil {
 				return err
@@ -62,12 +61,6 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 		})
 	})
 	return c, err
-}
-
-// newZoneRequirements is what a new application after a move to another
-// zone needs on top of the type's own evidence: proof of residency and the V5C.
-func (s *Service) newZoneRequirements() []evidence.Requirement {
-	return slices.Clone(s.scheme.NewZoneApplication)
 }
 
 // ApproveAddressChange applies a same-zone move (officer only): the account

@@ -188,8 +188,8 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		}
 		reqs, action := d.RequiredEvidence, evidence.ActionApply
 		if move {
-			reqs = append(append([]evidence.Requirement(nil), reqs...), s.scheme.NewZoneApplication...)
 			action = evidence.ActionApplicationNewZone
+			reqs, _ = s.scheme.Requirements(in.Type, action)
 		}
 		res := s.scheme.Evidence.Check(evidence.Submission{
 			Action: action, On: today, Requirements: reqs, Documents: in.Evidence, VRM: string(vrm), HolderName: acc.Name,

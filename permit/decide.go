@@ -60,10 +60,6 @@ func (s *Service) submittedOn(p Permit) time.Time { return s.today(p.CreatedAt) 
 // recheckEvidence runs the evidence rules again on the submission date, so
 // nothing is approved with evidence that does not pass.
 func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
-	t, ok := s.scheme.PermitType(p.Type)
-	if !ok {
-		return fmt.Errorf("permit %s: scheme has no permit type %q", p.ID, p.Type)
-	}
 	sub := evidence.Submission{Action: evidence.ActionApply, On: s.submittedOn(p), Documents: p.Evidence, VRM: string(p.VRM), HolderName: acc.Name}
 	switch {
 	case p.RenewalOf != "":
@@ -75,10 +71,11 @@ func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
 	case p.UPRN != acc.UPRN:
 		sub.Action = evidence.ActionApplicationNewZone
 	}
-	sub.Requirements = t.Evidence[sub.Action]
-	if sub.Action == evidence.ActionApplicationNewZone {
-		sub.Requirements = append(append([]evidence.Requirement(nil), t.Evidence[evidence.ActionApply]...), s.scheme.NewZoneApplication...)
+	reqs, ok := s.scheme.Requirements(p.Type, sub.Action)
+	if !ok {
+		return fmt.Errorf("permit %s: scheme has no permit type %q", p.ID, p.Type)
 	}
+	sub.Requirements = reqs
 	if res := s.scheme.Evidence.Check(sub); !res.OK() {
 		return &EvidenceError{Result: res}
 	}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/pricing"
 )
 
@@ -205,7 +204,7 @@ func (s *Service) ReviewQueue(ctx context.Context, limit int) ([]ReviewItem, err
 		for i := range ps {
 			p := ps[i]
 			items = append(items, ReviewItem{Kind: "permit", Permit: &p, SubmittedAt: p.CreatedAt,
-				DueOn: evidence.ReviewDueOn(s.scheme.Calendar, s.submittedOn(p), s.scheme.ReviewWorkingDays)})
+				DueOn: s.scheme.ReviewDueOn(s.submittedOn(p))})
 		}
 		for i := range cs {
 			c := cs[i]

@@ -140,6 +140,10 @@ type NewAccount struct {
 	Email string
 	Phone string
 	UPRN  zones.UPRN
+	// Credential is stored on the account for the adapter that
+	// authenticates residents (for example a token hash); the domain never
+	// reads it.
+	Credential string
 }
 
 // CreateAccount opens an account at a property found through the Locator.
@@ -180,7 +184,7 @@ func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (A
 	now := s.now()
 	a := Account{
 		ID: s.newID("acc"), Name: in.Name, Email: in.Email, Phone: in.Phone,
-		UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone,
+		UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone, Credential: in.Credential,
 		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
