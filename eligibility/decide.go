@@ -46,7 +46,8 @@ type Decision struct {
 	Eligible bool
 	// Free is true when the permit takes a place in its allowance pool.
 	// It is worked out even when another reason blocks the request, to
-	// tell the resident what would happen once that is resolved.
+	// tell the resident what would happen once that is resolved, except
+	// for a property outside the scheme's zones, where nothing is priced.
 	Free bool
 	// FreeSlot is the place in the pool the permit takes when Free
 	// (1 to the pool's Free): the lowest place no other live renewal chain
@@ -173,10 +174,6 @@ func (d *decision) block(c Code, detail string) {
 	d.blocked = true
 }
 
-func (d *decision) inform(c Code, detail string) {
-	d.Reasons = append(d.Reasons, Reason{Code: c, Detail: detail})
-}
-
 func (ix *index) decide(req *Request) Decision {
 	// Four reasons cover every common outcome (a blocking one or two and
 	// the free-allowance one) in one allocation.
@@ -245,9 +242,12 @@ func (ix *index) decide(req *Request) Decision {
 		}
 	}
 
+	// Outside the scheme's zones there is no permit to price, so the
+	// allowance is not judged either: telling the resident it "would be
+	// free" beside "no permit can be issued" would only confuse.
 	var allowance Reason
 	continues := false
-	if p := tr.pool; p != nil {
+	if p := tr.pool; p != nil && covered {
 		d.Pool = p.ID
 		slot, cont := openSlot(req, p, start, renewed, own)
 		switch {

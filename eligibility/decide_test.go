@@ -46,7 +46,8 @@ func TestR2ZoneCoverage(t *testing.T) {
 			require.Equal(t, tt.detail, got.Detail)
 			require.Equal(t, []eligibility.Code{eligibility.CodeOutsideZone}, blockingCodes(dec),
 				"no price is looked up for a zone the scheme does not cover")
-			require.True(t, dec.Free, "the resident is still told the permit would be free")
+			require.False(t, dec.Free, "nothing is priced outside the scheme's zones")
+			require.Empty(t, dec.Pool)
 		})
 	}
 }
@@ -195,8 +196,8 @@ func TestEveryBlockingReasonIsCollected(t *testing.T) {
 	dec = r.Decide(eligibility.Request{Kind: eligibility.KindNew, PermitType: ecp, AccountID: "acc-1", Property: p,
 		Holdings: []eligibility.Holding{permit("a", started, free(1)), permit("b", started)},
 		At:       noon(2027, 6, 15), StartsOn: d(2027, 6, 1)})
-	require.Equal(t, []eligibility.Code{eligibility.CodeOutsideZone, eligibility.CodeStartsInPast, eligibility.CodeLimitReached,
-		eligibility.CodeFreeAllowanceUsed}, codes(dec))
+	require.Equal(t, []eligibility.Code{eligibility.CodeOutsideZone, eligibility.CodeStartsInPast, eligibility.CodeLimitReached},
+		codes(dec))
 	first, ok := dec.Blocking()
 	require.True(t, ok)
 	require.Equal(t, eligibility.CodeOutsideZone, first.Code)

@@ -90,7 +90,8 @@
 // the informational one about the free allowance; Decision.Eligible is
 // true when none blocks. The allowance, price and dates are worked out
 // even for a refused request, where they can be, so that the resident is
-// told what would follow once the refusal is resolved. A malformed request
+// told what would follow once the refusal is resolved; outside the
+// scheme's zones nothing is priced and the allowance is not judged. A malformed request
 // (no At, an unknown Kind, a renewal naming no permit) is refused with
 // invalid_request, which is the caller's bug rather than the resident's.
 package eligibility
