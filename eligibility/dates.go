@@ -59,7 +59,9 @@ func today(at time.Time, loc *time.Location) day {
 // short by a short month and its renewal starts on the 1st.
 //
 // Only startsOn's year, month and day (in its own location) are used; the
-// result is at 00:00 UTC. months is expected to be at least 1.
+// result is at 00:00 UTC. months is expected to be at least 1. It is the
+// same rule as pricing.ExpiryDate, which it calls, so that the dates a
+// permit is issued with and the months a refund counts always agree.
 func ExpiryDate(startsOn time.Time, months int) time.Time {
 	return expiryDay(dayOf(startsOn), months).time()
 }
