@@ -25,8 +25,9 @@ type RowProblem struct {
 	// Line is the 1-based line of the file where the row starts (1 is the
 	// header).
 	Line int
-	// Field is the column at fault, e.g. "postcode", or "" when the problem
-	// is the row as a whole.
+	// Field is the column at fault, e.g. "postcode"; "header" for a
+	// problem with the header line; "" when the problem is the row as a
+	// whole (such as a wrong number of fields).
 	Field string
 	// Reason says what is wrong, naming the offending value.
 	Reason string
@@ -95,8 +96,9 @@ const GazetteerHeader = "uprn,sub_building,building_name,building_number,street,
 
 func columnNames() []string { return strings.Split(GazetteerHeader, ",") }
 
-// Gazetteer is an in-memory Locator over a council's list of properties.
-// It is immutable once loaded and safe for concurrent use.
+// Gazetteer is an in-memory Locator over a council's list of properties,
+// loaded with LoadGazetteer. It is immutable once loaded and safe for
+// concurrent use. The zero Gazetteer is empty.
 //
 // It is laid out for a whole council's addresses, or more: each property is
 // one fixed-size record (40 bytes, no pointers) whose strings are indexes
@@ -164,10 +166,17 @@ var _ Locator = (*Gazetteer)(nil)
 //
 // A file with problems is rejected whole, with a *GazetteerError that lists
 // every problem with its line number, so that a council can fix its export
-// in one pass. An error reading r is returned wrapped, as it is.
+// in one pass. An error from r itself is returned wrapped, not as a
+// *GazetteerError.
 func LoadGazetteer(r io.Reader) (*Gazetteer, error) {
 	l := newLoader()
-	cr := csv.NewReader(bufio.NewReaderSize(r, 64<<10))
+	br := bufio.NewReaderSize(r, 64<<10)
+	// Spreadsheet programs start UTF-8 files with a byte order mark; the csv
+	// reader would take it as part of the first column's name.
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	// Records are copied into the tables before the next Read, so the
 	// reader may reuse its slice; this saves an allocation per row.
 	cr.ReuseRecord = true
@@ -265,9 +274,6 @@ func (l *loader) readHeader(header []string) error {
 		l.col[i] = -1
 	}
 	for i, h := range header {
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\uFEFF")
-		}
 		h = strings.ToLower(strings.TrimSpace(h))
 		c := slices.Index(names, h)
 		switch {
@@ -591,7 +597,8 @@ func (g *Gazetteer) All() iter.Seq[Property] {
 }
 
 // FindProperties implements Locator: see Locator for how house matches.
-// It returns a nil error unless ctx is done or postcode is zero.
+// Properties come in the order of the file they were loaded from. The error
+// is nil unless ctx is done or postcode is zero.
 func (g *Gazetteer) FindProperties(ctx context.Context, postcode Postcode, house string) ([]Property, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

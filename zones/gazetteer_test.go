@@ -216,6 +216,11 @@ func TestLoadGazetteerHeaderOnlyAndColumnOrder(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "5 Ashby Road, Loughborough, LE11 3AB", p.Address())
 	require.Equal(t, "loughborough-1", p.Zone.ID)
+
+	// A byte order mark before a quoted column name.
+	g = loadTest(t, "\uFEFF\"uprn\",sub_building,building_name,building_number,street,town,postcode,zone_id,zone_name\n"+
+		"78,,,6,Ashby Road,Loughborough,LE11 3AB,,\n")
+	require.Equal(t, 1, g.Len())
 }
 
 // postcodeReason is why ParsePostcode rejects s: the gazetteer reports it
