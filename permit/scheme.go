@@ -234,7 +234,13 @@ func LoadScheme(r io.Reader) (*Scheme, error) {
 	sr := &schemeReader{nodes: make(map[string]*yaml.Node), own: make(map[string]bool)}
 	s := sr.scheme(root)
 	if len(sr.problems) > 0 {
-		slices.SortStableFunc(sr.problems, func(a, b SchemeProblem) int { return a.Line - b.Line })
+		slices.SortStableFunc(sr.problems, func(a, b SchemeProblem) int {
+			if a.Line == 0 && b.Line == 0 {
+				// Missing sections, in the order the format lists them.
+				return topKeyOrder(a.Path) - topKeyOrder(b.Path)
+			}
+			return a.Line - b.Line
+		})
 		return nil, &SchemeError{Problems: sr.problems}
 	}
 	return s, nil
@@ -377,13 +383,61 @@ func (sr *schemeReader) mapping(n *yaml.Node, path string, keys ...string) (mapp
 		}
 		first[k.Value] = k.Line
 		if !slices.Contains(keys, k.Value) {
-			sr.add(k, p, "unknown key %q; the keys here are %s", k.Value, strings.Join(keys, ", "))
+			if near := nearest(k.Value, keys); near != "" {
+				sr.add(k, p, "unknown key %q; did you mean %q?", k.Value, near)
+			} else {
+				sr.add(k, p, "unknown key %q; the keys here are %s", k.Value, strings.Join(keys, ", "))
+			}
 			continue
 		}
 		m.values[k.Value] = v
 		sr.nodes[p] = v
 	}
 	return m, true
+}
+
+// nearest returns the key within two edits of a misspelt one (a letter
+// left out, added, changed or two swapped), or "" when none or several are.
+func nearest(word string, keys []string) string {
+	found := ""
+	for _, k := range keys {
+		if editDistance(word, k) <= 2 {
+			if found != "" {
+				return ""
+			}
+			found = k
+		}
+	}
+	return found
+}
+
+// editDistance is the optimal string alignment distance between a and b
+// (bytes; keys are ASCII), capped at 3 since only 0 to 2 matter.
+func editDistance(a, b string) int {
+	if d := len(a) - len(b); d > 2 || d < -2 {
+		return 3
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(b)], 3)
 }
 
 // get returns the value of key, or nil when it is missing or empty.
@@ -435,6 +489,12 @@ func (sr *schemeReader) integer(m mapping, key string, required bool) (int, bool
 }
 
 func (sr *schemeReader) scalarInt(v *yaml.Node, path string) (int, bool) {
+	if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" {
+		if _, err := strconv.Atoi(v.Value); err == nil {
+			sr.add(v, path, "%q is text; write the number without quotes", v.Value)
+			return 0, false
+		}
+	}
 	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" || strings.HasPrefix(v.Value, "+") {
 		sr.add(v, path, "want a whole number written in digits, got %s", describe(v))
 		return 0, false
@@ -501,13 +561,29 @@ func (sr *schemeReader) date(m mapping, key string, required bool) (time.Time, b
 		return time.Time{}, false
 	}
 	path := join(m.path, key)
-	if v.Kind == yaml.ScalarNode && (v.ShortTag() == "!!str" || v.ShortTag() == "!!timestamp") && len(v.Value) == len(time.DateOnly) {
-		if t, err := time.Parse(time.DateOnly, v.Value); err == nil {
+	if v.Kind == yaml.ScalarNode && (v.ShortTag() == "!!str" || v.ShortTag() == "!!timestamp") && dateShape(v.Value) {
+		t, err := time.Parse(time.DateOnly, v.Value)
+		if err == nil {
 			return t, true
 		}
+		sr.add(v, path, "%s is not a day of the calendar", v.Value)
+		return time.Time{}, false
 	}
 	sr.add(v, path, "want a date written YYYY-MM-DD, got %s", describe(v))
 	return time.Time{}, false
+}
+
+// dateShape reports whether s is written NNNN-NN-NN.
+func dateShape(s string) bool {
+	if len(s) != len(time.DateOnly) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if (i == 4 || i == 7) != (s[i] == '-') || s[i] != '-' && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func (sr *schemeReader) duration(m mapping, key string, required bool) (time.Duration, bool) {
@@ -617,6 +693,15 @@ var (
 	kindKeys        = []string{"kind", "title", "max_age_months", "require_name", "require_address", "required_fields", "checks", "fresh_for_renewal"}
 	requirementKeys = []string{"id", "title", "one_of"}
 )
+
+func topKeyOrder(path string) int {
+	for at := path; at != ""; at = parent(at) {
+		if i := slices.Index(topKeys, at); i >= 0 {
+			return i
+		}
+	}
+	return len(topKeys)
+}
 
 // scheme reads the whole document and builds the Scheme; the Scheme is
 // meaningful only when no problem was recorded.
@@ -997,9 +1082,13 @@ func describeTariffPair(a int, ra, rb pricing.Tariff) string {
 		return fmt.Sprintf("%s overlaps tariffs[%d], which runs until %s for %s; start the day after that",
 			from, a, ra.Until.Format(time.DateOnly), group)
 	}
-	return fmt.Sprintf("%s leaves a gap after %s for %s (tariffs[%d]); no price from %s to %s",
-		from, ra.Until.Format(time.DateOnly), group, a,
-		ra.Until.AddDate(0, 0, 1).Format(time.DateOnly), rb.From.AddDate(0, 0, -1).Format(time.DateOnly))
+	first, last := ra.Until.AddDate(0, 0, 1), rb.From.AddDate(0, 0, -1)
+	missing := "no price on " + first.Format(time.DateOnly)
+	if !first.Equal(last) {
+		missing = "no price from " + first.Format(time.DateOnly) + " to " + last.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("%s leaves a gap after %s for %s (tariffs[%d]): %s",
+		from, ra.Until.Format(time.DateOnly), group, a, missing)
 }
 
 // tariffField maps a pricing.Tariff field name to the file's key.
