@@ -406,23 +406,29 @@ func daysPhrase(n int) string {
 
 // price sets the quote and price for a permit starting on start in zone.
 // The common case reads a quote NewRules prepared; any other falls back to
-// pricing.Quote, which formats its sentence on the spot.
+// pricing.Quote, which searches the table and formats its sentence on the
+// spot.
 func (ix *index) price(d *decision, tr *typeRules, zi int, zone zones.Zone, start day, continues bool) {
-	on := start.time()
-	if row, err := ix.tariffs.PriceOn(tr.ID, zone.ID, tr.ValidityMonths, on); err == nil {
-		if c := findQuote(tr.quotes[zi], row); c != nil {
-			switch {
-			case !d.Free:
-				d.Quote = c.paid
-			case continues:
-				d.Quote = c.freeRenewal
-			default:
-				d.Quote = c.freeNew
-			}
-			d.Price = d.Quote.Amount
-			return
+	for _, sp := range tr.prices[zi] {
+		if sp.from > start {
+			break // spans are in date order: start falls in a gap
 		}
+		if start > sp.until || sp.quotes == nil {
+			continue
+		}
+		switch {
+		case !d.Free:
+			d.Quote = sp.quotes.paid
+		case continues:
+			d.Quote = sp.quotes.freeRenewal
+		default:
+			d.Quote = sp.quotes.freeNew
+		}
+		d.Price = d.Quote.Amount
+		return
 	}
+	// No prepared quote: a free permit on a day no tariff is in force, or
+	// a row pricing refused to quote in advance. Ask pricing now.
 	clause := ""
 	if d.Free {
 		clause = tr.pool.quoteNew
@@ -430,7 +436,7 @@ func (ix *index) price(d *decision, tr *typeRules, zi int, zone zones.Zone, star
 			clause = tr.pool.quoteRenewal
 		}
 	}
-	q, err := ix.tariffs.Quote(tr.ID, zone.ID, tr.ValidityMonths, on, d.Free, clause)
+	q, err := ix.tariffs.Quote(tr.ID, zone.ID, tr.ValidityMonths, start.time(), d.Free, clause)
 	if err != nil {
 		d.block(CodeNoTariff, "No price is set for "+article(tr.Name)+" "+tr.Name+" in "+zoneName(zone)+
 			" on "+start.String()+", so it cannot be issued yet; please contact the council.")

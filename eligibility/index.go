@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,14 +30,24 @@ type typeRules struct {
 	apply, renew []evidence.Requirement // capacity clipped: an append by the caller copies
 	pool         *poolRules             // nil when the type is in no pool
 	limits       []*limitRules
-	// quotes holds, per zone position, a quote for every tariff row that
-	// can price the type there, so that Decide need not format one.
-	quotes [][]cachedQuote
+	// prices holds, per zone position, the quotes in force over time, so
+	// that Decide neither searches the tariff table nor formats a quote.
+	prices [][]priceSpan
+}
+
+// priceSpan is a run of days (both ends inclusive) on which the same tariff
+// row prices a type in a zone, with its quotes prepared.
+type priceSpan struct {
+	from, until day
+	quotes      *cachedQuote // nil if pricing refused to quote: Decide then asks again
 }
 
 type cachedQuote struct {
 	paid, freeNew, freeRenewal pricing.Quote
 }
+
+// lastDay stands for "open-ended".
+const lastDay = day(1<<63 - 1)
 
 type poolRules struct {
 	AllowancePool
@@ -92,60 +103,84 @@ func buildIndex(r *Rules) *index {
 		l.names = joinWords(ns, "or")
 	}
 	for _, tr := range ix.types {
-		tr.quotes = make([][]cachedQuote, len(r.Zones))
+		tr.prices = make([][]priceSpan, len(r.Zones))
 		for zi, z := range r.Zones {
-			tr.quotes[zi] = cacheQuotes(r.Tariffs, tr, z.ID)
+			tr.prices[zi] = priceSpans(r.Tariffs, tr, z.ID)
 		}
 	}
 	return ix
 }
 
-// cacheQuotes prices the type in one zone on every date a tariff row for
-// it begins or ends, which visits every row PriceOn can return there.
-func cacheQuotes(t *pricing.Tariffs, tr *typeRules, zone string) []cachedQuote {
-	var out []cachedQuote
-	rows := t.Rows()
-	var dates []time.Time
-	for _, row := range rows {
+// priceSpans asks pricing which row prices the type in one zone on every
+// day a row for the type begins or ends. Which row PriceOn picks depends
+// only on which rows are in force, and that changes only on those days,
+// so between two of them the answer stands.
+func priceSpans(t *pricing.Tariffs, tr *typeRules, zone string) []priceSpan {
+	var bounds []day
+	for _, row := range t.Rows() {
 		if row.PermitType != tr.ID {
 			continue
 		}
-		dates = append(dates, row.From)
+		bounds = append(bounds, dayOf(row.From))
 		if !row.Until.IsZero() {
-			dates = append(dates, row.Until.AddDate(0, 0, 1))
+			bounds = append(bounds, dayOf(row.Until)+1)
 		}
 	}
-	for _, d := range dates {
-		row, err := t.PriceOn(tr.ID, zone, tr.ValidityMonths, d)
-		if err != nil || findQuote(out, row) != nil {
-			continue
-		}
-		var c cachedQuote
-		c.paid, err = t.Quote(tr.ID, zone, tr.ValidityMonths, d, false, "")
+	slices.Sort(bounds)
+	bounds = slices.Compact(bounds)
+	var spans []priceSpan
+	var cache []*cachedQuote
+	for i, b := range bounds {
+		row, err := t.PriceOn(tr.ID, zone, tr.ValidityMonths, b.time())
 		if err != nil {
+			continue // a gap: no_tariff for a paid permit
+		}
+		until := lastDay
+		if i+1 < len(bounds) {
+			until = bounds[i+1] - 1
+		}
+		q := findQuote(cache, row)
+		if q == nil {
+			q = quotesFor(t, tr, zone, b.time())
+			if q != nil {
+				cache = append(cache, q)
+			}
+		}
+		if n := len(spans); n > 0 && spans[n-1].until == b-1 && spans[n-1].quotes == q && q != nil {
+			spans[n-1].until = until
 			continue
 		}
-		if tr.pool != nil {
-			// A type in no pool is never free, so it needs no free quotes.
-			if c.freeNew, err = t.Quote(tr.ID, zone, tr.ValidityMonths, d, true, tr.pool.quoteNew); err != nil {
-				continue
-			}
-			if c.freeRenewal, err = t.Quote(tr.ID, zone, tr.ValidityMonths, d, true, tr.pool.quoteRenewal); err != nil {
-				continue
-			}
-		}
-		out = append(out, c)
+		spans = append(spans, priceSpan{from: b, until: until, quotes: q})
 	}
-	return out
+	return spans
 }
 
-// findQuote returns the cached quote priced by row. Rows of one group never
-// overlap, so the group and the first day identify a row.
-func findQuote(qs []cachedQuote, row pricing.Tariff) *cachedQuote {
-	for i := range qs {
-		t := &qs[i].paid.Tariff
+// quotesFor prepares the paid and free quotes for a permit starting on.
+func quotesFor(t *pricing.Tariffs, tr *typeRules, zone string, on time.Time) *cachedQuote {
+	var c cachedQuote
+	var err error
+	if c.paid, err = t.Quote(tr.ID, zone, tr.ValidityMonths, on, false, ""); err != nil {
+		return nil
+	}
+	if tr.pool != nil {
+		// A type in no pool is never free, so it needs no free quotes.
+		if c.freeNew, err = t.Quote(tr.ID, zone, tr.ValidityMonths, on, true, tr.pool.quoteNew); err != nil {
+			return nil
+		}
+		if c.freeRenewal, err = t.Quote(tr.ID, zone, tr.ValidityMonths, on, true, tr.pool.quoteRenewal); err != nil {
+			return nil
+		}
+	}
+	return &c
+}
+
+// findQuote returns the prepared quotes priced by row. Rows of one group
+// never overlap, so the group and the first day identify a row.
+func findQuote(qs []*cachedQuote, row pricing.Tariff) *cachedQuote {
+	for _, q := range qs {
+		t := &q.paid.Tariff
 		if t.From.Equal(row.From) && t.PermitType == row.PermitType && t.Zone == row.Zone && t.DurationMonths == row.DurationMonths {
-			return &qs[i]
+			return q
 		}
 	}
 	return nil
