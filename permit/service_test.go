@@ -143,11 +143,9 @@ func (w *world) events() []permit.Event {
 	return evs
 }
 
-func money(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
-func requireMoney(t *testing.T, want string, got decimal.Decimal) {
+func requireMoney(t *testing.T, want string, got decimal.Decimal, msgAndArgs ...any) {
 	t.Helper()
-	require.Truef(t, money(want).Equal(got), "want %s, got %s", want, got)
+	require.Truef(t, decimal.RequireFromString(want).Equal(got), "want %s, got %s %v", want, got, msgAndArgs)
 }
 
 func TestR2AccountAtProperty(t *testing.T) {
@@ -186,7 +184,7 @@ func TestR2OutsideEveryZoneIsNotEligible(t *testing.T) {
 	require.Len(t, w.events(), before, "a refused application writes nothing")
 }
 
-func TestR1OneFreePermitSharedWithDisabledResident(t *testing.T) {
+func TestR1OneFreePermitPerHousehold(t *testing.T) {
 	w := newWorld(t, at(2026, 11, 24, 10, 0))
 	a := w.account(home, "jane@example.org")
 
@@ -199,18 +197,29 @@ func TestR1OneFreePermitSharedWithDisabledResident(t *testing.T) {
 	require.Equal(t, d(2026, 11, 24), first.StartsOn)
 	require.Equal(t, d(2027, 11, 23), first.ExpiresOn)
 
-	drp := w.mustApply(a, "disabled-resident", "CD34 EFG")
-	require.False(t, drp.Free, "the DRP shares the pool: the ECP holds the free slot")
-	require.Equal(t, permit.PendingReview, drp.Status)
-	require.NotNil(t, drp.Payment)
-	require.Equal(t, permit.PaymentAuthorised, drp.Payment.Status)
-	requireMoney(t, "55.00", drp.Payment.Amount)
-
 	// A second account at the same property gains nothing (scope property).
 	b := w.account(home, "")
 	second := w.mustApply(b, "essential-carer", "EF56 GHI")
 	require.False(t, second.Free)
 	requireMoney(t, "55.00", second.Price)
+	require.Equal(t, permit.PendingReview, second.Status)
+	require.Equal(t, permit.PaymentAuthorised, second.Payment.Status)
+	requireMoney(t, "55.00", second.Payment.Amount)
+
+	// The scheme's limit: two live permits per property.
+	_, err := w.apply(a, "disabled-resident", "CD34EFG")
+	var ne *permit.NotEligibleError
+	require.ErrorAs(t, err, &ne)
+	require.Equal(t, "limit_reached", ne.Code())
+}
+
+func TestR1CarerFreeThenDisabledResidentPaid(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	a := w.account(home, "")
+	require.True(t, w.mustApply(a, "essential-carer", "AB12CDE").Free)
+	drp := w.mustApply(a, "disabled-resident", "CD34EFG")
+	require.False(t, drp.Free, "the DRP shares the pool: the ECP holds the free slot")
+	requireMoney(t, "55.00", drp.Price)
 }
 
 func TestR1DisabledResidentFreeThenCarerPaid(t *testing.T) {
@@ -365,6 +374,8 @@ func TestR4VehicleChange(t *testing.T) {
 	second := w.mustApply(a, "essential-carer", "JK12LMN")
 	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), second.ID, "cd34 efg", time.Time{})
 	require.ErrorIs(t, err, permit.ErrVRMInUse)
+	_, err = w.svc.Cancel(ctx, permit.AccountActor(a.ID), second.ID, "")
+	require.NoError(t, err)
 	_, err = w.apply(a, "essential-carer", "CD34EFG")
 	require.ErrorIs(t, err, permit.ErrVRMInUse)
 }
