@@ -54,9 +54,9 @@ func TestR1FreeAllowanceNewApplication(t *testing.T) {
 		{name: "expires on the day of the decision: still holds the slot",
 			holdings: []eligibility.Holding{permit("a", d(2026, 6, 16), free(1))}, // expires 15 June 2027
 			price:    "55.00", want: eligibility.CodeFreeAllowanceUsed},
-		{name: "a future start after the free permit expires: free",
+		{name: "a future start after the free permit expires: paid, the free chain keeps its place for its renewal",
 			holdings: []eligibility.Holding{permit("a", started, free(1))}, startsOn: d(2028, 1, 10),
-			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},
+			price: "55.00", want: eligibility.CodeFreeAllowanceUsed},
 		{name: "a future start on the free permit's last day: paid",
 			holdings: []eligibility.Holding{permit("a", started, free(1))}, startsOn: d(2028, 1, 9),
 			price: "55.00", want: eligibility.CodeFreeAllowanceUsed},
@@ -174,9 +174,13 @@ func TestR1FreeAllowanceRenewal(t *testing.T) {
 			holdings: []eligibility.Holding{permit("p1", old),
 				permit("f", d(2026, 9, 1), free(1), status(eligibility.StatusCancelled))},
 			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},
-		{name: "renewal of a paid permit whose free companion expires before the renewal starts is free",
+		{name: "renewal of a paid permit whose free companion is current today is paid, even if the companion expires first",
 			holdings: []eligibility.Holding{permit("p1", old),
 				permit("f", d(2026, 3, 20), free(1), ofType(drp))}, // current now, expires 19 March 2027
+			price: "55.00", want: eligibility.CodeFreeAllowanceUsed},
+		{name: "renewal of a paid permit once its free companion has expired is free",
+			holdings: []eligibility.Holding{permit("p1", old),
+				permit("f", d(2025, 3, 1), free(1), ofType(drp))}, // expired 28 February 2026
 			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},
 		{name: "renewal of a paid permit while the free slot is still held is paid",
 			holdings: []eligibility.Holding{permit("p1", old), permit("f", d(2026, 9, 1), free(1), ofType(drp))},

@@ -249,7 +249,7 @@ func (ix *index) decide(req *Request) Decision {
 	continues := false
 	if p := tr.pool; p != nil && covered {
 		d.Pool = p.ID
-		slot, cont := openSlot(req, p, start, renewed, own)
+		slot, cont := openSlot(req, p, now, renewed, own)
 		switch {
 		case slot == 0:
 			allowance = Reason{Code: CodeFreeAllowanceUsed, Detail: p.used}
@@ -313,22 +313,23 @@ func countChains(req *Request, types []string, scope Scope, on day, own string) 
 	return len(seen)
 }
 
-// openSlot returns the place in pool p a permit starting on start would
-// take, or 0 when every place is held on that date by another chain, and
-// whether it continues the place of the free permit it renews.
+// openSlot returns the place in pool p a new permit would take, or 0 when
+// every place is held by another chain, and whether it continues the place
+// of the free permit it renews.
 //
-// A renewal of a free permit keeps its chain's place unless another chain
-// holds that place on the renewal's start date. That can only happen when
-// someone applied, while the free permit was still current, for a permit
-// starting after it expires: the place was open on that date, so the other
-// permit took it, and giving it to both would exceed the pool.
-func openSlot(req *Request, p *poolRules, start day, renewed *Holding, own string) (slot int, continues bool) {
+// A chain holds its place from the decision day (now) on: a free permit
+// that is live today keeps the place for its own renewal even when the new
+// permit would start after it expires, so that "a renewal of the free
+// permit continues the same slot" (R1) holds whoever renews or applies
+// first. The place opens once the free permit is rejected, withdrawn,
+// cancelled, ended or expired without renewal.
+func openSlot(req *Request, p *poolRules, now day, renewed *Holding, own string) (slot int, continues bool) {
 	var chainBuf [maxStackChains]string
 	var slotBuf [maxStackChains]int
 	chains, held := chainBuf[:0], slotBuf[:0]
 	for i := range req.Holdings {
 		h := &req.Holdings[i]
-		if !h.Free || !inScope(h, req, p.Scope) || !h.liveOn(start) || !slices.Contains(p.Types, h.Type) {
+		if !h.Free || !inScope(h, req, p.Scope) || !h.liveOn(now) || !slices.Contains(p.Types, h.Type) {
 			continue
 		}
 		c := h.chain()

@@ -40,23 +40,24 @@
 // Allowance pools (R1). A pool gives each property (scope "property": the
 // permits at the same UPRN, whichever account holds them) or each account
 // (scope "account") a number of free permits shared by its types. A place
-// is held by a renewal chain with a free permit live on the new permit's
-// start date. Places are numbered 1 to Free and a permit takes the lowest
-// open one (Decision.FreeSlot).
+// is held by a renewal chain with a free permit live on the decision day
+// or later: a free permit current today keeps its place for its own
+// renewal even when the new permit would start after it expires, so that
+// the renewal of the free permit always continues the same slot, whoever
+// applies first. Places are numbered 1 to Free and a permit takes the
+// lowest open one (Decision.FreeSlot).
 //
-//   - A new application is free when a place is open on its start date:
+//   - A new application is free when a place is open:
 //     free_allowance_available. With Request.Pay the applicant declines it
 //     and pays: paid_by_choice. With no open place it is paid:
 //     free_allowance_used ("further permits require payment").
 //   - A renewal of a free permit keeps its chain's place and is free
-//     whatever paid permits are held: renewal_continues_free_permit. The
-//     one exception: if another chain holds that place on the renewal's
-//     start date (someone applied, while the free permit was current, for
-//     a permit starting after it expired, when the place was open), the
-//     renewal takes another open place, or is paid if there is none, so
-//     that a pool never gives more free permits than it has.
-//   - A renewal of a paid permit is free when a place is open on its start
-//     date, counting the other chains; otherwise paid.
+//     whatever paid permits are held: renewal_continues_free_permit. (Only
+//     inconsistent data — another chain recorded on the same place — makes
+//     it take another open place, or pay, so that a pool never gives more
+//     free permits than it has.)
+//   - A renewal of a paid permit is free when a place is open, counting
+//     the other chains; otherwise paid.
 //   - Pay declines a free place for renewals too.
 //
 // Limits. A limit caps the live renewal chains of its types in its scope

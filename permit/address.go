@@ -2,7 +2,6 @@ package permit
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -95,7 +94,7 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 				if !p.Live(today) || p.UPRN != c.FromUPRN {
 					continue
 				}
-				if err := s.moveClaimTo(tx, p, c.ToUPRN); err != nil {
+				if err := s.moveClaimTo(tx, p, c.ToUPRN, today); err != nil {
 					return err
 				}
 				p.UPRN, p.Address, p.Zone, p.UpdatedAt = c.ToUPRN, c.ToAddress, c.Zone, at
@@ -122,32 +121,6 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 	}
 	s.notifyAccount(ctx, MessageAddressChanged, acc, "", map[string]string{"address": out.ToAddress})
 	return out, nil
-}
-
-// moveClaimTo moves a free permit's slot of a property-scoped pool to the
-// same pool at another property, taking the lowest slot open there.
-func (s *Service) moveClaimTo(tx Tx, p Permit, to zones.UPRN) error {
-	c, held, err := s.heldClaim(tx, p)
-	if err != nil || !held || c.PermitID != p.ID {
-		return err
-	}
-	pool, _ := poolOf(s.scheme, p.Pool)
-	key := scopeKey(pool, p.AccountID, to)
-	if key == c.ScopeKey {
-		return nil
-	}
-	taken, err := tx.Claims(p.Pool, key)
-	if err != nil {
-		return err
-	}
-	for slot := 1; slot <= pool.Free; slot++ {
-		if !slices.ContainsFunc(taken, func(t Claim) bool { return t.Slot == slot }) {
-			moved := c
-			moved.ScopeKey, moved.Slot = key, slot
-			return tx.MoveClaim(c, moved)
-		}
-	}
-	return fmt.Errorf("%w: the free allowance at the new address is already used; permit %s cannot move free", ErrNotEligible, p.ID)
 }
 
 // RejectAddressChange refuses a same-zone move (officer only).

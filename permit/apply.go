@@ -207,7 +207,7 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		}
 		if d.Free {
 			p.FreeSlot = d.FreeSlot
-			if err := s.claim(tx, p, acc.ID); err != nil {
+			if err := s.claim(tx, p); err != nil {
 				return err
 			}
 		} else if d.Price.IsPositive() {
@@ -225,36 +225,6 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		return tx.AppendEvent(Event{Type: EventPermitApplied, At: at, Actor: by.String(), PermitID: p.ID, AccountID: acc.ID, Data: data})
 	})
 	return p, err
-}
-
-// claim holds the free slot the decision chose for p.
-func (s *Service) claim(tx Tx, p Permit, accountID string) error {
-	pool, ok := poolOf(s.scheme, p.Pool)
-	if !ok {
-		return fmt.Errorf("permit: scheme has no allowance pool %q", p.Pool)
-	}
-	return tx.Claim(Claim{Pool: p.Pool, ScopeKey: scopeKey(pool, accountID, p.UPRN), Slot: p.FreeSlot, ChainID: p.ChainID, PermitID: p.ID})
-}
-
-// heldClaim finds the claim a free permit's chain holds, if any.
-func (s *Service) heldClaim(tx ReadTx, p Permit) (Claim, bool, error) {
-	if !p.Free || p.Pool == "" {
-		return Claim{}, false, nil
-	}
-	pool, ok := poolOf(s.scheme, p.Pool)
-	if !ok {
-		return Claim{}, false, nil
-	}
-	claims, err := tx.Claims(p.Pool, scopeKey(pool, p.AccountID, p.UPRN))
-	if err != nil {
-		return Claim{}, false, err
-	}
-	for _, c := range claims {
-		if c.ChainID == p.ChainID {
-			return c, true, nil
-		}
-	}
-	return Claim{}, false, nil
 }
 
 // authorise takes the card authorisation for a permit awaiting payment and

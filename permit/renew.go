@@ -103,17 +103,7 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		}
 		p.Version = 1
 		if d.Free {
-			c, held, err := s.heldClaim(tx, old)
-			if err != nil {
-				return err
-			}
-			if held {
-				moved := c
-				moved.PermitID, moved.Slot = p.ID, p.FreeSlot
-				if err := tx.MoveClaim(c, moved); err != nil {
-					return err
-				}
-			} else if err := s.claim(tx, p, acc.ID); err != nil {
+			if err := s.claim(tx, p); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,145 @@
+package permit
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// The free allowance (R1) is held through Claims the store keeps unique per
+// (pool, scope, slot). Eligibility decides from the permits which slot is
+// open; these functions make the claims agree, inside the same transaction.
+// A claim whose chain is no longer live (expired, or ended without the
+// store being told) is stale: it is taken over, never a reason to refuse.
+
+// scopedClaims splits the claims of a pool in one scope into those of
+// chains live on a date and stale ones.
+func scopedClaims(tx ReadTx, pool, key string, on time.Time) (live, stale []Claim, err error) {
+	claims, err := tx.Claims(pool, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range claims {
+		holder, err := tx.Permit(c.PermitID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			stale = append(stale, c)
+		case err != nil:
+			return nil, nil, err
+		case holder.Live(on):
+			live = append(live, c)
+		default:
+			stale = append(stale, c)
+		}
+	}
+	return live, stale, nil
+}
+
+// claim holds slot p.FreeSlot of p's pool for p's chain from p.StartsOn: the
+// chain's own claim moves to p, a stale claim on the slot is released, and
+// a live claim of another chain is a lost race (ErrConflict, retried).
+func (s *Service) claim(tx Tx, p Permit) error {
+	pool, ok := poolOf(s.scheme, p.Pool)
+	if !ok {
+		return fmt.Errorf("permit: scheme has no allowance pool %q", p.Pool)
+	}
+	want := Claim{Pool: p.Pool, ScopeKey: scopeKey(pool, p.AccountID, p.UPRN), Slot: p.FreeSlot, ChainID: p.ChainID, PermitID: p.ID}
+	live, stale, err := scopedClaims(tx, want.Pool, want.ScopeKey, p.StartsOn)
+	if err != nil {
+		return err
+	}
+	var own *Claim
+	for _, c := range append(live, stale...) {
+		switch {
+		case c.ChainID == p.ChainID:
+			own = &c
+		case c.Slot != want.Slot:
+		case containsClaim(stale, c):
+			if err := tx.Release(c); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("%w: free slot %d of %s is held by permit %s", ErrConflict, c.Slot, c.Pool, c.PermitID)
+		}
+	}
+	if own != nil {
+		return tx.MoveClaim(*own, want)
+	}
+	return tx.Claim(want)
+}
+
+func containsClaim(cs []Claim, c Claim) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// heldClaim finds the claim a free permit's chain holds, if any.
+func (s *Service) heldClaim(tx ReadTx, p Permit) (Claim, bool, error) {
+	if !p.Free || p.Pool == "" {
+		return Claim{}, false, nil
+	}
+	pool, ok := poolOf(s.scheme, p.Pool)
+	if !ok {
+		return Claim{}, false, nil
+	}
+	claims, err := tx.Claims(p.Pool, scopeKey(pool, p.AccountID, p.UPRN))
+	if err != nil {
+		return Claim{}, false, err
+	}
+	for _, c := range claims {
+		if c.ChainID == p.ChainID {
+			return c, true, nil
+		}
+	}
+	return Claim{}, false, nil
+}
+
+// moveClaimTo moves a free permit's slot of a property-scoped pool to the
+// same pool at another property (a same-zone move), taking the lowest slot
+// not held by a live chain there.
+func (s *Service) moveClaimTo(tx Tx, p Permit, to zones.UPRN, today time.Time) error {
+	c, held, err := s.heldClaim(tx, p)
+	if err != nil || !held || c.PermitID != p.ID {
+		return err
+	}
+	pool, _ := poolOf(s.scheme, p.Pool)
+	key := scopeKey(pool, p.AccountID, to)
+	if key == c.ScopeKey {
+		return nil
+	}
+	live, stale, err := scopedClaims(tx, p.Pool, key, today)
+	if err != nil {
+		return err
+	}
+	for slot := 1; slot <= pool.Free; slot++ {
+		if slotIn(live, slot) {
+			continue
+		}
+		for _, st := range stale {
+			if st.Slot == slot {
+				if err := tx.Release(st); err != nil {
+					return err
+				}
+			}
+		}
+		moved := c
+		moved.ScopeKey, moved.Slot = key, slot
+		return tx.MoveClaim(c, moved)
+	}
+	return fmt.Errorf("%w: the free allowance at the new address is already used; permit %s cannot move free", ErrNotEligible, p.ID)
+}
+
+func slotIn(cs []Claim, slot int) bool {
+	for _, c := range cs {
+		if c.Slot == slot {
+			return true
+		}
+	}
+	return false
+}
