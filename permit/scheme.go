@@ -601,7 +601,8 @@ func (sr *schemeReader) duration(m mapping, key string, required bool) (time.Dur
 	return 0, false
 }
 
-// list reads a sequence; its items are returned with their paths.
+// list reads a sequence and remembers where each item is, for problems
+// the leaf packages report by index.
 func (sr *schemeReader) list(m mapping, key string, required bool) ([]*yaml.Node, bool) {
 	v := sr.get(m, key, required)
 	if v == nil {

@@ -567,6 +567,24 @@ func TestLoadSchemeValueShapes(t *testing.T) {
 	}
 }
 
+// Hostile files fail quickly with ordinary problems: aliases are never
+// expanded, and the YAML parser's depth limit holds.
+func TestLoadSchemeHostileInput(t *testing.T) {
+	for name, doc := range map[string]string{
+		"alias bomb": "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" +
+			"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nzones: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+		"deep nesting": strings.Repeat("[", 100000),
+		"binary":       "\x00\xff\xfe",
+	} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			_, err := permit.LoadScheme(strings.NewReader(doc))
+			require.ErrorIs(t, err, permit.ErrInvalidScheme)
+			require.Less(t, time.Since(start), 5*time.Second)
+		})
+	}
+}
+
 func FuzzLoadScheme(f *testing.F) {
 	files, err := filepath.Glob("testdata/*.yaml")
 	require.NoError(f, err)
