@@ -1,0 +1,469 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// MaxJSONBytes caps a JSON request body (API.md: 64 KiB → 413).
+const MaxJSONBytes = 64 << 10
+
+// DefaultMaxDocumentBytes caps an uploaded file when Options leaves it 0.
+const DefaultMaxDocumentBytes = 10 << 20
+
+// DefaultIdempotencyTTL is how long an Idempotency-Key's answer is kept.
+const DefaultIdempotencyTTL = 24 * time.Hour
+
+// Options are the optional parts of the handler; the zero value (or nil)
+// gives working defaults.
+type Options struct {
+	// Logger receives one access-log record per request and the detail of
+	// every server error. Nil logs nothing.
+	Logger *slog.Logger
+	// Idempotency keeps answers for Idempotency-Key replays; nil keeps them
+	// in memory (one server process).
+	Idempotency IdempotencyStore
+	// IdempotencyTTL is how long answers are kept; 0 means 24 hours.
+	IdempotencyTTL time.Duration
+	// Blobs stores uploaded files; nil keeps them in memory.
+	Blobs BlobStore
+	// MaxDocumentBytes caps one uploaded file; 0 means 10 MiB.
+	MaxDocumentBytes int64
+	// TestClock, when set, enables POST /v1/test-clock (evaluation only)
+	// and becomes the Service's clock: New sets svc.Now to TestClock.Now.
+	TestClock *TestClock
+	// Ping checks the database for GET /healthz; nil checks nothing.
+	Ping func(ctx context.Context) error
+	// Now is the wall clock used for idempotency expiry and request
+	// timing (not for permit rules, which use the Service's clock); nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// api is the handler. Its routes are the table in routes.go.
+type api struct {
+	svc      *permit.Service
+	locator  zones.Locator
+	auth     Authenticator
+	log      *slog.Logger
+	idem     IdempotencyStore
+	idemTTL  time.Duration
+	blobs    BlobStore
+	maxDoc   int64
+	clock    *TestClock
+	ping     func(ctx context.Context) error
+	now      func() time.Time
+	mux      *http.ServeMux
+	openapi  []byte
+	testMu   sync.Mutex // serialises test-clock moves
+	location *time.Location
+}
+
+// New returns the v1 JSON API of API.md as an http.Handler. svc, locator
+// and auth are required; opts may be nil.
+func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *Options) (http.Handler, error) {
+	if svc == nil || locator == nil || auth == nil {
+		return nil, errors.New("httpapi: New needs a Service, a Locator and an Authenticator")
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	h := &api{svc: svc, locator: locator, auth: auth, log: o.Logger, idem: o.Idempotency, idemTTL: o.IdempotencyTTL,
+		blobs: o.Blobs, maxDoc: o.MaxDocumentBytes, clock: o.TestClock, ping: o.Ping, now: o.Now,
+		openapi: OpenAPI(), location: svc.Scheme().Location}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.idem == nil {
+		h.idem = NewMemoryIdempotency(h.now)
+	}
+	if h.idemTTL <= 0 {
+		h.idemTTL = DefaultIdempotencyTTL
+	}
+	if h.blobs == nil {
+		h.blobs = NewMemoryBlobs()
+	}
+	if h.maxDoc <= 0 {
+		h.maxDoc = DefaultMaxDocumentBytes
+	}
+	if h.clock != nil {
+		svc.Now = h.clock.Now
+	}
+	h.mux = http.NewServeMux()
+	h.routes()
+	return h, nil
+}
+
+// body says what a route reads from the request body.
+type body int
+
+const (
+	noBody       body = iota // anything sent is ignored
+	optionalJSON             // a JSON object, or nothing
+	requiredJSON             // a JSON object
+	multipartDoc             // multipart/form-data with a file
+)
+
+// access says who may call a route.
+type access int
+
+const (
+	anyone   access = iota // signed in or not
+	signedIn               // an account (for its own things) or an officer
+	officer                // officers only
+)
+
+// call is what a route handler gets besides the request.
+type call struct {
+	p    Principal
+	body []byte
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
+
+// route registers pattern with its access rule and body kind.
+func (h *api) route(pattern string, who access, b body, fn handlerFunc) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rec := recordOf(r)
+		rec.route = pattern
+		if err := h.serve(w, r, who, b, fn, rec); err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
+func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, fn handlerFunc, rec *requestRecord) error {
+	p, err := h.auth.Authenticate(r)
+	if err != nil {
+		if errors.Is(err, ErrUnauthenticated) {
+			return unauthorized("The bearer token is not valid.")
+		}
+		return fmt.Errorf("httpapi: authenticating: %w", err)
+	}
+	rec.principal = p
+	switch {
+	case who != anyone && p.Anonymous():
+		return unauthorized("Send Authorization: Bearer <token>.")
+	case who == officer && p.Role != RoleOfficer:
+		return newError(http.StatusForbidden, CodeForbidden, "Only council officers may do this.")
+	}
+	c := &call{p: p}
+	if c.body, err = h.readBody(w, r, b); err != nil {
+		return err
+	}
+	if r.Method != http.MethodPost {
+		return fn(w, r, c)
+	}
+	return h.idempotent(w, r, c, fn)
+}
+
+func unauthorized(detail string) *apiError {
+	e := newError(http.StatusUnauthorized, CodeUnauthorized, detail)
+	e.header = http.Header{"Www-Authenticate": {`Bearer realm="permits"`}}
+	return e
+}
+
+// readBody reads and checks the body before anything happens, so a request
+// that is too large, of the wrong type or cut short changes nothing.
+func (h *api) readBody(w http.ResponseWriter, r *http.Request, b body) ([]byte, error) {
+	if b == noBody {
+		return nil, nil
+	}
+	limit := int64(MaxJSONBytes)
+	if b == multipartDoc {
+		limit = h.maxDoc + multipartOverhead
+	}
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, tooLarge(limit)
+		}
+		return nil, newError(http.StatusBadRequest, CodeInvalidJSON, "The request body could not be read to its end.")
+	}
+	if len(data) == 0 {
+		if b == requiredJSON {
+			return nil, newError(http.StatusBadRequest, CodeInvalidJSON, "The request needs a JSON body.")
+		}
+		if b == optionalJSON {
+			return nil, nil
+		}
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case b == multipartDoc && (err != nil || mt != "multipart/form-data"):
+		return nil, newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the file as multipart/form-data.")
+	case b != multipartDoc && (err != nil || mt != "application/json"):
+		return nil, newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json.")
+	}
+	return data, nil
+}
+
+func tooLarge(limit int64) *apiError {
+	return newError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+		fmt.Sprintf("The request body is larger than %d bytes.", limit))
+}
+
+// idempotent runs a POST, honouring its Idempotency-Key.
+func (h *api) idempotent(w http.ResponseWriter, r *http.Request, c *call, fn handlerFunc) error {
+	raw, sent := r.Header["Idempotency-Key"]
+	if !sent {
+		return fn(w, r, c)
+	}
+	if len(raw) != 1 || !validIdempotencyKey(raw[0]) {
+		return badRequest("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, such as a UUID.")
+	}
+	key := string(c.p.Role) + ":" + c.p.ID + ":" + raw[0]
+	if c.p.Anonymous() {
+		key = "public::" + raw[0]
+	}
+	fp := fingerprint(r.Method, r.URL.Path, c.body)
+	ctx := r.Context()
+	claimed, firstFP, saved, err := h.idem.Reserve(ctx, key, fp, h.now().Add(h.idemTTL))
+	if err != nil {
+		return fmt.Errorf("httpapi: reserving idempotency key: %w", err)
+	}
+	if !claimed {
+		switch {
+		case firstFP != fp:
+			return newError(http.StatusConflict, CodeIdempotencyKeyReused, "This Idempotency-Key was used with a different request; use a new key for a new request.")
+		case saved == nil:
+			e := newError(http.StatusConflict, CodeConflict, "A request with this Idempotency-Key is still being processed; retry shortly.")
+			e.header = http.Header{"Retry-After": {"1"}}
+			return e
+		}
+		s, err := decodeSaved(saved)
+		if err != nil {
+			return fmt.Errorf("httpapi: decoding a saved response: %w", err)
+		}
+		recordOf(r).replayed = true
+		writeSaved(w, s)
+		return nil
+	}
+	bw := newBufferedWriter()
+	if err := fn(bw, r, c); err != nil {
+		h.fail(bw, r, err)
+	}
+	s := bw.saved()
+	// A new context: the answer must be kept (or the claim let go) even
+	// when the client has gone away meanwhile.
+	keep, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if replayable(s.Status, bw.code) {
+		if err := h.idem.Save(keep, key, encodeSaved(s)); err != nil {
+			h.log.ErrorContext(ctx, "saving idempotent response", "err", err, "request_id", recordOf(r).id)
+		}
+	} else if err := h.idem.Release(keep, key); err != nil {
+		h.log.ErrorContext(ctx, "releasing idempotency key", "err", err, "request_id", recordOf(r).id)
+	}
+	bw.flush(w)
+	return nil
+}
+
+// fail answers with the problem document for err, logging server errors
+// in full (the client sees a generic sentence and the request ID).
+func (h *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := problemFor(err)
+	rec := recordOf(r)
+	if e.status >= 500 {
+		h.log.ErrorContext(r.Context(), "request failed", "request_id", rec.id, "method", r.Method, "route", rec.route, "err", err)
+	}
+	if bw, ok := w.(*bufferedWriter); ok {
+		bw.code = e.code
+	}
+	rec.code = e.code
+	writeProblem(w, e, r.URL.Path, rec.id)
+}
+
+func writeProblem(w http.ResponseWriter, e *apiError, instance, requestID string) {
+	for k, v := range e.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(e.document(instance, requestID))
+}
+
+// writeJSON sends v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("httpapi: encoding response: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+	return nil
+}
+
+// ServeHTTP adds the request ID, security headers, panic recovery, the
+// access log, and problem documents for unknown paths and methods.
+func (h *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.now()
+	rec := &requestRecord{id: requestID()}
+	r = r.WithContext(context.WithValue(r.Context(), recordKey{}, rec))
+	sw := &statusWriter{ResponseWriter: w}
+	sw.Header().Set("X-Request-Id", rec.id)
+	sw.Header().Set("X-Content-Type-Options", "nosniff")
+	sw.Header().Set("Cache-Control", "no-store")
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.log.ErrorContext(r.Context(), "panic", "request_id", rec.id, "route", rec.route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				rec.code = CodeInternal
+				writeProblem(sw, problemFor(errors.New("panic")), r.URL.Path, rec.id)
+			}
+		}
+		h.access(r, rec, sw, start)
+	}()
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		h.unrouted(sw, r, rec)
+		return
+	}
+	h.mux.ServeHTTP(sw, r)
+}
+
+// unrouted answers a path no route matches (404) or a method the path
+// does not allow (405), as problem documents rather than the mux's text.
+func (h *api) unrouted(w http.ResponseWriter, r *http.Request, rec *requestRecord) {
+	probe := newBufferedWriter()
+	muxHandler, _ := h.mux.Handler(r)
+	muxHandler.ServeHTTP(probe, r)
+	switch probe.status {
+	case http.StatusMethodNotAllowed:
+		e := newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This path does not allow "+r.Method+".")
+		e.header = http.Header{"Allow": probe.header.Values("Allow")}
+		rec.code = e.code
+		writeProblem(w, e, r.URL.Path, rec.id)
+	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
+		probe.flush(w)
+	default:
+		rec.code = CodeNotFound
+		writeProblem(w, newError(http.StatusNotFound, CodeNotFound, "There is no such path in this API."), r.URL.Path, rec.id)
+	}
+}
+
+// access writes the access-log record: never the Authorization header,
+// query values (postcodes) or bodies.
+func (h *api) access(r *http.Request, rec *requestRecord, sw *statusWriter, start time.Time) {
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", rec.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("route", rec.route), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
+		slog.Duration("duration", h.now().Sub(start)),
+	}
+	if !rec.principal.Anonymous() {
+		attrs = append(attrs, slog.String("role", string(rec.principal.Role)), slog.String("principal", rec.principal.ID))
+	}
+	if rec.code != "" {
+		attrs = append(attrs, slog.String("code", rec.code))
+	}
+	if rec.replayed {
+		attrs = append(attrs, slog.Bool("idempotent_replay", true))
+	}
+	h.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+type recordKey struct{}
+
+// requestRecord collects what the access log says about a request.
+type requestRecord struct {
+	id        string
+	route     string
+	principal Principal
+	code      string
+	replayed  bool
+}
+
+func recordOf(r *http.Request) *requestRecord {
+	if rec, ok := r.Context().Value(recordKey{}).(*requestRecord); ok {
+		return rec
+	}
+	return &requestRecord{}
+}
+
+func requestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "req_" + hex.EncodeToString(b[:])
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// today is the Service clock's date in the scheme's time zone, by which
+// approved permits show upcoming, current or expired.
+func (h *api) today() time.Time {
+	now := h.svc.Now
+	if now == nil {
+		now = time.Now
+	}
+	return eligibility.Today(now(), h.location)
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi].
+func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest(name, "out_of_range", fmt.Sprintf("%s must be a whole number from %d to %d.", name, lo, hi))
+	}
+	return n, nil
+}

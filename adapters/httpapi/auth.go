@@ -1,0 +1,209 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+// Role is what a caller may do (API.md "Auth").
+type Role string
+
+// The two roles.
+const (
+	// RoleOfficer is council or back-office staff, or an integration.
+	RoleOfficer Role = "officer"
+	// RoleAccount is one resident's account: it sees and changes only its
+	// own account and permits.
+	RoleAccount Role = "account"
+)
+
+// Principal is who made a request. The zero Principal is an anonymous
+// caller, who may only look up addresses and open an account.
+type Principal struct {
+	Role Role
+	// ID is the account ID for RoleAccount, and a name that identifies the
+	// officer (never the token) for RoleOfficer; it is recorded on events.
+	ID string
+}
+
+// Anonymous reports whether nobody signed in.
+func (p Principal) Anonymous() bool { return p.Role == "" }
+
+// actor is the permit.Actor recorded on the events the request causes.
+func (p Principal) actor() permit.Actor {
+	switch p.Role {
+	case RoleOfficer:
+		return permit.OfficerActor(p.ID)
+	case RoleAccount:
+		return permit.AccountActor(p.ID)
+	}
+	return permit.Actor{Role: "public"}
+}
+
+// ErrUnauthenticated is wrapped by an Authenticator's error for
+// credentials that are present but wrong (401). Check with errors.Is.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// AccountCredential is what a new account gets from the Authenticator.
+type AccountCredential struct {
+	// Stored goes into permit.NewAccount.Credential (for example a hash).
+	Stored string
+	// Token returns, given the new account's ID, the bearer token shown to
+	// the resident once in the POST /v1/accounts answer; "" shows none
+	// (for a council whose own sign-in identifies residents).
+	Token func(accountID string) string
+}
+
+// Authenticator identifies callers. A council can put its own sign-in in
+// front of the API by implementing it; TokenAuth is the reference.
+type Authenticator interface {
+	// Authenticate identifies the caller of r. No credentials at all gives
+	// the zero Principal and a nil error. Credentials that are present but
+	// wrong give an error wrapping ErrUnauthenticated; any other error is
+	// a failure of the authenticator (the request gets a 500).
+	Authenticate(r *http.Request) (Principal, error)
+	// NewAccountCredential is called when an account is being opened.
+	NewAccountCredential() (AccountCredential, error)
+}
+
+// AccountReader reads accounts; *permit.Service is one.
+type AccountReader interface {
+	Account(ctx context.Context, id string) (permit.Account, error)
+}
+
+// TokenAuth is the reference Authenticator: bearer tokens.
+//
+//   - Officer tokens come from configuration. Only their SHA-256 hashes are
+//     kept, and a presented token is compared with every one in constant
+//     time. An officer is recorded on events as "officer-" and the first 8
+//     hex digits of the token's hash, so the audit trail says which token
+//     acted without holding it.
+//   - An account's token is "<account id>.<secret>", issued once when the
+//     account is opened; the account stores "sha256:" and the secret's
+//     SHA-256 in hex (permit.Account.Credential), never the secret.
+type TokenAuth struct {
+	officers []officerKey
+	accounts AccountReader
+}
+
+type officerKey struct {
+	hash [sha256.Size]byte
+	name string
+}
+
+var _ Authenticator = (*TokenAuth)(nil)
+
+// MinOfficerTokenLength is the shortest officer token NewTokenAuth accepts:
+// an officer token opens every account, so it must not be guessable.
+const MinOfficerTokenLength = 16
+
+// NewTokenAuth builds a TokenAuth. accounts is where account credentials
+// are read (the Service); officerTokens may be empty (no officer can sign
+// in). A token shorter than MinOfficerTokenLength, or holding spaces, is
+// refused.
+func NewTokenAuth(accounts AccountReader, officerTokens []string) (*TokenAuth, error) {
+	if accounts == nil {
+		return nil, errors.New("httpapi: NewTokenAuth: accounts is nil")
+	}
+	a := &TokenAuth{accounts: accounts}
+	for i, t := range officerTokens {
+		if len(t) < MinOfficerTokenLength {
+			return nil, fmt.Errorf("httpapi: officer token %d is %d characters long; use at least %d", i+1, len(t), MinOfficerTokenLength)
+		}
+		if strings.ContainsAny(t, " \t\r\n") {
+			return nil, fmt.Errorf("httpapi: officer token %d contains white space", i+1)
+		}
+		h := sha256.Sum256([]byte(t))
+		a.officers = append(a.officers, officerKey{hash: h, name: OfficerName(t)})
+	}
+	return a, nil
+}
+
+// OfficerName is how an officer token is named on events and in logs: the
+// first 8 hex digits of its SHA-256, never the token.
+func OfficerName(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return "officer-" + hex.EncodeToString(h[:4])
+}
+
+// bearer returns the token of an "Authorization: Bearer" header; ok is
+// false when the header is absent, and err set when it is malformed.
+func bearer(r *http.Request) (token string, ok bool, err error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", false, nil
+	}
+	scheme, tok, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return "", true, fmt.Errorf("%w: the Authorization header must be \"Bearer <token>\"", ErrUnauthenticated)
+	}
+	return strings.TrimSpace(tok), true, nil
+}
+
+// Authenticate implements Authenticator.
+func (a *TokenAuth) Authenticate(r *http.Request) (Principal, error) {
+	tok, ok, err := bearer(r)
+	if !ok || err != nil {
+		return Principal{}, err
+	}
+	h := sha256.Sum256([]byte(tok))
+	match := -1
+	for i := range a.officers {
+		// Every configured token is compared, so the time taken does not
+		// say which one (or whether any) matched.
+		if subtle.ConstantTimeCompare(h[:], a.officers[i].hash[:]) == 1 {
+			match = i
+		}
+	}
+	if match >= 0 {
+		return Principal{Role: RoleOfficer, ID: a.officers[match].name}, nil
+	}
+	if accountID, secret, found := strings.Cut(tok, "."); found && accountID != "" && secret != "" {
+		return a.account(r.Context(), accountID, secret)
+	}
+	return Principal{}, fmt.Errorf("%w: unknown token", ErrUnauthenticated)
+}
+
+func (a *TokenAuth) account(ctx context.Context, id, secret string) (Principal, error) {
+	acc, err := a.accounts.Account(ctx, id)
+	if errors.Is(err, permit.ErrNotFound) {
+		return Principal{}, fmt.Errorf("%w: unknown account token", ErrUnauthenticated)
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("httpapi: reading account credential: %w", err)
+	}
+	want := []byte(acc.Credential)
+	got := []byte(credentialOf(secret))
+	if len(want) == 0 || subtle.ConstantTimeCompare(want, got) != 1 {
+		return Principal{}, fmt.Errorf("%w: wrong account token", ErrUnauthenticated)
+	}
+	return Principal{Role: RoleAccount, ID: acc.ID}, nil
+}
+
+func credentialOf(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return "sha256:" + hex.EncodeToString(h[:])
+}
+
+// NewAccountCredential implements Authenticator: 32 random bytes, base64url.
+func (a *TokenAuth) NewAccountCredential() (AccountCredential, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return AccountCredential{}, fmt.Errorf("httpapi: making an account token: %w", err)
+	}
+	secret := base64.RawURLEncoding.EncodeToString(b[:])
+	return AccountCredential{
+		Stored: credentialOf(secret),
+		Token:  func(accountID string) string { return accountID + "." + secret },
+	}, nil
+}

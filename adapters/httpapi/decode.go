@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// decodeJSON reads one JSON object into v: unknown fields, a value of the
+// wrong type, trailing data or anything but an object is a 400
+// invalid_json that names the field or the byte offset. An empty body
+// leaves v as it is (routes that need a body refuse it earlier).
+func decodeJSON(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); t[0] != '{' {
+		return invalidJSON("", "The body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalidJSON("", "The body must hold one JSON object and nothing after it.")
+	}
+	return nil
+}
+
+func invalidJSON(field, detail string) *apiError {
+	e := newError(http.StatusBadRequest, CodeInvalidJSON, detail)
+	if field != "" {
+		e.extra = func(p *problemJSON) {
+			p.Errors = []fieldProblem{{Field: field, Code: CodeInvalidJSON, Detail: detail}}
+		}
+	}
+	return e
+}
+
+// jsonError turns encoding/json's errors into problems that say where.
+func jsonError(err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syn):
+		return invalidJSON("", fmt.Sprintf("The body is not valid JSON (at byte %d).", syn.Offset))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return invalidJSON("", "The JSON body ends too soon: it was cut short.")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return invalidJSON("", fmt.Sprintf("The body holds %s where %s was expected.", typ.Value, jsonType(typ.Type.Kind().String())))
+		}
+		return invalidJSON(field, fmt.Sprintf("%s must be %s, not %s.", field, jsonType(typ.Type.Kind().String()), typ.Value))
+	}
+	const unknown = "json: unknown field "
+	if msg := err.Error(); strings.HasPrefix(msg, unknown) {
+		name := strings.Trim(strings.TrimPrefix(msg, unknown), `"`)
+		return invalidJSON(name, fmt.Sprintf("Unknown field %q: check its spelling against the API documentation.", name))
+	}
+	return invalidJSON("", "The body is not valid JSON.")
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	case "int", "int64", "float64", "uint64":
+		return "a number"
+	}
+	return "a " + kind
+}
+
+// parseDate reads an optional YYYY-MM-DD date as the library holds dates:
+// 00:00 UTC of that calendar day.
+func parseDate(field, s string) (time.Time, *fieldProblem) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, &fieldProblem{Field: field, Code: "invalid_date", Detail: fmt.Sprintf("%s must be a date written YYYY-MM-DD, such as 2026-03-01.", field)}
+	}
+	return t, nil
+}
+
+func parseUPRN(field, s string) (zones.UPRN, *fieldProblem) {
+	if s == "" {
+		return 0, &fieldProblem{Field: field, Code: "required", Detail: "Choose the property by its UPRN, as GET /v1/addresses lists it."}
+	}
+	u, err := zones.ParseUPRN(s)
+	if err != nil {
+		return 0, &fieldProblem{Field: field, Code: "invalid_uprn", Detail: "A UPRN is 1 to 12 digits, as GET /v1/addresses lists it."}
+	}
+	return u, nil
+}
+
+// maxDocuments bounds the evidence list of one request.
+const maxDocuments = 20
+
+// documents turns the evidence of a request into the domain's documents,
+// listing every malformed date.
+func documents(in []documentJSON) ([]evidence.Document, []fieldProblem) {
+	if len(in) > maxDocuments {
+		return nil, []fieldProblem{{Field: "evidence", Code: "too_many", Detail: fmt.Sprintf("Send at most %d documents.", maxDocuments)}}
+	}
+	var bad []fieldProblem
+	out := make([]evidence.Document, 0, len(in))
+	for i, d := range in {
+		issued, fp := parseDate(fmt.Sprintf("evidence[%d].issued_on", i), d.IssuedOn)
+		if fp != nil {
+			bad = append(bad, *fp)
+		}
+		out = append(out, evidence.Document{Kind: evidence.Kind(d.Kind), IssuedOn: issued, Name: d.Name, Address: d.Address, Fields: d.Fields})
+	}
+	return out, bad
+}

@@ -1,0 +1,30 @@
+// Package httpapi is the v1 JSON API of API.md over a permit.Service: the
+// HTTP face that council portals and back-office systems integrate with.
+// It decides how requests and answers look on the wire and who may make
+// them; every permit rule stays in package permit.
+//
+// What it decides:
+//
+//   - Who is calling (an Authenticator; TokenAuth is the reference) and
+//     what each role may do: officers everything; an account only its own
+//     account and permits, anything else answering 404 as if absent;
+//     officer-only endpoints 403; no or bad token 401.
+//   - How every error looks: an RFC 9457 problem document with a stable
+//     code, from one table (problemFor). A readable request whose values
+//     break the rules is 422; one the server cannot read is 400; a state
+//     that does not allow the operation is 409 invalid_transition. Server
+//     errors carry a generic sentence and a request ID; their detail goes
+//     to the log only.
+//   - Idempotency: a POST with an Idempotency-Key is run once per key and
+//     caller; a retry with the same body gets the first answer byte for
+//     byte, a different body 409 idempotency_key_reused, and a retry
+//     while the first is still running 409 conflict with Retry-After.
+//   - What it accepts: JSON bodies up to 64 KiB (413 beyond), of type
+//     application/json (415 otherwise), with no unknown fields (400
+//     naming the field); uploads as multipart/form-data, sniffed to be PDF,
+//     JPEG or PNG, up to a configured size.
+//
+// The OpenAPI 3.1 document describing all of it is embedded and served at
+// GET /v1/openapi.json; examples/permitd's end-to-end tests validate real
+// traffic against it.
+package httpapi

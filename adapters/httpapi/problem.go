@@ -1,0 +1,273 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// Problem type URIs are "urn:carerpermit:problem:<code>": stable names that
+// integrators may switch on, not pages to fetch (RFC 9457 allows a
+// non-resolvable URI; "code" carries the same word for convenience).
+const problemTypePrefix = "urn:carerpermit:problem:"
+
+// The error codes of API.md, and the ones this adapter added. Codes are a
+// contract: add new ones, never rename.
+const (
+	CodeInvalidJSON          = "invalid_json"
+	CodeValidationFailed     = "validation_failed"
+	CodeInvalidPostcode      = "invalid_postcode"
+	CodeInvalidVRM           = "invalid_vrm"
+	CodeNotFound             = "not_found"
+	CodeUnauthorized         = "unauthorized"
+	CodeForbidden            = "forbidden"
+	CodeNotEligible          = "not_eligible"
+	CodeInvalidTransition    = "invalid_transition"
+	CodeDifferentZone        = "different_zone"
+	CodeVRMInUse             = "vrm_in_use"
+	CodeConflict             = "conflict"
+	CodeIdempotencyKeyReused = "idempotency_key_reused"
+	CodePayloadTooLarge      = "payload_too_large"
+	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodePaymentFailed        = "payment_failed"
+	CodeMethodNotAllowed     = "method_not_allowed"
+	CodeInternal             = "internal_error"
+	CodeUnavailable          = "unavailable"
+)
+
+// fieldProblem is one entry of a problem's "errors" list.
+type fieldProblem struct {
+	Field       string `json:"field"`
+	Code        string `json:"code"`
+	Detail      string `json:"detail"`
+	Requirement string `json:"requirement,omitempty"`
+}
+
+// problemJSON is an RFC 9457 problem details document with the API's
+// extension members.
+type problemJSON struct {
+	Type                 string            `json:"type"`
+	Title                string            `json:"title"`
+	Status               int               `json:"status"`
+	Code                 string            `json:"code"`
+	Detail               string            `json:"detail,omitempty"`
+	Instance             string            `json:"instance,omitempty"`
+	RequestID            string            `json:"request_id,omitempty"`
+	Errors               []fieldProblem    `json:"errors,omitempty"`
+	Reasons              []reasonJSON      `json:"reasons,omitempty"`
+	RequiredEvidence     []string          `json:"required_evidence,omitempty"`
+	EvidenceRequirements []requirementJSON `json:"evidence_requirements,omitempty"`
+	Zone                 *zoneJSON         `json:"zone,omitempty"`
+}
+
+// apiError is an error this adapter answers with; every error a handler
+// returns is turned into one by problemFor.
+type apiError struct {
+	status int
+	code   string
+	detail string
+	extra  func(*problemJSON) // extension members
+	header http.Header        // e.g. Allow, Retry-After, WWW-Authenticate
+	cause  error              // logged, never sent
+}
+
+func (e *apiError) Error() string {
+	if e.cause != nil {
+		return e.code + ": " + e.detail + ": " + e.cause.Error()
+	}
+	return e.code + ": " + e.detail
+}
+
+func (e *apiError) Unwrap() error { return e.cause }
+
+func newError(status int, code, detail string) *apiError {
+	return &apiError{status: status, code: code, detail: detail}
+}
+
+// badRequest is a request the server could not read (400): malformed
+// query parameters, headers or JSON. A readable request whose values break
+// the rules is 422 instead.
+func badRequest(field, code, detail string) *apiError {
+	e := newError(http.StatusBadRequest, CodeValidationFailed, detail)
+	e.extra = func(p *problemJSON) { p.Errors = []fieldProblem{{Field: field, Code: code, Detail: detail}} }
+	return e
+}
+
+// invalidField is a readable request with a bad value (422).
+func invalidField(field, code, detail string) *apiError {
+	return invalidFields([]fieldProblem{{Field: field, Code: code, Detail: detail}})
+}
+
+func invalidFields(fs []fieldProblem) *apiError {
+	code := CodeValidationFailed
+	if allCode(fs, CodeInvalidVRM) {
+		code = CodeInvalidVRM
+	}
+	detail := fs[0].Detail
+	if len(fs) > 1 {
+		detail = strconv.Itoa(len(fs)) + " fields are invalid; see errors."
+	}
+	e := newError(http.StatusUnprocessableEntity, code, detail)
+	e.extra = func(p *problemJSON) { p.Errors = fs }
+	return e
+}
+
+func allCode(fs []fieldProblem, code string) bool {
+	for _, f := range fs {
+		if f.Code != code {
+			return false
+		}
+	}
+	return len(fs) > 0
+}
+
+// title is the problem's short, fixed summary for its status.
+func title(status int) string {
+	switch status {
+	case http.StatusPaymentRequired:
+		return "Payment failed"
+	case http.StatusUnprocessableEntity:
+		return "Unprocessable request"
+	}
+	return http.StatusText(status)
+}
+
+// problemFor is the one table from errors to HTTP answers. Details come
+// from typed domain data or fixed sentences, never from an error's text,
+// so nothing of a store's or a provider's internals reaches a response.
+func problemFor(err error) *apiError {
+	var (
+		ae  *apiError
+		ve  *permit.ValidationError
+		ne  *permit.NotEligibleError
+		ee  *permit.EvidenceError
+		dz  *permit.DifferentZoneError
+		te  *permit.TransitionError
+		pce *zones.PostcodeError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &ve):
+		fs := make([]fieldProblem, 0, len(ve.Fields))
+		for _, f := range ve.Fields {
+			fs = append(fs, fieldProblem{Field: f.Field, Code: f.Code, Detail: f.Detail})
+		}
+		if len(fs) == 0 {
+			return invalidField("", CodeValidationFailed, "The request is invalid.")
+		}
+		return invalidFields(fs)
+	case errors.As(err, &ne):
+		return notEligible(ne)
+	case errors.As(err, &ee):
+		return evidenceProblem(ee.Result)
+	case errors.As(err, &dz):
+		e := newError(http.StatusUnprocessableEntity, CodeDifferentZone, fmt.Sprintf(
+			"%s is in %s, not %s: apply for a new permit there with the evidence listed.",
+			dz.Property.Address(), dz.To.String(), dz.From.String()))
+		e.extra = func(p *problemJSON) {
+			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(dz.RequiredEvidence)
+			p.Zone = zoneOf(dz.To)
+		}
+		return e
+	case errors.As(err, &te):
+		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
+			"This cannot be done now: %s is %s, which does not allow %s.", te.PermitID, te.State, te.Event))
+	case errors.Is(err, permit.ErrNotFound):
+		return newError(http.StatusNotFound, CodeNotFound, "There is nothing here, or it is not yours to see.")
+	case errors.Is(err, permit.ErrVRMInUse):
+		return newError(http.StatusConflict, CodeVRMInUse, "That registration is already on another live permit of this type at this property.")
+	case errors.Is(err, permit.ErrInvalidVRM):
+		return invalidField("vrm", CodeInvalidVRM, "Enter a vehicle registration of 2 to 7 letters and digits, such as AB12 CDE.")
+	case errors.Is(err, permit.ErrPaymentFailed):
+		return newError(http.StatusPaymentRequired, CodePaymentFailed, "The card payment did not go through; nothing has been taken.")
+	case errors.Is(err, permit.ErrConflict):
+		e := newError(http.StatusConflict, CodeConflict, "Someone else changed this at the same moment; try again.")
+		e.header = http.Header{"Retry-After": {"1"}}
+		return e
+	case errors.Is(err, permit.ErrNotEligible):
+		return newError(http.StatusUnprocessableEntity, CodeNotEligible, "The scheme's rules do not allow this; contact the council.")
+	case errors.As(err, &pce), errors.Is(err, zones.ErrInvalidPostcode):
+		return badRequest("postcode", CodeInvalidPostcode, "Enter a full UK postcode, such as LE11 3AB.").withCode(CodeInvalidPostcode)
+	case errors.Is(err, context.DeadlineExceeded):
+		e := newError(http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again shortly.")
+		e.cause = err
+		return e
+	}
+	e := newError(http.StatusInternalServerError, CodeInternal, "The server could not complete the request. It has been logged; quote the request ID if you contact the council.")
+	e.cause = err
+	return e
+}
+
+func (e *apiError) withCode(code string) *apiError {
+	e.code = code
+	return e
+}
+
+func notEligible(ne *permit.NotEligibleError) *apiError {
+	detail := "The scheme's rules do not allow this."
+	if r, ok := ne.Decision.Blocking(); ok {
+		detail = r.Detail
+	}
+	e := newError(http.StatusUnprocessableEntity, ne.Code(), detail)
+	d := ne.Decision
+	e.extra = func(p *problemJSON) {
+		p.Reasons = reasonsJSON(d.Reasons)
+		if len(d.RequiredEvidence) > 0 {
+			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(d.RequiredEvidence)
+		}
+	}
+	return e
+}
+
+// evidenceProblem answers with the first problem's code (the evidence
+// package orders them so that is the one to name) and every problem listed.
+func evidenceProblem(res evidence.Result) *apiError {
+	ps := res.Problems
+	if len(ps) == 0 {
+		return invalidField("evidence", string(evidence.CodeInvalid), "The evidence was not accepted.")
+	}
+	fs := make([]fieldProblem, 0, len(ps))
+	for _, pr := range ps {
+		field := "evidence"
+		if pr.Document >= 0 {
+			field = fmt.Sprintf("evidence[%d]", pr.Document)
+			if pr.Field != "" {
+				field += "." + pr.Field
+			}
+		}
+		fs = append(fs, fieldProblem{Field: field, Code: string(pr.Code), Detail: pr.Detail, Requirement: pr.Requirement})
+	}
+	detail := ps[0].Detail
+	if len(ps) > 1 {
+		detail = fmt.Sprintf("%s (and %d more problems with the evidence; see errors)", ps[0].Detail, len(ps)-1)
+	}
+	e := newError(http.StatusUnprocessableEntity, string(ps[0].Code), detail)
+	e.extra = func(p *problemJSON) { p.Errors = fs }
+	return e
+}
+
+func reasonsJSON(rs []eligibility.Reason) []reasonJSON {
+	out := make([]reasonJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, reasonJSON{Code: string(r.Code), Detail: r.Detail, Blocking: r.Blocking})
+	}
+	return out
+}
+
+// document renders e as the problem document sent to the client.
+func (e *apiError) document(instance, requestID string) problemJSON {
+	p := problemJSON{Type: problemTypePrefix + e.code, Title: title(e.status), Status: e.status, Code: e.code,
+		Detail: e.detail, Instance: instance, RequestID: requestID}
+	if e.extra != nil {
+		e.extra(&p)
+	}
+	return p
+}
