@@ -66,7 +66,6 @@ type world struct {
 	now      time.Time
 	mu       sync.Mutex
 	ids      map[string]int
-	resident permit.Actor
 	officer  permit.Actor
 }
 
