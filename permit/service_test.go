@@ -58,15 +58,15 @@ func at(y int, m time.Month, day, hour, min int) time.Time {
 }
 
 type world struct {
-	t        *testing.T
-	svc      *permit.Service
-	store    *memstore.Store
-	pay      *fakepay.Gateway
-	notes    *recorder.Notifier
-	now      time.Time
-	mu       sync.Mutex
-	ids      map[string]int
-	officer  permit.Actor
+	t       *testing.T
+	svc     *permit.Service
+	store   *memstore.Store
+	pay     *fakepay.Gateway
+	notes   *recorder.Notifier
+	now     time.Time
+	mu      sync.Mutex
+	ids     map[string]int
+	officer permit.Actor
 }
 
 func loadLeicestershire(t testing.TB) *permit.Scheme {
