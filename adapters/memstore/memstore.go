@@ -271,20 +271,21 @@ func notFound(what, id string) error {
 	return fmt.Errorf("memstore: %s %q: %w", what, id, permit.ErrNotFound)
 }
 
-// comparing orders records by creation instant, then ID.
-func byCreated[T any](created func(T) time.Time, id func(T) string) func(a, b T) int {
-	return func(a, b T) int {
-		if c := created(a).Compare(created(b)); c != 0 {
-			return c
-		}
-		return cmp.Compare(id(a), id(b))
+// permitsByCreated orders permits by creation instant, then ID.
+func permitsByCreated(a, b *permit.Permit) int {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
 	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
-var (
-	permitsByCreated = byCreated(func(p permit.Permit) time.Time { return p.CreatedAt }, func(p permit.Permit) string { return p.ID })
-	changesByCreated = byCreated(func(c permit.AddressChange) time.Time { return c.CreatedAt }, func(c permit.AddressChange) string { return c.ID })
-)
+// changesByCreated orders address changes by creation instant, then ID.
+func changesByCreated(a, b permit.AddressChange) int {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
 
 // The copies below keep the store and its callers from sharing memory; the
 // inbound ones also move instants to UTC, as the port promises to give them

@@ -111,18 +111,28 @@ func (t *tx) AddressChange(id string) (permit.AddressChange, error) {
 // indexedPermits returns the permits an index lists under one key, as this
 // transaction sees them: committed ones it has not touched, plus staged ones
 // that match (a staged update may have moved a permit into or out of the
-// key).
-func (t *tx) indexedPermits(committed map[string]struct{}, match func(*permit.Permit) bool) []permit.Permit {
-	out := make([]permit.Permit, 0, len(committed))
+// key). They are sorted by cmp before being copied out, so that the sort
+// moves pointers rather than whole permits.
+func (t *tx) indexedPermits(committed map[string]struct{}, match func(*permit.Permit) bool, cmp func(a, b *permit.Permit) int) []permit.Permit {
+	found := make([]*permit.Permit, 0, len(committed)+len(t.permits))
 	for id := range committed {
 		if _, staged := t.permits[id]; !staged {
-			out = append(out, clonePermit(*t.s.committed.permits[id]))
+			found = append(found, t.s.committed.permits[id])
 		}
 	}
 	for _, p := range t.permits {
 		if match(p) {
-			out = append(out, clonePermit(*p))
+			found = append(found, p)
 		}
+	}
+	return sortedCopies(found, cmp)
+}
+
+func sortedCopies(found []*permit.Permit, cmp func(a, b *permit.Permit) int) []permit.Permit {
+	slices.SortFunc(found, cmp)
+	out := make([]permit.Permit, len(found))
+	for i, p := range found {
+		out[i] = clonePermit(*p)
 	}
 	return out
 }
@@ -132,9 +142,9 @@ func (t *tx) PermitsOfAccount(accountID string) ([]permit.Permit, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	out := t.indexedPermits(t.s.committed.permitsOfAccount[accountID], func(p *permit.Permit) bool { return p.AccountID == accountID })
-	slices.SortFunc(out, func(a, b permit.Permit) int { return permitsByCreated(b, a) })
-	return out, nil
+	return t.indexedPermits(t.s.committed.permitsOfAccount[accountID],
+		func(p *permit.Permit) bool { return p.AccountID == accountID },
+		func(a, b *permit.Permit) int { return permitsByCreated(b, a) }), nil
 }
 
 // PermitsAtProperty implements permit.ReadTx. The order is by creation,
@@ -143,9 +153,9 @@ func (t *tx) PermitsAtProperty(uprn zones.UPRN) ([]permit.Permit, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	out := t.indexedPermits(t.s.committed.permitsAtProperty[uprn], func(p *permit.Permit) bool { return p.UPRN == uprn })
-	slices.SortFunc(out, permitsByCreated)
-	return out, nil
+	return t.indexedPermits(t.s.committed.permitsAtProperty[uprn],
+		func(p *permit.Permit) bool { return p.UPRN == uprn },
+		permitsByCreated), nil
 }
 
 // AccountsAtProperty implements permit.ReadTx, oldest first.
@@ -197,24 +207,37 @@ func (t *tx) Claims(pool, scopeKey string) ([]permit.Claim, error) {
 }
 
 // selectPermits returns copies of the permits, committed or staged, that
-// match. The back-office queries below scan: they run in scheduled jobs and
-// officer screens, not on the application path.
-func (t *tx) selectPermits(match func(*permit.Permit) bool) []permit.Permit {
-	var out []permit.Permit
+// match, sorted by cmp. The back-office queries below scan: they run in
+// scheduled jobs and officer screens, not on the application path.
+func (t *tx) selectPermits(match func(*permit.Permit) bool, cmp func(a, b *permit.Permit) int) []permit.Permit {
+	var found []*permit.Permit
 	for id, p := range t.s.committed.permits {
 		if _, staged := t.permits[id]; !staged && match(p) {
-			out = append(out, clonePermit(*p))
+			found = append(found, p)
 		}
 	}
 	for _, p := range t.permits {
 		if match(p) {
-			out = append(out, clonePermit(*p))
+			found = append(found, p)
 		}
 	}
-	if out == nil {
-		out = []permit.Permit{}
+	return sortedCopies(found, cmp)
+}
+
+// byExpiry orders by ExpiresOn, then ID.
+func byExpiry(a, b *permit.Permit) int {
+	if c := a.ExpiresOn.Compare(b.ExpiresOn); c != 0 {
+		return c
 	}
-	return out
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// byVehicleChange orders by the pending change's EffectiveOn, then ID.
+func byVehicleChange(a, b *permit.Permit) int {
+	if c := a.PendingVehicleChange.EffectiveOn.Compare(b.PendingVehicleChange.EffectiveOn); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // PermitsExpiringBetween implements permit.ReadTx.
@@ -222,17 +245,10 @@ func (t *tx) PermitsExpiringBetween(from, to time.Time) ([]permit.Permit, error)
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	out := t.selectPermits(func(p *permit.Permit) bool {
+	return t.selectPermits(func(p *permit.Permit) bool {
 		return p.Status == permit.Approved && p.RenewedBy == "" &&
 			!p.ExpiresOn.Before(from) && !p.ExpiresOn.After(to)
-	})
-	slices.SortFunc(out, func(a, b permit.Permit) int {
-		if c := a.ExpiresOn.Compare(b.ExpiresOn); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	return out, nil
+	}, byExpiry), nil
 }
 
 // VehicleChangesDue implements permit.ReadTx.
@@ -240,16 +256,9 @@ func (t *tx) VehicleChangesDue(on time.Time) ([]permit.Permit, error) {
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	out := t.selectPermits(func(p *permit.Permit) bool {
+	return t.selectPermits(func(p *permit.Permit) bool {
 		return p.PendingVehicleChange != nil && !p.PendingVehicleChange.EffectiveOn.After(on)
-	})
-	slices.SortFunc(out, func(a, b permit.Permit) int {
-		if c := a.PendingVehicleChange.EffectiveOn.Compare(b.PendingVehicleChange.EffectiveOn); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-	return out, nil
+	}, byVehicleChange), nil
 }
 
 // PermitsAwaitingPaymentSince implements permit.ReadTx; ties in creation
@@ -258,11 +267,9 @@ func (t *tx) PermitsAwaitingPaymentSince(before time.Time) ([]permit.Permit, err
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	out := t.selectPermits(func(p *permit.Permit) bool {
+	return t.selectPermits(func(p *permit.Permit) bool {
 		return p.Status == permit.AwaitingPayment && !p.CreatedAt.After(before)
-	})
-	slices.SortFunc(out, permitsByCreated)
-	return out, nil
+	}, permitsByCreated), nil
 }
 
 // PendingReview implements permit.ReadTx. A limit below 1 wraps
@@ -274,8 +281,7 @@ func (t *tx) PendingReview(limit int) ([]permit.Permit, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	out := t.selectPermits(func(p *permit.Permit) bool { return p.Status == permit.PendingReview })
-	slices.SortFunc(out, permitsByCreated)
+	out := t.selectPermits(func(p *permit.Permit) bool { return p.Status == permit.PendingReview }, permitsByCreated)
 	return out[:min(limit, len(out))], nil
 }
 

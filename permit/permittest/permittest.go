@@ -15,9 +15,33 @@
 // disagree, fix the store, or change the suite and permit.Store's
 // documentation together.
 //
-// Stores must keep instants to at least microsecond precision; the suite
-// truncates the instants it stores to microseconds so that SQL timestamp
-// columns pass.
+// What the suite decides, beyond permit.Store's documentation:
+//
+//   - Instants come back Equal to what was stored and in time.UTC; stores
+//     keep at least microsecond precision (the suite stores whole
+//     microseconds, so SQL timestamp columns pass). Dates (00:00 UTC) come
+//     back as the same dates, 29 February and BST change days included.
+//   - Money comes back decimal.Equal and with the same StringFixed(2).
+//   - A nil and an empty slice or map are the same value; a nil pointer
+//     (Payment, Rejection, ...) stays nil and a set one stays set.
+//   - Create stores Version 1 whatever Version it is given.
+//   - Reads inside Update see the transaction's own writes, query methods
+//     included.
+//   - A documented refusal (ErrNotFound, ErrConflict) from a Tx method
+//     leaves the transaction usable: fn may go on and commit.
+//   - Update returns fn's own error as the very same value and does not run
+//     fn again for it. A panic in fn reaches Update's caller and keeps
+//     nothing; the store stays usable.
+//   - Under a context that has ended, Update and View return an error
+//     wrapping the context's error without running fn; when it ends while
+//     fn runs, Update commits nothing and says why the same way.
+//   - MoveClaim and Release find the held claim by Pool, ScopeKey, Slot and
+//     ChainID; PermitID is not compared (a renewal re-points it).
+//   - Listings break ties by ID. PermitsAtProperty and AccountsAtProperty
+//     promise no order. A limit below 1 (PendingReview,
+//     PendingAddressChanges, Events) wraps ErrValidation.
+//   - Event IDs are strictly increasing as strings in feed order (pad
+//     numbers); the cursor Events returns is the last event's ID.
 package permittest
 
 import (
