@@ -16,6 +16,7 @@ import (
 
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
+	"github.com/carerpermit/carerpermit/adapters/httpapi/httpapitest"
 	"github.com/carerpermit/carerpermit/adapters/memstore"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
@@ -52,6 +53,7 @@ type harness struct {
 	pay     *fakepay.Gateway
 	clock   *httpapi.TestClock
 	officer string
+	oas     *httpapitest.Validator
 }
 
 func loadScheme(t testing.TB) *permit.Scheme {
@@ -77,6 +79,11 @@ func newHarness(t testing.TB) *harness {
 	hs.h, err = httpapi.New(hs.svc, g, auth, &httpapi.Options{TestClock: hs.clock, MaxDocumentBytes: 1 << 20,
 		Ping: func(context.Context) error { return nil }})
 	require.NoError(t, err)
+	hs.oas, err = httpapitest.NewValidator(httpapi.OpenAPI())
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, hs.oas.Err(), "traffic that does not match openapi.json")
+	})
 	return hs
 }
 
@@ -110,6 +117,11 @@ func (hs *harness) do(method, path, token string, body any, headers ...string) r
 		require.NoError(hs.t, err)
 		rd, ct = bytes.NewReader(data), "application/json"
 	}
+	var sent []byte
+	if rd != nil {
+		sent, _ = io.ReadAll(rd)
+		rd = bytes.NewReader(sent)
+	}
 	req := httptest.NewRequest(method, path, rd)
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
@@ -122,6 +134,7 @@ func (hs *harness) do(method, path, token string, body any, headers ...string) r
 	}
 	rec := httptest.NewRecorder()
 	hs.h.ServeHTTP(rec, req)
+	_ = hs.oas.Check(req, sent, rec.Code, rec.Header(), rec.Body.Bytes())
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 
@@ -145,7 +158,9 @@ func (hs *harness) account(uprn string) (id, token string) {
 
 func (hs *harness) today() string { return hs.clock.Now().Format(time.DateOnly) }
 
-func (hs *harness) daysAgo(n int) string { return hs.clock.Now().AddDate(0, 0, -n).Format(time.DateOnly) }
+func (hs *harness) daysAgo(n int) string {
+	return hs.clock.Now().AddDate(0, 0, -n).Format(time.DateOnly)
+}
 
 func (hs *harness) proofOfCare() []map[string]any {
 	return []map[string]any{{"kind": "proof_of_care", "issued_on": hs.daysAgo(7), "name": "Jane Smith"}}
