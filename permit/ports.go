@@ -18,10 +18,14 @@ import (
 type Store interface {
 	// Update runs fn in a read-write transaction and commits when fn
 	// returns nil. When fn returns an error nothing it wrote is kept and
-	// Update returns that error unchanged. An implementation may run fn
-	// more than once (retrying a serialization failure), so fn must not
-	// have effects outside tx. Errors of its own wrap ErrConflict (a
-	// concurrent writer won; the caller may retry) or describe the failure.
+	// Update returns that very error. A panic in fn keeps nothing and
+	// reaches the caller. An implementation may run fn more than once
+	// (retrying a serialization failure), so fn must not have effects
+	// outside tx, and must not call the store itself (a nested View or
+	// Update may deadlock). When ctx ends before or during fn nothing is
+	// committed and the error wraps ctx's. Errors of its own wrap
+	// ErrConflict (a concurrent writer won; the caller may retry) or
+	// describe the failure.
 	Update(ctx context.Context, fn func(Tx) error) error
 
 	// View runs fn in a read-only transaction over a consistent snapshot.
@@ -29,10 +33,11 @@ type Store interface {
 
 	// Events returns up to limit events committed after the cursor (""
 	// for the start), in feed order, and the cursor to pass next time
-	// (unchanged when there is nothing new). A reader that pages with the
+	// (unchanged when there is nothing new). Event IDs increase in feed
+	// order when compared as strings. A reader that pages with the
 	// returned cursors sees every committed event exactly once, even when
-	// transactions commit out of order. A malformed cursor wraps
-	// ErrValidation.
+	// transactions commit out of order. A malformed cursor or a limit
+	// below 1 wraps ErrValidation.
 	Events(ctx context.Context, after string, limit int) (events []Event, next string, err error)
 }
 
@@ -64,18 +69,23 @@ type ReadTx interface {
 	// EffectiveOn is on or before the date, by EffectiveOn then ID.
 	VehicleChangesDue(on time.Time) ([]Permit, error)
 	// PermitsAwaitingPaymentSince returns permits in AwaitingPayment created
-	// at or before the instant, oldest first.
+	// at or before the instant (waiting since then or longer), oldest first.
 	PermitsAwaitingPaymentSince(before time.Time) ([]Permit, error)
 	// PendingReview returns up to limit permits in PendingReview, oldest
-	// (CreatedAt, then ID) first.
+	// (CreatedAt, then ID) first. A limit below 1 wraps ErrValidation.
 	PendingReview(limit int) ([]Permit, error)
 	// PendingAddressChanges returns up to limit address changes pending
-	// review, oldest first.
+	// review, oldest (CreatedAt, then ID) first. A limit below 1 wraps
+	// ErrValidation.
 	PendingAddressChanges(limit int) ([]AddressChange, error)
 }
 
 // Tx is a read-write transaction. Its methods are bound to the context
-// given to Store.Update.
+// given to Store.Update. Reads see the transaction's own writes. A method
+// that refuses (ErrNotFound, ErrConflict) leaves the transaction usable,
+// so fn may handle the refusal and still commit — on PostgreSQL, where a
+// failed statement aborts the transaction, implementations check first or
+// use savepoints.
 type Tx interface {
 	ReadTx
 
@@ -96,7 +106,8 @@ type Tx interface {
 	UpdatePermit(p Permit) error
 
 	// CreateAddressChange stores a new address change with Version 1.
-	// ErrConflict when the ID is taken.
+	// ErrConflict when the ID is taken; ErrNotFound when its account does
+	// not exist.
 	CreateAddressChange(c AddressChange) error
 	// UpdateAddressChange replaces it when c.Version equals the stored
 	// version, storing Version+1. ErrNotFound; ErrConflict as for permits.
@@ -106,10 +117,13 @@ type Tx interface {
 	// already held: the schema's guarantee that a slot is never won twice.
 	Claim(c Claim) error
 	// MoveClaim re-points a held slot to the chain's newest permit, or to
-	// another scope (a same-zone move). ErrNotFound when from is not held;
-	// ErrConflict when to is held by another chain.
+	// another slot or scope (a same-zone move). The held claim is found by
+	// Pool, ScopeKey, Slot and ChainID (never PermitID), so a chain cannot
+	// move a slot another chain has since won. ErrNotFound when from is not
+	// held; ErrConflict when to is held by another chain.
 	MoveClaim(from, to Claim) error
-	// Release frees a held slot. ErrNotFound when it is not held.
+	// Release frees a held slot, found as for MoveClaim. ErrNotFound when
+	// it is not held.
 	Release(c Claim) error
 
 	// AppendEvent adds an event to the log; the store assigns its ID.
