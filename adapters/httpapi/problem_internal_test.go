@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// TestProblemFor pins the one table from errors to answers.
+func TestProblemFor(t *testing.T) {
+	notEligible := &permit.NotEligibleError{Decision: eligibility.Decision{Reasons: []eligibility.Reason{
+		{Code: eligibility.CodeFreeAllowanceAvailable, Detail: "free"},
+		{Code: eligibility.CodeRenewalWindowNotOpen, Detail: "Renew from 2027-10-02.", Blocking: true}}}}
+	evidenceErr := &permit.EvidenceError{Result: evidence.Result{Problems: []evidence.Problem{
+		{Code: evidence.CodeMissing, Requirement: "proof_of_care", Document: -1, Detail: "Add proof of care."},
+		{Code: evidence.CodeOutOfDate, Requirement: "proof_of_residency", Document: 1, Field: "issued_on", Detail: "Too old."}}}}
+	for _, c := range []struct {
+		err    error
+		status int
+		code   string
+		fields []string
+	}{
+		{&permit.ValidationError{Fields: []permit.FieldError{{Field: "name", Code: "required", Detail: "Enter a name."}}}, 422, "validation_failed", []string{"name"}},
+		{&permit.ValidationError{Fields: []permit.FieldError{{Field: "vrm", Code: "invalid_vrm", Detail: "Bad."}}}, 422, "invalid_vrm", []string{"vrm"}},
+		{fmt.Errorf("wrapped: %w", permit.ErrNotFound), 404, "not_found", nil},
+		{notEligible, 422, "renewal_window_not_open", nil},
+		{evidenceErr, 422, "evidence_missing", []string{"evidence", "evidence[1].issued_on"}},
+		{&permit.DifferentZoneError{To: zones.Zone{ID: "z", Name: "Z"}}, 422, "different_zone", nil},
+		{&permit.TransitionError{PermitID: "per_1", State: permit.Expired, Event: permit.Cancel}, 409, "invalid_transition", nil},
+		{fmt.Errorf("%w: AB12CDE", permit.ErrVRMInUse), 409, "vrm_in_use", nil},
+		{fmt.Errorf("x: %w", permit.ErrInvalidVRM), 422, "invalid_vrm", []string{"vrm"}},
+		{fmt.Errorf("%w: declined", permit.ErrPaymentFailed), 402, "payment_failed", nil},
+		{fmt.Errorf("%w: stale", permit.ErrConflict), 409, "conflict", nil},
+		{fmt.Errorf("%w: allowance", permit.ErrNotEligible), 422, "not_eligible", nil},
+		{&zones.PostcodeError{}, 400, "invalid_postcode", []string{"postcode"}},
+		{context.DeadlineExceeded, 503, "unavailable", nil},
+		{errors.New(`pq: syntax error at or near "SELECT" in permits.go:12`), 500, "internal_error", nil},
+	} {
+		t.Run(fmt.Sprintf("%T %s", c.err, c.code), func(t *testing.T) {
+			e := problemFor(c.err)
+			require.Equal(t, c.status, e.status)
+			require.Equal(t, c.code, e.code)
+			p := e.document("/x", "req_1")
+			var fields []string
+			for _, f := range p.Errors {
+				fields = append(fields, f.Field)
+			}
+			require.Equal(t, c.fields, fields)
+			require.NotContains(t, p.Detail, "SELECT", "no internals in a response")
+			require.NotContains(t, p.Detail, ".go:", "no internals in a response")
+			require.NotEmpty(t, p.Detail)
+		})
+	}
+	e := problemFor(&permit.DifferentZoneError{To: zones.Zone{ID: "z", Name: "Z"}, RequiredEvidence: []evidence.Requirement{{Name: "proof_of_residency", OneOf: []evidence.Kind{"utility_bill"}}}})
+	require.Equal(t, []string{"proof_of_residency"}, e.document("", "").RequiredEvidence)
+}
