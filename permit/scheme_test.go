@@ -602,7 +602,11 @@ func FuzzLoadScheme(f *testing.F) {
 			var se *permit.SchemeError
 			require.ErrorAs(t, err, &se)
 			require.NotEmpty(t, se.Problems)
-			lines := bytes.Count(data, []byte("\n")) + 1
+			// YAML breaks lines at \r as well as \n, and at NEL, LS and PS.
+			lines := 1
+			for _, sep := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+				lines += bytes.Count(data, []byte(sep))
+			}
 			for _, p := range se.Problems {
 				require.NotEmpty(t, p.Reason)
 				require.True(t, p.Line >= 0 && p.Line <= lines+1, "line %d of %d: %s", p.Line, lines, p)
