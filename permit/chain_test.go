@@ -98,3 +98,37 @@ func TestR5PaidRenewalStaysPaidWhileSlotHeld(t *testing.T) {
 	requireMoney(t, "55.00", r.Payment.Amount)
 	require.Equal(t, permit.PaymentAuthorised, r.Payment.Status)
 }
+
+// R4 regression: a vehicle change dated after the permit's expiry used to
+// be accepted, then reported as applied on its day while the renewal in
+// force kept the old car. It is now refused, pointing at the renewal.
+func TestR4ChangeAfterExpiryIsRefused(t *testing.T) {
+	w := newWorld(t, at(2026, 4, 1, 9, 0))
+	ctx := context.Background()
+	a := w.account(home, "jane@example.org")
+	p := w.mustApply(a, "essential-carer", "AB12CDE")
+	_, err := w.svc.Approve(ctx, w.officer, p.ID) // to 31 March 2027
+	require.NoError(t, err)
+	w.setNow(at(2027, 3, 10, 9, 0))
+	r, err := w.svc.Renew(ctx, permit.AccountActor(a.ID), p.ID, permit.Renewal{Evidence: w.proofOfCare()})
+	require.NoError(t, err)
+	_, err = w.svc.Approve(ctx, w.officer, r.ID)
+	require.NoError(t, err)
+
+	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "XY99ZZZ", d(2027, 4, 10))
+	var v *permit.ValidationError
+	require.ErrorAs(t, err, &v)
+	require.Equal(t, "effective_on", v.Fields[0].Field)
+	require.Contains(t, v.Fields[0].Detail, r.ID)
+
+	_, change, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), r.ID, "XY99ZZZ", d(2027, 4, 10))
+	require.NoError(t, err)
+	require.NotNil(t, change)
+	w.setNow(at(2027, 4, 10, 0, 0))
+	rep, err := w.svc.RunDue(ctx, w.svc.Now())
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.VehicleChangesApplied)
+	got, err := w.svc.Permit(ctx, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, permit.VRM("XY99ZZZ"), got.VRM)
+}

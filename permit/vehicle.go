@@ -35,6 +35,13 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 			if err := cur.transition(ChangeVehicle, today); err != nil {
 				return err
 			}
+			if effectiveOn.After(cur.ExpiresOn) {
+				detail := fmt.Sprintf("The permit ends on %s; a change from %s belongs on its renewal.", date(cur.ExpiresOn), date(effectiveOn))
+				if cur.RenewedBy != "" {
+					detail = fmt.Sprintf("The permit ends on %s; change the vehicle on its renewal %s instead.", date(cur.ExpiresOn), cur.RenewedBy)
+				}
+				return &ValidationError{Fields: []FieldError{{Field: "effective_on", Code: "after_expiry", Detail: detail}}}
+			}
 			others, err := tx.PermitsAtProperty(cur.UPRN)
 			if err != nil {
 				return err
@@ -131,10 +138,16 @@ func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int
 				}
 				from := cur.VRM
 				cur.PendingVehicleChange = nil
-				if cur.Live(today) {
-					cur.VRM = vc.VRM
-				}
 				cur.UpdatedAt = at
+				if !cur.Live(vc.EffectiveOn) {
+					// The permit ended before the change's day: nothing to change.
+					if err := save(tx, &cur); err != nil {
+						return err
+					}
+					return tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+						Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "reason": "permit no longer live"}})
+				}
+				cur.VRM = vc.VRM
 				if err := save(tx, &cur); err != nil {
 					return err
 				}
