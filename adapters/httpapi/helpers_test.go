@@ -156,8 +156,6 @@ func (hs *harness) account(uprn string) (id, token string) {
 	return m["id"].(string), m["token"].(string)
 }
 
-func (hs *harness) today() string { return hs.clock.Now().Format(time.DateOnly) }
-
 func (hs *harness) daysAgo(n int) string {
 	return hs.clock.Now().AddDate(0, 0, -n).Format(time.DateOnly)
 }
