@@ -1,0 +1,269 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+// Dialect names the database a Store is on.
+type Dialect string
+
+// The databases a Store runs on.
+const (
+	SQLite   Dialect = "sqlite"   // modernc.org/sqlite
+	Postgres Dialect = "postgres" // github.com/jackc/pgx/v5/stdlib
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFiles embed.FS
+
+// dialect holds everything that differs between the databases: the
+// queries are written once with ? placeholders and rebound here.
+type dialect struct {
+	name       Dialect
+	goose      goose.Dialect
+	migrations fs.FS
+	writeTx    *sql.TxOptions
+	readTx     *sql.TxOptions
+	rebind     func(q string) string
+	// instant is how a point in time is passed to the database.
+	instant func(t time.Time) any
+	// eventsQuery selects the feed after a position; eventPos reads the
+	// feed position columns that precede the event's own.
+	eventsQuery string
+	eventsHeld  string
+	parseCursor func(s string) (cursor, error)
+	eventCursor func(pos cursor) string
+	posColumns  int
+	retryable   func(err error) bool
+	classify    func(err error) errorKind
+}
+
+// cursor is a position in the event feed: after the event (txid, id) on
+// PostgreSQL, after id on SQLite (txid unused).
+type cursor struct {
+	txid uint64
+	id   int64
+	pg   bool
+}
+
+func (c cursor) args() []any {
+	if c.pg {
+		return []any{strconv.FormatUint(c.txid, 10), c.id}
+	}
+	return []any{c.id}
+}
+
+func dialectFor(name Dialect) (*dialect, error) {
+	switch name {
+	case SQLite:
+		return sqliteDialect(), nil
+	case Postgres:
+		return postgresDialect(), nil
+	}
+	return nil, fmt.Errorf("sqlstore: unknown dialect %q: want %q or %q", string(name), SQLite, Postgres)
+}
+
+func subFS(dir string) fs.FS {
+	f, err := fs.Sub(migrationFiles, dir)
+	if err != nil {
+		panic("sqlstore: embedded migrations missing: " + err.Error()) // the build embeds them
+	}
+	return f
+}
+
+// An event ID is also a cursor. It is fixed-width so that IDs increase in
+// feed order as strings as well as by their parts.
+const (
+	sqliteCursorDigits = 19 // int64's decimal digits
+	pgCursorLen        = 20 + 1 + 19
+)
+
+func sqliteDialect() *dialect {
+	return &dialect{
+		name:       SQLite,
+		goose:      goose.DialectSQLite3,
+		migrations: subFS("migrations/sqlite"),
+		// _txlock=immediate (set by Open) makes a write transaction take
+		// the write lock at BEGIN, so two writers never both read and then
+		// fail to upgrade (SQLITE_BUSY mid-transaction).
+		writeTx: &sql.TxOptions{},
+		readTx:  &sql.TxOptions{ReadOnly: true},
+		rebind:  func(q string) string { return q },
+		instant: func(t time.Time) any {
+			if t.IsZero() {
+				return nil
+			}
+			return formatInstant(t)
+		},
+		eventsQuery: `SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE id > ? ORDER BY id LIMIT ?`,
+		posColumns:  0,
+		parseCursor: func(s string) (cursor, error) {
+			if s == "" {
+				return cursor{}, nil
+			}
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || id < 0 || len(s) != sqliteCursorDigits {
+				return cursor{}, badCursor(s)
+			}
+			return cursor{id: id}, nil
+		},
+		eventCursor: func(c cursor) string { return fmt.Sprintf("%0*d", sqliteCursorDigits, c.id) },
+		retryable: func(err error) bool {
+			var e *sqlite.Error
+			return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+		},
+		classify: classifySQLite,
+	}
+}
+
+func postgresDialect() *dialect {
+	return &dialect{
+		name:       Postgres,
+		goose:      goose.DialectPostgres,
+		migrations: subFS("migrations/postgres"),
+		// SERIALIZABLE makes the rules' reads and the writes they lead to
+		// one atomic step across server instances, as memstore's lock does
+		// in one process: no limit or free slot is won on a stale read.
+		writeTx: &sql.TxOptions{Isolation: sql.LevelSerializable},
+		readTx:  &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+		rebind:  rebindDollar,
+		instant: func(t time.Time) any {
+			if t.IsZero() {
+				return nil
+			}
+			return t.UTC().Truncate(time.Microsecond)
+		},
+		// Only events of transactions older than the oldest one still
+		// running are returned: no transaction can commit an event before
+		// the cursor afterwards, so paging by (txid, id) never skips.
+		eventsQuery: `SELECT txid::text, id, type, at, actor, permit_id, account_id, data FROM events
+WHERE (txid, id) > ($1::xid8, $2) AND txid < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY txid, id LIMIT $3`,
+		eventsHeld: `SELECT EXISTS (SELECT 1 FROM events
+WHERE (txid, id) > ($1::xid8, $2) AND txid >= pg_snapshot_xmin(pg_current_snapshot()))`,
+		posColumns: 1,
+		parseCursor: func(s string) (cursor, error) {
+			if s == "" {
+				return cursor{pg: true}, nil
+			}
+			tx, id, ok := strings.Cut(s, "-")
+			if !ok || len(s) != pgCursorLen {
+				return cursor{}, badCursor(s)
+			}
+			txid, err1 := strconv.ParseUint(tx, 10, 64)
+			n, err2 := strconv.ParseInt(id, 10, 64)
+			if err1 != nil || err2 != nil || n < 0 {
+				return cursor{}, badCursor(s)
+			}
+			return cursor{txid: txid, id: n, pg: true}, nil
+		},
+		eventCursor: func(c cursor) string { return fmt.Sprintf("%020d-%019d", c.txid, c.id) },
+		retryable: func(err error) bool {
+			var e *pgconn.PgError
+			return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
+		},
+		classify: classifyPostgres,
+	}
+}
+
+func badCursor(s string) error {
+	return fmt.Errorf("sqlstore: event cursor %s is not one this store gave out: %w", quote(s), &permit.ValidationError{
+		Fields: []permit.FieldError{{Field: "after", Code: "invalid_cursor", Detail: "The cursor " + quote(s) + " is not an event ID from this feed."}},
+	})
+}
+
+// rebindDollar turns ? placeholders into $1, $2... (no query here has a ?
+// inside a string literal).
+func rebindDollar(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// errorKind is what a database error means for the caller.
+type errorKind int
+
+const (
+	kindOther errorKind = iota
+	kindUnique
+	kindForeignKey
+	kindConflict // serialization failure, deadlock, busy
+	kindUnavailable
+	kindReadOnly
+	kindFull
+)
+
+func classifySQLite(err error) errorKind {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return kindOther
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return kindUnique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return kindForeignKey
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return kindConflict
+	case sqlite3.SQLITE_READONLY:
+		return kindReadOnly
+	case sqlite3.SQLITE_FULL:
+		return kindFull
+	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH:
+		return kindUnavailable
+	}
+	return kindOther
+}
+
+func classifyPostgres(err error) errorKind {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		switch {
+		case e.Code == "23505":
+			return kindUnique
+		case e.Code == "23503":
+			return kindForeignKey
+		case e.Code == "40001" || e.Code == "40P01":
+			return kindConflict
+		case e.Code == "25006": // read_only_sql_transaction: a standby, or default_transaction_read_only
+			return kindReadOnly
+		case e.Code == "53100" || e.Code == "54000": // disk_full, program_limit_exceeded
+			return kindFull
+		case strings.HasPrefix(e.Code, "08"), strings.HasPrefix(e.Code, "57P"), // connection exception, operator intervention (shutdown)
+			e.Code == "3D000", e.Code == "28000", e.Code == "28P01", e.Code == "53300": // no database, auth, too many connections
+			return kindUnavailable
+		}
+		return kindOther
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, sql.ErrConnDone) {
+		return kindUnavailable
+	}
+	return kindOther
+}

@@ -1,0 +1,224 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/carerpermit/carerpermit/evidence"
+)
+
+// instantLayout is how SQLite stores an instant: UTC, fixed width, so that
+// text order is time order.
+const instantLayout = "2006-01-02T15:04:05.000000Z"
+
+const dateLayout = "2006-01-02"
+
+func formatInstant(t time.Time) string {
+	return t.UTC().Truncate(time.Microsecond).Format(instantLayout)
+}
+
+// dateArg passes a calendar date as YYYY-MM-DD (a DATE on PostgreSQL, text
+// on SQLite); the zero time is NULL. Only the year, month and day of the
+// value as given count, as the domain's dates promise.
+func dateArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Format(dateLayout)
+}
+
+// maxMoney is the largest amount NUMERIC(12,2) holds (exclusive).
+var maxMoney = decimal.New(1, 10)
+
+// moneyArg passes an amount as text with two places. An amount that would
+// not be stored exactly (a third decimal place, or too large) is refused
+// rather than rounded.
+func moneyArg(field string, d decimal.Decimal) (string, error) {
+	if !d.Equal(d.Round(2)) {
+		return "", validation(field, "money_precision", fmt.Sprintf("%s is %s: money is stored in pence, at most two decimal places", field, d.String()))
+	}
+	if d.Abs().GreaterThanOrEqual(maxMoney) {
+		return "", validation(field, "money_range", fmt.Sprintf("%s is %s: the store holds amounts below 10,000,000,000.00", field, d.String()))
+	}
+	return d.StringFixed(2), nil
+}
+
+// nullable is the empty string as NULL, for the columns whose NULL marks
+// an absent optional part.
+func nullable(present bool, v any) any {
+	if !present {
+		return nil
+	}
+	return v
+}
+
+// storedDocument is an evidence document as JSON in the evidence column.
+// It is a storage format of its own, so renaming a Go field never changes
+// what is on disk.
+type storedDocument struct {
+	Kind     string            `json:"kind"`
+	IssuedOn string            `json:"issued_on,omitempty"`
+	Name     string            `json:"name,omitempty"`
+	Address  string            `json:"address,omitempty"`
+	Fields   map[string]string `json:"fields,omitempty"`
+}
+
+func encodeEvidence(docs []evidence.Document) (string, error) {
+	out := make([]storedDocument, len(docs))
+	for i, d := range docs {
+		out[i] = storedDocument{Kind: string(d.Kind), Name: d.Name, Address: d.Address, Fields: d.Fields}
+		if !d.IssuedOn.IsZero() {
+			out[i].IssuedOn = d.IssuedOn.Format(dateLayout)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: encoding evidence: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeEvidence(s string) ([]evidence.Document, error) {
+	var in []storedDocument
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, fmt.Errorf("sqlstore: stored evidence is not valid JSON: %w", err)
+	}
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]evidence.Document, len(in))
+	for i, d := range in {
+		out[i] = evidence.Document{Kind: evidence.Kind(d.Kind), Name: d.Name, Address: d.Address, Fields: d.Fields}
+		if d.IssuedOn != "" {
+			t, err := time.Parse(dateLayout, d.IssuedOn)
+			if err != nil {
+				return nil, fmt.Errorf("sqlstore: stored evidence date %q: %w", d.IssuedOn, err)
+			}
+			out[i].IssuedOn = t
+		}
+	}
+	return out, nil
+}
+
+func encodeInts(v []int) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v) // ints always marshal
+	return string(b)
+}
+
+func decodeInts(s string) ([]int, error) {
+	var v []int
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, fmt.Errorf("sqlstore: stored reminder offsets %q: %w", s, err)
+	}
+	if len(v) == 0 {
+		return nil, nil
+	}
+	return v, nil
+}
+
+func encodeData(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m) // string maps always marshal
+	return string(b)
+}
+
+func decodeData(s string) (map[string]string, error) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("sqlstore: stored event data %q: %w", s, err)
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return m, nil
+}
+
+// instantCol scans an instant: a TIMESTAMPTZ (time.Time) on PostgreSQL,
+// text in instantLayout on SQLite; NULL is the zero time. Values come back
+// in UTC.
+type instantCol struct{ t *time.Time }
+
+func (c instantCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case time.Time:
+		*c.t = v.UTC()
+	case string:
+		return c.parse(v)
+	case []byte:
+		return c.parse(string(v))
+	default:
+		return fmt.Errorf("sqlstore: an instant stored as %T", src)
+	}
+	return nil
+}
+
+func (c instantCol) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("sqlstore: stored instant %q: %w", s, err)
+	}
+	*c.t = t.UTC()
+	return nil
+}
+
+// dateCol scans a calendar date: a DATE (time.Time) on PostgreSQL, text
+// YYYY-MM-DD on SQLite; NULL is the zero time. Dates come back at 00:00
+// UTC, as the domain keeps them.
+type dateCol struct{ t *time.Time }
+
+func (c dateCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case time.Time:
+		y, m, d := v.Date()
+		*c.t = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	case string:
+		return c.parse(v)
+	case []byte:
+		return c.parse(string(v))
+	default:
+		return fmt.Errorf("sqlstore: a date stored as %T", src)
+	}
+	return nil
+}
+
+func (c dateCol) parse(s string) error {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return fmt.Errorf("sqlstore: stored date %q: %w", s, err)
+	}
+	*c.t = t
+	return nil
+}
+
+// moneyCol scans an amount (NUMERIC or text); NULL leaves valid false.
+type moneyCol struct {
+	d     *decimal.Decimal
+	valid *bool
+}
+
+func (c moneyCol) Scan(src any) error {
+	var n decimal.NullDecimal
+	if err := n.Scan(src); err != nil {
+		return fmt.Errorf("sqlstore: stored amount: %w", err)
+	}
+	if _, ok := src.(float64); ok {
+		return fmt.Errorf("sqlstore: an amount came back as a float (%v); money must be NUMERIC or text", src)
+	}
+	*c.d = n.Decimal
+	if c.valid != nil {
+		*c.valid = n.Valid
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Open connects to the database a DSN names and returns a Store that owns
+// the connections (Close releases them):
+//
+//   - "postgres://..." or "postgresql://..." is PostgreSQL through pgx, with
+//     pgx's URL parameters (search_path=... puts the tables in a schema of
+//     their own);
+//   - anything else is an SQLite database file, as a path or as a "file:"
+//     URI; it is created when missing. Open sets WAL journal mode,
+//     synchronous=FULL (an acknowledged write survives a crash or power
+//     loss), a busy timeout, foreign keys and immediate write
+//     transactions; parameters of a "file:" URI are applied after those,
+//     so a URI can add pragmas (for example _pragma=max_page_count(n)).
+//
+// The schema is migrated unless opts.SkipMigrate. A database that cannot
+// be reached gives an error wrapping ErrUnavailable.
+func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	var (
+		db      *sql.DB
+		dialect Dialect
+		conns   = o.MaxOpenConns
+	)
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: PostgreSQL DSN: %w", err)
+		}
+		db, dialect = stdlib.OpenDB(*cfg), Postgres
+		if conns <= 0 {
+			conns = 10
+		}
+	case dsn == "":
+		return nil, fmt.Errorf("sqlstore: Open: empty DSN: give a PostgreSQL URL or an SQLite file path")
+	default:
+		name, err := sqliteDSN(dsn, o.BusyTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if db, err = sql.Open("sqlite", name); err != nil {
+			return nil, fmt.Errorf("sqlstore: SQLite: %w", err)
+		}
+		dialect = SQLite
+		if conns <= 0 {
+			conns = 8
+		}
+	}
+	db.SetMaxOpenConns(conns)
+	// Idle connections are kept: reconnecting to PostgreSQL (or reopening
+	// an SQLite file with its pragmas) on every burst costs more than the
+	// transaction.
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s, err := New(ctx, db, dialect, &o)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.ownDB = true
+	return s, nil
+}
+
+// sqliteDSN turns a path or "file:" URI into modernc.org/sqlite's DSN with
+// the store's settings first.
+func sqliteDSN(dsn string, busy time.Duration) (string, error) {
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
+	ours := url.Values{}
+	// busy_timeout first: the pragmas after it may wait for a lock.
+	ours.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	ours.Add("_pragma", "journal_mode(WAL)")
+	ours.Add("_pragma", "synchronous(FULL)")
+	ours.Add("_pragma", "foreign_keys(1)")
+	ours.Set("_txlock", "immediate")
+
+	name, query := "", ""
+	if strings.HasPrefix(dsn, "file:") {
+		name, query, _ = strings.Cut(dsn, "?")
+	} else {
+		// A path becomes a URI; characters that mean something in a URI
+		// are escaped.
+		name = "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(dsn)
+	}
+	theirs, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: SQLite DSN %s: %w", quote(dsn), err)
+	}
+	parts := []string{encodeValues(ours, theirs)}
+	if len(theirs) > 0 {
+		parts = append(parts, theirs.Encode())
+	}
+	return name + "?" + strings.Join(parts, "&"), nil
+}
+
+// encodeValues encodes ours without the single-valued keys theirs sets.
+func encodeValues(ours, theirs url.Values) string {
+	v := url.Values{}
+	for k, vs := range ours {
+		if _, ok := theirs[k]; ok && k != "_pragma" {
+			continue
+		}
+		v[k] = vs
+	}
+	return v.Encode()
+}

@@ -1,0 +1,125 @@
+package sqlstore
+
+import "strings"
+
+// Column lists, in the order the scan functions read them.
+const (
+	accountColumns = `id, name, email, phone, uprn, address, zone_id, zone_name, credential, created_at, updated_at, version`
+
+	permitColumns = `id, account_id, type, status, free, pool, free_slot, price,
+payment_id, payment_status, payment_amount, payment_refunded,
+vrm, vehicle_change_id, vehicle_change_vrm, vehicle_change_on, vehicle_change_requested_at, vehicle_change_requested_by,
+uprn, address, zone_id, zone_name, starts_on, expires_on, chain_id, renewal_of, renewed_by,
+evidence, evidence_accepted_on, rejection_code, rejection_reason,
+cancelled_by, cancelled_at, cancel_reason, cancel_refund,
+reminders_sent, created_at, updated_at, version`
+
+	addressChangeColumns = `id, account_id, from_uprn, to_uprn, to_address, zone_id, zone_name, evidence, status,
+rejection_code, rejection_reason, submitted_on, due_on, created_at, decided_at, version`
+)
+
+// permitWritten is permitColumns without version, which the queries set.
+var permitWritten = strings.TrimSuffix(permitColumns, ", version")
+
+// queries holds every statement in the dialect's placeholder style.
+type queries struct {
+	account, accountsAtProperty, createAccount, updateAccount, accountVersion string
+
+	permit, permitsOfAccount, permitsAtProperty, createPermit, updatePermit, permitVersion, accountExists string
+	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview                               string
+
+	addressChange, createAddressChange, updateAddressChange, addressChangeVersion, pendingAddressChanges string
+
+	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
+
+	appendEvent, events, eventsHeld string
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func setList(cols string) string {
+	var b strings.Builder
+	for i, c := range strings.Split(cols, ",") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		c = strings.TrimSpace(c)
+		b.WriteString(c + " = ?")
+	}
+	return b.String()
+}
+
+func countColumns(cols string) int { return strings.Count(cols, ",") + 1 }
+
+// withoutID drops the leading "id, " of a column list.
+func withoutID(cols string) string { return strings.TrimPrefix(cols, "id, ") }
+
+func newQueries(d *dialect) *queries {
+	accountWritten := strings.TrimSuffix(accountColumns, ", version")
+	changeWritten := strings.TrimSuffix(addressChangeColumns, ", version")
+	q := &queries{
+		account:            `SELECT ` + accountColumns + ` FROM accounts WHERE id = ?`,
+		accountsAtProperty: `SELECT ` + accountColumns + ` FROM accounts WHERE uprn = ? ORDER BY id`,
+		createAccount: `INSERT INTO accounts (` + accountColumns + `) VALUES (` + placeholders(countColumns(accountWritten)) + `, 1)
+ON CONFLICT (id) DO NOTHING`,
+		updateAccount:  `UPDATE accounts SET ` + setList(withoutID(accountWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
+		accountVersion: `SELECT version FROM accounts WHERE id = ?`,
+		accountExists:  `SELECT 1 FROM accounts WHERE id = ?`,
+
+		permit:            `SELECT ` + permitColumns + ` FROM permits WHERE id = ?`,
+		permitsOfAccount:  `SELECT ` + permitColumns + ` FROM permits WHERE account_id = ? ORDER BY created_at DESC, id DESC`,
+		permitsAtProperty: `SELECT ` + permitColumns + ` FROM permits WHERE uprn = ? ORDER BY id`,
+		createPermit: `INSERT INTO permits (` + permitColumns + `) VALUES (` + placeholders(countColumns(permitWritten)) + `, 1)
+ON CONFLICT (id) DO NOTHING`,
+		updatePermit:  `UPDATE permits SET ` + setList(withoutID(permitWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
+		permitVersion: `SELECT version FROM permits WHERE id = ?`,
+		// The literal conditions match the partial indexes' (SQLite uses a
+		// partial index only when the query repeats its WHERE terms).
+		expiringBetween: `SELECT ` + permitColumns + ` FROM permits
+WHERE status = 'approved' AND renewed_by = '' AND expires_on >= ? AND expires_on <= ?
+ORDER BY expires_on, id`,
+		vehicleChangesDue: `SELECT ` + permitColumns + ` FROM permits
+WHERE vehicle_change_id IS NOT NULL AND vehicle_change_on <= ?
+ORDER BY vehicle_change_on, id`,
+		awaitingPaymentSince: `SELECT ` + permitColumns + ` FROM permits
+WHERE status = 'awaiting_payment' AND created_at <= ?
+ORDER BY created_at, id`,
+		pendingReview: `SELECT ` + permitColumns + ` FROM permits
+WHERE status = 'pending_review'
+ORDER BY created_at, id LIMIT ?`,
+
+		addressChange: `SELECT ` + addressChangeColumns + ` FROM address_changes WHERE id = ?`,
+		createAddressChange: `INSERT INTO address_changes (` + addressChangeColumns + `) VALUES (` + placeholders(countColumns(changeWritten)) + `, 1)
+ON CONFLICT (id) DO NOTHING`,
+		updateAddressChange:  `UPDATE address_changes SET ` + setList(withoutID(changeWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
+		addressChangeVersion: `SELECT version FROM address_changes WHERE id = ?`,
+		pendingAddressChanges: `SELECT ` + addressChangeColumns + ` FROM address_changes
+WHERE status = 'pending_review'
+ORDER BY created_at, id LIMIT ?`,
+
+		claims:     `SELECT pool, scope_key, slot, chain_id, permit_id FROM claims WHERE pool = ? AND scope_key = ? ORDER BY slot`,
+		claimChain: `SELECT chain_id FROM claims WHERE pool = ? AND scope_key = ? AND slot = ?`,
+		claimHeld:  `SELECT 1 FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
+		// ON CONFLICT DO NOTHING reports a held slot as "no row inserted"
+		// instead of an error, which on PostgreSQL would abort the whole
+		// transaction; the primary key still decides who wins.
+		insertClaim:  `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
+		deleteClaim:  `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
+		repointClaim: `UPDATE claims SET permit_id = ? WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
+
+		appendEvent: `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+	}
+	for _, p := range []*string{
+		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
+		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.createPermit, &q.updatePermit, &q.permitVersion,
+		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview,
+		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges,
+		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim, &q.appendEvent,
+	} {
+		*p = d.rebind(*p)
+	}
+	q.events, q.eventsHeld = d.eventsQuery, d.eventsHeld
+	return q
+}

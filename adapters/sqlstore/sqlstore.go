@@ -1,0 +1,335 @@
+// Package sqlstore is the permit.Store on database/sql: SQLite through
+// modernc.org/sqlite (pure Go, the embedded default) and PostgreSQL through
+// github.com/jackc/pgx/v5/stdlib (production, several server instances on
+// one database).
+//
+// It decides how permits, accounts, address changes, free-slot claims and
+// the event feed are laid out in tables, how a transaction is isolated on
+// each database, which database failures are retried and which are
+// reported, and how the schema is versioned. One set of queries serves both
+// databases; the differences (placeholders, column types, isolation, the
+// event feed's order) live in the dialect.
+//
+// Guarantees:
+//   - Money is stored exactly (NUMERIC(12,2) on PostgreSQL, text with two
+//     places on SQLite), calendar dates as dates, instants in UTC with
+//     microsecond precision.
+//   - A free slot is never won twice: the claims table's primary key is the
+//     last line of defence, not only the rules that read it.
+//   - On PostgreSQL write transactions are SERIALIZABLE, so two Store values
+//     (two server instances) keep every invariant the rules check; Update
+//     re-runs fn after a serialization failure or a deadlock, a bounded
+//     number of times. On SQLite writers take the write lock at BEGIN
+//     (IMMEDIATE), in WAL mode with synchronous=FULL and a busy timeout.
+//   - The event feed never skips: a reader paging with the returned cursor
+//     sees every committed event exactly once, even when PostgreSQL
+//     transactions commit out of id order.
+//   - The schema is migrated by embedded, versioned, forward-only SQL files
+//     (github.com/pressly/goose/v3); on PostgreSQL an advisory lock makes two
+//     processes starting at once safe. A database from a newer schema than
+//     this code knows is refused with a *SchemaVersionError.
+//
+// Give the store a database (SQLite file) or a schema (PostgreSQL
+// search_path) of its own: its tables have plain names (accounts, permits,
+// events...). Its schema version is kept in carerpermit_schema_version.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+var _ permit.Store = (*Store)(nil)
+
+// Options are the optional settings of a Store; nil means the defaults.
+type Options struct {
+	// SkipMigrate leaves the schema alone on open; the database must
+	// already be at the version this code knows (call Migrate, or run
+	// another instance that migrates). Opening fails with a
+	// *SchemaVersionError otherwise.
+	SkipMigrate bool
+
+	// MaxAttempts bounds how many times Update runs a transaction that
+	// PostgreSQL aborted with a serialization failure or a deadlock (or
+	// that found SQLite busy). 0 means 10.
+	MaxAttempts int
+
+	// MaxOpenConns caps the connections Open creates (New leaves the
+	// caller's *sql.DB as it is). 0 means 10 for PostgreSQL, where
+	// several instances share the server's max_connections, and 8 for
+	// SQLite.
+	MaxOpenConns int
+
+	// BusyTimeout is how long an SQLite connection opened by Open waits
+	// for another process's write lock before giving up. 0 means 10s.
+	BusyTimeout time.Duration
+}
+
+func (o *Options) maxAttempts() int {
+	if o == nil || o.MaxAttempts <= 0 {
+		return 10
+	}
+	return o.MaxAttempts
+}
+
+// Store is a permit.Store on a SQL database. It is safe for concurrent use;
+// several Store values (in one process or many) may share one database.
+type Store struct {
+	db      *sql.DB
+	d       *dialect
+	q       *queries
+	opts    Options
+	ownDB   bool          // Close closes db: Open made it
+	writeMu chan struct{} // SQLite: one writer at a time in this process
+}
+
+// New returns a Store on a database the caller already has. dialect says
+// which database it is; the caller keeps ownership of db (Close does not
+// close it). The schema is migrated unless opts.SkipMigrate.
+//
+// For SQLite the caller's DSN should set what Open sets: WAL journal mode,
+// synchronous=FULL, a busy timeout, foreign keys and _txlock=immediate
+// (modernc.org/sqlite) for write transactions.
+func New(ctx context.Context, db *sql.DB, dialect Dialect, opts *Options) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: New: db is nil")
+	}
+	d, err := dialectFor(dialect)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, d: d, q: newQueries(d)}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if d.name == SQLite {
+		s.writeMu = make(chan struct{}, 1)
+	}
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// start checks the database answers and brings the schema to this code's
+// version (or checks it is there when migrations are skipped).
+func (s *Store) start(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return s.describe("connecting", err)
+	}
+	if s.opts.SkipMigrate {
+		return s.checkVersion(ctx)
+	}
+	return s.Migrate(ctx)
+}
+
+// Close releases the connections Open made. A Store from New leaves the
+// caller's *sql.DB open.
+func (s *Store) Close() error {
+	if !s.ownDB {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// Dialect reports which database the store is on.
+func (s *Store) Dialect() Dialect { return s.d.name }
+
+// Update runs fn in a read-write transaction; see permit.Store. On
+// PostgreSQL the transaction is SERIALIZABLE, and a serialization failure
+// or deadlock anywhere in it (in fn's calls or at commit) rolls it back and
+// runs fn again, at most Options.MaxAttempts times in all; after that the
+// error wraps permit.ErrConflict. fn's own errors are returned unchanged and
+// never retried.
+func (s *Store) Update(ctx context.Context, fn func(permit.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	attempts := s.opts.maxAttempts()
+	for attempt := 1; ; attempt++ {
+		err, again := s.updateOnce(ctx, fn)
+		if !again {
+			return err
+		}
+		if attempt >= attempts {
+			return fmt.Errorf("sqlstore: gave up after %d attempts: %w", attempt, err)
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// pause waits before another attempt: a random share of a delay that grows
+// with the attempt, so that writers that keep colliding spread out.
+func pause(ctx context.Context, attempt int) error {
+	ceiling := time.Duration(min(1<<attempt, 64)) * time.Millisecond
+	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// updateOnce runs one attempt; again reports that the database aborted it
+// for a reason another attempt may not meet.
+func (s *Store) updateOnce(ctx context.Context, fn func(permit.Tx) error) (err error, again bool) {
+	if s.writeMu != nil {
+		select {
+		case s.writeMu <- struct{}{}:
+			defer func() { <-s.writeMu }()
+		case <-ctx.Done():
+			return ctx.Err(), false
+		}
+	}
+	sqlTx, err := s.db.BeginTx(ctx, s.d.writeTx)
+	if err != nil {
+		return s.failure(ctx, "beginning a write transaction", err)
+	}
+	done := false
+	defer func() {
+		if !done { // fn failed or panicked: keep nothing
+			_ = sqlTx.Rollback()
+		}
+	}()
+	t := &tx{readTx: readTx{s: s, ctx: ctx, tx: sqlTx}}
+	fnErr := fn(t)
+	if t.aborted != nil {
+		// The database gave up on the transaction (a serialization failure
+		// or deadlock) while fn ran; whatever fn made of that, another
+		// attempt decides again on fresh data.
+		return t.aborted, true
+	}
+	if fnErr != nil {
+		return fnErr, false
+	}
+	if err := ctx.Err(); err != nil {
+		return err, false
+	}
+	done = true
+	if err := sqlTx.Commit(); err != nil {
+		return s.failure(ctx, "committing", err)
+	}
+	return nil, false
+}
+
+// failure describes an error of the transaction itself (not of fn).
+func (s *Store) failure(ctx context.Context, op string, err error) (error, bool) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, ctxErr), false
+	}
+	e := s.describe(op, err)
+	return e, s.d.retryable(err)
+}
+
+// View runs fn in a read-only transaction over one consistent snapshot
+// (REPEATABLE READ on PostgreSQL, a WAL read transaction on SQLite).
+func (s *Store) View(ctx context.Context, fn func(permit.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sqlTx, err := s.db.BeginTx(ctx, s.d.readTx)
+	if err != nil {
+		e, _ := s.failure(ctx, "beginning a read transaction", err)
+		return e
+	}
+	// A read transaction keeps nothing, so it always ends in a rollback,
+	// also when fn panics.
+	defer func() { _ = sqlTx.Rollback() }()
+	return fn(&readTx{s: s, ctx: ctx, tx: sqlTx})
+}
+
+// Events returns up to limit events committed after the cursor; see
+// permit.Store. A cursor is an event's ID: "" is the start of the feed.
+//
+// On PostgreSQL an event is delivered once every transaction that began
+// before its own has ended: only then can no event still commit before it.
+// When committed events are held back that way, Events waits (up to
+// feedWait) for the older transactions to end, so a reader normally gets
+// what has been committed at once; a transaction that runs longer delays
+// the feed, it never reorders or loses it.
+func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.Event, string, error) {
+	if limit < 1 {
+		return nil, after, validation("limit", "out_of_range", "limit must be at least 1, not "+strconv.Itoa(limit))
+	}
+	pos, err := s.d.parseCursor(after)
+	if err != nil {
+		return nil, after, err
+	}
+	deadline := time.Now().Add(feedWait)
+	for wait := 500 * time.Microsecond; ; wait = min(2*wait, 20*time.Millisecond) {
+		events, held, err := s.readEvents(ctx, pos, limit)
+		if err != nil {
+			return nil, after, err
+		}
+		if !held || len(events) == limit || time.Now().After(deadline) {
+			next := after
+			if len(events) > 0 {
+				next = events[len(events)-1].ID
+			}
+			return events, next, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, after, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// feedWait bounds how long Events waits for older transactions to end.
+const feedWait = time.Second
+
+// readEvents reads one page; held reports committed events after it that
+// the feed may not deliver yet (PostgreSQL only).
+func (s *Store) readEvents(ctx context.Context, pos cursor, limit int) (events []permit.Event, held bool, err error) {
+	rows, err := s.db.QueryContext(ctx, s.q.events, append(pos.args(), limit)...)
+	if err != nil {
+		return nil, false, s.describe("reading events", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := s.scanEvent(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, s.describe("reading events", err)
+	}
+	if s.q.eventsHeld == "" || len(events) == limit {
+		return events, false, nil
+	}
+	if err := s.db.QueryRowContext(ctx, s.q.eventsHeld, pos.args()...).Scan(&held); err != nil {
+		return nil, false, s.describe("reading events", err)
+	}
+	return events, held, nil
+}
+
+// validation is a *permit.ValidationError about one field.
+func validation(field, code, detail string) error {
+	return &permit.ValidationError{Fields: []permit.FieldError{{Field: field, Code: code, Detail: detail}}}
+}
+
+// quote is strconv.Quote for messages.
+func quote(s string) string { return strconv.Quote(s) }
+
+// oneLine keeps a database message to its first line for error strings.
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

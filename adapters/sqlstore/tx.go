@@ -1,0 +1,437 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// readTx is a permit.ReadTx on one database transaction.
+type readTx struct {
+	s   *Store
+	ctx context.Context
+	tx  *sql.Tx
+	// aborted is set (write transactions) when the database gave up on
+	// the transaction and Update must run it again.
+	aborted error
+}
+
+var _ permit.ReadTx = (*readTx)(nil)
+
+// fail describes a database error, noting when it aborted the transaction
+// in a way another attempt may not meet.
+func (r *readTx) fail(op string, err error) error {
+	e := r.s.describe(op, err)
+	if r.aborted == nil && r.s.d.retryable(err) {
+		r.aborted = e
+	}
+	return e
+}
+
+func (r *readTx) Account(id string) (permit.Account, error) {
+	a, err := scanAccount(r.tx.QueryRowContext(r.ctx, r.s.q.account, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return permit.Account{}, fmt.Errorf("sqlstore: account %s: %w", quote(id), permit.ErrNotFound)
+	}
+	if err != nil {
+		return permit.Account{}, r.fail("reading account "+quote(id), err)
+	}
+	return a, nil
+}
+
+func (r *readTx) Permit(id string) (permit.Permit, error) {
+	p, err := scanPermit(r.tx.QueryRowContext(r.ctx, r.s.q.permit, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return permit.Permit{}, fmt.Errorf("sqlstore: permit %s: %w", quote(id), permit.ErrNotFound)
+	}
+	if err != nil {
+		return permit.Permit{}, r.fail("reading permit "+quote(id), err)
+	}
+	return p, nil
+}
+
+func (r *readTx) AddressChange(id string) (permit.AddressChange, error) {
+	c, err := scanAddressChange(r.tx.QueryRowContext(r.ctx, r.s.q.addressChange, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return permit.AddressChange{}, fmt.Errorf("sqlstore: address change %s: %w", quote(id), permit.ErrNotFound)
+	}
+	if err != nil {
+		return permit.AddressChange{}, r.fail("reading address change "+quote(id), err)
+	}
+	return c, nil
+}
+
+// collect runs a query and scans every row.
+func collect[T any](r *readTx, op string, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := r.tx.QueryContext(r.ctx, q, args...)
+	if err != nil {
+		return nil, r.fail(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, r.fail(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, r.fail(op, err)
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out, nil
+}
+
+func (r *readTx) PermitsOfAccount(accountID string) ([]permit.Permit, error) {
+	return collect(r, "listing the permits of account "+quote(accountID), scanPermit, r.s.q.permitsOfAccount, accountID)
+}
+
+func (r *readTx) PermitsAtProperty(uprn zones.UPRN) ([]permit.Permit, error) {
+	return collect(r, "listing the permits at property "+uprn.String(), scanPermit, r.s.q.permitsAtProperty, int64(uprn))
+}
+
+func (r *readTx) AccountsAtProperty(uprn zones.UPRN) ([]permit.Account, error) {
+	return collect(r, "listing the accounts at property "+uprn.String(), scanAccount, r.s.q.accountsAtProperty, int64(uprn))
+}
+
+func (r *readTx) Claims(pool, scopeKey string) ([]permit.Claim, error) {
+	return collect(r, "listing the claims of pool "+quote(pool)+" in "+quote(scopeKey), scanClaim, r.s.q.claims, pool, scopeKey)
+}
+
+func (r *readTx) PermitsExpiringBetween(from, to time.Time) ([]permit.Permit, error) {
+	return collect(r, "listing permits expiring", scanPermit, r.s.q.expiringBetween, dateArg(from), dateArg(to))
+}
+
+func (r *readTx) VehicleChangesDue(on time.Time) ([]permit.Permit, error) {
+	return collect(r, "listing vehicle changes due", scanPermit, r.s.q.vehicleChangesDue, dateArg(on))
+}
+
+func (r *readTx) PermitsAwaitingPaymentSince(before time.Time) ([]permit.Permit, error) {
+	return collect(r, "listing permits awaiting payment", scanPermit, r.s.q.awaitingPaymentSince, r.s.d.instant(before))
+}
+
+func (r *readTx) PendingReview(limit int) ([]permit.Permit, error) {
+	if limit < 1 {
+		return nil, validation("limit", "out_of_range", "limit must be at least 1, not "+strconv.Itoa(limit))
+	}
+	return collect(r, "listing the review queue", scanPermit, r.s.q.pendingReview, limit)
+}
+
+func (r *readTx) PendingAddressChanges(limit int) ([]permit.AddressChange, error) {
+	if limit < 1 {
+		return nil, validation("limit", "out_of_range", "limit must be at least 1, not "+strconv.Itoa(limit))
+	}
+	return collect(r, "listing address changes pending review", scanAddressChange, r.s.q.pendingAddressChanges, limit)
+}
+
+// tx is a permit.Tx on one database transaction.
+type tx struct {
+	readTx
+}
+
+var _ permit.Tx = (*tx)(nil)
+
+// exec runs a statement and returns how many rows it changed.
+func (t *tx) exec(op, q string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, q, args...)
+	if err != nil {
+		return 0, t.fail(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, t.fail(op, err)
+	}
+	return n, nil
+}
+
+// exists reports whether a query returns a row.
+func (t *tx) exists(op, q string, args ...any) (bool, error) {
+	var one int
+	err := t.tx.QueryRowContext(t.ctx, q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.fail(op, err)
+	}
+	return true, nil
+}
+
+// staleOrMissing explains an optimistic update that changed no row.
+func (t *tx) staleOrMissing(kind, id string, given int, versionQuery string) error {
+	var stored int
+	err := t.tx.QueryRowContext(t.ctx, versionQuery, id).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlstore: updating %s %s: %w", kind, quote(id), permit.ErrNotFound)
+	}
+	if err != nil {
+		return t.fail("updating "+kind+" "+quote(id), err)
+	}
+	return fmt.Errorf("sqlstore: updating %s %s: version %d is stale, the stored one is %d: %w", kind, quote(id), given, stored, permit.ErrConflict)
+}
+
+func (t *tx) CreateAccount(a permit.Account) error {
+	op := "creating account " + quote(a.ID)
+	n, err := t.exec(op, t.s.q.createAccount, append([]any{a.ID}, t.accountArgs(a)...)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlstore: %s: the ID is taken: %w", op, permit.ErrConflict)
+	}
+	return nil
+}
+
+func (t *tx) UpdateAccount(a permit.Account) error {
+	n, err := t.exec("updating account "+quote(a.ID), t.s.q.updateAccount, append(t.accountArgs(a), a.ID, a.Version)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return t.staleOrMissing("account", a.ID, a.Version, t.s.q.accountVersion)
+	}
+	return nil
+}
+
+func (t *tx) accountArgs(a permit.Account) []any {
+	return []any{a.Name, a.Email, a.Phone, int64(a.UPRN), a.Address, a.Zone.ID, a.Zone.Name, a.Credential,
+		t.s.d.instant(a.CreatedAt), t.s.d.instant(a.UpdatedAt)}
+}
+
+func (t *tx) CreatePermit(p permit.Permit) error {
+	op := "creating permit " + quote(p.ID)
+	args, err := t.permitArgs(p)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	}
+	// Checked first, as the foreign key would abort a PostgreSQL
+	// transaction the caller may want to go on with.
+	ok, err := t.exists(op, t.s.q.accountExists, p.AccountID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("sqlstore: %s: account %s: %w", op, quote(p.AccountID), permit.ErrNotFound)
+	}
+	n, err := t.exec(op, t.s.q.createPermit, append([]any{p.ID}, args...)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlstore: %s: the ID is taken: %w", op, permit.ErrConflict)
+	}
+	return nil
+}
+
+func (t *tx) UpdatePermit(p permit.Permit) error {
+	op := "updating permit " + quote(p.ID)
+	args, err := t.permitArgs(p)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	}
+	n, err := t.exec(op, t.s.q.updatePermit, append(args, p.ID, p.Version)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return t.staleOrMissing("permit", p.ID, p.Version, t.s.q.permitVersion)
+	}
+	return nil
+}
+
+// permitArgs are the values of permitWritten after id.
+func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
+	d := t.s.d
+	price, err := moneyArg("price", p.Price)
+	if err != nil {
+		return nil, err
+	}
+	var payID, payStatus, payAmount, payRefunded any
+	if pay := p.Payment; pay != nil {
+		amount, err := moneyArg("payment.amount", pay.Amount)
+		if err != nil {
+			return nil, err
+		}
+		refunded, err := moneyArg("payment.refunded", pay.Refunded)
+		if err != nil {
+			return nil, err
+		}
+		payID, payStatus, payAmount, payRefunded = pay.ID, string(pay.Status), amount, refunded
+	}
+	var vcID, vcVRM, vcOn, vcAt, vcBy any
+	if vc := p.PendingVehicleChange; vc != nil {
+		vcID, vcVRM, vcOn, vcAt, vcBy = vc.ID, string(vc.VRM), dateArg(vc.EffectiveOn), d.instant(vc.RequestedAt), vc.RequestedBy
+	}
+	var rejCode, rejReason any
+	if rj := p.Rejection; rj != nil {
+		rejCode, rejReason = rj.Code, rj.Reason
+	}
+	var cBy, cAt, cReason, cRefund any
+	if c := p.Cancellation; c != nil {
+		refund, err := moneyArg("cancellation.refund", c.Refund)
+		if err != nil {
+			return nil, err
+		}
+		cBy, cAt, cReason, cRefund = c.By, d.instant(c.At), c.Reason, refund
+	}
+	ev, err := encodeEvidence(p.Evidence)
+	if err != nil {
+		return nil, err
+	}
+	return []any{
+		p.AccountID, p.Type, string(p.Status), p.Free, p.Pool, p.FreeSlot, price,
+		payID, payStatus, payAmount, payRefunded,
+		string(p.VRM), vcID, vcVRM, vcOn, vcAt, vcBy,
+		int64(p.UPRN), p.Address, p.Zone.ID, p.Zone.Name, dateArg(p.StartsOn), dateArg(p.ExpiresOn),
+		p.ChainID, p.RenewalOf, p.RenewedBy,
+		ev, dateArg(p.EvidenceAcceptedOn), rejCode, rejReason,
+		cBy, cAt, cReason, cRefund,
+		encodeInts(p.RemindersSent), d.instant(p.CreatedAt), d.instant(p.UpdatedAt),
+	}, nil
+}
+
+func (t *tx) CreateAddressChange(c permit.AddressChange) error {
+	op := "creating address change " + quote(c.ID)
+	args, err := t.addressChangeArgs(c)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	}
+	n, err := t.exec(op, t.s.q.createAddressChange, append([]any{c.ID}, args...)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlstore: %s: the ID is taken: %w", op, permit.ErrConflict)
+	}
+	return nil
+}
+
+func (t *tx) UpdateAddressChange(c permit.AddressChange) error {
+	args, err := t.addressChangeArgs(c)
+	if err != nil {
+		return fmt.Errorf("sqlstore: updating address change %s: %w", quote(c.ID), err)
+	}
+	n, err := t.exec("updating address change "+quote(c.ID), t.s.q.updateAddressChange, append(args, c.ID, c.Version)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return t.staleOrMissing("address change", c.ID, c.Version, t.s.q.addressChangeVersion)
+	}
+	return nil
+}
+
+func (t *tx) addressChangeArgs(c permit.AddressChange) ([]any, error) {
+	ev, err := encodeEvidence(c.Evidence)
+	if err != nil {
+		return nil, err
+	}
+	var rejCode, rejReason any
+	if rj := c.Rejection; rj != nil {
+		rejCode, rejReason = rj.Code, rj.Reason
+	}
+	return []any{
+		c.AccountID, int64(c.FromUPRN), int64(c.ToUPRN), c.ToAddress, c.Zone.ID, c.Zone.Name, ev, string(c.Status),
+		rejCode, rejReason, dateArg(c.SubmittedOn), dateArg(c.DueOn), t.s.d.instant(c.CreatedAt), t.s.d.instant(c.DecidedAt),
+	}, nil
+}
+
+func claimName(c permit.Claim) string {
+	return fmt.Sprintf("slot %d of pool %s in %s", c.Slot, quote(c.Pool), quote(c.ScopeKey))
+}
+
+func (t *tx) Claim(c permit.Claim) error {
+	op := "claiming " + claimName(c)
+	n, err := t.exec(op, t.s.q.insertClaim, c.Pool, c.ScopeKey, c.Slot, c.ChainID, c.PermitID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlstore: %s: already held: %w", op, permit.ErrConflict)
+	}
+	return nil
+}
+
+func (t *tx) MoveClaim(from, to permit.Claim) error {
+	op := "moving " + claimName(from) + " to " + claimName(to)
+	sameKey := from.Pool == to.Pool && from.ScopeKey == to.ScopeKey && from.Slot == to.Slot
+	if sameKey && from.ChainID == to.ChainID {
+		n, err := t.exec(op, t.s.q.repointClaim, to.PermitID, from.Pool, from.ScopeKey, from.Slot, from.ChainID)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("sqlstore: %s: chain %s does not hold it: %w", op, quote(from.ChainID), permit.ErrNotFound)
+		}
+		return nil
+	}
+	held, err := t.exists(op, t.s.q.claimHeld, from.Pool, from.ScopeKey, from.Slot, from.ChainID)
+	if err != nil {
+		return err
+	}
+	if !held {
+		return fmt.Errorf("sqlstore: %s: chain %s does not hold the first: %w", op, quote(from.ChainID), permit.ErrNotFound)
+	}
+	if !sameKey {
+		var holder string
+		err := t.tx.QueryRowContext(t.ctx, t.s.q.claimChain, to.Pool, to.ScopeKey, to.Slot).Scan(&holder)
+		switch {
+		case err == nil && holder != to.ChainID:
+			return fmt.Errorf("sqlstore: %s: chain %s holds the second: %w", op, quote(holder), permit.ErrConflict)
+		case err == nil: // the chain already holds the new slot too: keep one
+			if _, err := t.exec(op, t.s.q.deleteClaim, from.Pool, from.ScopeKey, from.Slot, from.ChainID); err != nil {
+				return err
+			}
+			_, err := t.exec(op, t.s.q.repointClaim, to.PermitID, to.Pool, to.ScopeKey, to.Slot, to.ChainID)
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return t.fail(op, err)
+		}
+	}
+	// Checked above, so neither statement refuses; the primary key still
+	// stops a concurrent winner of the new slot (a conflict on commit).
+	if _, err := t.exec(op, t.s.q.deleteClaim, from.Pool, from.ScopeKey, from.Slot, from.ChainID); err != nil {
+		return err
+	}
+	n, err := t.exec(op, t.s.q.insertClaim, to.Pool, to.ScopeKey, to.Slot, to.ChainID, to.PermitID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		// Only a writer that slipped in between: this transaction is no
+		// longer consistent, so make Update try again from the start.
+		e := fmt.Errorf("sqlstore: %s: taken concurrently: %w", op, permit.ErrConflict)
+		if t.aborted == nil {
+			t.aborted = e
+		}
+		return e
+	}
+	return nil
+}
+
+func (t *tx) Release(c permit.Claim) error {
+	op := "releasing " + claimName(c)
+	n, err := t.exec(op, t.s.q.deleteClaim, c.Pool, c.ScopeKey, c.Slot, c.ChainID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlstore: %s: chain %s does not hold it: %w", op, quote(c.ChainID), permit.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) AppendEvent(e permit.Event) error {
+	_, err := t.exec("appending event "+quote(string(e.Type)), t.s.q.appendEvent,
+		string(e.Type), t.s.d.instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data))
+	return err
+}
