@@ -1,0 +1,327 @@
+// Command permitd is the evaluation server: the v1 JSON API of API.md over
+// a SQLite file (or a PostgreSQL database), the Leicestershire example
+// scheme and gazetteer, a simulated card gateway that moves no money, and
+// notifications written to the log. `go run ./examples/permitd` starts it
+// with no set-up; see README.md beside this file for a curl walkthrough.
+//
+// Flags, each also read from the environment variable in brackets (a flag
+// wins over its variable):
+//
+//	--addr           (PERMITD_ADDR)          listen address, default 127.0.0.1:8080
+//	--db             (PERMITD_DB)            SQLite file (default permitd.db) or a postgres:// DSN
+//	--scheme         (PERMITD_SCHEME)        scheme YAML file; default the Leicestershire example
+//	--gazetteer      (PERMITD_GAZETTEER)     gazetteer CSV (or .csv.gz); default the Leicestershire example
+//	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
+//	--test-clock     (PERMITD_TEST_CLOCK=1)  enable POST /v1/test-clock (evaluation only)
+//
+// With no officer token configured it makes one and prints it once. It
+// logs "listening on http://ADDR" once it accepts connections, runs due
+// jobs (scheduled vehicle changes, expiry reminders, abandoned payments)
+// every minute unless the test clock drives them, and on SIGINT or SIGTERM
+// stops accepting connections and finishes the requests in flight.
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/carerpermit/carerpermit/adapters/fakepay"
+	"github.com/carerpermit/carerpermit/adapters/httpapi"
+	"github.com/carerpermit/carerpermit/adapters/lognotify"
+	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	"github.com/carerpermit/carerpermit/examples/leicestershire"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "permitd:", err)
+		os.Exit(1)
+	}
+}
+
+// Server timeouts: a slow or stalled client cannot hold a connection (and
+// its goroutine) for long; an upload of the largest document still fits in
+// the read timeout on a slow line.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 60 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 30 * time.Second
+	jobsEvery         = time.Minute
+)
+
+type config struct {
+	addr, db, scheme, gazetteer string
+	officerTokens               []string
+	testClock                   bool
+}
+
+// tokenList is the repeatable --officer-token flag.
+type tokenList []string
+
+func (t *tokenList) String() string { return fmt.Sprintf("%d token(s)", len(*t)) }
+
+func (t *tokenList) Set(s string) error {
+	*t = append(*t, splitTokens(s)...)
+	return nil
+}
+
+func splitTokens(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// parseConfig reads flags over environment variables over defaults.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
+	fs := flag.NewFlagSet("permitd", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var c config
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "PERMITD_ADDR", "127.0.0.1:8080"), "listen address (PERMITD_ADDR)")
+	fs.StringVar(&c.db, "db", envOr(getenv, "PERMITD_DB", "permitd.db"), "SQLite file, or a postgres:// DSN (PERMITD_DB)")
+	fs.StringVar(&c.scheme, "scheme", getenv("PERMITD_SCHEME"), "scheme YAML file; empty for the Leicestershire example (PERMITD_SCHEME)")
+	fs.StringVar(&c.gazetteer, "gazetteer", getenv("PERMITD_GAZETTEER"), "gazetteer CSV or .csv.gz; empty for the Leicestershire example (PERMITD_GAZETTEER)")
+	var tokens tokenList
+	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
+	tc := getenv("PERMITD_TEST_CLOCK")
+	fs.BoolVar(&c.testClock, "test-clock", tc == "1" || strings.EqualFold(tc, "true"), "enable POST /v1/test-clock, for evaluation (PERMITD_TEST_CLOCK=1)")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	c.officerTokens = tokens
+	if len(tokens) == 0 {
+		c.officerTokens = splitTokens(getenv("PERMITD_OFFICER_TOKEN"))
+	}
+	return c, nil
+}
+
+// syncWriter lets the logger and the plain lines share stdout.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// run is the whole server; main and the end-to-end tests call it. It
+// returns when ctx is done (after a graceful shutdown) or on a failure.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	out := &syncWriter{w: stdout}
+	cfg, err := parseConfig(args, getenv, out)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(out, nil))
+
+	scheme, err := loadScheme(cfg.scheme)
+	if err != nil {
+		return err
+	}
+	gaz, err := loadGazetteer(cfg.gazetteer)
+	if err != nil {
+		return err
+	}
+	store, err := sqlstore.Open(ctx, cfg.db, nil)
+	if err != nil {
+		return fmt.Errorf("opening the database: %w", err)
+	}
+	defer store.Close()
+
+	svc, err := permit.NewService(scheme, store, gaz, fakepay.New(), &permit.Options{Notifier: lognotify.New(log)})
+	if err != nil {
+		return err
+	}
+	svc.NotifyFailed = func(m permit.Message, err error) {
+		log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
+	}
+	tokens := cfg.officerTokens
+	if len(tokens) == 0 {
+		tok, err := newOfficerToken()
+		if err != nil {
+			return err
+		}
+		tokens = []string{tok}
+		fmt.Fprintf(out, "no officer token configured; generated one for this run (shown once): %s\n", tok)
+	}
+	auth, err := httpapi.NewTokenAuth(svc, tokens)
+	if err != nil {
+		return err
+	}
+	var clock *httpapi.TestClock
+	if cfg.testClock {
+		clock = httpapi.NewTestClock()
+		log.Warn("test clock enabled: POST /v1/test-clock moves time; for evaluation only")
+	}
+	handler, err := httpapi.New(svc, gaz, auth, &httpapi.Options{Logger: log, TestClock: clock, Ping: pinger(store)})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", gaz.Len(), "payments", "simulated (fakepay)")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
+
+	var jobs sync.WaitGroup
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	if clock == nil {
+		jobs.Go(func() { runJobs(jobsCtx, svc, log) })
+	}
+
+	select {
+	case err := <-served:
+		stopJobs()
+		jobs.Wait()
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	stopJobs()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	jobs.Wait()
+	if err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// runJobs runs the due jobs now and then every minute until ctx is done.
+func runJobs(ctx context.Context, svc *permit.Service, log *slog.Logger) {
+	t := time.NewTicker(jobsEvery)
+	defer t.Stop()
+	for {
+		rep, err := svc.RunDue(ctx, time.Now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("due jobs", "err", err)
+		}
+		if rep != (permit.DueReport{}) {
+			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pinger checks the database through the store: a read that finds nothing
+// still had to reach the database to say so.
+func pinger(store permit.Store) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return store.View(ctx, func(tx permit.ReadTx) error {
+			_, err := tx.Account("healthz")
+			if errors.Is(err, permit.ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+	}
+}
+
+func newOfficerToken() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("making an officer token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+func loadScheme(path string) (*permit.Scheme, error) {
+	if path == "" {
+		return leicestershire.Scheme()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s, err := permit.LoadScheme(f)
+	if err != nil {
+		return nil, fmt.Errorf("scheme %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func loadGazetteer(path string) (*zones.Gazetteer, error) {
+	if path == "" {
+		return leicestershire.Gazetteer()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("gazetteer %s: %w", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	g, err := zones.LoadGazetteer(r)
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer %s: %w", path, err)
+	}
+	return g, nil
+}
