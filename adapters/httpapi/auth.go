@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/carerpermit/carerpermit/permit"
 )
@@ -91,10 +93,29 @@ type AccountReader interface {
 //   - An account's token is "<account id>.<secret>", issued once when the
 //     account is opened; the account stores "sha256:" and the secret's
 //     SHA-256 in hex (permit.Account.Credential), never the secret.
+//
+// Account credentials are kept in memory for a minute after they are read,
+// so a resident's run of requests costs one database read, not one each.
+// The API never changes a credential; an adapter that revokes one may
+// serve it for up to that minute.
 type TokenAuth struct {
 	officers []officerKey
 	accounts AccountReader
+
+	mu    sync.Mutex
+	cache map[string]cachedCredential // by account ID
 }
+
+type cachedCredential struct {
+	credential string
+	until      time.Time
+}
+
+// credentialTTL and maxCachedCredentials bound the credential cache.
+const (
+	credentialTTL        = time.Minute
+	maxCachedCredentials = 100_000
+)
 
 type officerKey struct {
 	hash [sha256.Size]byte
@@ -115,7 +136,7 @@ func NewTokenAuth(accounts AccountReader, officerTokens []string) (*TokenAuth, e
 	if accounts == nil {
 		return nil, errors.New("httpapi: NewTokenAuth: accounts is nil")
 	}
-	a := &TokenAuth{accounts: accounts}
+	a := &TokenAuth{accounts: accounts, cache: map[string]cachedCredential{}}
 	for i, t := range officerTokens {
 		if len(t) < MinOfficerTokenLength {
 			return nil, fmt.Errorf("httpapi: officer token %d is %d characters long; use at least %d", i+1, len(t), MinOfficerTokenLength)
@@ -175,19 +196,45 @@ func (a *TokenAuth) Authenticate(r *http.Request) (Principal, error) {
 }
 
 func (a *TokenAuth) account(ctx context.Context, id, secret string) (Principal, error) {
-	acc, err := a.accounts.Account(ctx, id)
-	if errors.Is(err, permit.ErrNotFound) {
-		return Principal{}, fmt.Errorf("%w: unknown account token", ErrUnauthenticated)
-	}
+	want, err := a.credential(ctx, id)
 	if err != nil {
-		return Principal{}, fmt.Errorf("httpapi: reading account credential: %w", err)
+		return Principal{}, err
 	}
-	want := []byte(acc.Credential)
-	got := []byte(credentialOf(secret))
-	if len(want) == 0 || subtle.ConstantTimeCompare(want, got) != 1 {
+	got := credentialOf(secret)
+	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 		return Principal{}, fmt.Errorf("%w: wrong account token", ErrUnauthenticated)
 	}
-	return Principal{Role: RoleAccount, ID: acc.ID}, nil
+	return Principal{Role: RoleAccount, ID: id}, nil
+}
+
+// credential returns the stored credential of an account, from the cache
+// when it was read less than credentialTTL ago.
+func (a *TokenAuth) credential(ctx context.Context, id string) (string, error) {
+	now := time.Now()
+	a.mu.Lock()
+	c, ok := a.cache[id]
+	a.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.credential, nil
+	}
+	acc, err := a.accounts.Account(ctx, id)
+	if errors.Is(err, permit.ErrNotFound) {
+		return "", fmt.Errorf("%w: unknown account token", ErrUnauthenticated)
+	}
+	if err != nil {
+		return "", fmt.Errorf("httpapi: reading account credential: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.cache) >= maxCachedCredentials {
+		for k, v := range a.cache {
+			if !now.Before(v.until) || len(a.cache) >= maxCachedCredentials {
+				delete(a.cache, k)
+			}
+		}
+	}
+	a.cache[id] = cachedCredential{credential: acc.Credential, until: now.Add(credentialTTL)}
+	return acc.Credential, nil
 }
 
 func credentialOf(secret string) string {
