@@ -137,8 +137,20 @@ func (s *Store) Close() error {
 	if !s.ownDB {
 		return nil
 	}
+	if s.d.name == SQLite {
+		// SQLite's advice for long-lived connections: refresh the planner's
+		// statistics where they have drifted, at close. Best effort.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = s.db.ExecContext(ctx, `PRAGMA optimize`)
+		cancel()
+	}
 	return s.db.Close()
 }
+
+// DB returns the store's connection pool, for health checks, pool
+// statistics and read-only reporting. Writing to the store's tables through
+// it bypasses the rules and the event feed.
+func (s *Store) DB() *sql.DB { return s.db }
 
 // Dialect reports which database the store is on.
 func (s *Store) Dialect() Dialect { return s.d.name }

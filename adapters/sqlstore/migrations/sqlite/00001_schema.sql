@@ -73,8 +73,8 @@ CREATE INDEX permits_by_property ON permits (uprn, status);
 -- The review queue and unpaid applications, oldest first.
 CREATE INDEX permits_by_status ON permits (status, created_at, id);
 -- Approved permits not yet renewed, by expiry: who is due a reminder.
-CREATE INDEX permits_due_reminder ON permits (expires_on, id)
-    WHERE status = 'approved' AND renewed_by = '';
+CREATE INDEX permits_due_reminder ON permits (status, expires_on, id)
+    WHERE renewed_by = '';
 -- Scheduled vehicle changes, by the day they take effect.
 CREATE INDEX permits_vehicle_change_due ON permits (vehicle_change_on, id)
     WHERE vehicle_change_id IS NOT NULL;
