@@ -448,11 +448,16 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // today is the Service clock's date in the scheme's time zone, by which
 // approved permits show upcoming, current or expired.
 func (h *api) today() time.Time {
-	now := h.svc.Now
-	if now == nil {
-		now = time.Now
+	return eligibility.Today(h.serviceNow(), h.location)
+}
+
+// serviceNow is the Service's clock (the test clock when one is set), for
+// instants recorded beside the Service's own, such as an upload's time.
+func (h *api) serviceNow() time.Time {
+	if h.svc.Now != nil {
+		return h.svc.Now()
 	}
-	return eligibility.Today(now(), h.location)
+	return time.Now()
 }
 
 // queryInt reads an optional integer query parameter within [lo, hi].

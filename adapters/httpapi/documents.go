@@ -76,7 +76,7 @@ func (h *api) uploadDocument(w http.ResponseWriter, r *http.Request, c *call) er
 	_, _ = rand.Read(idb[:])
 	sum := sha256.Sum256(file)
 	doc := uploadedDocumentJSON{ID: "doc_" + hex.EncodeToString(idb[:]), PermitID: p.ID, Kind: kind, ContentType: ct,
-		Size: int64(len(file)), SHA256: hex.EncodeToString(sum[:]), UploadedAt: instant(h.now()), UploadedBy: c.p.actor().String()}
+		Size: int64(len(file)), SHA256: hex.EncodeToString(sum[:]), UploadedAt: instant(h.serviceNow()), UploadedBy: c.p.actor().String()}
 	attrs := map[string]string{"id": doc.ID, "permit_id": doc.PermitID, "kind": doc.Kind, "content_type": ct,
 		"size": strconv.FormatInt(doc.Size, 10), "sha256": doc.SHA256, "uploaded_at": doc.UploadedAt, "uploaded_by": doc.UploadedBy}
 	if err := h.blobs.Put(r.Context(), documentKey(p.ID, doc.ID), file, attrs); err != nil {
