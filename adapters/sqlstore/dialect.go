@@ -89,8 +89,18 @@ func subFS(dir string) fs.FS {
 // feed order as strings as well as by their parts.
 const (
 	sqliteCursorDigits = 19 // int64's decimal digits
-	pgCursorLen        = 20 + 1 + 19
+	pgTxidDigits       = 20 // uint64's
 )
+
+// digits reports whether s is ASCII digits only (no sign, no spaces).
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 func sqliteDialect() *dialect {
 	return &dialect{
@@ -115,8 +125,11 @@ func sqliteDialect() *dialect {
 			if s == "" {
 				return cursor{}, nil
 			}
+			if len(s) != sqliteCursorDigits || !digits(s) {
+				return cursor{}, badCursor(s)
+			}
 			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || id < 0 || len(s) != sqliteCursorDigits {
+			if err != nil {
 				return cursor{}, badCursor(s)
 			}
 			return cursor{id: id}, nil
@@ -161,12 +174,12 @@ WHERE (txid, id) > ($1::xid8, $2) AND txid >= pg_snapshot_xmin(pg_current_snapsh
 				return cursor{pg: true}, nil
 			}
 			tx, id, ok := strings.Cut(s, "-")
-			if !ok || len(s) != pgCursorLen {
+			if !ok || len(tx) != pgTxidDigits || len(id) != sqliteCursorDigits || !digits(tx) || !digits(id) {
 				return cursor{}, badCursor(s)
 			}
 			txid, err1 := strconv.ParseUint(tx, 10, 64)
 			n, err2 := strconv.ParseInt(id, 10, 64)
-			if err1 != nil || err2 != nil || n < 0 {
+			if err1 != nil || err2 != nil {
 				return cursor{}, badCursor(s)
 			}
 			return cursor{txid: txid, id: n, pg: true}, nil

@@ -585,3 +585,28 @@ func explain(t *testing.T, conn *sql.Conn, d sqlstore.Dialect, q string, args []
 	require.NoError(t, rows.Err())
 	return plan.String()
 }
+
+// Every connection Open makes to SQLite has the settings durability and
+// concurrency rest on (a pragma set on one connection only would leave
+// the others at SQLite's defaults).
+func TestSQLiteSettings(t *testing.T) {
+	st := openStore(t, sqliteFile(t), nil)
+	var conns []*sql.Conn
+	for range 3 {
+		c, err := st.DB().Conn(t.Context())
+		require.NoError(t, err)
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		for pragma, want := range map[string]string{
+			"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000",
+		} {
+			var got string
+			require.NoError(t, c.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got))
+			require.Equal(t, want, got, "connection %d: PRAGMA %s", i, pragma)
+		}
+	}
+	for _, c := range conns {
+		require.NoError(t, c.Close())
+	}
+}

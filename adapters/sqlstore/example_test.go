@@ -1,0 +1,83 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// Open an SQLite file (created and migrated on first use), write an
+// account and its event in one transaction, read it back and page the
+// event feed. A "postgres://" DSN opens PostgreSQL the same way.
+func ExampleOpen() {
+	dir, err := os.MkdirTemp("", "sqlstore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	ctx := context.Background()
+	st, err := sqlstore.Open(ctx, filepath.Join(dir, "permits.db"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+
+	at := time.Date(2027, time.October, 27, 10, 15, 0, 0, time.UTC)
+	err = st.Update(ctx, func(tx permit.Tx) error {
+		acc := permit.Account{ID: "acc-1", Name: "Alex Resident", UPRN: zones.UPRN(100030000001), CreatedAt: at, UpdatedAt: at}
+		if err := tx.CreateAccount(acc); err != nil {
+			return err
+		}
+		return tx.AppendEvent(permit.Event{Type: permit.EventAccountCreated, At: at, Actor: "system", AccountID: acc.ID})
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	err = st.View(ctx, func(tx permit.ReadTx) error {
+		acc, err := tx.Account("acc-1")
+		if err != nil {
+			return err
+		}
+		fmt.Println(acc.Name, acc.UPRN, acc.Version, acc.CreatedAt)
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	events, next, err := st.Events(ctx, "", 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range events {
+		fmt.Println(e.ID, e.Type, e.AccountID)
+	}
+	fmt.Println("next page after", next)
+	// Output:
+	// Alex Resident 100030000001 1 2027-10-27 10:15:00 +0000 UTC
+	// 0000000000000000001 account.created acc-1
+	// next page after 0000000000000000001
+}
+
+// A database written by a newer release is refused, never written to.
+func ExampleSchemaVersionError() {
+	err := fmt.Errorf("starting: %w", &sqlstore.SchemaVersionError{Found: 7, Known: 1})
+	fmt.Println(errors.Is(err, sqlstore.ErrSchemaTooNew))
+	var sv *sqlstore.SchemaVersionError
+	if errors.As(err, &sv) {
+		fmt.Println("database", sv.Found, "program", sv.Known)
+	}
+	// Output:
+	// true
+	// database 7 program 1
+}
