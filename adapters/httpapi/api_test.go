@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
+	"github.com/carerpermit/carerpermit/adapters/httpapi"
 )
 
 func TestAddresses(t *testing.T) {
@@ -178,6 +181,9 @@ func TestAddressChange(t *testing.T) {
 	c := hs.must(http.StatusAccepted, "POST", "/v1/accounts/"+acc+"/address-changes", tok, map[string]any{"uprn": sameZone, "evidence": residency})
 	require.Equal(t, "pending_review", c["status"])
 	require.Equal(t, true, c["same_zone"])
+	_, otherTok := hs.account(neighbour)
+	requireProblem(t, hs.do("GET", "/v1/address-changes/"+c["id"].(string), otherTok, nil), http.StatusNotFound, "not_found")
+	require.Equal(t, c, hs.must(http.StatusOK, "GET", "/v1/address-changes/"+c["id"].(string), tok, nil))
 	c = hs.must(http.StatusOK, "POST", "/v1/address-changes/"+c["id"].(string)+"/approve", officerToken, nil)
 	require.Equal(t, "approved", c["status"])
 	a := hs.must(http.StatusOK, "GET", "/v1/accounts/"+acc, tok, nil)
@@ -257,6 +263,17 @@ func TestUnroutedAndHealth(t *testing.T) {
 	require.Contains(t, r.header.Get("Allow"), "POST")
 	m := hs.must(http.StatusOK, "GET", "/healthz", "", nil)
 	require.Equal(t, "ok", m["status"])
+
+	// A database that does not answer: 503, and nothing of why.
+	auth, err := httpapi.NewTokenAuth(hs.svc, nil)
+	require.NoError(t, err)
+	hs.h, err = httpapi.New(hs.svc, locatorOf(t), auth, &httpapi.Options{Ping: func(context.Context) error {
+		return errors.New("dial tcp 10.1.2.3:5432: connect: connection refused")
+	}})
+	require.NoError(t, err)
+	r = hs.do("GET", "/healthz", "", nil)
+	requireProblem(t, r, http.StatusServiceUnavailable, "unavailable")
+	require.NotContains(t, string(r.body), "10.1.2.3")
 	r = hs.do("GET", "/v1/openapi.json", "", nil)
 	require.Equal(t, http.StatusOK, r.status)
 	require.Equal(t, "3.1.0", r.json(t)["openapi"])

@@ -82,6 +82,36 @@ func TestBadInput(t *testing.T) {
 			})
 		}
 	}
+	// Well-formed requests whose values break the rules: 4xx, and nothing
+	// of them written either.
+	for _, c := range []struct{ path, body, code string }{
+		{"/v1/accounts", `{"name":"","uprn":"100000000002"}`, "validation_failed"},
+		{"/v1/accounts", `{"name":"Jane","email":"not-an-email","uprn":"100000000002"}`, "validation_failed"},
+		{"/v1/accounts", `{"name":"Jane","uprn":"12x"}`, "validation_failed"},
+		{"/v1/accounts", `{"name":"Jane","uprn":"999999999999"}`, "validation_failed"},
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ"}`, "evidence_missing"},
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","starts_on":"2026-02-30","evidence":` + poc + `}`, "validation_failed"},
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","starts_on":"2020-01-01","evidence":` + poc + `}`, "starts_in_past"},
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"AB12CDE","evidence":` + poc + `}`, "vrm_in_use"},
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","move_to":"100000000003","evidence":` + poc + `}`, "validation_failed"},
+		{"/v1/accounts/acc_missing/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","evidence":` + poc + `}`, "not_found"},
+		{"/v1/accounts/" + acc + "/address-changes", `{"uprn":"100000000004","evidence":[]}`, "different_zone"},
+		{"/v1/accounts/" + acc + "/address-changes", `{"uprn":"100000000001","evidence":[]}`, "validation_failed"},
+		{"/v1/permits/" + pid + "/reject", `{"reason_code":"","reason":""}`, "validation_failed"},
+		{"/v1/permits/" + pid + "/vehicle-changes", `{"vrm":"AB-12-CDE!"}`, "invalid_vrm"},
+		{"/v1/permits/" + pid + "/vehicle-changes", `{"vrm":"CD34EFG","effective_on":"tomorrow"}`, "validation_failed"},
+		{"/v1/permits/" + pid + "/renewals", `{"evidence":` + poc + `}`, "not_renewable"},
+		{"/v1/permits/per_missing/approve", `{}`, "not_found"},
+		{"/v1/address-changes/adc_missing/approve", `{}`, "not_found"},
+		{"/v1/test-clock", `{"now":"2026-11-03"}`, "validation_failed"},
+	} {
+		before := hs.eventCount()
+		r := hs.send("POST", c.path, hs.officer, "application/json", []byte(c.body))
+		require.Less(t, r.status, 500, "%s %s: %s", c.path, c.body, r.body)
+		requireProblem(t, r, r.status, c.code)
+		require.Equal(t, before, hs.eventCount(), "%s %s: nothing written", c.path, c.body)
+	}
+
 	// Every endpoint's bad query strings and paths: 4xx, never 5xx.
 	for _, path := range []string{
 		"/v1/addresses?postcode=%ZZ", "/v1/addresses?postcode=" + strings.Repeat("A", 5000),

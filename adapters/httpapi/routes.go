@@ -32,6 +32,7 @@ func (h *api) routes() {
 	h.route("POST /v1/permits/{id}/documents", signedIn, multipartDoc, h.uploadDocument)
 	h.route("GET /v1/permits/{id}/documents", signedIn, noBody, h.listDocuments)
 	h.route("GET /v1/permits/{id}/documents/{doc_id}", signedIn, noBody, h.getDocument)
+	h.route("GET /v1/address-changes/{id}", signedIn, noBody, h.getAddressChange)
 	h.route("POST /v1/address-changes/{id}/approve", officer, optionalJSON, h.approveAddressChange)
 	h.route("POST /v1/address-changes/{id}/reject", officer, requiredJSON, h.rejectAddressChange)
 	h.route("GET /v1/review-queue", officer, noBody, h.reviewQueue)
@@ -386,7 +387,19 @@ func (h *api) requestAddressChange(w http.ResponseWriter, r *http.Request, c *ca
 		}
 		return err
 	}
+	w.Header().Set("Location", "/v1/address-changes/"+ch.ID)
 	return writeJSON(w, http.StatusAccepted, addressChangeOf(ch))
+}
+
+func (h *api) getAddressChange(w http.ResponseWriter, r *http.Request, c *call) error {
+	ch, err := h.svc.AddressChange(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := ownAccount(c, ch.AccountID); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, addressChangeOf(ch))
 }
 
 func (h *api) approveAddressChange(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -210,6 +210,8 @@ func journey(t *testing.T, s *server) {
 	ac := s.must(202, "POST", "/v1/accounts/"+jane.id+"/address-changes", jane.token, map[string]any{"uprn": newHome["uprn"], "evidence": residency})
 	require.Equal(t, "pending_review", ac["status"])
 	require.Equal(t, true, ac["same_zone"])
+	s.problem(404, "not_found", "GET", "/v1/address-changes/"+ac["id"].(string), out.token, nil)
+	require.Equal(t, ac, s.must(200, "GET", "/v1/address-changes/"+ac["id"].(string), jane.token, nil))
 	q = s.must(200, "GET", "/v1/review-queue", officer, nil)
 	require.Equal(t, "address_change", q["items"].([]any)[0].(map[string]any)["kind"])
 	ac = s.must(200, "POST", "/v1/address-changes/"+ac["id"].(string)+"/approve", officer, nil)
