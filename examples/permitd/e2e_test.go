@@ -406,8 +406,8 @@ func TestGeneratedOfficerToken(t *testing.T) {
 	require.Eventually(t, func() bool {
 		out := buf.String()
 		for _, line := range strings.Split(out, "\n") {
-			if t, ok := strings.CutPrefix(line, "no officer token configured; generated one for this run (shown once): "); ok {
-				token = t
+			if tok, ok := strings.CutPrefix(line, "no officer token configured; generated one for this run (shown once): "); ok {
+				token = tok
 			}
 			if a, ok := strings.CutPrefix(line, "listening on "); ok {
 				base = a
