@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -37,14 +36,27 @@ type server struct {
 	done   chan error
 }
 
+// lockedBuffer keeps what the server printed and sends the address of
+// its "listening on" line, without a goroutine between the server and
+// the buffer (a pipe would make every log line wait for a reader).
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu        sync.Mutex
+	b         bytes.Buffer
+	listening chan<- string
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.listening != nil {
+		for _, line := range strings.Split(string(p), "\n") {
+			if addr, ok := strings.CutPrefix(line, "listening on "); ok {
+				l.listening <- addr
+				l.listening = nil
+				break
+			}
+		}
+	}
 	return l.b.Write(p)
 }
 
@@ -92,28 +104,11 @@ func postgresSchema(t testing.TB, dsn string) string {
 func startServer(t testing.TB, db string, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	s := &server{t: t, out: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	listening := make(chan string, 1)
+	s := &server{t: t, out: &lockedBuffer{listening: listening}, cancel: cancel, done: make(chan error, 1)}
 	env := map[string]string{"PERMITD_OFFICER_TOKEN": testOfficerToken}
 	argv := append([]string{"--addr", "127.0.0.1:0", "--db", db}, args...)
-	go func() {
-		err := run(ctx, argv, func(k string) string { return env[k] }, pw)
-		_ = pw.Close()
-		s.done <- err
-	}()
-	listening := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			_, _ = s.out.Write([]byte(line + "\n"))
-			if addr, ok := strings.CutPrefix(line, "listening on "); ok {
-				listening <- addr
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
+	go func() { s.done <- run(ctx, argv, func(k string) string { return env[k] }, s.out) }()
 	select {
 	case s.base = <-listening:
 	case err := <-s.done:
