@@ -32,7 +32,7 @@ type queries struct {
 
 	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
 
-	appendEvent, events, eventsHeld string
+	events, eventsHeld string
 }
 
 func placeholders(n int) string {
@@ -71,7 +71,11 @@ ON CONFLICT (id) DO NOTHING`,
 		permit:            `SELECT ` + permitColumns + ` FROM permits WHERE id = ?`,
 		permitsOfAccount:  `SELECT ` + permitColumns + ` FROM permits WHERE account_id = ? ORDER BY created_at DESC, id DESC`,
 		permitsAtProperty: `SELECT ` + permitColumns + ` FROM permits WHERE uprn = ? ORDER BY id`,
-		createPermit: `INSERT INTO permits (` + permitColumns + `) VALUES (` + placeholders(countColumns(permitWritten)) + `, 1)
+		// One statement checks the account and inserts: a foreign key
+		// violation would abort a PostgreSQL transaction the caller may
+		// want to go on with, and a separate check costs a round trip.
+		createPermit: `INSERT INTO permits (` + permitColumns + `) SELECT ` + placeholders(countColumns(permitWritten)) + `, 1
+WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?)
 ON CONFLICT (id) DO NOTHING`,
 		updatePermit:  `UPDATE permits SET ` + setList(withoutID(permitWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
 		permitVersion: `SELECT version FROM permits WHERE id = ?`,
@@ -108,15 +112,13 @@ ORDER BY created_at, id LIMIT ?`,
 		insertClaim:  `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
 		deleteClaim:  `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
 		repointClaim: `UPDATE claims SET permit_id = ? WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
-
-		appendEvent: `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
 	}
 	for _, p := range []*string{
 		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
 		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.createPermit, &q.updatePermit, &q.permitVersion,
 		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview,
 		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges,
-		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim, &q.appendEvent,
+		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
 	} {
 		*p = d.rebind(*p)
 	}

@@ -229,6 +229,9 @@ func (s *Store) updateOnce(ctx context.Context, fn func(permit.Tx) error) (err e
 	if err := ctx.Err(); err != nil {
 		return err, false
 	}
+	if err := t.flushEvents(); err != nil {
+		return err, t.aborted != nil
+	}
 	done = true
 	if err := sqlTx.Commit(); err != nil {
 		return s.failure(ctx, "committing", err)

@@ -197,7 +197,12 @@ func TestEventFeedOutOfOrderCommit(t *testing.T) {
 		slow := make(chan error, 1)
 		go func() {
 			slow <- st.Update(ctx, func(tx permit.Tx) error {
-				if err := tx.AppendEvent(permit.Event{Type: permit.EventPermitApplied, Actor: "system", PermitID: "slow"}); err != nil {
+				// A write first, so the transaction has its ID (and on
+				// PostgreSQL its place in the feed) before the fast one.
+				if err := tx.CreateAccount(permittest.NewAccount("acc-slow", 1)); err != nil {
+					return err
+				}
+				if err := tx.AppendEvent(permit.Event{Type: permit.EventAccountCreated, Actor: "system", PermitID: "slow"}); err != nil {
 					return err
 				}
 				close(appended)
@@ -251,6 +256,11 @@ func TestEventFeedConcurrentWritersTwoStores(t *testing.T) {
 				for n := range perWorker {
 					key := fmt.Sprintf("w%d-%d", w, n)
 					err := st.Update(t.Context(), func(tx permit.Tx) error {
+						// A write first takes the transaction's place in
+						// the feed before the sleep below.
+						if err := tx.CreateAccount(permittest.NewAccount(key, 1)); err != nil {
+							return err
+						}
 						if err := tx.AppendEvent(permit.Event{Type: permit.EventPermitApplied, Actor: "system", Data: map[string]string{"key": key}}); err != nil {
 							return err
 						}

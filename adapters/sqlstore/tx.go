@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carerpermit/carerpermit/permit"
@@ -136,6 +137,7 @@ func (r *readTx) PendingAddressChanges(limit int) ([]permit.AddressChange, error
 // tx is a permit.Tx on one database transaction.
 type tx struct {
 	readTx
+	events [][]any // appended events' column values, written at commit
 }
 
 var _ permit.Tx = (*tx)(nil)
@@ -213,8 +215,13 @@ func (t *tx) CreatePermit(p permit.Permit) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: %s: %w", op, err)
 	}
-	// Checked first, as the foreign key would abort a PostgreSQL
-	// transaction the caller may want to go on with.
+	n, err := t.exec(op, t.s.q.createPermit, append(append([]any{p.ID}, args...), p.AccountID)...)
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		return nil
+	}
 	ok, err := t.exists(op, t.s.q.accountExists, p.AccountID)
 	if err != nil {
 		return err
@@ -222,14 +229,7 @@ func (t *tx) CreatePermit(p permit.Permit) error {
 	if !ok {
 		return fmt.Errorf("sqlstore: %s: account %s: %w", op, quote(p.AccountID), permit.ErrNotFound)
 	}
-	n, err := t.exec(op, t.s.q.createPermit, append([]any{p.ID}, args...)...)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("sqlstore: %s: the ID is taken: %w", op, permit.ErrConflict)
-	}
-	return nil
+	return fmt.Errorf("sqlstore: %s: the ID is taken: %w", op, permit.ErrConflict)
 }
 
 func (t *tx) UpdatePermit(p permit.Permit) error {
@@ -430,8 +430,31 @@ func (t *tx) Release(c permit.Claim) error {
 	return nil
 }
 
+// AppendEvent keeps the event until the transaction commits, when all its
+// events go in with one statement: nothing reads events inside a
+// transaction, and each statement saved is a round trip saved.
 func (t *tx) AppendEvent(e permit.Event) error {
-	_, err := t.exec("appending event "+quote(string(e.Type)), t.s.q.appendEvent,
-		string(e.Type), t.s.d.instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data))
-	return err
+	t.events = append(t.events, []any{string(e.Type), t.s.d.instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data)})
+	return nil
+}
+
+// eventColumns are the columns AppendEvent fills, in its order.
+const eventColumns = 6
+
+// flushEvents inserts the events appended in the transaction, in order.
+func (t *tx) flushEvents() error {
+	const perInsert = 500
+	for start := 0; start < len(t.events); start += perInsert {
+		batch := t.events[start:min(start+perInsert, len(t.events))]
+		args := make([]any, 0, len(batch)*eventColumns)
+		for _, e := range batch {
+			args = append(args, e...)
+		}
+		row := "(" + placeholders(eventColumns) + ")"
+		q := `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", ")
+		if _, err := t.exec("appending events", t.s.d.rebind(q), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
