@@ -32,7 +32,7 @@ type queries struct {
 
 	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
 
-	events, eventsHeld string
+	singleEvent, events, eventsHeld string
 }
 
 func placeholders(n int) string {
@@ -111,17 +111,24 @@ ORDER BY created_at, id LIMIT ?`,
 		// transaction; the primary key still decides who wins.
 		insertClaim:  `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
 		deleteClaim:  `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
+		singleEvent:  `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
 		repointClaim: `UPDATE claims SET permit_id = ? WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
 	}
-	for _, p := range []*string{
+	for _, p := range q.all() {
+		*p = d.rebind(*p)
+	}
+	q.events, q.eventsHeld = d.eventsQuery, d.eventsHeld
+	return q
+}
+
+// all lists the statements a transaction runs.
+func (q *queries) all() []*string {
+	return []*string{
 		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
 		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.createPermit, &q.updatePermit, &q.permitVersion,
 		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview,
 		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges,
 		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
-	} {
-		*p = d.rebind(*p)
+		&q.singleEvent,
 	}
-	q.events, q.eventsHeld = d.eventsQuery, d.eventsHeld
-	return q
 }

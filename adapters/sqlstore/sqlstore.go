@@ -89,6 +89,9 @@ type Store struct {
 	opts    Options
 	ownDB   bool          // Close closes db: Open made it
 	writeMu chan struct{} // SQLite: one writer at a time in this process
+	// prepared holds SQLite's statements, compiled once: parsing SQL is a
+	// quarter of an apply's CPU there. (pgx caches PostgreSQL's itself.)
+	prepared map[string]*sql.Stmt
 }
 
 // New returns a Store on a database the caller already has. dialect says
@@ -116,7 +119,36 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts *Options) (*Stor
 	if err := s.start(ctx); err != nil {
 		return nil, err
 	}
+	if d.name == SQLite {
+		if err := s.prepare(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// prepare compiles the transactions' statements (after migrating: they
+// name the tables).
+func (s *Store) prepare(ctx context.Context) error {
+	s.prepared = make(map[string]*sql.Stmt)
+	for _, q := range s.q.all() {
+		if _, ok := s.prepared[*q]; ok {
+			continue
+		}
+		st, err := s.db.PrepareContext(ctx, *q)
+		if err != nil {
+			s.closeStatements()
+			return s.describe("preparing statements", err)
+		}
+		s.prepared[*q] = st
+	}
+	return nil
+}
+
+func (s *Store) closeStatements() {
+	for _, st := range s.prepared {
+		_ = st.Close()
+	}
 }
 
 // start checks the database answers and brings the schema to this code's
@@ -131,9 +163,10 @@ func (s *Store) start(ctx context.Context) error {
 	return s.Migrate(ctx)
 }
 
-// Close releases the connections Open made. A Store from New leaves the
-// caller's *sql.DB open.
+// Close releases the store's prepared statements and the connections Open
+// made. A Store from New leaves the caller's *sql.DB open.
 func (s *Store) Close() error {
+	s.closeStatements()
 	if !s.ownDB {
 		return nil
 	}

@@ -25,6 +25,36 @@ type readTx struct {
 
 var _ permit.ReadTx = (*readTx)(nil)
 
+// stmt is the transaction's use of the store's prepared statement for q,
+// or nil when q is not prepared.
+func (r *readTx) stmt(q string) *sql.Stmt {
+	if p := r.s.prepared[q]; p != nil {
+		return r.tx.StmtContext(r.ctx, p)
+	}
+	return nil
+}
+
+func (r *readTx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := r.stmt(q); st != nil {
+		return st.QueryContext(r.ctx, args...)
+	}
+	return r.tx.QueryContext(r.ctx, q, args...)
+}
+
+func (r *readTx) queryRow(q string, args ...any) *sql.Row {
+	if st := r.stmt(q); st != nil {
+		return st.QueryRowContext(r.ctx, args...)
+	}
+	return r.tx.QueryRowContext(r.ctx, q, args...)
+}
+
+func (r *readTx) execStmt(q string, args ...any) (sql.Result, error) {
+	if st := r.stmt(q); st != nil {
+		return st.ExecContext(r.ctx, args...)
+	}
+	return r.tx.ExecContext(r.ctx, q, args...)
+}
+
 // fail describes a database error, noting when it aborted the transaction
 // in a way another attempt may not meet.
 func (r *readTx) fail(op string, err error) error {
@@ -36,7 +66,7 @@ func (r *readTx) fail(op string, err error) error {
 }
 
 func (r *readTx) Account(id string) (permit.Account, error) {
-	a, err := scanAccount(r.tx.QueryRowContext(r.ctx, r.s.q.account, id))
+	a, err := scanAccount(r.queryRow(r.s.q.account, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return permit.Account{}, fmt.Errorf("sqlstore: account %s: %w", quote(id), permit.ErrNotFound)
 	}
@@ -47,7 +77,7 @@ func (r *readTx) Account(id string) (permit.Account, error) {
 }
 
 func (r *readTx) Permit(id string) (permit.Permit, error) {
-	p, err := scanPermit(r.tx.QueryRowContext(r.ctx, r.s.q.permit, id))
+	p, err := scanPermit(r.queryRow(r.s.q.permit, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return permit.Permit{}, fmt.Errorf("sqlstore: permit %s: %w", quote(id), permit.ErrNotFound)
 	}
@@ -58,7 +88,7 @@ func (r *readTx) Permit(id string) (permit.Permit, error) {
 }
 
 func (r *readTx) AddressChange(id string) (permit.AddressChange, error) {
-	c, err := scanAddressChange(r.tx.QueryRowContext(r.ctx, r.s.q.addressChange, id))
+	c, err := scanAddressChange(r.queryRow(r.s.q.addressChange, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return permit.AddressChange{}, fmt.Errorf("sqlstore: address change %s: %w", quote(id), permit.ErrNotFound)
 	}
@@ -70,7 +100,7 @@ func (r *readTx) AddressChange(id string) (permit.AddressChange, error) {
 
 // collect runs a query and scans every row.
 func collect[T any](r *readTx, op string, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
-	rows, err := r.tx.QueryContext(r.ctx, q, args...)
+	rows, err := r.query(q, args...)
 	if err != nil {
 		return nil, r.fail(op, err)
 	}
@@ -144,7 +174,7 @@ var _ permit.Tx = (*tx)(nil)
 
 // exec runs a statement and returns how many rows it changed.
 func (t *tx) exec(op, q string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, q, args...)
+	res, err := t.execStmt(q, args...)
 	if err != nil {
 		return 0, t.fail(op, err)
 	}
@@ -158,7 +188,7 @@ func (t *tx) exec(op, q string, args ...any) (int64, error) {
 // exists reports whether a query returns a row.
 func (t *tx) exists(op, q string, args ...any) (bool, error) {
 	var one int
-	err := t.tx.QueryRowContext(t.ctx, q, args...).Scan(&one)
+	err := t.queryRow(q, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -171,7 +201,7 @@ func (t *tx) exists(op, q string, args ...any) (bool, error) {
 // staleOrMissing explains an optimistic update that changed no row.
 func (t *tx) staleOrMissing(kind, id string, given int, versionQuery string) error {
 	var stored int
-	err := t.tx.QueryRowContext(t.ctx, versionQuery, id).Scan(&stored)
+	err := t.queryRow(versionQuery, id).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("sqlstore: updating %s %s: %w", kind, quote(id), permit.ErrNotFound)
 	}
@@ -383,7 +413,7 @@ func (t *tx) MoveClaim(from, to permit.Claim) error {
 	}
 	if !sameKey {
 		var holder string
-		err := t.tx.QueryRowContext(t.ctx, t.s.q.claimChain, to.Pool, to.ScopeKey, to.Slot).Scan(&holder)
+		err := t.queryRow(t.s.q.claimChain, to.Pool, to.ScopeKey, to.Slot).Scan(&holder)
 		switch {
 		case err == nil && holder != to.ChainID:
 			return fmt.Errorf("sqlstore: %s: chain %s holds the second: %w", op, quote(holder), permit.ErrConflict)
@@ -450,9 +480,12 @@ func (t *tx) flushEvents() error {
 		for _, e := range batch {
 			args = append(args, e...)
 		}
-		row := "(" + placeholders(eventColumns) + ")"
-		q := `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", ")
-		if _, err := t.exec("appending events", t.s.d.rebind(q), args...); err != nil {
+		q := t.s.q.singleEvent // the usual case, prepared
+		if len(batch) > 1 {
+			row := "(" + placeholders(eventColumns) + ")"
+			q = t.s.d.rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", "))
+		}
+		if _, err := t.exec("appending events", q, args...); err != nil {
 			return err
 		}
 	}

@@ -72,9 +72,12 @@ CREATE INDEX permits_by_account ON permits (account_id, created_at, id);
 CREATE INDEX permits_by_property ON permits (uprn, status);
 -- The review queue and unpaid applications, oldest first.
 CREATE INDEX permits_by_status ON permits (status, created_at, id);
--- Approved permits not yet renewed, by expiry: who is due a reminder.
+-- Approved permits not yet renewed, by expiry: who is due a reminder. New
+-- applications (not yet approved) are left out, so applying never writes
+-- to it; status leads so that SQLite's planner, without statistics, sees
+-- an equality and a range here rather than in permits_by_status.
 CREATE INDEX permits_due_reminder ON permits (status, expires_on, id)
-    WHERE renewed_by = '';
+    WHERE status = 'approved' AND renewed_by = '';
 -- Scheduled vehicle changes, by the day they take effect.
 CREATE INDEX permits_vehicle_change_due ON permits (vehicle_change_on, id)
     WHERE vehicle_change_id IS NOT NULL;
