@@ -8,16 +8,16 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 )
 
-// BulkInsert stores accounts, then permits, with multi-row INSERTs in
+// BulkInsert stores accounts, then permits, then claims, with multi-row INSERTs in
 // transactions of a few tens of thousands of rows: the benchmarks' way to
 // fill a database with a million permits in seconds, in exactly the
 // encoding the store writes. It bypasses the checks CreatePermit makes.
-func BulkInsert(ctx context.Context, s *Store, accounts []permit.Account, permits []permit.Permit) error {
+func BulkInsert(ctx context.Context, s *Store, accounts []permit.Account, permits []permit.Permit, claims []permit.Claim) error {
 	enc := &tx{readTx: readTx{s: s}}
 	const rowsPerInsert = 500 // below SQLite's and PostgreSQL's bind-variable limits
 	const rowsPerTx = 50000
 	insert := func(table, cols string, n int, args func(i int) ([]any, error)) error {
-		row := "(" + placeholders(countColumns(cols)-1) + ", 1)"
+		row := "(" + placeholders(countColumns(cols)) + ")"
 		for start := 0; start < n; start += rowsPerTx {
 			sqlTx, err := s.db.BeginTx(ctx, nil)
 			if err != nil {
@@ -47,14 +47,21 @@ func BulkInsert(ctx context.Context, s *Store, accounts []permit.Account, permit
 		return nil
 	}
 	err := insert("accounts", accountColumns, len(accounts), func(i int) ([]any, error) {
-		return append([]any{accounts[i].ID}, enc.accountArgs(accounts[i])...), nil
+		return append(append([]any{accounts[i].ID}, enc.accountArgs(accounts[i])...), 1), nil
 	})
 	if err != nil {
 		return err
 	}
 	err = insert("permits", permitColumns, len(permits), func(i int) ([]any, error) {
 		a, err := enc.permitArgs(permits[i])
-		return append([]any{permits[i].ID}, a...), err
+		return append(append([]any{permits[i].ID}, a...), 1), err
+	})
+	if err != nil {
+		return err
+	}
+	err = insert("claims", "pool, scope_key, slot, chain_id, permit_id", len(claims), func(i int) ([]any, error) {
+		c := claims[i]
+		return []any{c.Pool, c.ScopeKey, c.Slot, c.ChainID, c.PermitID}, nil
 	})
 	if err != nil {
 		return err

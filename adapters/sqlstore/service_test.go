@@ -1,7 +1,6 @@
 package sqlstore_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -85,11 +84,9 @@ func scattered(n int) []zones.UPRN {
 	return us
 }
 
-// seedAccounts stores one account at each property, in a few large
-// transactions (the benchmarks' setup, kept out of their timing). IDs are
-// random-looking, as the Service makes them.
-func seedAccounts(t testing.TB, st permit.Store, uprns []zones.UPRN) []permit.Account {
-	t.Helper()
+// residents are one account at each property, with random-looking IDs as
+// the Service makes them.
+func residents(uprns []zones.UPRN) []permit.Account {
 	accs := make([]permit.Account, len(uprns))
 	for i, u := range uprns {
 		accs[i] = permit.Account{
@@ -99,17 +96,24 @@ func seedAccounts(t testing.TB, st permit.Store, uprns []zones.UPRN) []permit.Ac
 			CreatedAt: serviceNow, UpdatedAt: serviceNow, Version: 1,
 		}
 	}
-	const batch = 2000
-	for start := 0; start < len(accs); start += batch {
-		err := st.Update(context.Background(), func(tx permit.Tx) error {
-			for _, a := range accs[start:min(start+batch, len(accs))] {
-				if err := tx.CreateAccount(a); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		require.NoError(t, err)
-	}
 	return accs
+}
+
+// freePermits gives each account an approved free permit holding its
+// property's free slot, as a scheme in use has.
+func freePermits(accs []permit.Account) ([]permit.Permit, []permit.Claim) {
+	ps := make([]permit.Permit, len(accs))
+	cs := make([]permit.Claim, len(accs))
+	for i, a := range accs {
+		id := fmt.Sprintf("per_%016x", uint64(i+1)*0xbf58476d1ce4e5b9)
+		ps[i] = permit.Permit{
+			ID: id, AccountID: a.ID, Type: "essential-carer", Status: permit.Approved, Free: true, Pool: "carer-or-disabled", FreeSlot: 1,
+			VRM: "XY12ZZZ", UPRN: a.UPRN, Address: a.Address, Zone: a.Zone, ChainID: id,
+			StartsOn: time.Date(2027, time.March, 1, 0, 0, 0, 0, time.UTC), ExpiresOn: time.Date(2028, time.February, 29, 0, 0, 0, 0, time.UTC),
+			Evidence:  []evidence.Document{{Kind: "proof_of_care", IssuedOn: time.Date(2027, time.February, 1, 0, 0, 0, 0, time.UTC), Name: a.Name}},
+			CreatedAt: serviceNow.AddDate(0, -8, 0), UpdatedAt: serviceNow.AddDate(0, -8, 0),
+		}
+		cs[i] = permit.Claim{Pool: "carer-or-disabled", ScopeKey: "uprn:" + a.UPRN.String(), Slot: 1, ChainID: id, PermitID: id}
+	}
+	return ps, cs
 }
