@@ -46,15 +46,6 @@ func moneyArg(field string, d decimal.Decimal) (string, error) {
 	return d.StringFixed(2), nil
 }
 
-// nullable is the empty string as NULL, for the columns whose NULL marks
-// an absent optional part.
-func nullable(present bool, v any) any {
-	if !present {
-		return nil
-	}
-	return v
-}
-
 // storedDocument is an evidence document as JSON in the evidence column.
 // It is a storage format of its own, so renaming a Go field never changes
 // what is on disk.

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log"
@@ -67,6 +68,39 @@ func ExampleOpen() {
 	// Alex Resident 100030000001 1 2027-10-27 10:15:00 +0000 UTC
 	// 0000000000000000001 account.created acc-1
 	// next page after 0000000000000000001
+}
+
+// New takes a database the council already has open. For SQLite its DSN
+// should carry the settings Open would set.
+func ExampleNew() {
+	dir, err := os.MkdirTemp("", "sqlstore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	dsn := "file:" + filepath.Join(dir, "council.db") +
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close() // the council's pool: Store.Close leaves it open
+
+	ctx := context.Background()
+	st, err := sqlstore.New(ctx, db, sqlstore.SQLite, nil) // migrates
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer st.Close()
+
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('accounts', 'permits', 'claims', 'events')`).Scan(&tables); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Dialect(), "tables:", tables)
+	// Output:
+	// sqlite tables: 4
 }
 
 // A database written by a newer release is refused, never written to.

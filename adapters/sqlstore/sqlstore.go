@@ -41,7 +41,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/carerpermit/carerpermit/permit"
@@ -375,9 +374,3 @@ func validation(field, code, detail string) error {
 
 // quote is strconv.Quote for messages.
 func quote(s string) string { return strconv.Quote(s) }
-
-// oneLine keeps a database message to its first line for error strings.
-func oneLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}

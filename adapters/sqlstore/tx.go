@@ -58,6 +58,11 @@ func (r *readTx) execStmt(q string, args ...any) (sql.Result, error) {
 // fail describes a database error, noting when it aborted the transaction
 // in a way another attempt may not meet.
 func (r *readTx) fail(op string, err error) error {
+	if ctxErr := r.ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		// The driver reports a cancelled statement in its own words
+		// (SQLite: "interrupted"); callers check for the context's error.
+		return fmt.Errorf("sqlstore: %s: %w (%v)", op, ctxErr, err)
+	}
 	e := r.s.describe(op, err)
 	if r.aborted == nil && r.s.d.retryable(err) {
 		r.aborted = e
