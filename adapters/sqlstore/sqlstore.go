@@ -153,13 +153,29 @@ func (s *Store) closeStatements() {
 // start checks the database answers and brings the schema to this code's
 // version (or checks it is there when migrations are skipped).
 func (s *Store) start(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		return s.describe("connecting", err)
 	}
 	if s.opts.SkipMigrate {
 		return s.checkVersion(ctx)
 	}
 	return s.Migrate(ctx)
+}
+
+// ping connects. A new SQLite connection switches the file to WAL, which
+// another process (or Store) doing the same at that moment can refuse with
+// SQLITE_BUSY without waiting out the busy timeout; that is retried.
+func (s *Store) ping(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for attempt := 1; ; attempt++ {
+		err := s.db.PingContext(ctx)
+		if err == nil || s.d.name != SQLite || !s.d.retryable(err) || time.Now().After(deadline) {
+			return err
+		}
+		if err := pause(ctx, min(attempt, 5)); err != nil {
+			return err
+		}
+	}
 }
 
 // Close releases the store's prepared statements and the connections Open
