@@ -392,7 +392,20 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, reminder_days, zones, permit_types, pools, limits, tariffs, refunds, evidence), got a list`,
+			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, reminder_days, zones, permit_types, pools, limits, tariffs, refunds, evidence, notifications), got a list`,
+		}},
+		{"notification-templates", []string{
+			`line 36: notifications.templates.rejected.subject: unclosed action`,
+			`line 40: notifications.templates.rejected.text: .vrmm: rejected messages have no key "vrmm"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason_code, reason, name, council_name, council_email, council_phone, council_website`,
+			`line 42: notifications.templates.approved.html: function "shout" not defined`,
+			`line 45: notifications.templates.address_changed.text: .vrm: address_changed messages have no key "vrm"; they have address, name, council_name, council_email, council_phone, council_website`,
+			`line 49: notifications.templates.expiry_reminder.text: at <longdate .vrm>: error calling longdate: "AB12CDE" is not a date written YYYY-MM-DD`,
+			`line 53: notifications.templates.cancelled.text: .refundd: cancelled messages have no key "refundd"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason, refund, name, council_name, council_email, council_phone, council_website`,
+			`line 54: notifications.templates.cancelled.html: the HTML ends inside a tag, a quoted attribute, a script, a style or a comment; close it`,
+			`line 56: notifications.templates.vehicle_changed.subject: is empty; leave subject out to keep the standard wording`,
+			`line 57: notifications.templates.vehicle_changed.body: unknown key "body"; the keys here are subject, text, html`,
+			`line 58: notifications.templates.rejection: unknown key "rejection"; the keys here are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed`,
+			`line 61: notifications.templates.application_received.text: is blank; leave text out to keep the standard wording`,
 		}},
 		{"not-renewable-with-renew-evidence", []string{
 			`line 16: permit_types[0].evidence.renew: is given but the permit type is not renewable (renewable: false)`,
