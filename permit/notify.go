@@ -387,13 +387,19 @@ type templateProblem struct {
 func (s *Scheme) compileMessages(overrides map[MessageKind]map[string]string) (map[MessageKind]*messageTemplates, []templateProblem) {
 	out := make(map[MessageKind]*messageTemplates, len(messageSpecs))
 	var problems []templateProblem
-	partials := map[string]string{}
+	// The standard parts are parsed once and cloned for each kind.
+	textBase := texttemplate.New("partials").Funcs(templateFuncs()).Option("missingkey=error")
+	htmlBase := htmltemplate.New("partials").Funcs(templateFuncs()).Option("missingkey=error")
 	for _, part := range []string{partText, partHTML} {
 		b, err := standardTemplates.ReadFile("templates/partials." + part + ".tmpl")
-		if err != nil {
-			problems = append(problems, templateProblem{part: part, reason: err.Error()})
+		if err == nil && part == partText {
+			_, err = textBase.Parse(string(b))
+		} else if err == nil {
+			_, err = htmlBase.Parse(string(b))
 		}
-		partials[part] = string(b)
+		if err != nil {
+			return nil, []templateProblem{{part: part, reason: err.Error()}}
+		}
 	}
 	for _, spec := range messageSpecs {
 		c := templateCompiler{kind: spec.kind, keys: spec.kind.Keys()}
@@ -411,11 +417,20 @@ func (s *Scheme) compileMessages(overrides map[MessageKind]map[string]string) (m
 			name := string(spec.kind) + "." + part
 			switch part {
 			case partSubject:
-				ts.subject = c.text(name, "", src)
+				ts.subject = c.text(texttemplate.New(name).Funcs(templateFuncs()).Option("missingkey=error"), src)
 			case partText:
-				ts.text = c.text(name, partials[partText], src)
+				// Clone fails only for a set already executed; these never are.
+				if set, err := textBase.Clone(); err != nil {
+					c.addErr(name, err)
+				} else {
+					ts.text = c.text(set.New(name), src)
+				}
 			case partHTML:
-				ts.html = c.html(name, partials[partHTML], src)
+				if set, err := htmlBase.Clone(); err != nil {
+					c.addErr(name, err)
+				} else {
+					ts.html = c.html(set.New(name), src)
+				}
 			}
 		}
 		full, sparse, _ := s.samples(spec.kind)
@@ -480,19 +495,21 @@ func (c *templateCompiler) addErr(name string, err error) {
 	}
 	reason := strings.TrimPrefix(m[3], "executing "+strconv.Quote(name)+" ")
 	if m[1] != name {
-		reason = "in " + m[1] + " line " + m[2] + ": " + reason
+		// In a standard part the template called: its name says more
+		// than a line of a file the council never sees.
+		if called, rest, ok := strings.Cut(strings.TrimPrefix(reason, "executing "), " "); ok && strings.HasPrefix(reason, "executing ") {
+			reason = "in template " + called + ": " + rest
+		} else {
+			reason = "in " + m[1] + " line " + m[2] + ": " + reason
+		}
 	}
 	c.add(name, line, "%s", reason)
 }
 
-func (c *templateCompiler) text(name, partials, src string) *texttemplate.Template {
-	t := texttemplate.New(name).Funcs(templateFuncs()).Option("missingkey=error")
-	if partials != "" {
-		if _, err := t.New("partials").Parse(partials); err != nil {
-			c.addErr(name, err)
-			return nil
-		}
-	}
+// text parses src into t, a new template in a set that may hold the
+// standard parts, and checks the keys it uses.
+func (c *templateCompiler) text(t *texttemplate.Template, src string) *texttemplate.Template {
+	name := t.Name()
 	if _, err := t.Parse(src); err != nil {
 		c.addErr(name, err)
 		return nil
@@ -508,14 +525,8 @@ func (c *templateCompiler) text(name, partials, src string) *texttemplate.Templa
 	return t
 }
 
-func (c *templateCompiler) html(name, partials, src string) *htmltemplate.Template {
-	t := htmltemplate.New(name).Funcs(templateFuncs()).Option("missingkey=error")
-	if partials != "" {
-		if _, err := t.New("partials").Parse(partials); err != nil {
-			c.addErr(name, err)
-			return nil
-		}
-	}
+func (c *templateCompiler) html(t *htmltemplate.Template, src string) *htmltemplate.Template {
+	name := t.Name()
 	if _, err := t.Parse(src); err != nil {
 		c.addErr(name, err)
 		return nil
@@ -575,6 +586,17 @@ type keyWalker struct {
 	main   string
 	lookup func(string) *parse.Tree
 	seen   map[string]bool
+	// call is the {{template}} action of the main template being walked
+	// into, if any: problems inside a called template are reported once,
+	// at the call, since that is the line the council wrote.
+	call *calledTemplate
+}
+
+type calledTemplate struct {
+	tree    *parse.Tree
+	node    *parse.TemplateNode
+	missing []string // keys the kind does not carry
+	other   []string // other problems
 }
 
 func (w *keyWalker) tree(t *parse.Tree) {
@@ -601,9 +623,26 @@ func (w *keyWalker) node(t *parse.Tree, n parse.Node) {
 		w.branch(t, &n.BranchNode)
 	case *parse.TemplateNode:
 		w.node(t, n.Pipe)
-		if !w.seen[n.Name] {
-			w.seen[n.Name] = true
+		if w.seen[n.Name] {
+			return
+		}
+		w.seen[n.Name] = true
+		if w.call != nil {
 			w.tree(w.lookup(n.Name))
+			return
+		}
+		w.call = &calledTemplate{tree: t, node: n}
+		w.tree(w.lookup(n.Name))
+		call := w.call
+		w.call = nil
+		var parts []string
+		if len(call.missing) > 0 {
+			parts = append(parts, fmt.Sprintf("uses %s, which %s messages do not have (they have %s)",
+				strings.Join(call.missing, ", "), w.c.kind, strings.Join(w.c.keys, ", ")))
+		}
+		parts = append(parts, call.other...)
+		if len(parts) > 0 {
+			w.problem(call.tree, call.node, "%s %s", call.node, strings.Join(parts, "; "))
 		}
 	case *parse.PipeNode:
 		if n != nil {
@@ -635,6 +674,12 @@ func (w *keyWalker) branch(t *parse.Tree, b *parse.BranchNode) {
 }
 
 func (w *keyWalker) field(t *parse.Tree, n parse.Node, idents []string) {
+	if w.call != nil && !slices.Contains(w.c.keys, idents[0]) {
+		if !slices.Contains(w.call.missing, idents[0]) {
+			w.call.missing = append(w.call.missing, idents[0])
+		}
+		return
+	}
 	if !slices.Contains(w.c.keys, idents[0]) {
 		w.problem(t, n, "%s: %s messages have no key %q; they have %s", n, w.c.kind, idents[0], strings.Join(w.c.keys, ", "))
 		return
@@ -663,6 +708,12 @@ func (w *keyWalker) index(t *parse.Tree, cmd *parse.CommandNode) {
 		return
 	}
 	if key, ok := cmd.Args[2].(*parse.StringNode); ok && !slices.Contains(w.c.keys, key.Text) {
+		if w.call != nil {
+			if !slices.Contains(w.call.missing, key.Text) {
+				w.call.missing = append(w.call.missing, key.Text)
+			}
+			return
+		}
 		w.problem(t, cmd, "%s: %s messages have no key %q; they have %s", cmd, w.c.kind, key.Text, strings.Join(w.c.keys, ", "))
 	}
 }
@@ -670,6 +721,10 @@ func (w *keyWalker) index(t *parse.Tree, cmd *parse.CommandNode) {
 // problem records a problem at a node, with its line when the node is in
 // the template itself.
 func (w *keyWalker) problem(t *parse.Tree, n parse.Node, format string, args ...any) {
+	if w.call != nil {
+		w.call.other = append(w.call.other, fmt.Sprintf(format, args...))
+		return
+	}
 	loc, _ := t.ErrorContext(n)
 	line := 0
 	if name, rest, ok := strings.Cut(loc, ":"); ok && name == w.main {
