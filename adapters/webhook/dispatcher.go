@@ -1,0 +1,500 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+// EventSource is the feed the Dispatcher reads; *permit.Service is one.
+// It must behave as permit.Store.Events does: paging with the returned
+// cursors sees every committed event exactly once, in feed order.
+type EventSource interface {
+	Events(ctx context.Context, after string, limit int) (events []permit.Event, next string, err error)
+}
+
+// Defaults of DispatcherOptions.
+const (
+	DefaultTimeout       = 10 * time.Second
+	DefaultMaxAttempts   = 16
+	DefaultBackoffBase   = 30 * time.Second
+	DefaultBackoffMax    = 2 * time.Hour
+	DefaultPollInterval  = 2 * time.Second
+	DefaultKeepDelivered = 30 * 24 * time.Hour
+	DefaultConcurrency   = 4
+	DefaultBatch         = 50
+	DefaultPageSize      = 500
+)
+
+// maxResponseBytes is how much of an answer is read (and thrown away), so
+// the connection can be reused without a huge body holding it.
+const maxResponseBytes = 64 << 10
+
+// maxErrorLength bounds the error text kept on a delivery.
+const maxErrorLength = 300
+
+// DispatcherOptions are the optional parts of a Dispatcher; the zero
+// value (or nil) gives working defaults.
+type DispatcherOptions struct {
+	// Policy decides which addresses may be connected to; it is checked on
+	// every connection. It must match the Handler's.
+	Policy Policy
+	// Resolver looks endpoint hosts up; nil is net.DefaultResolver.
+	Resolver Resolver
+	// Timeout bounds one attempt: connecting, sending and the answer's
+	// headers; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// MaxAttempts is how many failed attempts make a delivery dead; 0
+	// means DefaultMaxAttempts.
+	MaxAttempts int
+	// BackoffBase and BackoffMax shape the wait after the n-th failure:
+	// BackoffBase·2^(n-1), at most BackoffMax, of which a random half is
+	// taken off (jitter), so receivers coming back up are not hit by every
+	// instance at once. 0 means the defaults.
+	BackoffBase, BackoffMax time.Duration
+	// Lease is how long a claimed delivery is held before another
+	// instance may take it; 0 means 3×Timeout+10s, which outlasts an
+	// attempt.
+	Lease time.Duration
+	// Concurrency is how many requests are in flight at once; 0 means
+	// DefaultConcurrency.
+	Concurrency int
+	// Batch is how many deliveries one claim takes; 0 means DefaultBatch.
+	Batch int
+	// PageSize is how many events one read of the feed takes (1 to 1000);
+	// 0 means DefaultPageSize.
+	PageSize int
+	// PollInterval is Run's pause when there is nothing to do; 0 means
+	// DefaultPollInterval.
+	PollInterval time.Duration
+	// KeepDelivered is how long delivered deliveries are listed before
+	// they are purged; 0 means DefaultKeepDelivered, negative keeps them.
+	KeepDelivered time.Duration
+	// Now is Run's clock; nil means time.Now. RunOnce takes the instant.
+	Now func() time.Time
+	// Jitter returns a number in [0, 1) for the backoff; nil means
+	// math/rand/v2.Float64.
+	Jitter func() float64
+	// Logger receives failures and dead letters; nil logs nothing.
+	Logger *slog.Logger
+	// Transport replaces the HTTP transport, for tests that need one; the
+	// default connects only where Policy allows. A replacement bypasses
+	// that check.
+	Transport http.RoundTripper
+}
+
+// Dispatcher fans the feed out into deliveries and sends them. Any number
+// of Dispatchers, in any number of processes, may share one Store.
+type Dispatcher struct {
+	store       Store
+	source      EventSource
+	client      *http.Client
+	maxAttempts int
+	base, max   time.Duration
+	lease       time.Duration
+	concurrency int
+	batch       int
+	pageSize    int
+	poll        time.Duration
+	keep        time.Duration
+	now         func() time.Time
+	jitter      func() float64
+	log         *slog.Logger
+
+	purgeMu   sync.Mutex
+	lastPurge time.Time
+}
+
+// Report says what one RunOnce did.
+type Report struct {
+	Enqueued  int // deliveries created from new events
+	Delivered int // attempts answered 2xx
+	Failed    int // attempts that failed and will be tried again
+	Dead      int // attempts that failed for the last time
+	Purged    int // old delivered deliveries deleted
+}
+
+// NewDispatcher returns a Dispatcher reading source into store. store and
+// source are required; opts may be nil.
+func NewDispatcher(store Store, source EventSource, opts *DispatcherOptions) (*Dispatcher, error) {
+	if store == nil || source == nil {
+		return nil, errors.New("webhook: NewDispatcher needs a Store and an EventSource")
+	}
+	var o DispatcherOptions
+	if opts != nil {
+		o = *opts
+	}
+	d := &Dispatcher{store: store, source: source, maxAttempts: o.MaxAttempts, base: o.BackoffBase, max: o.BackoffMax,
+		lease: o.Lease, concurrency: o.Concurrency, batch: o.Batch, pageSize: o.PageSize, poll: o.PollInterval,
+		keep: o.KeepDelivered, now: o.Now, jitter: o.Jitter, log: o.Logger}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	defaults := []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&d.base, DefaultBackoffBase}, {&d.max, DefaultBackoffMax}, {&d.poll, DefaultPollInterval}, {&d.keep, DefaultKeepDelivered}, {&d.lease, 3*timeout + 10*time.Second}}
+	for _, x := range defaults {
+		if *x.v == 0 {
+			*x.v = x.def
+		}
+	}
+	for _, x := range []struct {
+		v   *int
+		def int
+	}{{&d.maxAttempts, DefaultMaxAttempts}, {&d.concurrency, DefaultConcurrency}, {&d.batch, DefaultBatch}, {&d.pageSize, DefaultPageSize}} {
+		if *x.v <= 0 {
+			*x.v = x.def
+		}
+	}
+	if d.pageSize > 1000 {
+		return nil, fmt.Errorf("webhook: NewDispatcher: PageSize %d is above 1000", d.pageSize)
+	}
+	if d.base < 0 || d.max < d.base || d.lease < 0 {
+		return nil, errors.New("webhook: NewDispatcher: BackoffBase must be positive and at most BackoffMax; Lease positive")
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.jitter == nil {
+		d.jitter = rand.Float64
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	transport := o.Transport
+	if transport == nil {
+		dl := newDialer(o.Policy, o.Resolver, net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second})
+		transport = &http.Transport{
+			// Never a proxy from the environment: it would connect to the
+			// endpoint on our behalf, past the address check.
+			Proxy:                 nil,
+			DialContext:           dl.DialContext,
+			TLSHandshakeTimeout:   timeout,
+			ResponseHeaderTimeout: timeout,
+			MaxIdleConnsPerHost:   d.concurrency,
+			IdleConnTimeout:       90 * time.Second,
+			ForceAttemptHTTP2:     true,
+		}
+	}
+	d.client = &http.Client{
+		Transport: transport,
+		Timeout:   timeout,
+		// A redirect is an answer, not an instruction: following it would
+		// reach a URL nobody registered (and nobody checked).
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return d, nil
+}
+
+// Backoff is the wait after the n-th failed attempt (n from 1), before
+// jitter: BackoffBase·2^(n-1), at most BackoffMax.
+func (d *Dispatcher) Backoff(n int) time.Duration {
+	w := d.base
+	for i := 1; i < n && w < d.max; i++ {
+		w *= 2
+	}
+	return min(w, d.max)
+}
+
+// wait is the jittered backoff: between half of Backoff(n) and all of it.
+func (d *Dispatcher) wait(n int) time.Duration {
+	b := d.Backoff(n)
+	j := d.jitter()
+	if j < 0 || j >= 1 {
+		j = 0
+	}
+	return b/2 + time.Duration(j*float64(b/2))
+}
+
+// Run fans out and delivers until ctx ends, then returns nil. Errors of
+// one round (a database that does not answer) are logged and the next
+// round tries again.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		rep, err := d.RunOnce(ctx, d.now())
+		if err != nil && ctx.Err() == nil {
+			d.log.ErrorContext(ctx, "webhooks", "err", err)
+		}
+		if rep != (Report{}) {
+			d.log.InfoContext(ctx, "webhooks", "enqueued", rep.Enqueued, "delivered", rep.Delivered, "failed", rep.Failed, "dead", rep.Dead, "purged", rep.Purged)
+		}
+		t.Reset(d.poll)
+	}
+}
+
+// RunOnce fans out every event not yet fanned out, then sends every
+// delivery due at now, and keeps sending as long as successes make the
+// next delivery of a permit due, until nothing is due at now. Every
+// attempt is stamped with now (its signature's timestamp too).
+func (d *Dispatcher) RunOnce(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	n, err := d.fanOut(ctx, now)
+	rep.Enqueued = n
+	if err != nil {
+		return rep, err
+	}
+	for ctx.Err() == nil {
+		claimed, err := d.store.Claim(ctx, now, now.Add(d.lease), d.batch)
+		if err != nil {
+			return rep, err
+		}
+		if len(claimed) == 0 {
+			break
+		}
+		if err := d.sendAll(ctx, now, claimed, &rep); err != nil {
+			return rep, err
+		}
+	}
+	if err := d.purge(ctx, now, &rep); err != nil {
+		return rep, err
+	}
+	return rep, ctx.Err()
+}
+
+// fanOut pages the feed from the shared cursor and enqueues a delivery
+// per event and endpoint that wants it. Losing the cursor to another
+// instance is not an error: that instance enqueued those events.
+func (d *Dispatcher) fanOut(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for ctx.Err() == nil {
+		from, err := d.store.Cursor(ctx)
+		if err != nil {
+			return total, err
+		}
+		events, next, err := d.source.Events(ctx, from, d.pageSize)
+		if err != nil {
+			return total, fmt.Errorf("webhook: reading the event feed: %w", err)
+		}
+		if len(events) == 0 || next == from {
+			return total, nil
+		}
+		endpoints, err := d.store.Endpoints(ctx)
+		if err != nil {
+			return total, err
+		}
+		var ds []Delivery
+		for _, ev := range events {
+			var body []byte
+			for _, ep := range endpoints {
+				if !ep.Wants(string(ev.Type)) {
+					continue
+				}
+				if body == nil {
+					if body, err = EventBody(ev); err != nil {
+						return total, err
+					}
+				}
+				ds = append(ds, Delivery{EndpointID: ep.ID, EventID: ev.ID, EventType: string(ev.Type), PermitID: ev.PermitID,
+					AccountID: ev.AccountID, OrderKey: OrderKeyOf(ev), Body: body, NextAttemptAt: now, CreatedAt: now})
+			}
+		}
+		err = d.store.Enqueue(ctx, from, next, ds)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return total, err
+		}
+		total += len(ds)
+		if len(events) < d.pageSize {
+			return total, nil
+		}
+	}
+	return total, ctx.Err()
+}
+
+// eventJSON is the body of every delivery: the event as GET /v1/events
+// shows it, so a receiver can share its code with a feed reader.
+type eventJSON struct {
+	ID        string            `json:"id"`
+	Type      string            `json:"type"`
+	At        string            `json:"at"`
+	Actor     string            `json:"actor"`
+	PermitID  string            `json:"permit_id,omitempty"`
+	AccountID string            `json:"account_id,omitempty"`
+	Data      map[string]string `json:"data"`
+}
+
+// EventBody is the JSON body delivered for an event: {id, type, at,
+// actor, permit_id?, account_id?, data}, as in GET /v1/events.
+func EventBody(e permit.Event) ([]byte, error) {
+	data := e.Data
+	if data == nil {
+		data = map[string]string{}
+	}
+	b, err := json.Marshal(eventJSON{ID: e.ID, Type: string(e.Type), At: e.At.UTC().Format(time.RFC3339), Actor: e.Actor,
+		PermitID: e.PermitID, AccountID: e.AccountID, Data: data})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: encoding event %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// sendAll sends claimed deliveries, Concurrency at a time, and saves each
+// result. Deliveries of one endpoint's permit never meet here: only one
+// of a group is ever claimable.
+func (d *Dispatcher) sendAll(ctx context.Context, now time.Time, claimed []Delivery, rep *Report) error {
+	endpoints := map[string]*Endpoint{}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+		sem  = make(chan struct{}, d.concurrency)
+	)
+	for _, dl := range claimed {
+		ep, ok := endpoints[dl.EndpointID]
+		if !ok {
+			e, err := d.store.Endpoint(ctx, dl.EndpointID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				ep = nil // deleted since: its deliveries went with it
+			case err != nil:
+				return err
+			default:
+				ep = &e
+			}
+			endpoints[dl.EndpointID] = ep
+		}
+		if ep == nil {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			res := d.attempt(ctx, now, *ep, dl)
+			if ctx.Err() != nil {
+				// Stopping: the attempt was cut short by us, not the
+				// receiver. Its lease runs out and it is tried again.
+				return
+			}
+			err := d.store.Complete(ctx, res)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrLeaseLost):
+				d.log.WarnContext(ctx, "webhook result not saved: lease lost", "delivery_id", dl.ID, "endpoint_id", dl.EndpointID)
+			case err != nil:
+				errs = append(errs, err)
+			case res.Status == StatusDelivered:
+				rep.Delivered++
+			case res.Status == StatusDead:
+				rep.Dead++
+				d.log.WarnContext(ctx, "webhook delivery dead", "delivery_id", dl.ID, "endpoint_id", dl.EndpointID, "event_id", dl.EventID, "attempts", dl.Attempts+1, "err", res.Error)
+			default:
+				rep.Failed++
+				d.log.InfoContext(ctx, "webhook attempt failed", "delivery_id", dl.ID, "endpoint_id", dl.EndpointID, "event_id", dl.EventID, "attempt", dl.Attempts+1, "next_attempt_at", res.NextAttemptAt, "err", res.Error)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// attempt sends one delivery and says what became of it.
+func (d *Dispatcher) attempt(ctx context.Context, now time.Time, ep Endpoint, dl Delivery) Result {
+	res := Result{DeliveryID: dl.ID, LeaseToken: dl.LeaseToken, At: now}
+	code, err := d.post(ctx, now, ep, dl)
+	res.StatusCode = code
+	if err == nil {
+		res.Status = StatusDelivered
+		return res
+	}
+	res.Error = clip(err.Error(), maxErrorLength)
+	n := dl.Attempts + 1
+	if n >= d.maxAttempts {
+		res.Status = StatusDead
+		return res
+	}
+	res.Status, res.NextAttemptAt = StatusPending, now.Add(d.wait(n))
+	return res
+}
+
+// post makes the request; a nil error means a 2xx answer.
+func (d *Dispatcher) post(ctx context.Context, now time.Time, ep Endpoint, dl Delivery) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(dl.Body))
+	if err != nil {
+		return 0, fmt.Errorf("bad endpoint URL: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "carerpermit-webhooks/1")
+	req.Header.Set(SignatureHeader, Sign(ep.Secret, now, dl.Body))
+	req.Header.Set(EventIDHeader, dl.EventID)
+	req.Header.Set(EventTypeHeader, dl.EventType)
+	req.Header.Set(DeliveryIDHeader, dl.ID)
+	req.Header.Set(AttemptHeader, strconv.Itoa(dl.Attempts+1))
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return 0, describe(err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
+	_ = resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return resp.StatusCode, nil
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return resp.StatusCode, fmt.Errorf("HTTP %d: redirects are not followed; register the final URL", resp.StatusCode)
+	}
+	return resp.StatusCode, fmt.Errorf("HTTP %d", resp.StatusCode)
+}
+
+// describe turns a client error into a sentence for an officer: what
+// happened, without Go's wrapping of the request line.
+func describe(err error) error {
+	var (
+		ue *URLError
+		ne net.Error
+	)
+	switch {
+	case errors.As(err, &ue):
+		return fmt.Errorf("address refused: %s", ue.Reason)
+	case errors.Is(err, context.Canceled):
+		return errors.New("stopped: the server is shutting down")
+	case errors.As(err, &ne) && ne.Timeout():
+		return errors.New("timed out")
+	}
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// purge deletes old delivered deliveries, at most once an hour.
+func (d *Dispatcher) purge(ctx context.Context, now time.Time, rep *Report) error {
+	if d.keep < 0 {
+		return nil
+	}
+	d.purgeMu.Lock()
+	due := d.lastPurge.IsZero() || now.Sub(d.lastPurge) >= time.Hour || now.Before(d.lastPurge)
+	if due {
+		d.lastPurge = now
+	}
+	d.purgeMu.Unlock()
+	if !due {
+		return nil
+	}
+	n, err := d.store.PurgeDelivered(ctx, now.Add(-d.keep))
+	rep.Purged = n
+	return err
+}

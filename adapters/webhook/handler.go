@@ -1,0 +1,672 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+// Error codes of the problem documents, as API.md lists them; the one
+// this package adds is CodeInvalidWebhookURL.
+const (
+	CodeInvalidJSON          = "invalid_json"
+	CodeValidationFailed     = "validation_failed"
+	CodeInvalidWebhookURL    = "invalid_webhook_url"
+	CodeNotFound             = "not_found"
+	CodeUnauthorized         = "unauthorized"
+	CodeForbidden            = "forbidden"
+	CodeInvalidTransition    = "invalid_transition"
+	CodeIdempotencyKeyReused = "idempotency_key_reused"
+	CodePayloadTooLarge      = "payload_too_large"
+	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodeMethodNotAllowed     = "method_not_allowed"
+	CodeInternal             = "internal_error"
+	CodeUnavailable          = "unavailable"
+)
+
+// MaxBodyBytes caps a request body, as the rest of the API does.
+const MaxBodyBytes = 64 << 10
+
+// Limits on what an endpoint registration may hold.
+const (
+	MaxDescription = 500
+	MaxEventTypes  = 50
+)
+
+// ErrUnauthenticated is wrapped by an Authorize error for credentials
+// that are present but wrong (401). Check with errors.Is.
+var ErrUnauthenticated = errors.New("webhook: unauthenticated")
+
+// Caller is who made a request, as the server's authentication says.
+type Caller struct {
+	SignedIn bool   // false: anonymous (401)
+	Officer  bool   // only officers may use these endpoints (others 403)
+	Name     string // recorded as CreatedBy, and scopes Idempotency-Keys
+}
+
+// HandlerOptions configure NewHandler. Authorize is required.
+type HandlerOptions struct {
+	// Authorize identifies the caller. No credentials: the zero Caller
+	// and nil. Wrong credentials: an error wrapping ErrUnauthenticated.
+	// Any other error is a failure (500). The server wires its own
+	// authentication here, so this package imports no other adapter.
+	Authorize func(r *http.Request) (Caller, error)
+	// Policy decides which URLs may be registered; it must match the
+	// Dispatcher's.
+	Policy Policy
+	// Resolver looks hosts up at registration; nil is net.DefaultResolver.
+	Resolver Resolver
+	// Now stamps registrations and manual retries; nil means time.Now.
+	Now func() time.Time
+	// Logger receives server errors; nil logs nothing.
+	Logger *slog.Logger
+}
+
+type handler struct {
+	store    Store
+	auth     func(r *http.Request) (Caller, error)
+	policy   Policy
+	resolver Resolver
+	now      func() time.Time
+	log      *slog.Logger
+	mux      *http.ServeMux
+}
+
+// NewHandler returns the officers' webhook endpoints of the API, all
+// under /v1/webhooks:
+//
+//	POST   /v1/webhooks                                            register: {url, description?, event_types?} → 201 with the secret, shown once
+//	GET    /v1/webhooks                                            → {webhooks: [...]}
+//	GET    /v1/webhooks/{id}                                       → the endpoint (no secret)
+//	DELETE /v1/webhooks/{id}                                       → 204; its deliveries go too
+//	GET    /v1/webhooks/{id}/deliveries?status=&after=&limit=      → {deliveries: [...], next}
+//	GET    /v1/webhooks/{id}/deliveries/{delivery_id}              → the delivery with its event
+//	POST   /v1/webhooks/{id}/deliveries/{delivery_id}/retry        → 200: due now, a fresh round of attempts
+//
+// Errors are RFC 9457 problem documents with the API's codes; a refused
+// URL is 422 invalid_webhook_url naming the reason.
+func NewHandler(store Store, opts *HandlerOptions) (http.Handler, error) {
+	if store == nil || opts == nil || opts.Authorize == nil {
+		return nil, errors.New("webhook: NewHandler needs a Store and HandlerOptions.Authorize")
+	}
+	h := &handler{store: store, auth: opts.Authorize, policy: opts.Policy, resolver: opts.Resolver, now: opts.Now, log: opts.Logger}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.mux = http.NewServeMux()
+	h.route("POST /v1/webhooks", h.create)
+	h.route("GET /v1/webhooks", h.list)
+	h.route("GET /v1/webhooks/{id}", h.get)
+	h.route("DELETE /v1/webhooks/{id}", h.delete)
+	h.route("GET /v1/webhooks/{id}/deliveries", h.deliveries)
+	h.route("GET /v1/webhooks/{id}/deliveries/{delivery_id}", h.delivery)
+	h.route("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", h.retry)
+	return h, nil
+}
+
+// problem is an error answered as a problem document.
+type problem struct {
+	status int
+	code   string
+	detail string
+	errors []fieldProblem
+	header http.Header
+	cause  error // logged, never sent
+}
+
+func (p *problem) Error() string { return p.code + ": " + p.detail }
+
+type fieldProblem struct {
+	Field  string `json:"field"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+type problemJSON struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Code      string         `json:"code"`
+	Detail    string         `json:"detail,omitempty"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []fieldProblem `json:"errors,omitempty"`
+}
+
+func newProblem(status int, code, detail string) *problem {
+	return &problem{status: status, code: code, detail: detail}
+}
+
+func badRequest(field, code, detail string) *problem {
+	p := newProblem(http.StatusBadRequest, CodeValidationFailed, detail)
+	p.errors = []fieldProblem{{Field: field, Code: code, Detail: detail}}
+	return p
+}
+
+func invalid(fs []fieldProblem) *problem {
+	code := CodeValidationFailed
+	if !slices.ContainsFunc(fs, func(f fieldProblem) bool { return f.Code != CodeInvalidWebhookURL }) {
+		code = CodeInvalidWebhookURL
+	}
+	detail := fs[0].Detail
+	if len(fs) > 1 {
+		detail = strconv.Itoa(len(fs)) + " fields are invalid; see errors."
+	}
+	p := newProblem(http.StatusUnprocessableEntity, code, detail)
+	p.errors = fs
+	return p
+}
+
+func notFound() *problem {
+	return newProblem(http.StatusNotFound, CodeNotFound, "There is no such webhook or delivery.")
+}
+
+// problemOf is the one table from errors to answers; details are fixed
+// sentences, never an error's text.
+func problemOf(err error) *problem {
+	var p *problem
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.Is(err, ErrNotFound):
+		return notFound()
+	case errors.Is(err, ErrNotRetryable):
+		return newProblem(http.StatusConflict, CodeInvalidTransition, "This delivery was delivered; there is nothing to retry.")
+	case errors.Is(err, context.DeadlineExceeded):
+		p = newProblem(http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again shortly.")
+		p.header = http.Header{"Retry-After": {"1"}}
+		p.cause = err
+		return p
+	}
+	p = newProblem(http.StatusInternalServerError, CodeInternal, "The server could not complete the request. It has been logged; quote the request ID if you contact the council.")
+	p.cause = err
+	return p
+}
+
+func title(status int) string {
+	if status == http.StatusUnprocessableEntity {
+		return "Unprocessable request"
+	}
+	return http.StatusText(status)
+}
+
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemOf(err)
+	reqID := w.Header().Get("X-Request-Id")
+	if p.status >= 500 {
+		h.log.ErrorContext(r.Context(), "webhook request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	for k, v := range p.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.status)
+	_ = json.NewEncoder(w).Encode(problemJSON{Type: "urn:carerpermit:problem:" + p.code, Title: title(p.status), Status: p.status,
+		Code: p.code, Detail: p.detail, Instance: r.URL.Path, RequestID: reqID, Errors: p.errors})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("webhook: encoding response: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+	return nil
+}
+
+type routeFunc func(w http.ResponseWriter, r *http.Request, c Caller) error
+
+// route registers an officer-only route.
+func (h *handler) route(pattern string, fn routeFunc) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.auth(r)
+		switch {
+		case errors.Is(err, ErrUnauthenticated):
+			err = unauthorized("The bearer token is not valid.")
+		case err != nil:
+			err = fmt.Errorf("webhook: authorizing: %w", err)
+		case !c.SignedIn:
+			err = unauthorized("Send Authorization: Bearer <token>.")
+		case !c.Officer:
+			err = newProblem(http.StatusForbidden, CodeForbidden, "Only council officers may manage webhooks.")
+		default:
+			err = fn(w, r, c)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
+func unauthorized(detail string) *problem {
+	p := newProblem(http.StatusUnauthorized, CodeUnauthorized, detail)
+	p.header = http.Header{"Www-Authenticate": {`Bearer realm="permits"`}}
+	return p
+}
+
+// ServeHTTP adds the API's response headers and answers unknown paths and
+// methods with problem documents.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if w.Header().Get("X-Request-Id") == "" {
+		w.Header().Set("X-Request-Id", requestID())
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	if _, pattern := h.mux.Handler(r); pattern != "" {
+		h.mux.ServeHTTP(w, r)
+		return
+	}
+	// Ask the mux what it would answer (404 or 405 with Allow) without
+	// letting it write its plain-text page.
+	probe := &probeWriter{header: http.Header{}}
+	muxHandler, _ := h.mux.Handler(r)
+	muxHandler.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		p := newProblem(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This path does not allow "+r.Method+".")
+		p.header = http.Header{"Allow": probe.header.Values("Allow")}
+		h.fail(w, r, p)
+		return
+	}
+	h.fail(w, r, newProblem(http.StatusNotFound, CodeNotFound, "There is no such path in this API."))
+}
+
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header { return p.header }
+func (p *probeWriter) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (p *probeWriter) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+
+func requestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "req_" + hex.EncodeToString(b[:])
+}
+
+// readJSON reads a JSON object body into v. With optional, no body at all
+// is accepted (v unchanged).
+func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) ([]byte, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, tooLarge()
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, tooLarge()
+		}
+		return nil, newProblem(http.StatusBadRequest, CodeInvalidJSON, "The request body could not be read to its end.")
+	}
+	if len(data) == 0 {
+		if optional {
+			return data, nil
+		}
+		return nil, newProblem(http.StatusBadRequest, CodeInvalidJSON, "The request needs a JSON body.")
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return nil, newProblem(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json.")
+	}
+	return data, decodeJSON(data, v)
+}
+
+func tooLarge() *problem {
+	return newProblem(http.StatusRequestEntityTooLarge, CodePayloadTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", MaxBodyBytes))
+}
+
+func invalidJSON(field, detail string) *problem {
+	p := newProblem(http.StatusBadRequest, CodeInvalidJSON, detail)
+	if field != "" {
+		p.errors = []fieldProblem{{Field: field, Code: CodeInvalidJSON, Detail: detail}}
+	}
+	return p
+}
+
+// decodeJSON reads exactly one JSON object with no unknown fields.
+func decodeJSON(data []byte, v any) error {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return invalidJSON("", "The body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var (
+			syn *json.SyntaxError
+			typ *json.UnmarshalTypeError
+		)
+		switch {
+		case errors.As(err, &syn):
+			return invalidJSON("", fmt.Sprintf("The body is not valid JSON (at byte %d).", syn.Offset))
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return invalidJSON("", "The JSON body ends too soon: it was cut short.")
+		case errors.As(err, &typ) && typ.Field != "":
+			return invalidJSON(typ.Field, fmt.Sprintf("%s has the wrong type (%s).", typ.Field, typ.Value))
+		case errors.As(err, &typ):
+			return invalidJSON("", fmt.Sprintf("The body holds %s where something else was expected.", typ.Value))
+		}
+		const unknown = "json: unknown field "
+		if msg := err.Error(); strings.HasPrefix(msg, unknown) {
+			name := strings.Trim(strings.TrimPrefix(msg, unknown), `"`)
+			return invalidJSON(name, fmt.Sprintf("Unknown field %q: check its spelling against the API documentation.", clip(name, 60)))
+		}
+		return invalidJSON("", "The body is not valid JSON.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalidJSON("", "The body must hold one JSON object and nothing after it.")
+	}
+	return nil
+}
+
+// knownEventTypes are the types an endpoint may filter on: permit's
+// event types (a test checks none is missing) and their families.
+var knownEventTypes = []permit.EventType{
+	permit.EventAccountCreated, permit.EventPermitApplied, permit.EventPermitAuthorised, permit.EventPermitPaymentFailed,
+	permit.EventPermitApproved, permit.EventPermitRejected, permit.EventPermitWithdrawn, permit.EventPermitCancelled,
+	permit.EventPermitEnded, permit.EventPermitRenewed, permit.EventVehicleChanged, permit.EventVehicleChangeScheduled,
+	permit.EventVehicleChangeWithdrawn, permit.EventReminderSent, permit.EventAddressChangeRequested,
+	permit.EventAddressChangeApproved, permit.EventAddressChangeRejected,
+}
+
+// checkEventType accepts a known type or a family of them ("permit.*").
+func checkEventType(t string) bool {
+	if family, ok := strings.CutSuffix(t, ".*"); ok {
+		return family != "" && slices.ContainsFunc(knownEventTypes, func(k permit.EventType) bool {
+			return strings.HasPrefix(string(k), family+".")
+		})
+	}
+	return slices.Contains(knownEventTypes, permit.EventType(t))
+}
+
+type createRequest struct {
+	URL         string   `json:"url"`
+	Description string   `json:"description"`
+	EventTypes  []string `json:"event_types"`
+}
+
+type endpointJSON struct {
+	ID          string   `json:"id"`
+	URL         string   `json:"url"`
+	Description string   `json:"description"`
+	EventTypes  []string `json:"event_types"`
+	CreatedAt   string   `json:"created_at"`
+	CreatedBy   string   `json:"created_by"`
+	Secret      string   `json:"secret,omitempty"`
+}
+
+func endpointOf(e Endpoint) endpointJSON {
+	types := e.EventTypes
+	if types == nil {
+		types = []string{}
+	}
+	return endpointJSON{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: types,
+		CreatedAt: instant(e.CreatedAt), CreatedBy: e.CreatedBy}
+}
+
+func instant(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// maxIdempotencyKey is the longest Idempotency-Key accepted.
+const maxIdempotencyKey = 255
+
+func idempotencyKey(r *http.Request) (string, error) {
+	raw, sent := r.Header["Idempotency-Key"]
+	if !sent {
+		return "", nil
+	}
+	if len(raw) != 1 || raw[0] == "" || len(raw[0]) > maxIdempotencyKey || strings.IndexFunc(raw[0], func(c rune) bool { return c < '!' || c > '~' }) >= 0 {
+		return "", badRequest("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, such as a UUID.")
+	}
+	return raw[0], nil
+}
+
+// create registers an endpoint. Its URL is checked, resolved and checked
+// again; the answer holds the secret, the only time it is shown. With an
+// Idempotency-Key, a repeat of the same request answers the same
+// endpoint again (secret included: the same caller asked for it) and
+// registers nothing; a different request with the key is 409.
+func (h *handler) create(w http.ResponseWriter, r *http.Request, c Caller) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var in createRequest
+	body, err := readJSON(w, r, &in, false)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(append([]byte("POST /v1/webhooks\n"), body...))
+	hash := hex.EncodeToString(sum[:])
+	if key != "" {
+		key = c.Name + ":" + key
+		if done, err := h.replay(r.Context(), w, key, hash); done || err != nil {
+			return err
+		}
+	}
+	var bad []fieldProblem
+	in.URL = strings.TrimSpace(in.URL)
+	if in.URL == "" {
+		bad = append(bad, fieldProblem{Field: "url", Code: "required", Detail: "Give the URL to POST events to, such as https://backoffice.example.gov.uk/permit-events."})
+	} else {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		_, err := h.policy.CheckResolved(ctx, h.resolver, in.URL)
+		cancel()
+		if ue, ok := errors.AsType[*URLError](err); ok {
+			bad = append(bad, fieldProblem{Field: "url", Code: CodeInvalidWebhookURL, Detail: "The URL is refused: " + ue.Reason + "."})
+		} else if err != nil {
+			return err
+		}
+	}
+	in.Description = strings.TrimSpace(in.Description)
+	if len(in.Description) > MaxDescription {
+		bad = append(bad, fieldProblem{Field: "description", Code: "too_long", Detail: fmt.Sprintf("description must be at most %d bytes.", MaxDescription)})
+	}
+	if len(in.EventTypes) > MaxEventTypes {
+		bad = append(bad, fieldProblem{Field: "event_types", Code: "too_many", Detail: fmt.Sprintf("Give at most %d event types.", MaxEventTypes)})
+	}
+	var types []string
+	for i, t := range in.EventTypes {
+		if !checkEventType(t) {
+			bad = append(bad, fieldProblem{Field: fmt.Sprintf("event_types[%d]", i), Code: "unknown_event_type",
+				Detail: fmt.Sprintf("%q is not an event type; give one such as permit.approved, or a family such as permit.*.", clip(t, 60))})
+			continue
+		}
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	if len(bad) > 0 {
+		return invalid(bad)
+	}
+	secret, err := NewSecret()
+	if err != nil {
+		return err
+	}
+	e := Endpoint{ID: newEndpointID(), URL: in.URL, Description: in.Description, EventTypes: types, Secret: secret,
+		CreatedAt: ms(h.now()), CreatedBy: c.Name, IdempotencyKey: key, RequestHash: hash}
+	err = h.store.CreateEndpoint(r.Context(), e)
+	if errors.Is(err, ErrConflict) && key != "" {
+		// The same key won a race with this request.
+		if done, err := h.replay(r.Context(), w, key, hash); done || err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return writeCreated(w, e)
+}
+
+func writeCreated(w http.ResponseWriter, e Endpoint) error {
+	out := endpointOf(e)
+	out.Secret = e.Secret
+	w.Header().Set("Location", "/v1/webhooks/"+e.ID)
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+// replay answers a repeated registration; done is false when the key is
+// new.
+func (h *handler) replay(ctx context.Context, w http.ResponseWriter, key, hash string) (done bool, err error) {
+	e, err := h.store.EndpointByIdempotencyKey(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	if e.RequestHash != hash {
+		return true, newProblem(http.StatusConflict, CodeIdempotencyKeyReused, "This Idempotency-Key was used with a different request; use a new key for a new request.")
+	}
+	return true, writeCreated(w, e)
+}
+
+func newEndpointID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "wh_" + hex.EncodeToString(b[:])
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	es, err := h.store.Endpoints(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]endpointJSON, 0, len(es))
+	for _, e := range es {
+		out = append(out, endpointOf(e))
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
+}
+
+func (h *handler) get(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	e, err := h.store.Endpoint(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, endpointOf(e))
+}
+
+func (h *handler) delete(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	if err := h.store.DeleteEndpoint(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type deliveryJSON struct {
+	ID             string          `json:"id"`
+	WebhookID      string          `json:"webhook_id"`
+	EventID        string          `json:"event_id"`
+	EventType      string          `json:"event_type"`
+	PermitID       string          `json:"permit_id,omitempty"`
+	AccountID      string          `json:"account_id,omitempty"`
+	Status         Status          `json:"status"`
+	Attempts       int             `json:"attempts"`
+	NextAttemptAt  string          `json:"next_attempt_at,omitempty"`
+	LastAttemptAt  string          `json:"last_attempt_at,omitempty"`
+	LastStatusCode int             `json:"last_status_code,omitempty"`
+	LastError      string          `json:"last_error,omitempty"`
+	DeliveredAt    string          `json:"delivered_at,omitempty"`
+	CreatedAt      string          `json:"created_at"`
+	Event          json.RawMessage `json:"event,omitempty"`
+}
+
+func deliveryOf(d Delivery) deliveryJSON {
+	out := deliveryJSON{ID: d.ID, WebhookID: d.EndpointID, EventID: d.EventID, EventType: d.EventType, PermitID: d.PermitID,
+		AccountID: d.AccountID, Status: d.Status, Attempts: d.Attempts, LastAttemptAt: instant(d.LastAttemptAt),
+		LastStatusCode: d.LastStatusCode, LastError: d.LastError, DeliveredAt: instant(d.DeliveredAt), CreatedAt: instant(d.CreatedAt)}
+	if d.Status == StatusPending {
+		out.NextAttemptAt = instant(d.NextAttemptAt)
+	}
+	return out
+}
+
+func (h *handler) deliveries(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	q := r.URL.Query()
+	dq := DeliveryQuery{EndpointID: r.PathValue("id"), After: q.Get("after"), Limit: 100}
+	if s := q.Get("status"); s != "" {
+		st, err := ParseStatus(s)
+		if err != nil {
+			return badRequest("status", "invalid_status", "status must be pending, delivered or dead.")
+		}
+		dq.Status = st
+	}
+	if dq.After != "" {
+		if _, err := parseDeliveryID(dq.After); err != nil {
+			return badRequest("after", "invalid_cursor", "after must be a delivery ID, as next gives it.")
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return badRequest("limit", "out_of_range", "limit must be a whole number from 1 to 1000.")
+		}
+		dq.Limit = n
+	}
+	ds, err := h.store.Deliveries(r.Context(), dq)
+	if err != nil {
+		return err
+	}
+	out := make([]deliveryJSON, 0, len(ds))
+	next := dq.After
+	for _, d := range ds {
+		out = append(out, deliveryOf(d))
+		next = d.ID
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"deliveries": out, "next": next})
+}
+
+func (h *handler) delivery(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	d, err := h.store.Delivery(r.Context(), r.PathValue("id"), r.PathValue("delivery_id"))
+	if err != nil {
+		return err
+	}
+	out := deliveryOf(d)
+	out.Event = d.Body
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) retry(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	var in struct{}
+	if _, err := readJSON(w, r, &in, true); err != nil {
+		return err
+	}
+	d, err := h.store.Retry(r.Context(), r.PathValue("id"), r.PathValue("delivery_id"), h.now())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, deliveryOf(d))
+}
