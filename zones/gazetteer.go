@@ -668,15 +668,7 @@ func (g *Gazetteer) propertyAt(r *record, postcode Postcode) Property {
 // thus finds every flat in it, which is what an applicant who typed only
 // the number needs to choose from.
 func (g *Gazetteer) matches(r *record, q []byte) bool {
-	number, name := g.houseKeys[r.number], g.houseKeys[r.name]
-	if string(q) == number || string(q) == name || isJoin(q, name, number) {
-		return true
-	}
-	if r.sub == 0 {
-		return false
-	}
-	sub := g.houseKeys[r.sub]
-	return string(q) == sub || isJoin(q, sub, number) || isJoin(q, sub, name)
+	return matchKeys(q, g.houseKeys[r.sub], g.houseKeys[r.name], g.houseKeys[r.number])
 }
 
 // isJoin reports whether q is the house key of a followed by b: their keys
