@@ -15,7 +15,6 @@ import (
 )
 
 var (
-	publicOnly = webhook.Policy{}
 	loopback   = webhook.Policy{AllowLoopback: true}
 	private    = webhook.Policy{AllowPrivate: true}
 	everything = webhook.Policy{AllowLoopback: true, AllowPrivate: true}
