@@ -52,9 +52,12 @@ type AddressChange struct {
 	Rejection   *Rejection
 	SubmittedOn time.Time // date
 	DueOn       time.Time // review deadline, working days in the council's calendar
-	CreatedAt   time.Time
-	DecidedAt   time.Time
-	Version     int
+	// ReviewOverdueOn is the date the due jobs found it still pending
+	// after DueOn (zero: never), so that a breach is reported once.
+	ReviewOverdueOn time.Time
+	CreatedAt       time.Time
+	DecidedAt       time.Time
+	Version         int
 }
 
 // Claim is a held free slot of an allowance pool (R1). The store keeps at

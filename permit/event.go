@@ -25,6 +25,9 @@ const (
 	EventAddressChangeRequested EventType = "address_change.requested"
 	EventAddressChangeApproved  EventType = "address_change.approved"
 	EventAddressChangeRejected  EventType = "address_change.rejected"
+	// A review-deadline breach: still pending review after the due date.
+	EventReviewOverdue              EventType = "permit.review_overdue"
+	EventAddressChangeReviewOverdue EventType = "address_change.review_overdue"
 )
 
 // Event is one entry of the audit trail and of the outbox feed that

@@ -15,15 +15,22 @@ import (
 // DueReport says what one RunDue call did.
 type DueReport struct {
 	VehicleChangesApplied int
-	RemindersSent         int
+	RemindersSent         int // emailed; accounts without an email address are recorded, not counted
 	UnpaidWithdrawn       int
+	ReviewsOverdue        int // applications found still pending review after their deadline
+	AddressChangesOverdue int // address changes found likewise
 }
 
 // RunDue runs every job due at an instant: scheduled vehicle changes whose
-// day has started, expiry reminders, and unpaid applications abandoned for
-// longer than the scheme allows. It is safe to run from several processes
-// at once: each item is claimed in its own transaction, so nothing is done
-// twice. The error joins every failure; the report counts what succeeded.
+// day has started, expiry reminders, unpaid applications abandoned for
+// longer than the scheme allows, and review-deadline breaches (each flagged
+// once, with an event). It is safe to run from several processes at once:
+// every item is decided again inside the transaction that does it, so
+// nothing is done twice, and a notification is sent only by the run whose
+// transaction did the work, after it committed. Items are done in batches
+// of a few hundred per transaction; a batch that fails is done again item
+// by item, so one bad item holds up no other. The error joins every
+// failure; the report counts what succeeded.
 func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 	var r DueReport
 	var errs []error
@@ -35,6 +42,9 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 		errs = append(errs, err)
 	}
 	if r.UnpaidWithdrawn, err = s.withdrawUnpaid(ctx, at); err != nil {
+		errs = append(errs, err)
+	}
+	if r.ReviewsOverdue, r.AddressChangesOverdue, err = s.flagOverdueReviews(ctx, at); err != nil {
 		errs = append(errs, err)
 	}
 	return r, errors.Join(errs...)
@@ -61,6 +71,14 @@ func dueOffset(reminderDays []int, sent []int, expiresOn, today time.Time) (offs
 	return offset, passed, ok
 }
 
+// reminder is an expiry reminder recorded in a committed transaction, to
+// be sent.
+type reminder struct {
+	p      Permit
+	acc    Account
+	offset int
+}
+
 func (s *Service) sendReminders(ctx context.Context, at time.Time) (int, error) {
 	days := s.scheme.ReminderDays
 	if len(days) == 0 {
@@ -74,58 +92,44 @@ func (s *Service) sendReminders(ctx context.Context, at time.Time) (int, error) 
 	}); err != nil {
 		return 0, err
 	}
-	sent := 0
-	var errs []error
-	for _, d := range due {
-		if _, _, ok := dueOffset(days, d.RemindersSent, d.ExpiresOn, today); !ok {
-			continue
-		}
-		var p Permit
-		var acc Account
-		var offset int
-		err := retry(ctx, func() error {
-			p = Permit{}
-			return s.store.Update(ctx, func(tx Tx) error {
-				cur, err := tx.Permit(d.ID)
-				if err != nil {
-					return err
-				}
-				o, passed, ok := dueOffset(days, cur.RemindersSent, cur.ExpiresOn, today)
-				if !ok || cur.RenewedBy != "" || cur.StatusOn(today) == Expired {
-					return nil
-				}
-				if err := cur.transition(Remind, today); err != nil {
-					return nil // no longer approved: nothing to remind
-				}
-				if acc, err = tx.Account(cur.AccountID); err != nil {
-					return err
-				}
-				cur.RemindersSent = append(append(cur.RemindersSent, passed...), o)
-				cur.UpdatedAt = at
-				if err := save(tx, &cur); err != nil {
-					return err
-				}
-				p, offset = cur, o
-				to := "none"
-				if acc.Email != "" {
-					to = "email"
-				}
-				return tx.AppendEvent(Event{Type: EventReminderSent, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-					Data: map[string]string{"days_before": strconv.Itoa(o), "expires_on": date(cur.ExpiresOn), "channel": to}})
-			})
-		})
+	due = slices.DeleteFunc(due, func(p Permit) bool {
+		_, _, ok := dueOffset(days, p.RemindersSent, p.ExpiresOn, today)
+		return !ok
+	})
+	done, err := runDue(ctx, s, "expiry reminder for", idsOf(due), func(tx Tx, id string) (reminder, bool, error) {
+		cur, err := tx.Permit(id)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("permit: reminder for %s: %w", d.ID, err))
-			continue
+			return reminder{}, false, err
 		}
-		if p.ID == "" || acc.Email == "" {
-			continue
+		o, passed, ok := dueOffset(days, cur.RemindersSent, cur.ExpiresOn, today)
+		if !ok || cur.RenewedBy != "" || cur.StatusOn(today) == Expired {
+			return reminder{}, false, nil
 		}
-		sent++
-		renewFrom := p.ExpiresOn.AddDate(0, 0, -s.scheme.Rules.RenewalWindowDays)
-		s.notify(ctx, MessageExpiryReminder, p, map[string]string{"days_before": strconv.Itoa(offset), "renew_from": date(renewFrom)})
+		if err := cur.transition(Remind, today); err != nil {
+			return reminder{}, false, nil // no longer approved: nothing to remind
+		}
+		acc, err := tx.Account(cur.AccountID)
+		if err != nil {
+			return reminder{}, false, err
+		}
+		cur.RemindersSent = append(append(cur.RemindersSent, passed...), o)
+		cur.UpdatedAt = at
+		if err := save(tx, &cur); err != nil {
+			return reminder{}, false, err
+		}
+		to := "none"
+		if acc.Email != "" {
+			to = "email"
+		}
+		err = tx.AppendEvent(Event{Type: EventReminderSent, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+			Data: map[string]string{"days_before": strconv.Itoa(o), "expires_on": date(cur.ExpiresOn), "channel": to}})
+		return reminder{p: cur, acc: acc, offset: o}, acc.Email != "", err
+	})
+	for _, r := range done {
+		renewFrom := r.p.ExpiresOn.AddDate(0, 0, -s.scheme.Rules.RenewalWindowDays)
+		s.notifyPermit(ctx, MessageExpiryReminder, r.acc, r.p, map[string]string{"days_before": strconv.Itoa(r.offset), "renew_from": date(renewFrom)})
 	}
-	return sent, errors.Join(errs...)
+	return len(done), err
 }
 
 // withdrawUnpaid closes applications still awaiting payment after the
@@ -182,11 +186,13 @@ type ReviewItem struct {
 	AddressChange *AddressChange
 	SubmittedAt   time.Time
 	DueOn         time.Time // submission date + the scheme's review working days
+	Overdue       bool      // DueOn has passed: the review deadline is breached
 }
 
 // ReviewQueue returns up to limit pending applications and address
 // changes, oldest first, each with its review deadline counted in working
-// days of the council nation's calendar.
+// days of the council nation's calendar and whether that deadline has
+// passed (today by the service's clock).
 func (s *Service) ReviewQueue(ctx context.Context, limit int) ([]ReviewItem, error) {
 	if limit <= 0 {
 		limit = 100
@@ -216,6 +222,10 @@ func (s *Service) ReviewQueue(ctx context.Context, limit int) ([]ReviewItem, err
 	if len(items) > limit {
 		items = items[:limit]
 	}
+	today := s.today(s.now())
+	for i := range items {
+		items[i].Overdue = items[i].DueOn.Before(today)
+	}
 	return items, err
 }
 
@@ -232,6 +242,15 @@ func (s *Service) notify(ctx context.Context, kind MessageKind, p Permit, extra 
 		return err
 	}); err != nil {
 		s.notifyFailed(Message{Kind: kind, AccountID: p.AccountID, PermitID: p.ID}, err)
+		return
+	}
+	s.notifyPermit(ctx, kind, acc, p, extra)
+}
+
+// notifyPermit is notify for a caller that has already read the account
+// (the due jobs read it in the transaction that did the work).
+func (s *Service) notifyPermit(ctx context.Context, kind MessageKind, acc Account, p Permit, extra map[string]string) {
+	if s.notifier == nil || acc.Email == "" {
 		return
 	}
 	data := map[string]string{

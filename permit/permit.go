@@ -119,6 +119,10 @@ type Permit struct {
 	Rejection     *Rejection
 	Cancellation  *Cancellation
 	RemindersSent []int // reminder offsets (days before expiry) already sent
+	// ReviewOverdueOn is the date the due jobs found the application still
+	// pending review after its deadline (zero: never), so that a breach
+	// is reported once.
+	ReviewOverdueOn time.Time
 
 	CreatedAt time.Time // instant, UTC
 	UpdatedAt time.Time // instant, UTC

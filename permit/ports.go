@@ -78,6 +78,19 @@ type ReadTx interface {
 	// review, oldest (CreatedAt, then ID) first. A limit below 1 wraps
 	// ErrValidation.
 	PendingAddressChanges(limit int) ([]AddressChange, error)
+
+	// PermitsByVRM returns every permit, in any state, whose VRM is vrm or
+	// whose PendingVehicleChange's VRM is vrm, by ID: the candidates of an
+	// enforcement look-up. No permits is an empty slice, not an error.
+	PermitsByVRM(vrm VRM) ([]Permit, error)
+	// ReviewsOverdueBefore returns permits in PendingReview created before
+	// the instant whose ReviewOverdueOn is zero, oldest (CreatedAt, then
+	// ID) first: the candidates for a review-deadline breach.
+	ReviewsOverdueBefore(createdBefore time.Time) ([]Permit, error)
+	// AddressChangesOverdueOn returns address changes pending review whose
+	// DueOn is before the date and whose ReviewOverdueOn is zero, oldest
+	// (CreatedAt, then ID) first.
+	AddressChangesOverdueOn(on time.Time) ([]AddressChange, error)
 }
 
 // Tx is a read-write transaction. Its methods are bound to the context

@@ -110,9 +110,15 @@ func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID,
 	return out, err
 }
 
+// appliedChange is a scheduled vehicle change applied in a committed
+// transaction, to be confirmed to the holder.
+type appliedChange struct {
+	p   Permit
+	acc Account
+}
+
 // applyDueVehicleChanges makes scheduled changes whose day has come take
-// effect; each in its own transaction so one bad permit does not hold up
-// the rest. It returns how many were applied.
+// effect (in batches, see runDue). It returns how many were applied.
 func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int, error) {
 	today := s.today(at)
 	var due []Permit
@@ -122,47 +128,39 @@ func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int
 	}); err != nil {
 		return 0, err
 	}
-	applied := 0
-	for _, d := range due {
-		var done Permit
-		err := retry(ctx, func() error {
-			done = Permit{}
-			return s.store.Update(ctx, func(tx Tx) error {
-				cur, err := tx.Permit(d.ID)
-				if err != nil {
-					return err
-				}
-				vc := cur.PendingVehicleChange
-				if vc == nil || vc.EffectiveOn.After(today) {
-					return nil // withdrawn or replaced meanwhile
-				}
-				from := cur.VRM
-				cur.PendingVehicleChange = nil
-				cur.UpdatedAt = at
-				if !cur.Live(vc.EffectiveOn) {
-					// The permit ended before the change's day: nothing to change.
-					if err := save(tx, &cur); err != nil {
-						return err
-					}
-					return tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-						Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "reason": "permit no longer live"}})
-				}
-				cur.VRM = vc.VRM
-				if err := save(tx, &cur); err != nil {
-					return err
-				}
-				done = cur
-				return tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-					Data: map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}})
-			})
-		})
+	done, err := runDue(ctx, s, "applying the vehicle change on", idsOf(due), func(tx Tx, id string) (appliedChange, bool, error) {
+		cur, err := tx.Permit(id)
 		if err != nil {
-			return applied, fmt.Errorf("permit: applying vehicle change on %s: %w", d.ID, err)
+			return appliedChange{}, false, err
 		}
-		if done.ID != "" {
-			applied++
-			s.notify(ctx, MessageVehicleChanged, done, map[string]string{"vrm": string(done.VRM)})
+		vc := cur.PendingVehicleChange
+		if vc == nil || vc.EffectiveOn.After(today) {
+			return appliedChange{}, false, nil // withdrawn or replaced meanwhile
 		}
+		from := cur.VRM
+		cur.PendingVehicleChange = nil
+		cur.UpdatedAt = at
+		if !cur.Live(vc.EffectiveOn) {
+			// The permit ended before the change's day: nothing to change.
+			if err := save(tx, &cur); err != nil {
+				return appliedChange{}, false, err
+			}
+			return appliedChange{}, false, tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+				Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "reason": "permit no longer live"}})
+		}
+		acc, err := tx.Account(cur.AccountID)
+		if err != nil {
+			return appliedChange{}, false, err
+		}
+		cur.VRM = vc.VRM
+		if err := save(tx, &cur); err != nil {
+			return appliedChange{}, false, err
+		}
+		return appliedChange{p: cur, acc: acc}, true, tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+			Data: map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}})
+	})
+	for _, c := range done {
+		s.notifyPermit(ctx, MessageVehicleChanged, c.acc, c.p, map[string]string{"vrm": string(c.p.VRM)})
 	}
-	return applied, nil
+	return len(done), err
 }

@@ -63,6 +63,9 @@ type state struct {
 	permitsOfAccount  index[string]
 	permitsAtProperty index[zones.UPRN]
 	accountsAtProp    index[zones.UPRN]
+	// permitsByVRM lists each permit under its registration and under its
+	// scheduled change's, for the enforcement look-up.
+	permitsByVRM index[permit.VRM]
 
 	events []permit.Event // in feed order; events[i].ID is eventID(i+1)
 }
@@ -110,6 +113,7 @@ func New() *Store {
 			permitsOfAccount:  make(index[string]),
 			permitsAtProperty: make(index[zones.UPRN]),
 			accountsAtProp:    make(index[zones.UPRN]),
+			permitsByVRM:      make(index[permit.VRM]),
 		},
 	}
 }
@@ -236,10 +240,16 @@ func (st *state) apply(t *tx) {
 		if old, ok := st.permits[id]; ok {
 			st.permitsOfAccount.remove(old.AccountID, id)
 			st.permitsAtProperty.remove(old.UPRN, id)
+			for _, v := range vrmsOf(old) {
+				st.permitsByVRM.remove(v, id)
+			}
 		}
 		st.permits[id] = p
 		st.permitsOfAccount.add(p.AccountID, id)
 		st.permitsAtProperty.add(p.UPRN, id)
+		for _, v := range vrmsOf(p) {
+			st.permitsByVRM.add(v, id)
+		}
 	}
 	maps.Copy(st.changes, t.changes)
 	for k, c := range t.claims {
@@ -340,7 +350,7 @@ func utcDocs(docs []evidence.Document) {
 
 func storedPermit(p permit.Permit) *permit.Permit {
 	p = clonePermit(p)
-	utc(&p.StartsOn, &p.ExpiresOn, &p.EvidenceAcceptedOn, &p.CreatedAt, &p.UpdatedAt)
+	utc(&p.StartsOn, &p.ExpiresOn, &p.EvidenceAcceptedOn, &p.ReviewOverdueOn, &p.CreatedAt, &p.UpdatedAt)
 	utcDocs(p.Evidence)
 	if c := p.PendingVehicleChange; c != nil {
 		utc(&c.EffectiveOn, &c.RequestedAt)
@@ -358,7 +368,7 @@ func storedAccount(a permit.Account) *permit.Account {
 
 func storedChange(c permit.AddressChange) *permit.AddressChange {
 	c = cloneChange(c)
-	utc(&c.SubmittedOn, &c.DueOn, &c.CreatedAt, &c.DecidedAt)
+	utc(&c.SubmittedOn, &c.DueOn, &c.ReviewOverdueOn, &c.CreatedAt, &c.DecidedAt)
 	utcDocs(c.Evidence)
 	return &c
 }

@@ -12,10 +12,10 @@ vrm, vehicle_change_id, vehicle_change_vrm, vehicle_change_on, vehicle_change_re
 uprn, address, zone_id, zone_name, starts_on, expires_on, chain_id, renewal_of, renewed_by,
 evidence, evidence_accepted_on, rejection_code, rejection_reason,
 cancelled_by, cancelled_at, cancel_reason, cancel_refund,
-reminders_sent, created_at, updated_at, version`
+reminders_sent, review_overdue_on, created_at, updated_at, version`
 
 	addressChangeColumns = `id, account_id, from_uprn, to_uprn, to_address, zone_id, zone_name, evidence, status,
-rejection_code, rejection_reason, submitted_on, due_on, created_at, decided_at, version`
+rejection_code, rejection_reason, submitted_on, due_on, review_overdue_on, created_at, decided_at, version`
 )
 
 // permitWritten is permitColumns without version, which the queries set.
@@ -26,9 +26,9 @@ type queries struct {
 	account, accountsAtProperty, createAccount, updateAccount, accountVersion string
 
 	permit, permitsOfAccount, permitsAtProperty, createPermit, updatePermit, permitVersion, accountExists string
-	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview                               string
+	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview, permitsByVRM, reviewsOverdue string
 
-	addressChange, createAddressChange, updateAddressChange, addressChangeVersion, pendingAddressChanges string
+	addressChange, createAddressChange, updateAddressChange, addressChangeVersion, pendingAddressChanges, changesOverdue string
 
 	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
 
@@ -93,6 +93,12 @@ ORDER BY created_at, id`,
 		pendingReview: `SELECT ` + permitColumns + ` FROM permits
 WHERE status = 'pending_review'
 ORDER BY created_at, id LIMIT ?`,
+		permitsByVRM: `SELECT ` + permitColumns + ` FROM permits WHERE vrm = ?
+UNION SELECT ` + permitColumns + ` FROM permits WHERE vehicle_change_vrm = ? AND vehicle_change_id IS NOT NULL
+ORDER BY id`,
+		reviewsOverdue: `SELECT ` + permitColumns + ` FROM permits
+WHERE status = 'pending_review' AND created_at < ? AND review_overdue_on IS NULL
+ORDER BY created_at, id`,
 
 		addressChange: `SELECT ` + addressChangeColumns + ` FROM address_changes WHERE id = ?`,
 		createAddressChange: `INSERT INTO address_changes (` + addressChangeColumns + `) VALUES (` + placeholders(countColumns(changeWritten)) + `, 1)
@@ -102,6 +108,9 @@ ON CONFLICT (id) DO NOTHING`,
 		pendingAddressChanges: `SELECT ` + addressChangeColumns + ` FROM address_changes
 WHERE status = 'pending_review'
 ORDER BY created_at, id LIMIT ?`,
+		changesOverdue: `SELECT ` + addressChangeColumns + ` FROM address_changes
+WHERE status = 'pending_review' AND due_on < ? AND review_overdue_on IS NULL
+ORDER BY created_at, id`,
 
 		claims:     `SELECT pool, scope_key, slot, chain_id, permit_id FROM claims WHERE pool = ? AND scope_key = ? ORDER BY slot`,
 		claimChain: `SELECT chain_id FROM claims WHERE pool = ? AND scope_key = ? AND slot = ?`,
@@ -126,8 +135,8 @@ func (q *queries) all() []*string {
 	return []*string{
 		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
 		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.createPermit, &q.updatePermit, &q.permitVersion,
-		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview,
-		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges,
+		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview, &q.permitsByVRM, &q.reviewsOverdue,
+		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue,
 		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
 		&q.singleEvent,
 	}

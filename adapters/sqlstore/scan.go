@@ -46,7 +46,7 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 		&p.ChainID, &p.RenewalOf, &p.RenewedBy,
 		&evidence, dateCol{&p.EvidenceAcceptedOn}, &rejCode, &rejReason,
 		&cBy, instantCol{&cancel.At}, &cReason, moneyCol{d: &cancel.Refund},
-		&reminders, instantCol{&p.CreatedAt}, instantCol{&p.UpdatedAt}, &p.Version)
+		&reminders, dateCol{&p.ReviewOverdueOn}, instantCol{&p.CreatedAt}, instantCol{&p.UpdatedAt}, &p.Version)
 	if err != nil {
 		return permit.Permit{}, err
 	}
@@ -82,7 +82,7 @@ func scanAddressChange(row rowScanner) (permit.AddressChange, error) {
 		rejCode, rejReason sql.NullString
 	)
 	err := row.Scan(&c.ID, &c.AccountID, &from, &to, &c.ToAddress, &c.Zone.ID, &c.Zone.Name, &evidence, &status,
-		&rejCode, &rejReason, dateCol{&c.SubmittedOn}, dateCol{&c.DueOn}, instantCol{&c.CreatedAt}, instantCol{&c.DecidedAt}, &c.Version)
+		&rejCode, &rejReason, dateCol{&c.SubmittedOn}, dateCol{&c.DueOn}, dateCol{&c.ReviewOverdueOn}, instantCol{&c.CreatedAt}, instantCol{&c.DecidedAt}, &c.Version)
 	if err != nil {
 		return permit.AddressChange{}, err
 	}

@@ -169,6 +169,18 @@ func (r *readTx) PendingAddressChanges(limit int) ([]permit.AddressChange, error
 	return collect(r, "listing address changes pending review", scanAddressChange, r.s.q.pendingAddressChanges, limit)
 }
 
+func (r *readTx) PermitsByVRM(vrm permit.VRM) ([]permit.Permit, error) {
+	return collect(r, "listing the permits of registration "+quote(string(vrm)), scanPermit, r.s.q.permitsByVRM, string(vrm), string(vrm))
+}
+
+func (r *readTx) ReviewsOverdueBefore(createdBefore time.Time) ([]permit.Permit, error) {
+	return collect(r, "listing overdue reviews", scanPermit, r.s.q.reviewsOverdue, r.s.d.instant(createdBefore))
+}
+
+func (r *readTx) AddressChangesOverdueOn(on time.Time) ([]permit.AddressChange, error) {
+	return collect(r, "listing overdue address changes", scanAddressChange, r.s.q.changesOverdue, dateArg(on))
+}
+
 // tx is a permit.Tx on one database transaction.
 type tx struct {
 	readTx
@@ -330,7 +342,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 		p.ChainID, p.RenewalOf, p.RenewedBy,
 		ev, dateArg(p.EvidenceAcceptedOn), rejCode, rejReason,
 		cBy, cAt, cReason, cRefund,
-		encodeInts(p.RemindersSent), d.instant(p.CreatedAt), d.instant(p.UpdatedAt),
+		encodeInts(p.RemindersSent), dateArg(p.ReviewOverdueOn), d.instant(p.CreatedAt), d.instant(p.UpdatedAt),
 	}, nil
 }
 
@@ -376,7 +388,7 @@ func (t *tx) addressChangeArgs(c permit.AddressChange) ([]any, error) {
 	}
 	return []any{
 		c.AccountID, int64(c.FromUPRN), int64(c.ToUPRN), c.ToAddress, c.Zone.ID, c.Zone.Name, ev, string(c.Status),
-		rejCode, rejReason, dateArg(c.SubmittedOn), dateArg(c.DueOn), t.s.d.instant(c.CreatedAt), t.s.d.instant(c.DecidedAt),
+		rejCode, rejReason, dateArg(c.SubmittedOn), dateArg(c.DueOn), dateArg(c.ReviewOverdueOn), t.s.d.instant(c.CreatedAt), t.s.d.instant(c.DecidedAt),
 	}, nil
 }
 

@@ -72,7 +72,7 @@ func permitMoney(p permit.Permit) []moneyField {
 func permitTimes(p permit.Permit) []timeField {
 	ts := []timeField{
 		{"StartsOn", p.StartsOn}, {"ExpiresOn", p.ExpiresOn},
-		{"EvidenceAcceptedOn", p.EvidenceAcceptedOn},
+		{"EvidenceAcceptedOn", p.EvidenceAcceptedOn}, {"ReviewOverdueOn", p.ReviewOverdueOn},
 		{"CreatedAt", p.CreatedAt}, {"UpdatedAt", p.UpdatedAt},
 	}
 	if c := p.PendingVehicleChange; c != nil {
@@ -110,7 +110,7 @@ func blankPermit(p permit.Permit) permit.Permit {
 		c := *p.Rejection
 		p.Rejection = &c
 	}
-	p.StartsOn, p.ExpiresOn, p.EvidenceAcceptedOn = time.Time{}, time.Time{}, time.Time{}
+	p.StartsOn, p.ExpiresOn, p.EvidenceAcceptedOn, p.ReviewOverdueOn = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}
 	p.Evidence = blankEvidence(p.Evidence)
 	if len(p.RemindersSent) == 0 {
@@ -155,7 +155,7 @@ func requireAccount(t *testing.T, want, got permit.Account) {
 
 func changeTimes(c permit.AddressChange) []timeField {
 	ts := []timeField{
-		{"SubmittedOn", c.SubmittedOn}, {"DueOn", c.DueOn},
+		{"SubmittedOn", c.SubmittedOn}, {"DueOn", c.DueOn}, {"ReviewOverdueOn", c.ReviewOverdueOn},
 		{"CreatedAt", c.CreatedAt}, {"DecidedAt", c.DecidedAt},
 	}
 	for i, d := range c.Evidence {
@@ -165,7 +165,7 @@ func changeTimes(c permit.AddressChange) []timeField {
 }
 
 func blankChange(c permit.AddressChange) permit.AddressChange {
-	c.SubmittedOn, c.DueOn, c.CreatedAt, c.DecidedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	c.SubmittedOn, c.DueOn, c.ReviewOverdueOn, c.CreatedAt, c.DecidedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	c.Evidence = blankEvidence(c.Evidence)
 	if c.Rejection != nil {
 		r := *c.Rejection

@@ -83,6 +83,8 @@ func RunStoreTests(t *testing.T, newHarness HarnessMaker) {
 		{"Transactions", transactionTests},
 		{"Claims", claimTests},
 		{"Queries", queryTests},
+		{"Enforcement", enforcementTests},
+		{"Overdue", overdueTests},
 		{"Races", raceTests},
 		{"Events", eventTests},
 	}

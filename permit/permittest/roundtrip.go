@@ -72,19 +72,19 @@ func testDates(t *testing.T, s suite) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := NewPermit(fmt.Sprintf("p-%d", i), a)
-			p.StartsOn, p.ExpiresOn, p.EvidenceAcceptedOn = tc.starts, tc.expires, tc.issued
+			p.StartsOn, p.ExpiresOn, p.EvidenceAcceptedOn, p.ReviewOverdueOn = tc.starts, tc.expires, tc.issued, tc.effective
 			p.Evidence[0].IssuedOn = tc.issued
 			p.PendingVehicleChange = &permit.VehicleChange{ID: "vc-1", VRM: "CD34EFG", EffectiveOn: tc.effective, RequestedAt: fixtureCreatedAt, RequestedBy: "account:acc-1"}
 			update(t, st, func(tx permit.Tx) error { return tx.CreatePermit(p) })
 			got := getPermit(t, st, p.ID)
 			p.Version = 1
 			requirePermit(t, p, got)
-			for _, d := range []time.Time{got.StartsOn, got.ExpiresOn, got.EvidenceAcceptedOn, got.Evidence[0].IssuedOn, got.PendingVehicleChange.EffectiveOn} {
+			for _, d := range []time.Time{got.StartsOn, got.ExpiresOn, got.EvidenceAcceptedOn, got.ReviewOverdueOn, got.Evidence[0].IssuedOn, got.PendingVehicleChange.EffectiveOn} {
 				require.Equal(t, time.Duration(0), d.Sub(d.Truncate(24*time.Hour)), "a date comes back at 00:00 UTC: %s", d)
 			}
 
 			c := NewAddressChange(fmt.Sprintf("ac-%d", i), a, otherUPRN)
-			c.SubmittedOn, c.DueOn = tc.starts, tc.expires
+			c.SubmittedOn, c.DueOn, c.ReviewOverdueOn = tc.starts, tc.expires, tc.effective
 			update(t, st, func(tx permit.Tx) error { return tx.CreateAddressChange(c) })
 			c.Version = 1
 			requireAddressChange(t, c, getAddressChange(t, st, c.ID))
@@ -149,6 +149,7 @@ func fullPermit(t *testing.T, id string, a permit.Account) permit.Permit {
 	p.Rejection = &permit.Rejection{Code: "proof_of_care_unclear", Reason: "The letter does not name the carer."}
 	p.Cancellation = &permit.Cancellation{At: time.Date(2028, time.January, 5, 14, 0, 0, 0, loc), By: "officer:sam", Reason: "holder asked", Refund: decimal.RequireFromString("27.50")}
 	p.RemindersSent = []int{30, 14, 7}
+	p.ReviewOverdueOn = date(2027, time.November, 11)
 	return p
 }
 
@@ -168,6 +169,7 @@ func testEveryPermitField(t *testing.T, s suite) {
 		q.RemindersSent, q.Evidence = nil, nil
 		q.RenewedBy, q.Pool, q.Free, q.FreeSlot = "", "", false, 0
 		q.Zone = zones.Zone{}
+		q.ReviewOverdueOn = time.Time{}
 		p = q
 		return tx.UpdatePermit(q)
 	})
@@ -181,6 +183,7 @@ func testEveryPermitField(t *testing.T, s suite) {
 	require.Empty(t, got.RemindersSent)
 	require.Empty(t, got.Evidence)
 	require.True(t, got.Zone.IsZero())
+	require.True(t, got.ReviewOverdueOn.IsZero(), "a cleared review flag stays cleared")
 }
 
 func testZeroValues(t *testing.T, s suite) {
@@ -208,6 +211,7 @@ func testEveryAddressChangeField(t *testing.T, s suite) {
 	c.Rejection = &permit.Rejection{Code: "different_name", Reason: "The agreement names someone else."}
 	c.Evidence = append(c.Evidence, evidence.Document{Kind: "council_tax_bill", IssuedOn: date(2027, time.April, 1)})
 	c.DecidedAt = time.Date(2027, time.November, 2, 16, 45, 0, 0, loc)
+	c.ReviewOverdueOn = date(2027, time.November, 11)
 	update(t, st, func(tx permit.Tx) error { return tx.CreateAddressChange(c) })
 	c.Version = 1
 	requireAddressChange(t, c, getAddressChange(t, st, c.ID))

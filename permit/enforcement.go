@@ -1,0 +1,131 @@
+package permit
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// VehicleCheck is the answer to a civil enforcement officer's look-up:
+// whether a vehicle may park in a permit zone at an instant because of a
+// permit, and which permits carry its registration then.
+type VehicleCheck struct {
+	VRM  VRM
+	Zone zones.Zone
+	At   time.Time // the instant asked about, UTC
+	On   time.Time // At's civil date in the scheme's time zone: permits are valid for whole days
+	// Permitted is true when at least one of Permits is Valid.
+	Permitted bool
+	// Permits are the issued permits (approved, cancelled or ended) on
+	// which the registration is the one in force on On, in any zone:
+	// valid ones first, then latest expiry first, then by ID. An officer
+	// sees why a vehicle is not permitted (expired yesterday, another
+	// zone, cancelled) as well as which permit lets it park.
+	Permits []CheckedPermit
+}
+
+// CheckedPermit is one permit of a VehicleCheck as seen on its date.
+type CheckedPermit struct {
+	Permit Permit
+	Status Status // on the check's date: upcoming, current, expired, cancelled or ended
+	Valid  bool   // current on the date and for the zone asked about
+}
+
+// VRMOn returns the registration in force on a permit on a date: a
+// scheduled vehicle change counts from the start of its EffectiveOn even
+// before the due jobs have applied it (R4), so enforcement never depends
+// on when the jobs last ran.
+func (p Permit) VRMOn(on time.Time) VRM {
+	if vc := p.PendingVehicleChange; vc != nil && !vc.EffectiveOn.After(on) {
+		return vc.VRM
+	}
+	return p.VRM
+}
+
+// issued reports whether the permit was ever issued: approved, or ended
+// or cancelled after approval. Applications that were never decided, or
+// were refused, never let anyone park.
+func (p Permit) issued() bool {
+	switch p.Status {
+	case Approved, Cancelled, Ended:
+		return true
+	}
+	return false
+}
+
+// CheckVehicle answers an enforcement look-up: may the vehicle vrm (as an
+// officer types it: any case, spaces) park in the zone zoneID at the
+// instant at (zero: the service's clock now) under a permit? A permit
+// counts when it is approved, current on at's date in the scheme's time
+// zone (permits run whole days, Europe/London), in that zone, and the
+// registration in force on it that day is vrm (see Permit.VRMOn).
+//
+// The answer reflects the permits as stored now: a registration changed,
+// or a permit cancelled, before the call is not seen as it was at an
+// earlier instant; the event feed keeps that history.
+//
+// Errors: *ValidationError naming "vrm" (code invalid_vrm) and "zone"
+// (required or unknown_zone, one of the scheme's zones).
+func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at time.Time) (VehicleCheck, error) {
+	var v ValidationError
+	vrm, err := ParseVRM(vrmText)
+	if err != nil {
+		v.add("vrm", "invalid_vrm", err.Error())
+	}
+	zone, ok := s.zone(zoneID)
+	switch {
+	case zoneID == "":
+		v.add("zone", "required", "Give the permit zone the vehicle is parked in, such as ?zone=loughborough-1.")
+	case !ok:
+		v.add("zone", "unknown_zone", "No permit zone of "+s.scheme.Council.Name+" has the ID "+quote(zoneID)+".")
+	}
+	if err := v.err(); err != nil {
+		return VehicleCheck{}, err
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	check := VehicleCheck{VRM: vrm, Zone: zone, At: at.UTC(), On: s.today(at)}
+	var found []Permit
+	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		found, err = tx.PermitsByVRM(vrm)
+		return err
+	}); err != nil {
+		return VehicleCheck{}, err
+	}
+	for _, p := range found {
+		if !p.issued() || p.VRMOn(check.On) != vrm {
+			continue
+		}
+		status := p.StatusOn(check.On)
+		valid := status == Current && p.Zone.ID == zone.ID
+		check.Permitted = check.Permitted || valid
+		check.Permits = append(check.Permits, CheckedPermit{Permit: p, Status: status, Valid: valid})
+	}
+	slices.SortFunc(check.Permits, func(a, b CheckedPermit) int {
+		if a.Valid != b.Valid {
+			if a.Valid {
+				return -1
+			}
+			return 1
+		}
+		if c := b.Permit.ExpiresOn.Compare(a.Permit.ExpiresOn); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Permit.ID, b.Permit.ID)
+	})
+	return check, nil
+}
+
+// zone finds one of the scheme's permit zones by ID.
+func (s *Service) zone(id string) (zones.Zone, bool) {
+	for _, z := range s.scheme.Rules.Zones {
+		if z.ID == id {
+			return z, true
+		}
+	}
+	return zones.Zone{}, false
+}

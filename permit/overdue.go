@@ -1,0 +1,91 @@
+package permit
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// flagOverdueReviews finds applications and address changes still pending
+// review after their review deadline (the scheme's ReviewWorkingDays after
+// submission, see Scheme.ReviewDueOn) and flags each once: ReviewOverdueOn
+// is set and an event tells the back office. It returns how many of each
+// it flagged.
+func (s *Service) flagOverdueReviews(ctx context.Context, at time.Time) (permits, changes int, err error) {
+	today := s.today(at)
+	var ps []Permit
+	var cs []AddressChange
+	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		if ps, err = tx.ReviewsOverdueBefore(s.overdueIfCreatedBefore(today)); err != nil {
+			return err
+		}
+		cs, err = tx.AddressChangesOverdueOn(today)
+		return err
+	}); err != nil {
+		return 0, 0, err
+	}
+	var errs []error
+	flagged, err := runDue(ctx, s, "flagging the overdue review of", idsOf(ps), func(tx Tx, id string) (struct{}, bool, error) {
+		cur, err := tx.Permit(id)
+		if err != nil {
+			return struct{}{}, false, err
+		}
+		dueOn := s.scheme.ReviewDueOn(s.submittedOn(cur))
+		if cur.Status != PendingReview || !cur.ReviewOverdueOn.IsZero() || !dueOn.Before(today) {
+			return struct{}{}, false, nil // decided or flagged meanwhile
+		}
+		cur.ReviewOverdueOn, cur.UpdatedAt = today, at
+		if err := save(tx, &cur); err != nil {
+			return struct{}{}, false, err
+		}
+		return struct{}{}, true, tx.AppendEvent(Event{Type: EventReviewOverdue, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+			Data: map[string]string{"submitted_on": date(s.submittedOn(cur)), "due_on": date(dueOn)}})
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	flaggedChanges, err := runDue(ctx, s, "flagging the overdue review of address change", ids, func(tx Tx, id string) (struct{}, bool, error) {
+		c, err := tx.AddressChange(id)
+		if err != nil {
+			return struct{}{}, false, err
+		}
+		if c.Status != AddressChangePending || !c.ReviewOverdueOn.IsZero() || !c.DueOn.Before(today) {
+			return struct{}{}, false, nil
+		}
+		c.ReviewOverdueOn = today
+		if err := tx.UpdateAddressChange(c); err != nil {
+			return struct{}{}, false, err
+		}
+		return struct{}{}, true, tx.AppendEvent(Event{Type: EventAddressChangeReviewOverdue, At: at, Actor: System.String(), AccountID: c.AccountID,
+			Data: map[string]string{"address_change_id": c.ID, "submitted_on": date(c.SubmittedOn), "due_on": date(c.DueOn)}})
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return len(flagged), len(flaggedChanges), errors.Join(errs...)
+}
+
+// overdueIfCreatedBefore returns the instant before which an application
+// still pending review on the date today is past its deadline: the start
+// (in the scheme's time zone) of the day after the latest submission date
+// whose deadline is before today. Deadlines never fall earlier for a later
+// submission, so every application made before that instant is overdue and
+// none made after it is.
+func (s *Service) overdueIfCreatedBefore(today time.Time) time.Time {
+	latest := today.AddDate(0, 0, -1)
+	// A deadline is at most a few weeks after its submission, whatever the
+	// calendar's holidays; the bound only stops a scheme with an absurd
+	// number of working days from looping for long.
+	for range 3660 {
+		if s.scheme.ReviewDueOn(latest).Before(today) {
+			break
+		}
+		latest = latest.AddDate(0, 0, -1)
+	}
+	y, m, d := latest.AddDate(0, 0, 1).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, s.scheme.Location).UTC()
+}
