@@ -31,10 +31,8 @@ type sink struct {
 	sessions  int
 	dataSeen  int
 	payloads  [][]byte // every message received, answered or not
-	hellos    int
 	delivered []delivered
 	conns     []net.Conn
-	arrived   chan struct{}
 }
 
 // delivered is a message the sink accepted.
@@ -52,7 +50,7 @@ func startSink(configure func(*sink)) (*sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &sink{ln: ln, arrived: make(chan struct{}, 1000)}
+	s := &sink{ln: ln}
 	if configure != nil {
 		configure(s)
 	}
@@ -136,9 +134,6 @@ func (s *sink) session(c net.Conn, n int) {
 		verb, arg, _ := strings.Cut(line, " ")
 		switch strings.ToUpper(verb) {
 		case "EHLO":
-			s.mu.Lock()
-			s.hellos++
-			s.mu.Unlock()
 			ext := []string{"sink.test greets " + arg}
 			if s.tls != nil && !secure {
 				ext = append(ext, "STARTTLS")
@@ -217,7 +212,6 @@ func (s *sink) session(c net.Conn, n int) {
 				s.mu.Lock()
 				s.delivered = append(s.delivered, delivered{from: from, to: to, data: bytes.Clone(data), tls: secure})
 				s.mu.Unlock()
-				s.arrived <- struct{}{}
 				reply("250 2.0.0 queued as %d", seen)
 			}
 			from, to = "", nil

@@ -575,7 +575,11 @@ func (n *Notifier) Close(ctx context.Context) error {
 	for {
 		select {
 		case d := <-n.queue:
-			n.finish(d, fmt.Errorf("%w: %w", ErrClosed, gaveUp))
+			err := ErrClosed
+			if gaveUp != nil {
+				err = fmt.Errorf("%w: %w", ErrClosed, gaveUp)
+			}
+			n.finish(d, err)
 			continue
 		default:
 		}

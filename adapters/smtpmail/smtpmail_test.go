@@ -659,3 +659,24 @@ func ExampleNew() {
 	// reply-to: <help@mipermit.com>
 	// {Pending:0 Sent:1 Retried:0 Failed:0}
 }
+
+// BenchmarkNotify measures what a permit operation pays for its email:
+// rendering, composing and queueing (delivery happens elsewhere; here the
+// server refuses at once so that the queue keeps up).
+func BenchmarkNotify(b *testing.B) {
+	scheme := loadScheme(b)
+	refuse := func(context.Context, string, string) (net.Conn, error) { return nil, errors.New("refused") }
+	n, err := smtpmail.New(scheme, smtpmail.Config{Addr: "127.0.0.1:25", From: "permits@leics.example"}, &smtpmail.Options{
+		QueueSize: 1 << 20, MaxAttempts: 1, Dial: refuse, Logger: slog.New(slog.DiscardHandler), OnFailure: func(permit.Message, error) {},
+	})
+	require.NoError(b, err)
+	m := rejection(b, scheme, "The letter does not show the carer's name.")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := n.Notify(context.Background(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	require.NoError(b, n.Close(context.Background()))
+}
