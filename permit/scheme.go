@@ -791,13 +791,11 @@ func (sr *schemeReader) notifications(top mapping, s *Scheme) {
 		for _, k := range MessageKinds() {
 			kinds = append(kinds, string(k))
 		}
-		ts, ok := sr.mapping(sr.get(m, "templates", false), "notifications.templates", kinds...)
+		ts, _ := sr.mapping(sr.get(m, "templates", false), "notifications.templates", kinds...)
 		for _, kind := range kinds {
-			if !ok {
-				break
-			}
-			km, ok := sr.mapping(sr.get(ts, kind, false), join(ts.path, kind), messageParts...)
-			if !ok {
+			// A missing or malformed templates mapping has no values.
+			km, given := sr.mapping(sr.get(ts, kind, false), join(ts.path, kind), messageParts...)
+			if !given {
 				continue
 			}
 			for _, part := range messageParts {
