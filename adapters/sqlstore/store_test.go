@@ -548,6 +548,10 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{"permits_by_property", `SELECT id FROM permits WHERE uprn = ? ORDER BY id`, []any{int64(1)}},
 		{"accounts_by_property", `SELECT id FROM accounts WHERE uprn = ? ORDER BY id`, []any{int64(1)}},
 		{"address_changes_by_status", `SELECT id FROM address_changes WHERE status = 'pending_review' ORDER BY created_at, id LIMIT ?`, []any{50}},
+		{"permits_by_vrm", `SELECT id FROM permits WHERE vrm = ?`, []any{"AB12CDE"}},
+		{"permits_by_vehicle_change_vrm", `SELECT id FROM permits WHERE vehicle_change_vrm = ? AND vehicle_change_id IS NOT NULL`, []any{"AB12CDE"}},
+		{"permits_review_not_flagged", `SELECT id FROM permits WHERE status = 'pending_review' AND created_at < ? AND review_overdue_on IS NULL ORDER BY created_at, id`, []any{"2028-03-26T00:00:00.000000Z"}},
+		{"address_changes_review_not_flagged", `SELECT id FROM address_changes WHERE status = 'pending_review' AND due_on < ? AND review_overdue_on IS NULL`, []any{"2028-03-26"}},
 	}
 	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
 		st := openStore(t, newDSN(t), nil)

@@ -74,9 +74,9 @@ CREATE INDEX permits_by_property ON permits (uprn, status);
 CREATE INDEX permits_by_status ON permits (status, created_at, id);
 -- Approved permits not yet renewed, by expiry: who is due a reminder. New
 -- applications (not yet approved) are left out, so applying never writes
--- to it; status leads so that SQLite's planner, without statistics, sees
--- an equality and a range here rather than in permits_by_status.
-CREATE INDEX permits_due_reminder ON permits (status, expires_on, id)
+-- to it. (A leading status column, as on SQLite, would make PostgreSQL scan
+-- the whole index: it drops the status condition the predicate implies.)
+CREATE INDEX permits_due_reminder ON permits (expires_on, id)
     WHERE status = 'approved' AND renewed_by = '';
 -- Scheduled vehicle changes, by the day they take effect.
 CREATE INDEX permits_vehicle_change_due ON permits (vehicle_change_on, id)
