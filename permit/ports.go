@@ -91,6 +91,18 @@ type ReadTx interface {
 	// DueOn is before the date and whose ReviewOverdueOn is zero, oldest
 	// (CreatedAt, then ID) first.
 	AddressChangesOverdueOn(on time.Time) ([]AddressChange, error)
+
+	// EventsOfPermit returns the events about a permit (those whose
+	// PermitID is permitID), in feed order: its history. Events appended
+	// in the same transaction are not among them (they take their place
+	// in the feed at commit). An unknown permit, or "", has no events: an
+	// empty slice, not an error.
+	EventsOfPermit(permitID string) ([]Event, error)
+	// PermitsCurrentOn returns up to limit approved permits valid on the
+	// date (StartsOn <= on <= ExpiresOn), by ID, starting after afterID
+	// ("" for the first page): the pages of an export of current permits.
+	// A limit below 1 wraps ErrValidation.
+	PermitsCurrentOn(on time.Time, afterID string, limit int) ([]Permit, error)
 }
 
 // Tx is a read-write transaction. Its methods are bound to the context

@@ -42,6 +42,9 @@
 //     PendingAddressChanges, Events) wraps ErrValidation.
 //   - Event IDs are strictly increasing as strings in feed order (pad
 //     numbers); the cursor Events returns is the last event's ID.
+//   - EventsOfPermit gives the feed's own event IDs, in feed order, and
+//     does not see events appended in its own transaction (they take their
+//     place in the feed at commit).
 package permittest
 
 import (
@@ -85,6 +88,7 @@ func RunStoreTests(t *testing.T, newHarness HarnessMaker) {
 		{"Queries", queryTests},
 		{"Enforcement", enforcementTests},
 		{"Overdue", overdueTests},
+		{"BackOffice", backOfficeTests},
 		{"Races", raceTests},
 		{"Events", eventTests},
 	}

@@ -1,0 +1,49 @@
+package permit
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// PermitHistory returns a permit's events, in feed order (oldest first): who
+// did what to it, when and why. ErrNotFound when there is no such permit.
+func (s *Service) PermitHistory(ctx context.Context, permitID string) ([]Event, error) {
+	var evs []Event
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		if _, err := tx.Permit(permitID); err != nil {
+			return err
+		}
+		var err error
+		evs, err = tx.EventsOfPermit(permitID)
+		return err
+	})
+	return evs, err
+}
+
+// MaxPageSize bounds the pages of CurrentPermits.
+const MaxPageSize = 1000
+
+// CurrentPermits returns up to limit permits current on a date (approved,
+// StartsOn <= on <= ExpiresOn), by ID, after the permit ID afterID (""
+// for the first page): what enforcement officers' handhelds carry. Page
+// on with the last ID returned until a page comes back short. on is a
+// calendar date; the zero time means today in the council's time zone.
+//
+// Errors: *ValidationError (ErrValidation) when limit is not between 1 and
+// MaxPageSize.
+func (s *Service) CurrentPermits(ctx context.Context, on time.Time, afterID string, limit int) ([]Permit, error) {
+	if limit < 1 || limit > MaxPageSize {
+		return nil, &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range",
+			Detail: fmt.Sprintf("limit must be between 1 and %d, not %d", MaxPageSize, limit)}}}
+	}
+	if on.IsZero() {
+		on = s.today(s.now())
+	}
+	var ps []Permit
+	err := s.store.View(ctx, func(tx ReadTx) (err error) {
+		ps, err = tx.PermitsCurrentOn(on, afterID, limit)
+		return err
+	})
+	return ps, err
+}
