@@ -36,6 +36,7 @@ func (h *api) routes() {
 	h.route("POST /v1/address-changes/{id}/approve", officer, optionalJSON, h.approveAddressChange)
 	h.route("POST /v1/address-changes/{id}/reject", officer, requiredJSON, h.rejectAddressChange)
 	h.route("GET /v1/review-queue", officer, noBody, h.reviewQueue)
+	h.route("GET /v1/enforcement/vehicles/{vrm}", officer, noBody, h.checkVehicle)
 	h.route("GET /v1/events", officer, noBody, h.events)
 	h.route("GET /v1/openapi.json", anyone, noBody, h.openAPI)
 	h.route("GET /healthz", anyone, noBody, h.healthz)
@@ -438,7 +439,7 @@ func (h *api) reviewQueue(w http.ResponseWriter, r *http.Request, _ *call) error
 	today := h.today()
 	out := make([]reviewItemJSON, 0, len(items))
 	for _, it := range items {
-		j := reviewItemJSON{Kind: it.Kind, SubmittedAt: instant(it.SubmittedAt), DueOn: date(it.DueOn)}
+		j := reviewItemJSON{Kind: it.Kind, SubmittedAt: instant(it.SubmittedAt), DueOn: date(it.DueOn), Overdue: it.Overdue}
 		switch {
 		case it.Permit != nil:
 			pj := permitOf(*it.Permit, today)
@@ -504,7 +505,7 @@ func (h *api) getTestClock(w http.ResponseWriter, _ *http.Request, _ *call) erro
 
 // setTestClock moves the clock and runs the jobs due at that instant, as
 // the server's ticker would have (scheduled vehicle changes, reminders,
-// abandoned payments).
+// abandoned payments, review-deadline breaches).
 func (h *api) setTestClock(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in testClockRequest
 	if err := decodeJSON(c.body, &in); err != nil {
@@ -524,5 +525,6 @@ func (h *api) setTestClock(w http.ResponseWriter, r *http.Request, c *call) erro
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"now": instant(at), "vehicle_changes_applied": rep.VehicleChangesApplied,
 		"reminders_sent": rep.RemindersSent, "unpaid_withdrawn": rep.UnpaidWithdrawn,
+		"reviews_overdue": rep.ReviewsOverdue, "address_changes_overdue": rep.AddressChangesOverdue,
 	})
 }

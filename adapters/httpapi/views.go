@@ -245,6 +245,7 @@ type reviewItemJSON struct {
 	AccountID     string             `json:"account_id"`
 	SubmittedAt   string             `json:"submitted_at"`
 	DueOn         string             `json:"due_on"`
+	Overdue       bool               `json:"overdue"`
 	Permit        *permitJSON        `json:"permit,omitempty"`
 	AddressChange *addressChangeJSON `json:"address_change,omitempty"`
 }

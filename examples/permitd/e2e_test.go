@@ -49,6 +49,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := startServer(t, db(t), "--test-clock")
 			journey(t, s)
+			enforcement(t, s)
 			require.NoError(t, s.oas.Err(), "traffic that does not match openapi.json")
 			require.Empty(t, s.oas.Unseen(), "operations the end-to-end test never reached")
 			s.stop()

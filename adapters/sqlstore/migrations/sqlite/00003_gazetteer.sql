@@ -30,7 +30,9 @@ CREATE INDEX properties_by_postcode ON properties (postcode, position, uprn);
 CREATE INDEX events_by_permit ON events (permit_id, id);
 
 -- Approved permits by ID with their dates: PermitsCurrentOn pages through
--- them in ID order, deciding "current" from the index alone.
-CREATE INDEX permits_approved_by_id ON permits (id, starts_on, expires_on)
+-- them in ID order, deciding "current" from the index alone. status leads
+-- so that SQLite's planner, without statistics, sees an equality and a
+-- range here rather than the equality alone in permits_by_status.
+CREATE INDEX permits_approved_by_id ON permits (status, id, starts_on, expires_on)
     WHERE status = 'approved';
 
