@@ -393,7 +393,8 @@ var knownEventTypes = []permit.EventType{
 	permit.EventPermitApproved, permit.EventPermitRejected, permit.EventPermitWithdrawn, permit.EventPermitCancelled,
 	permit.EventPermitEnded, permit.EventPermitRenewed, permit.EventVehicleChanged, permit.EventVehicleChangeScheduled,
 	permit.EventVehicleChangeWithdrawn, permit.EventReminderSent, permit.EventAddressChangeRequested,
-	permit.EventAddressChangeApproved, permit.EventAddressChangeRejected,
+	permit.EventAddressChangeApproved, permit.EventAddressChangeRejected, permit.EventReviewOverdue,
+	permit.EventAddressChangeReviewOverdue,
 }
 
 // checkEventType accepts a known type or a family of them ("permit.*").

@@ -47,9 +47,10 @@ func careLetter(name, issued string) []map[string]any {
 func TestEndToEnd(t *testing.T) {
 	for name, db := range databases(t) {
 		t.Run(name, func(t *testing.T) {
-			s := startServer(t, db(t), "--test-clock")
+			s := startServer(t, db(t), "--test-clock", "--webhook-allow-loopback", "--webhook-max-attempts", "1")
 			journey(t, s)
 			enforcement(t, s)
+			webhooks(t, s)
 			require.NoError(t, s.oas.Err(), "traffic that does not match openapi.json")
 			require.Empty(t, s.oas.Unseen(), "operations the end-to-end test never reached")
 			s.stop()

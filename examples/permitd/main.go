@@ -13,11 +13,17 @@
 //	--gazetteer      (PERMITD_GAZETTEER)     gazetteer CSV (or .csv.gz); default the Leicestershire example
 //	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
 //	--test-clock     (PERMITD_TEST_CLOCK=1)  enable POST /v1/test-clock (evaluation only)
+//	--webhook-allow-loopback (PERMITD_WEBHOOK_ALLOW_LOOPBACK=1) let webhooks point at this machine (tests, evaluation)
+//	--webhook-allow-private  (PERMITD_WEBHOOK_ALLOW_PRIVATE=1)  let webhooks point at private ranges (a council's own network)
+//	--webhook-max-attempts   (PERMITD_WEBHOOK_MAX_ATTEMPTS)     failed attempts before a delivery is dead; 0 (default) is 16
 //
 // With no officer token configured it makes one and prints it once. It
 // logs "listening on http://ADDR" once it accepts connections, runs due
 // jobs (scheduled vehicle changes, expiry reminders, abandoned payments)
-// every minute unless the test clock drives them, and on SIGINT or SIGTERM
+// every minute unless the test clock drives them, delivers the event feed
+// to the webhooks officers register (adapters/webhook, in the same
+// database, on the wall clock even under the test clock, so receivers can
+// check signature timestamps), and on SIGINT or SIGTERM
 // stops accepting connections and finishes the requests in flight.
 package main
 
@@ -35,6 +41,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -44,6 +51,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	"github.com/carerpermit/carerpermit/adapters/webhook"
 	"github.com/carerpermit/carerpermit/examples/leicestershire"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
@@ -68,12 +76,15 @@ const (
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
 	jobsEvery         = time.Minute
+	webhookPoll       = time.Second
 )
 
 type config struct {
 	addr, db, scheme, gazetteer string
 	officerTokens               []string
 	testClock                   bool
+	webhookPolicy               webhook.Policy
+	webhookMaxAttempts          int
 }
 
 // tokenList is the repeatable --officer-token flag.
@@ -116,8 +127,26 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
 	tc := getenv("PERMITD_TEST_CLOCK")
 	fs.BoolVar(&c.testClock, "test-clock", tc == "1" || strings.EqualFold(tc, "true"), "enable POST /v1/test-clock, for evaluation (PERMITD_TEST_CLOCK=1)")
+	wl, wp := getenv("PERMITD_WEBHOOK_ALLOW_LOOPBACK"), getenv("PERMITD_WEBHOOK_ALLOW_PRIVATE")
+	fs.BoolVar(&c.webhookPolicy.AllowLoopback, "webhook-allow-loopback", wl == "1" || strings.EqualFold(wl, "true"),
+		"let webhook URLs point at this machine, for tests and evaluation (PERMITD_WEBHOOK_ALLOW_LOOPBACK=1)")
+	fs.BoolVar(&c.webhookPolicy.AllowPrivate, "webhook-allow-private", wp == "1" || strings.EqualFold(wp, "true"),
+		"let webhook URLs point at private address ranges (PERMITD_WEBHOOK_ALLOW_PRIVATE=1)")
+	maxAttempts := 0 // the dispatcher's default
+	if v := getenv("PERMITD_WEBHOOK_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return config{}, fmt.Errorf("PERMITD_WEBHOOK_MAX_ATTEMPTS=%q is not a whole number", v)
+		}
+		maxAttempts = n
+	}
+	fs.IntVar(&c.webhookMaxAttempts, "webhook-max-attempts", maxAttempts,
+		fmt.Sprintf("failed attempts before a webhook delivery is dead; 0 for %d (PERMITD_WEBHOOK_MAX_ATTEMPTS)", webhook.DefaultMaxAttempts))
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	if c.webhookMaxAttempts < 0 || c.webhookMaxAttempts > 100 {
+		return config{}, fmt.Errorf("--webhook-max-attempts %d: give 1 to 100, or 0 for the default", c.webhookMaxAttempts)
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
@@ -197,8 +226,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	hooks, err := webhook.NewSQLStore(ctx, store.DB(), webhook.Dialect(store.Dialect()))
+	if err != nil {
+		return fmt.Errorf("opening the webhook tables: %w", err)
+	}
+	hooksAPI, err := webhook.NewHandler(hooks, &webhook.HandlerOptions{Authorize: webhookCaller(auth), Policy: cfg.webhookPolicy, Logger: log})
+	if err != nil {
+		return err
+	}
+	dispatcher, err := webhook.NewDispatcher(hooks, svc, &webhook.DispatcherOptions{Policy: cfg.webhookPolicy,
+		MaxAttempts: cfg.webhookMaxAttempts, PollInterval: webhookPoll, Logger: log})
+	if err != nil {
+		return err
+	}
+	if cfg.webhookPolicy.AllowLoopback {
+		log.Warn("webhooks may point at this machine (--webhook-allow-loopback); for tests and evaluation only")
+	}
+	root := http.NewServeMux()
+	root.Handle("/v1/webhooks", hooksAPI)
+	root.Handle("/v1/webhooks/", hooksAPI)
+	root.Handle("/", handler)
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           root,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -222,6 +271,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if clock == nil {
 		jobs.Go(func() { runJobs(jobsCtx, svc, log) })
 	}
+	jobs.Go(func() { _ = dispatcher.Run(jobsCtx) })
 
 	select {
 	case err := <-served:
@@ -241,6 +291,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// webhookCaller lets the webhook endpoints use the API's authentication:
+// the adapters do not import each other, so the server translates.
+func webhookCaller(auth httpapi.Authenticator) func(*http.Request) (webhook.Caller, error) {
+	return func(r *http.Request) (webhook.Caller, error) {
+		p, err := auth.Authenticate(r)
+		if errors.Is(err, httpapi.ErrUnauthenticated) {
+			return webhook.Caller{}, fmt.Errorf("%w: %w", webhook.ErrUnauthenticated, err)
+		}
+		if err != nil {
+			return webhook.Caller{}, err
+		}
+		return webhook.Caller{SignedIn: !p.Anonymous(), Officer: p.Role == httpapi.RoleOfficer, Name: p.ID}, nil
+	}
 }
 
 // runJobs runs the due jobs now and then every minute until ctx is done.
