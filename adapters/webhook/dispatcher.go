@@ -35,9 +35,12 @@ const (
 	DefaultPollInterval  = 2 * time.Second
 	DefaultKeepDelivered = 30 * 24 * time.Hour
 	DefaultConcurrency   = 4
-	DefaultBatch         = 50
 	DefaultPageSize      = 500
 )
+
+// leaseMargin is what a lease holds beyond the requests of its batch: the
+// time to save their results.
+const leaseMargin = 30 * time.Second
 
 // maxResponseBytes is how much of an answer is read (and thrown away), so
 // the connection can be reused without a huge body holding it.
@@ -65,14 +68,17 @@ type DispatcherOptions struct {
 	// taken off (jitter), so receivers coming back up are not hit by every
 	// instance at once. 0 means the defaults.
 	BackoffBase, BackoffMax time.Duration
-	// Lease is how long a claimed delivery is held before another
-	// instance may take it; 0 means 3×Timeout+10s, which outlasts an
-	// attempt.
+	// Lease is how long claimed deliveries are held before another
+	// instance may take them. It must outlast the batch: at least
+	// ceil(Batch/Concurrency)×Timeout + 30s, which is what 0 means;
+	// NewDispatcher refuses a shorter one, as two instances could then
+	// send the same delivery at once.
 	Lease time.Duration
 	// Concurrency is how many requests are in flight at once; 0 means
 	// DefaultConcurrency.
 	Concurrency int
-	// Batch is how many deliveries one claim takes; 0 means DefaultBatch.
+	// Batch is how many deliveries one claim takes; 0 means
+	// 2×Concurrency.
 	Batch int
 	// PageSize is how many events one read of the feed takes (1 to 1000);
 	// 0 means DefaultPageSize.
@@ -147,7 +153,7 @@ func NewDispatcher(store Store, source EventSource, opts *DispatcherOptions) (*D
 	defaults := []struct {
 		v   *time.Duration
 		def time.Duration
-	}{{&d.base, DefaultBackoffBase}, {&d.max, DefaultBackoffMax}, {&d.poll, DefaultPollInterval}, {&d.keep, DefaultKeepDelivered}, {&d.lease, 3*timeout + 10*time.Second}}
+	}{{&d.base, DefaultBackoffBase}, {&d.max, DefaultBackoffMax}, {&d.poll, DefaultPollInterval}, {&d.keep, DefaultKeepDelivered}}
 	for _, x := range defaults {
 		if *x.v == 0 {
 			*x.v = x.def
@@ -156,16 +162,27 @@ func NewDispatcher(store Store, source EventSource, opts *DispatcherOptions) (*D
 	for _, x := range []struct {
 		v   *int
 		def int
-	}{{&d.maxAttempts, DefaultMaxAttempts}, {&d.concurrency, DefaultConcurrency}, {&d.batch, DefaultBatch}, {&d.pageSize, DefaultPageSize}} {
+	}{{&d.maxAttempts, DefaultMaxAttempts}, {&d.concurrency, DefaultConcurrency}, {&d.pageSize, DefaultPageSize}} {
 		if *x.v <= 0 {
 			*x.v = x.def
 		}
 	}
+	if d.batch <= 0 {
+		d.batch = 2 * d.concurrency
+	}
+	rounds := (d.batch + d.concurrency - 1) / d.concurrency
+	minLease := time.Duration(rounds)*timeout + leaseMargin
+	if d.lease == 0 {
+		d.lease = minLease
+	}
+	if d.lease < minLease {
+		return nil, fmt.Errorf("webhook: NewDispatcher: Lease %s is shorter than a batch can take (%s)", d.lease, minLease)
+	}
 	if d.pageSize > 1000 {
 		return nil, fmt.Errorf("webhook: NewDispatcher: PageSize %d is above 1000", d.pageSize)
 	}
-	if d.base < 0 || d.max < d.base || d.lease < 0 {
-		return nil, errors.New("webhook: NewDispatcher: BackoffBase must be positive and at most BackoffMax; Lease positive")
+	if d.base < 0 || d.max < d.base {
+		return nil, errors.New("webhook: NewDispatcher: BackoffBase must be positive and at most BackoffMax")
 	}
 	if d.now == nil {
 		d.now = time.Now
@@ -233,7 +250,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		rep, err := d.RunOnce(ctx, d.now())
+		rep, err := d.round(ctx, d.now)
 		if err != nil && ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "webhooks", "err", err)
 		}
@@ -247,27 +264,36 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // RunOnce fans out every event not yet fanned out, then sends every
 // delivery due at now, and keeps sending as long as successes make the
 // next delivery of a permit due, until nothing is due at now. Every
-// attempt is stamped with now (its signature's timestamp too).
+// attempt is stamped with now (its signature's timestamp too): this is
+// the test's handle on time; Run reads the clock afresh for each claim
+// and attempt.
 func (d *Dispatcher) RunOnce(ctx context.Context, now time.Time) (Report, error) {
+	return d.round(ctx, func() time.Time { return now })
+}
+
+func (d *Dispatcher) round(ctx context.Context, clock func() time.Time) (Report, error) {
 	var rep Report
-	n, err := d.fanOut(ctx, now)
+	n, err := d.fanOut(ctx, clock())
 	rep.Enqueued = n
 	if err != nil {
 		return rep, err
 	}
 	for ctx.Err() == nil {
-		claimed, err := d.store.Claim(ctx, now, now.Add(d.lease), d.batch)
+		// The lease runs from the claim, on the clock of that moment: a
+		// long round must not hand out leases that have already ended.
+		at := clock()
+		claimed, err := d.store.Claim(ctx, at, at.Add(d.lease), d.batch)
 		if err != nil {
 			return rep, err
 		}
 		if len(claimed) == 0 {
 			break
 		}
-		if err := d.sendAll(ctx, now, claimed, &rep); err != nil {
+		if err := d.sendAll(ctx, clock, claimed, &rep); err != nil {
 			return rep, err
 		}
 	}
-	if err := d.purge(ctx, now, &rep); err != nil {
+	if err := d.purge(ctx, clock(), &rep); err != nil {
 		return rep, err
 	}
 	return rep, ctx.Err()
@@ -355,7 +381,7 @@ func EventBody(e permit.Event) ([]byte, error) {
 // sendAll sends claimed deliveries, Concurrency at a time, and saves each
 // result. Deliveries of one endpoint's permit never meet here: only one
 // of a group is ever claimable.
-func (d *Dispatcher) sendAll(ctx context.Context, now time.Time, claimed []Delivery, rep *Report) error {
+func (d *Dispatcher) sendAll(ctx context.Context, clock func() time.Time, claimed []Delivery, rep *Report) error {
 	endpoints := map[string]*Endpoint{}
 	var (
 		mu   sync.Mutex
@@ -383,7 +409,7 @@ func (d *Dispatcher) sendAll(ctx context.Context, now time.Time, claimed []Deliv
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			res := d.attempt(ctx, now, *ep, dl)
+			res := d.attempt(ctx, clock(), *ep, dl)
 			if ctx.Err() != nil {
 				// Stopping: the attempt was cut short by us, not the
 				// receiver. Its lease runs out and it is tried again.

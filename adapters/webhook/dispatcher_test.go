@@ -496,10 +496,9 @@ func TestDispatcherInstancesShareOneDatabase(t *testing.T) {
 			f := &feed{}
 			rc := newReceiver(t, nil)
 			register(t, stores[0], "wh_a", rc.URL)
-			for i := range perPermit {
+			for range perPermit {
 				for p := range permits {
 					f.add(permit.EventPermitApplied, fmt.Sprintf("p%d", p), "a")
-					_ = i
 				}
 			}
 			var wg sync.WaitGroup
@@ -593,4 +592,10 @@ func TestNewDispatcherRefusesBadOptions(t *testing.T) {
 	require.Error(t, err)
 	_, err = webhook.NewDispatcher(webhook.NewMemoryStore(), &feed{}, &webhook.DispatcherOptions{BackoffBase: time.Hour, BackoffMax: time.Minute})
 	require.Error(t, err)
+	// A lease shorter than a batch of timed-out requests would let another
+	// instance send the same delivery meanwhile.
+	_, err = webhook.NewDispatcher(webhook.NewMemoryStore(), &feed{}, &webhook.DispatcherOptions{Timeout: 10 * time.Second, Concurrency: 2, Batch: 4, Lease: 45 * time.Second})
+	require.ErrorContains(t, err, "Lease")
+	_, err = webhook.NewDispatcher(webhook.NewMemoryStore(), &feed{}, &webhook.DispatcherOptions{Timeout: 10 * time.Second, Concurrency: 2, Batch: 4, Lease: 50 * time.Second})
+	require.NoError(t, err)
 }

@@ -73,7 +73,9 @@ type HandlerOptions struct {
 	Resolver Resolver
 	// Now stamps registrations and manual retries; nil means time.Now.
 	Now func() time.Time
-	// Logger receives server errors; nil logs nothing.
+	// Logger receives one access-log record per request (never the
+	// Authorization header, bodies or query values) and the detail of
+	// every server error; nil logs nothing.
 	Logger *slog.Logger
 }
 
@@ -133,6 +135,34 @@ type problem struct {
 }
 
 func (p *problem) Error() string { return p.code + ": " + p.detail }
+
+// recordingWriter keeps what the access log says about a request.
+type recordingWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	route  string
+	caller Caller
+	code   string
+}
+
+func (w *recordingWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recordingWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type fieldProblem struct {
 	Field  string `json:"field"`
@@ -210,6 +240,9 @@ func title(status int) string {
 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemOf(err)
+	if rw, ok := w.(*recordingWriter); ok {
+		rw.code = p.code
+	}
 	reqID := w.Header().Get("X-Request-Id")
 	if p.status >= 500 {
 		h.log.ErrorContext(r.Context(), "webhook request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
@@ -240,6 +273,9 @@ type routeFunc func(w http.ResponseWriter, r *http.Request, c Caller) error
 func (h *handler) route(pattern string, fn routeFunc) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.auth(r)
+		if rw, ok := w.(*recordingWriter); ok {
+			rw.route, rw.caller = pattern, c
+		}
 		switch {
 		case errors.Is(err, ErrUnauthenticated):
 			err = unauthorized("The bearer token is not valid.")
@@ -266,12 +302,15 @@ func unauthorized(detail string) *problem {
 
 // ServeHTTP adds the API's response headers and answers unknown paths and
 // methods with problem documents.
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	w := &recordingWriter{ResponseWriter: rw}
 	if w.Header().Get("X-Request-Id") == "" {
 		w.Header().Set("X-Request-Id", requestID())
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
+	defer h.access(r, w, start)
 	if _, pattern := h.mux.Handler(r); pattern != "" {
 		h.mux.ServeHTTP(w, r)
 		return
@@ -288,6 +327,33 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.fail(w, r, newProblem(http.StatusNotFound, CodeNotFound, "There is no such path in this API."))
+}
+
+// access writes the access-log record, as the rest of the API does.
+func (h *handler) access(r *http.Request, w *recordingWriter, start time.Time) {
+	status := w.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", w.Header().Get("X-Request-Id")), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("route", w.route), slog.Int("status", status), slog.Int64("bytes", w.bytes), slog.Duration("duration", time.Since(start)),
+	}
+	if w.caller.SignedIn {
+		role := "account"
+		if w.caller.Officer {
+			role = "officer"
+		}
+		attrs = append(attrs, slog.String("role", role), slog.String("principal", w.caller.Name))
+	}
+	if w.code != "" {
+		attrs = append(attrs, slog.String("code", w.code))
+	}
+	h.log.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 type probeWriter struct {

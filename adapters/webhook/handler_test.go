@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -372,4 +373,35 @@ func TestEventTypeFilterKnowsEveryEventType(t *testing.T) {
 		a.must(201, "POST", "/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/", "event_types": []string{typ}})
 	}
 	a.must(201, "POST", "/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/", "event_types": []string{"permit.*", "account.*", "address_change.*"}})
+}
+
+// One access-log record per request, naming the route, status, code and
+// officer; never the token or the body (where a URL may carry secrets).
+func TestHandlerAccessLog(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	h, err := webhook.NewHandler(webhook.NewMemoryStore(), &webhook.HandlerOptions{Authorize: authorize, Policy: webhook.Policy{AllowLoopback: true}, Logger: log})
+	require.NoError(t, err)
+	post := httptest.NewRequest("POST", "/v1/webhooks", strings.NewReader(`{"url":"http://127.0.0.1:9/?key=body-secret"}`))
+	post.Header.Set("Content-Type", "application/json")
+	post.Header.Set("Authorization", "Bearer "+officerToken)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, post)
+	require.Equal(t, 201, rec.Code)
+	bad := httptest.NewRequest("GET", "/v1/webhooks/wh_x", nil)
+	bad.Header.Set("Authorization", "Bearer "+residentToken)
+	h.ServeHTTP(httptest.NewRecorder(), bad)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/webhooks/wh_x/nothing", nil))
+
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 3)
+	require.Contains(t, lines[0], `route="POST /v1/webhooks" status=201`)
+	require.Contains(t, lines[0], "role=officer principal=officer-1a2b3c4d")
+	require.Contains(t, lines[1], "status=403")
+	require.Contains(t, lines[1], "role=account")
+	require.Contains(t, lines[1], "code=forbidden")
+	require.Contains(t, lines[2], "status=404")
+	require.Contains(t, lines[2], "code=not_found")
+	require.NotContains(t, buf.String(), officerToken)
+	require.NotContains(t, buf.String(), "body-secret")
 }
