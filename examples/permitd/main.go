@@ -10,7 +10,8 @@
 //	--addr           (PERMITD_ADDR)          listen address, default 127.0.0.1:8080
 //	--db             (PERMITD_DB)            SQLite file (default permitd.db) or a postgres:// DSN
 //	--scheme         (PERMITD_SCHEME)        scheme YAML file; default the Leicestershire example
-//	--gazetteer      (PERMITD_GAZETTEER)     gazetteer CSV (or .csv.gz); default the Leicestershire example
+//	--gazetteer      (PERMITD_GAZETTEER)     gazetteer CSV (or .csv.gz); default the Leicestershire example;
+//	                                         "db" for the one imported into the database (permitctl import-gazetteer)
 //	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
 //	--test-clock     (PERMITD_TEST_CLOCK=1)  enable POST /v1/test-clock (evaluation only)
 //	--webhook-allow-loopback (PERMITD_WEBHOOK_ALLOW_LOOPBACK=1) let webhooks point at this machine (tests, evaluation)
@@ -122,7 +123,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.addr, "addr", envOr(getenv, "PERMITD_ADDR", "127.0.0.1:8080"), "listen address (PERMITD_ADDR)")
 	fs.StringVar(&c.db, "db", envOr(getenv, "PERMITD_DB", "permitd.db"), "SQLite file, or a postgres:// DSN (PERMITD_DB)")
 	fs.StringVar(&c.scheme, "scheme", getenv("PERMITD_SCHEME"), "scheme YAML file; empty for the Leicestershire example (PERMITD_SCHEME)")
-	fs.StringVar(&c.gazetteer, "gazetteer", getenv("PERMITD_GAZETTEER"), "gazetteer CSV or .csv.gz; empty for the Leicestershire example (PERMITD_GAZETTEER)")
+	fs.StringVar(&c.gazetteer, "gazetteer", getenv("PERMITD_GAZETTEER"), "gazetteer CSV or .csv.gz; empty for the Leicestershire example; db for the one imported with permitctl import-gazetteer (PERMITD_GAZETTEER)")
 	var tokens tokenList
 	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
 	tc := getenv("PERMITD_TEST_CLOCK")
@@ -187,15 +188,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	gaz, err := loadGazetteer(cfg.gazetteer)
-	if err != nil {
-		return err
+	var gaz zones.Locator
+	var properties int
+	if cfg.gazetteer != gazetteerInDB {
+		g, err := loadGazetteer(cfg.gazetteer)
+		if err != nil {
+			return err
+		}
+		gaz, properties = g, g.Len()
 	}
 	store, err := sqlstore.Open(ctx, cfg.db, nil)
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
 	defer store.Close()
+	if cfg.gazetteer == gazetteerInDB {
+		if gaz, properties, err = databaseGazetteer(ctx, store); err != nil {
+			return err
+		}
+	}
 
 	svc, err := permit.NewService(scheme, store, gaz, fakepay.New(), &permit.Options{Notifier: lognotify.New(log)})
 	if err != nil {
@@ -260,7 +271,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", gaz.Len(), "payments", "simulated (fakepay)")
+	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", properties, "payments", "simulated (fakepay)")
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
@@ -364,6 +375,23 @@ func loadScheme(path string) (*permit.Scheme, error) {
 		return nil, fmt.Errorf("scheme %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// gazetteerInDB is the --gazetteer that finds properties in the database,
+// where permitctl import-gazetteer put them: a council's whole gazetteer
+// without holding it in memory, shared by every instance on one database.
+const gazetteerInDB = "db"
+
+func databaseGazetteer(ctx context.Context, store *sqlstore.Store) (zones.Locator, int, error) {
+	loc := store.Locator()
+	n, err := loc.Len(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gazetteer in the database: %w", err)
+	}
+	if n == 0 {
+		return nil, 0, errors.New("--gazetteer db: the database holds no properties; import a gazetteer first: permitctl import-gazetteer FILE")
+	}
+	return loc, n, nil
 }
 
 func loadGazetteer(path string) (*zones.Gazetteer, error) {
