@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/carerpermit/carerpermit/zones"
 )
@@ -332,12 +333,44 @@ func (imp *importer) write() (changed int, err error, again bool) {
 // It is safe for concurrent use.
 type Locator struct {
 	s *Store
+	// The look-ups' statements, prepared on first use (compiling the
+	// query is most of a look-up's cost on SQLite).
+	byPostcode, byUPRN lazyStmt
 }
 
 var _ zones.Locator = (*Locator)(nil)
 
-// Locator returns the Locator over the store's imported gazetteer.
-func (s *Store) Locator() *Locator { return &Locator{s: s} }
+// Locator returns a Locator over the store's imported gazetteer. Keep it
+// for the store's life: its statements are prepared once, and released
+// when the store's database is closed.
+func (s *Store) Locator() *Locator {
+	return &Locator{
+		s:          s,
+		byPostcode: lazyStmt{query: s.d.rebind(locatorSelect + ` WHERE p.postcode = ? ORDER BY p.position, p.uprn`)},
+		byUPRN:     lazyStmt{query: s.d.rebind(locatorSelect + ` WHERE p.uprn = ?`)},
+	}
+}
+
+// lazyStmt is a statement prepared the first time it is needed; a failed
+// preparation is tried again next time.
+type lazyStmt struct {
+	query string
+	stmt  atomic.Pointer[sql.Stmt]
+}
+
+func (l *lazyStmt) get(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
+	if st := l.stmt.Load(); st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, l.query)
+	if err != nil {
+		return nil, err
+	}
+	if !l.stmt.CompareAndSwap(nil, st) {
+		_ = st.Close() // another goroutine prepared it first
+	}
+	return l.stmt.Load(), nil
+}
 
 const locatorSelect = `SELECT p.uprn, p.sub_building, p.building_name, p.building_number, p.street, p.town, p.postcode,
   p.zone_id, COALESCE(z.name, '')
@@ -354,8 +387,11 @@ func (l *Locator) FindProperties(ctx context.Context, postcode zones.Postcode, h
 	if postcode.IsZero() {
 		return nil, fmt.Errorf("sqlstore: finding properties: no postcode given: %w", zones.ErrInvalidPostcode)
 	}
-	q := l.s.d.rebind(locatorSelect + ` WHERE p.postcode = ? ORDER BY p.position, p.uprn`)
-	rows, err := l.s.db.QueryContext(ctx, q, postcode.String())
+	st, err := l.byPostcode.get(ctx, l.s.db)
+	if err != nil {
+		return nil, l.fail(ctx, "finding properties at "+postcode.String(), err)
+	}
+	rows, err := st.QueryContext(ctx, postcode.String())
 	if err != nil {
 		return nil, l.fail(ctx, "finding properties at "+postcode.String(), err)
 	}
@@ -382,8 +418,11 @@ func (l *Locator) Property(ctx context.Context, uprn zones.UPRN) (zones.Property
 	if err := ctx.Err(); err != nil {
 		return zones.Property{}, err
 	}
-	q := l.s.d.rebind(locatorSelect + ` WHERE p.uprn = ?`)
-	p, err := scanProperty(l.s.db.QueryRowContext(ctx, q, int64(uprn)))
+	st, err := l.byUPRN.get(ctx, l.s.db)
+	if err != nil {
+		return zones.Property{}, l.fail(ctx, "reading property "+strconv.FormatUint(uint64(uprn), 10), err)
+	}
+	p, err := scanProperty(st.QueryRowContext(ctx, int64(uprn)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return zones.Property{}, fmt.Errorf("sqlstore: UPRN %d: %w", uint64(uprn), zones.ErrPropertyNotFound)
 	}

@@ -124,3 +124,46 @@ func benchGazetteer(n int) ([]byte, []benchQuery) {
 	}
 	return b.Bytes(), queries
 }
+
+// BenchmarkLocator looks properties up by postcode and house, and by
+// UPRN, in a gazetteer of 100,000 properties:
+//
+//	go test ./adapters/sqlstore/ -run '^$' -bench Locator -benchtime 2s
+func BenchmarkLocator(b *testing.B) {
+	file, queries := benchGazetteer(100_000)
+	for _, db := range []struct {
+		name   string
+		newDSN func(testing.TB) string
+	}{{"SQLite", sqliteFile}, {"Postgres", postgresSchema}} {
+		b.Run(db.name, func(b *testing.B) {
+			if db.name == "Postgres" {
+				postgresDSN(b)
+			}
+			ctx := context.Background()
+			st := openStore(b, db.newDSN(b), nil)
+			_, err := st.ImportGazetteer(ctx, bytes.NewReader(file), nil)
+			require.NoError(b, err)
+			loc := st.Locator()
+			b.Run("FindProperties", func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					q := queries[i%len(queries)]
+					i++
+					found, err := loc.FindProperties(ctx, q.postcode, q.house)
+					if err != nil || len(found) == 0 {
+						b.Fatalf("%q at %s: %v, %d found", q.house, q.postcode, err, len(found))
+					}
+				}
+			})
+			b.Run("Property", func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					if _, err := loc.Property(ctx, zones.UPRN(100_000_000_001+i%100_000)); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		})
+	}
+}
