@@ -30,6 +30,19 @@ const (
 	EventAddressChangeReviewOverdue EventType = "address_change.review_overdue"
 )
 
+// EventTypes returns every event type the library appends, in the order
+// declared: what a back-office filter may choose from.
+func EventTypes() []EventType {
+	return []EventType{
+		EventAccountCreated, EventPermitApplied, EventPermitAuthorised, EventPermitPaymentFailed,
+		EventPermitApproved, EventPermitRejected, EventPermitWithdrawn, EventPermitCancelled,
+		EventPermitEnded, EventPermitRenewed, EventVehicleChanged, EventVehicleChangeScheduled,
+		EventVehicleChangeWithdrawn, EventReminderSent, EventAddressChangeRequested,
+		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
+		EventAddressChangeReviewOverdue,
+	}
+}
+
 // Event is one entry of the audit trail and of the outbox feed that
 // back-office systems page through. Events are appended in the same
 // transaction as the change they describe.

@@ -452,25 +452,15 @@ func decodeJSON(data []byte, v any) error {
 	return nil
 }
 
-// knownEventTypes are the types an endpoint may filter on: permit's
-// event types (a test checks none is missing) and their families.
-var knownEventTypes = []permit.EventType{
-	permit.EventAccountCreated, permit.EventPermitApplied, permit.EventPermitAuthorised, permit.EventPermitPaymentFailed,
-	permit.EventPermitApproved, permit.EventPermitRejected, permit.EventPermitWithdrawn, permit.EventPermitCancelled,
-	permit.EventPermitEnded, permit.EventPermitRenewed, permit.EventVehicleChanged, permit.EventVehicleChangeScheduled,
-	permit.EventVehicleChangeWithdrawn, permit.EventReminderSent, permit.EventAddressChangeRequested,
-	permit.EventAddressChangeApproved, permit.EventAddressChangeRejected, permit.EventReviewOverdue,
-	permit.EventAddressChangeReviewOverdue,
-}
-
 // checkEventType accepts a known type or a family of them ("permit.*").
 func checkEventType(t string) bool {
+	known := permit.EventTypes()
 	if family, ok := strings.CutSuffix(t, ".*"); ok {
-		return family != "" && slices.ContainsFunc(knownEventTypes, func(k permit.EventType) bool {
+		return family != "" && slices.ContainsFunc(known, func(k permit.EventType) bool {
 			return strings.HasPrefix(string(k), family+".")
 		})
 	}
-	return slices.Contains(knownEventTypes, permit.EventType(t))
+	return slices.Contains(known, permit.EventType(t))
 }
 
 type createRequest struct {
