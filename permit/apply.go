@@ -64,6 +64,22 @@ func loadHoldings(tx ReadTx, accountID string, uprn zones.UPRN) ([]eligibility.H
 	return holdingsOf(atProperty, ofAccount), atProperty, nil
 }
 
+// decide runs the eligibility rules for an account at a property, with
+// every permit that counts there; it also returns the property and the
+// permits at it.
+func (s *Service) decide(ctx context.Context, tx ReadTx, accountID string, uprn zones.UPRN, req eligibility.Request) (eligibility.Decision, zones.Property, []Permit, error) {
+	prop, err := s.property(ctx, uprn)
+	if err != nil {
+		return eligibility.Decision{}, zones.Property{}, nil, err
+	}
+	hs, atProperty, err := loadHoldings(tx, accountID, uprn)
+	if err != nil {
+		return eligibility.Decision{}, zones.Property{}, nil, err
+	}
+	req.AccountID, req.Property, req.Holdings = accountID, prop, hs
+	return s.scheme.Rules.Decide(req), prop, atProperty, nil
+}
+
 func (s *Service) property(ctx context.Context, uprn zones.UPRN) (zones.Property, error) {
 	prop, err := s.locator.Property(ctx, uprn)
 	if err != nil {
@@ -86,19 +102,10 @@ func (s *Service) Eligibility(ctx context.Context, accountID, permitType string,
 		if err != nil {
 			return err
 		}
-		prop, err := s.property(ctx, acc.UPRN)
-		if err != nil {
-			return err
-		}
-		hs, _, err := loadHoldings(tx, acc.ID, acc.UPRN)
-		if err != nil {
-			return err
-		}
-		d = s.scheme.Rules.Decide(eligibility.Request{
-			Kind: eligibility.KindNew, PermitType: permitType, AccountID: acc.ID, Property: prop,
-			Holdings: hs, At: at, StartsOn: startsOn, Pay: pay,
+		d, _, _, err = s.decide(ctx, tx, acc.ID, acc.UPRN, eligibility.Request{
+			Kind: eligibility.KindNew, PermitType: permitType, At: at, StartsOn: startsOn, Pay: pay,
 		})
-		return nil
+		return err
 	})
 	return d, err
 }
@@ -164,7 +171,9 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		if !in.MoveTo.IsZero() && in.MoveTo != acc.UPRN {
 			uprn, move = in.MoveTo, true
 		}
-		prop, err := s.property(ctx, uprn)
+		d, prop, atProperty, err := s.decide(ctx, tx, acc.ID, uprn, eligibility.Request{
+			Kind: eligibility.KindNew, PermitType: in.Type, At: at, StartsOn: in.StartsOn, Pay: in.Pay,
+		})
 		if err != nil {
 			return err
 		}
@@ -172,14 +181,6 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 			return &ValidationError{Fields: []FieldError{{Field: "move_to", Code: "same_zone",
 				Detail: "The new address is in the same permit zone: ask for an address change instead of a new permit."}}}
 		}
-		hs, atProperty, err := loadHoldings(tx, acc.ID, uprn)
-		if err != nil {
-			return err
-		}
-		d := s.scheme.Rules.Decide(eligibility.Request{
-			Kind: eligibility.KindNew, PermitType: in.Type, AccountID: acc.ID, Property: prop,
-			Holdings: hs, At: at, StartsOn: in.StartsOn, Pay: in.Pay,
-		})
 		if !d.Eligible {
 			return &NotEligibleError{Decision: d}
 		}

@@ -55,18 +55,12 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		if err != nil {
 			return err
 		}
-		prop, err := s.property(ctx, old.UPRN)
-		if err != nil {
-			return err
-		}
-		hs, _, err := loadHoldings(tx, acc.ID, old.UPRN)
-		if err != nil {
-			return err
-		}
-		d := s.scheme.Rules.Decide(eligibility.Request{
-			Kind: eligibility.KindRenewal, PermitType: old.Type, AccountID: acc.ID, Property: prop,
-			Holdings: hs, At: at, Pay: in.Pay, RenewalOf: old.ID,
+		d, _, _, err := s.decide(ctx, tx, acc.ID, old.UPRN, eligibility.Request{
+			Kind: eligibility.KindRenewal, PermitType: old.Type, At: at, Pay: in.Pay, RenewalOf: old.ID,
 		})
+		if err != nil {
+			return err
+		}
 		if !d.Eligible {
 			return &NotEligibleError{Decision: d}
 		}
