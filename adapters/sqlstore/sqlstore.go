@@ -3,8 +3,10 @@
 // github.com/jackc/pgx/v5/stdlib (production, several server instances on
 // one database).
 //
-// It decides how permits, accounts, address changes, free-slot claims and
-// the event feed are laid out in tables, how a transaction is isolated on
+// It decides how permits, accounts, address changes, free-slot claims, the
+// event feed and the council's gazetteer (ImportGazetteer streams a
+// gazetteer file in; Locator finds addresses in it) are laid out in
+// tables, how a transaction is isolated on
 // each database, which database failures are retried and which are
 // reported, and how the schema is versioned. One set of queries serves both
 // databases; the differences (placeholders, column types, isolation, the
