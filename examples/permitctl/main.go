@@ -174,7 +174,7 @@ func (c command) run(e *env, args []string) int {
 }
 
 func (c command) usage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: permitctl %s %s\n\n%s.\n\nFlags:\n", c.name, c.args, strings.ToUpper(c.summary[:1])+c.summary[1:])
+	fmt.Fprintf(w, "Usage: %s\n\n%s.\n\nFlags:\n", strings.TrimSpace("permitctl "+c.name+" [flags] "+c.args), strings.ToUpper(c.summary[:1])+c.summary[1:])
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }
