@@ -51,6 +51,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
+	"github.com/carerpermit/carerpermit/adapters/smtpmail"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
 	"github.com/carerpermit/carerpermit/adapters/webhook"
 	"github.com/carerpermit/carerpermit/examples/leicestershire"
@@ -86,6 +87,7 @@ type config struct {
 	testClock                   bool
 	webhookPolicy               webhook.Policy
 	webhookMaxAttempts          int
+	smtp                        smtpmail.Config
 }
 
 // tokenList is the repeatable --officer-token flag.
@@ -143,8 +145,14 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	fs.IntVar(&c.webhookMaxAttempts, "webhook-max-attempts", maxAttempts,
 		fmt.Sprintf("failed attempts before a webhook delivery is dead; 0 for %d (PERMITD_WEBHOOK_MAX_ATTEMPTS)", webhook.DefaultMaxAttempts))
+	fs.StringVar(&c.smtp.Addr, "smtp-addr", getenv("PERMITD_SMTP_ADDR"), "SMTP server host:port for emails to residents; empty writes them to the log (PERMITD_SMTP_ADDR)")
+	fs.StringVar(&c.smtp.From, "mail-from", getenv("PERMITD_MAIL_FROM"), "From address of those emails (PERMITD_MAIL_FROM)")
+	c.smtp.Username, c.smtp.Password = getenv("PERMITD_SMTP_USERNAME"), getenv("PERMITD_SMTP_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	if c.smtp.Addr != "" && c.smtp.From == "" {
+		return config{}, errors.New("--smtp-addr needs --mail-from (PERMITD_MAIL_FROM), the address emails come from")
 	}
 	if c.webhookMaxAttempts < 0 || c.webhookMaxAttempts > 100 {
 		return config{}, fmt.Errorf("--webhook-max-attempts %d: give 1 to 100, or 0 for the default", c.webhookMaxAttempts)
@@ -208,7 +216,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 
-	svc, err := permit.NewService(scheme, store, gaz, fakepay.New(), &permit.Options{Notifier: lognotify.New(log)})
+	var notifier permit.Notifier = lognotify.New(log)
+	if cfg.smtp.Addr != "" {
+		smtpCfg := cfg.smtp
+		smtpCfg.ReplyTo = scheme.Council.Email
+		mailer, err := smtpmail.New(scheme, smtpCfg, &smtpmail.Options{Logger: log})
+		if err != nil {
+			return fmt.Errorf("email: %w", err)
+		}
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			_ = mailer.Close(cctx)
+		}()
+		notifier = mailer
+	}
+	svc, err := permit.NewService(scheme, store, gaz, fakepay.New(), &permit.Options{Notifier: notifier})
 	if err != nil {
 		return err
 	}
