@@ -41,31 +41,32 @@ type dialect struct {
 	rebind     func(q string) string
 	// instant is how a point in time is passed to the database.
 	instant func(t time.Time) any
-	// eventsQuery selects the feed after a position; eventPos reads the
-	// feed position columns that precede the event's own.
+	// eventsQuery selects the feed after an event ID.
 	eventsQuery string
-	eventsHeld  string
-	parseCursor func(s string) (cursor, error)
-	eventCursor func(pos cursor) string
-	posColumns  int
 	retryable   func(err error) bool
 	classify    func(err error) errorKind
 }
 
-// cursor is a position in the event feed: after the event (txid, id) on
-// PostgreSQL, after id on SQLite (txid unused).
-type cursor struct {
-	txid uint64
-	id   int64
-	pg   bool
+// An event ID is also a cursor: the event's id, fixed-width so that IDs
+// increase in feed order as strings as well as numbers.
+const cursorDigits = 19 // int64's decimal digits
+
+// parseCursor reads a cursor: "" is the start of the feed.
+func parseCursor(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if len(s) != cursorDigits || !digits(s) {
+		return 0, badCursor(s)
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, badCursor(s)
+	}
+	return id, nil
 }
 
-func (c cursor) args() []any {
-	if c.pg {
-		return []any{strconv.FormatUint(c.txid, 10), c.id}
-	}
-	return []any{c.id}
-}
+func eventID(id int64) string { return fmt.Sprintf("%0*d", cursorDigits, id) }
 
 func dialectFor(name Dialect) (*dialect, error) {
 	switch name {
@@ -84,13 +85,6 @@ func subFS(dir string) fs.FS {
 	}
 	return f
 }
-
-// An event ID is also a cursor. It is fixed-width so that IDs increase in
-// feed order as strings as well as by their parts.
-const (
-	sqliteCursorDigits = 19 // int64's decimal digits
-	pgTxidDigits       = 20 // uint64's
-)
 
 // digits reports whether s is ASCII digits only (no sign, no spaces).
 func digits(s string) bool {
@@ -120,21 +114,6 @@ func sqliteDialect() *dialect {
 			return formatInstant(t)
 		},
 		eventsQuery: `SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE id > ? ORDER BY id LIMIT ?`,
-		posColumns:  0,
-		parseCursor: func(s string) (cursor, error) {
-			if s == "" {
-				return cursor{}, nil
-			}
-			if len(s) != sqliteCursorDigits || !digits(s) {
-				return cursor{}, badCursor(s)
-			}
-			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return cursor{}, badCursor(s)
-			}
-			return cursor{id: id}, nil
-		},
-		eventCursor: func(c cursor) string { return fmt.Sprintf("%0*d", sqliteCursorDigits, c.id) },
 		retryable: func(err error) bool {
 			var e *sqlite.Error
 			return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
@@ -160,31 +139,9 @@ func postgresDialect() *dialect {
 			}
 			return t.UTC().Truncate(time.Microsecond)
 		},
-		// Only events of transactions older than the oldest one still
-		// running are returned: no transaction can commit an event before
-		// the cursor afterwards, so paging by (txid, id) never skips.
-		eventsQuery: `SELECT txid::text, id, type, at, actor, permit_id, account_id, data FROM events
-WHERE (txid, id) > ($1::xid8, $2) AND txid < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY txid, id LIMIT $3`,
-		eventsHeld: `SELECT EXISTS (SELECT 1 FROM events
-WHERE (txid, id) > ($1::xid8, $2) AND txid >= pg_snapshot_xmin(pg_current_snapshot()))`,
-		posColumns: 1,
-		parseCursor: func(s string) (cursor, error) {
-			if s == "" {
-				return cursor{pg: true}, nil
-			}
-			tx, id, ok := strings.Cut(s, "-")
-			if !ok || len(tx) != pgTxidDigits || len(id) != sqliteCursorDigits || !digits(tx) || !digits(id) {
-				return cursor{}, badCursor(s)
-			}
-			txid, err1 := strconv.ParseUint(tx, 10, 64)
-			n, err2 := strconv.ParseInt(id, 10, 64)
-			if err1 != nil || err2 != nil {
-				return cursor{}, badCursor(s)
-			}
-			return cursor{txid: txid, id: n, pg: true}, nil
-		},
-		eventCursor: func(c cursor) string { return fmt.Sprintf("%020d-%019d", c.txid, c.id) },
+		// Ids are taken under the feed lock at commit (see flushEvents), so
+		// id order is commit order and a reader paging by id skips nothing.
+		eventsQuery: `SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE id > $1 ORDER BY id LIMIT $2`,
 		retryable: func(err error) bool {
 			var e *pgconn.PgError
 			return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")

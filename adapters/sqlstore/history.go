@@ -15,9 +15,6 @@ func (r *readTx) EventsOfPermit(permitID string) ([]permit.Event, error) {
 		return []permit.Event{}, nil
 	}
 	q := `SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE permit_id = ? ORDER BY id`
-	if r.s.d.posColumns == 1 {
-		q = `SELECT txid::text, id, type, at, actor, permit_id, account_id, data FROM events WHERE permit_id = ? ORDER BY txid, id`
-	}
 	return collect(r, "reading the history of permit "+quote(permitID), r.s.scanEvent, r.s.d.rebind(q), permitID)
 }
 

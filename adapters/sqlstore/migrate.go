@@ -28,9 +28,9 @@ func (s *Store) provider(ctx context.Context) (*goose.Provider, error) {
 	if s.d.name == Postgres {
 		// The lock is per schema: stores in different schemas of one
 		// database migrate independently.
-		var schema string
-		if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-			return nil, s.describe("finding the current schema", err)
+		schema, err := s.schema(ctx)
+		if err != nil {
+			return nil, err
 		}
 		id := int64(crc32.ChecksumIEEE([]byte("carerpermit/sqlstore:" + schema)))
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))

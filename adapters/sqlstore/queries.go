@@ -32,7 +32,7 @@ type queries struct {
 
 	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
 
-	singleEvent, events, eventsHeld string
+	singleEvent, feedEvent, events string
 }
 
 func placeholders(n int) string {
@@ -118,15 +118,23 @@ ORDER BY created_at, id`,
 		// ON CONFLICT DO NOTHING reports a held slot as "no row inserted"
 		// instead of an error, which on PostgreSQL would abort the whole
 		// transaction; the primary key still decides who wins.
-		insertClaim:  `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
-		deleteClaim:  `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
-		singleEvent:  `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		insertClaim: `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
+		deleteClaim: `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
+		singleEvent: `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+
 		repointClaim: `UPDATE claims SET permit_id = ? WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
 	}
 	for _, p := range q.all() {
 		*p = d.rebind(*p)
 	}
-	q.events, q.eventsHeld = d.eventsQuery, d.eventsHeld
+	q.events = d.eventsQuery
+	if d.name == Postgres {
+		// The first event of a transaction takes the feed lock in the same
+		// statement, before its id is drawn (the filter runs before the
+		// row is formed). The lock is held until the commit.
+		q.feedEvent = d.rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data)
+SELECT ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock(?, ?)::text = ''`)
+	}
 	return q
 }
 

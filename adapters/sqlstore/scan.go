@@ -102,35 +102,21 @@ func scanClaim(row rowScanner) (permit.Claim, error) {
 	return c, err
 }
 
-// scanEvent reads an event row of the dialect's events query; its feed
-// position becomes the event's ID.
+// scanEvent reads an event row (id, type, at, actor, permit_id,
+// account_id, data).
 func (s *Store) scanEvent(row rowScanner) (permit.Event, error) {
 	var (
-		e    permit.Event
-		pos  cursor
-		txid string
-		typ  string
-		data string
-		dest []any
+		e         permit.Event
+		id        int64
+		typ, data string
 	)
-	if s.d.posColumns == 1 {
-		dest = append(dest, &txid)
-	}
-	dest = append(dest, &pos.id, &typ, instantCol{&e.At}, &e.Actor, &e.PermitID, &e.AccountID, &data)
-	if err := row.Scan(dest...); err != nil {
+	if err := row.Scan(&id, &typ, instantCol{&e.At}, &e.Actor, &e.PermitID, &e.AccountID, &data); err != nil {
 		return permit.Event{}, s.describe("reading events", err)
 	}
-	if s.d.posColumns == 1 {
-		pos.pg = true
-		if _, err := fmt.Sscan(txid, &pos.txid); err != nil {
-			return permit.Event{}, fmt.Errorf("sqlstore: event %d has transaction ID %q: %w", pos.id, txid, err)
-		}
-	}
-	e.Type = permit.EventType(typ)
+	e.ID, e.Type = eventID(id), permit.EventType(typ)
 	var err error
 	if e.Data, err = decodeData(data); err != nil {
 		return permit.Event{}, err
 	}
-	e.ID = s.d.eventCursor(pos)
 	return e, nil
 }

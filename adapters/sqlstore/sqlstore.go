@@ -24,8 +24,10 @@
 //     number of times. On SQLite writers take the write lock at BEGIN
 //     (IMMEDIATE), in WAL mode with synchronous=FULL and a busy timeout.
 //   - The event feed never skips: a reader paging with the returned cursor
-//     sees every committed event exactly once, even when PostgreSQL
-//     transactions commit out of id order.
+//     sees every committed event exactly once. Event ids are drawn in
+//     commit order (on PostgreSQL under an advisory lock a transaction
+//     holds only while it inserts its events and commits), so a later
+//     commit never lands behind a reader's cursor.
 //   - The schema is migrated by embedded, versioned, forward-only SQL files
 //     (github.com/pressly/goose/v3); on PostgreSQL an advisory lock makes two
 //     processes starting at once safe. A database from a newer schema than
@@ -41,6 +43,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -90,6 +93,9 @@ type Store struct {
 	opts    Options
 	ownDB   bool          // Close closes db: Open made it
 	writeMu chan struct{} // SQLite: one writer at a time in this process
+	// feedLock is the second key of the PostgreSQL advisory lock that
+	// orders event ids (the first is feedLockClass): one per schema.
+	feedLock int32
 	// prepared holds SQLite's statements, compiled once: parsing SQL is a
 	// quarter of an apply's CPU there. (pgx caches PostgreSQL's itself.)
 	prepared map[string]*sql.Stmt
@@ -158,10 +164,31 @@ func (s *Store) start(ctx context.Context) error {
 	if err := s.ping(ctx); err != nil {
 		return s.describe("connecting", err)
 	}
+	if s.d.name == Postgres {
+		schema, err := s.schema(ctx)
+		if err != nil {
+			return err
+		}
+		s.feedLock = int32(crc32.ChecksumIEEE([]byte(schema)))
+	}
 	if s.opts.SkipMigrate {
 		return s.checkVersion(ctx)
 	}
 	return s.Migrate(ctx)
+}
+
+// feedLockClass is the first key of the event feed's advisory lock, so
+// that it does not collide with a council's own single-key advisory locks
+// (which PostgreSQL keeps apart from two-key ones).
+const feedLockClass int32 = 0x63707374 // "cpst"
+
+// schema is the PostgreSQL schema the store's tables are in.
+func (s *Store) schema(ctx context.Context) (string, error) {
+	var schema string
+	if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return "", s.describe("finding the current schema", err)
+	}
+	return schema, nil
 }
 
 // ping connects. A new SQLite connection switches the file to WAL, which
@@ -318,71 +345,38 @@ func (s *Store) View(ctx context.Context, fn func(permit.ReadTx) error) error {
 // Events returns up to limit events committed after the cursor; see
 // permit.Store. A cursor is an event's ID: "" is the start of the feed.
 //
-// On PostgreSQL an event is delivered once every transaction that began
-// before its own has ended: only then can no event still commit before it.
-// When committed events are held back that way, Events waits (up to
-// feedWait) for the older transactions to end, so a reader normally gets
-// what has been committed at once; a transaction that runs longer delays
-// the feed, it never reorders or loses it.
+// Ids are handed out in commit order: on SQLite by its single writer, on
+// PostgreSQL under a transaction-level advisory lock (one per schema) that
+// a write transaction takes only to insert its events, just before it
+// commits. So a reader that pages by id never passes an event that commits
+// later, and nothing but the store's own writers can hold the feed back.
 func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.Event, string, error) {
 	if limit < 1 {
 		return nil, after, validation("limit", "out_of_range", "limit must be at least 1, not "+strconv.Itoa(limit))
 	}
-	pos, err := s.d.parseCursor(after)
+	pos, err := parseCursor(after)
 	if err != nil {
 		return nil, after, err
 	}
-	deadline := time.Now().Add(feedWait)
-	for wait := 500 * time.Microsecond; ; wait = min(2*wait, 20*time.Millisecond) {
-		events, held, err := s.readEvents(ctx, pos, limit)
-		if err != nil {
-			return nil, after, err
-		}
-		if !held || len(events) == limit || time.Now().After(deadline) {
-			next := after
-			if len(events) > 0 {
-				next = events[len(events)-1].ID
-			}
-			return events, next, nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, after, ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// feedWait bounds how long Events waits for older transactions to end.
-const feedWait = time.Second
-
-// readEvents reads one page; held reports committed events after it that
-// the feed may not deliver yet (PostgreSQL only).
-func (s *Store) readEvents(ctx context.Context, pos cursor, limit int) (events []permit.Event, held bool, err error) {
-	rows, err := s.db.QueryContext(ctx, s.q.events, append(pos.args(), limit)...)
+	rows, err := s.db.QueryContext(ctx, s.q.events, pos, limit)
 	if err != nil {
-		return nil, false, s.describe("reading events", err)
+		return nil, after, s.describe("reading events", err)
 	}
 	defer rows.Close()
+	var events []permit.Event
+	next := after
 	for rows.Next() {
 		e, err := s.scanEvent(rows)
 		if err != nil {
-			return nil, false, err
+			return nil, after, err
 		}
 		events = append(events, e)
+		next = e.ID
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, s.describe("reading events", err)
+		return nil, after, s.describe("reading events", err)
 	}
-	if s.q.eventsHeld == "" || len(events) == limit {
-		return events, false, nil
-	}
-	if err := s.db.QueryRowContext(ctx, s.q.eventsHeld, pos.args()...).Scan(&held); err != nil {
-		return nil, false, s.describe("reading events", err)
-	}
-	return events, held, nil
+	return events, next, nil
 }
 
 // validation is a *permit.ValidationError about one field.

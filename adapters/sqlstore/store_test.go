@@ -182,11 +182,13 @@ func retryConflict(ctx context.Context, st permit.Store, fn func(permit.Tx) erro
 	}
 }
 
-// The feed's hard case on PostgreSQL: a transaction that took a lower
-// event id commits after one with a higher id. A reader that paged by id
-// would have moved past the first event while it was invisible and never
-// seen it; this store holds the later event back until the earlier
-// transaction ends.
+// The feed's hard case: a transaction that began (and wrote) first
+// commits after a later one. A feed that numbered events as they were
+// appended would give the slow transaction's event the lower number and a
+// reader who had already paged past the fast one would never see it. Here
+// ids follow commit order: the reader gets the fast event, then the slow
+// one after its cursor, each once. (On SQLite the single writer makes the
+// fast transaction wait for the slow one instead.)
 func TestEventFeedOutOfOrderCommit(t *testing.T) {
 	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
 		dsn := newDSN(t)
@@ -197,8 +199,6 @@ func TestEventFeedOutOfOrderCommit(t *testing.T) {
 		slow := make(chan error, 1)
 		go func() {
 			slow <- st.Update(ctx, func(tx permit.Tx) error {
-				// A write first, so the transaction has its ID (and on
-				// PostgreSQL its place in the feed) before the fast one.
 				if err := tx.CreateAccount(permittest.NewAccount("acc-slow", 1)); err != nil {
 					return err
 				}
@@ -212,8 +212,6 @@ func TestEventFeedOutOfOrderCommit(t *testing.T) {
 		}()
 		<-appended
 		if st.Dialect() == sqlstore.SQLite {
-			// One writer at a time: the fast transaction waits for the
-			// slow one, so commits cannot be out of order.
 			close(release)
 			require.NoError(t, <-slow)
 		}
@@ -221,20 +219,29 @@ func TestEventFeedOutOfOrderCommit(t *testing.T) {
 			return tx.AppendEvent(permit.Event{Type: permit.EventPermitApplied, Actor: "system", PermitID: "fast"})
 		}))
 
-		evs, next, err := other.Events(ctx, "", 10)
+		var seen []string
+		evs, cursor, err := other.Events(ctx, "", 10)
 		require.NoError(t, err)
+		for _, e := range evs {
+			seen = append(seen, e.PermitID)
+		}
 		if st.Dialect() == sqlstore.Postgres {
-			require.Empty(t, evs, "the fast event waits for the slow transaction, which may still add events before it")
-			require.Equal(t, "", next)
+			require.Equal(t, []string{"fast"}, seen, "the committed event is delivered at once")
 			close(release)
 			require.NoError(t, <-slow)
-			evs, next, err = other.Events(ctx, "", 10)
+			evs, cursor, err = other.Events(ctx, cursor, 10)
 			require.NoError(t, err)
+			for _, e := range evs {
+				seen = append(seen, e.PermitID)
+			}
+			require.Equal(t, []string{"fast", "slow"}, seen, "the late commit comes after the cursor")
+		} else {
+			require.Equal(t, []string{"slow", "fast"}, seen)
 		}
-		require.Len(t, evs, 2)
-		require.Equal(t, "slow", evs[0].PermitID)
-		require.Equal(t, "fast", evs[1].PermitID)
-		require.Equal(t, evs[1].ID, next)
+		more, again, err := other.Events(ctx, cursor, 10)
+		require.NoError(t, err)
+		require.Empty(t, more)
+		require.Equal(t, cursor, again)
 	})
 }
 

@@ -489,10 +489,19 @@ func (t *tx) AppendEvent(e permit.Event) error {
 const eventColumns = 6
 
 // flushEvents inserts the events appended in the transaction, in order.
+// On PostgreSQL the first insert takes the feed lock (see Store.Events).
 func (t *tx) flushEvents() error {
+	events := t.events
+	if len(events) > 0 && t.s.d.name == Postgres {
+		args := append(append([]any{}, events[0]...), feedLockClass, t.s.feedLock)
+		if _, err := t.exec("appending events", t.s.q.feedEvent, args...); err != nil {
+			return err
+		}
+		events = events[1:]
+	}
 	const perInsert = 500
-	for start := 0; start < len(t.events); start += perInsert {
-		batch := t.events[start:min(start+perInsert, len(t.events))]
+	for start := 0; start < len(events); start += perInsert {
+		batch := events[start:min(start+perInsert, len(events))]
 		args := make([]any, 0, len(batch)*eventColumns)
 		for _, e := range batch {
 			args = append(args, e...)

@@ -113,10 +113,11 @@ CREATE TABLE claims (
     PRIMARY KEY (pool, scope_key, slot)
 );
 
--- The audit trail and outbox feed. Transactions commit out of id order, so
--- the feed is ordered by (txid, id): txid is the writing transaction's ID,
--- and readers only return events of transactions older than every one still
--- running (pg_snapshot_xmin), which can no longer gain events before them.
+-- The audit trail and outbox feed, in id order. Ids are drawn in commit
+-- order: a transaction inserts its events just before it commits, under a
+-- transaction-level advisory lock (see sqlstore.Store.Events), so a reader
+-- paging by id never passes an event that commits later. txid records the
+-- writing transaction.
 CREATE TABLE events (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     txid        XID8 NOT NULL DEFAULT pg_current_xact_id(),
