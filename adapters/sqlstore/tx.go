@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,7 +171,9 @@ func (r *readTx) PendingAddressChanges(limit int) ([]permit.AddressChange, error
 }
 
 func (r *readTx) PermitsByVRM(vrm permit.VRM) ([]permit.Permit, error) {
-	return collect(r, "listing the permits of registration "+quote(string(vrm)), scanPermit, r.s.q.permitsByVRM, string(vrm), string(vrm))
+	ps, err := collect(r, "listing the permits of registration "+quote(string(vrm)), scanPermit, r.s.q.permitsByVRM, string(vrm), string(vrm))
+	slices.SortFunc(ps, func(a, b permit.Permit) int { return strings.Compare(a.ID, b.ID) })
+	return ps, err
 }
 
 func (r *readTx) ReviewsOverdueBefore(createdBefore time.Time) ([]permit.Permit, error) {
