@@ -20,9 +20,9 @@
 //
 // With no officer token configured it makes one and prints it once. It
 // logs "listening on http://ADDR" once it accepts connections, runs due
-// jobs (scheduled vehicle changes, expiry reminders, abandoned payments)
-// every minute unless the test clock drives them, delivers the event feed
-// to the webhooks officers register (adapters/webhook, in the same
+// jobs (scheduled vehicle changes, expiry reminders, abandoned payments,
+// review-deadline breaches) every minute unless the test clock drives
+// them, delivers the event feed to the webhooks officers register (adapters/webhook, in the same
 // database, on the wall clock even under the test clock, so receivers can
 // check signature timestamps), and on SIGINT or SIGTERM
 // stops accepting connections and finishes the requests in flight.
@@ -352,7 +352,8 @@ func runJobs(ctx context.Context, svc *permit.Service, log *slog.Logger) {
 			log.Error("due jobs", "err", err)
 		}
 		if rep != (permit.DueReport{}) {
-			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn)
+			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn,
+				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue)
 		}
 		select {
 		case <-ctx.Done():
