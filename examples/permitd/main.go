@@ -18,14 +18,14 @@
 //	--webhook-allow-private  (PERMITD_WEBHOOK_ALLOW_PRIVATE=1)  let webhooks point at private ranges (a council's own network)
 //	--webhook-max-attempts   (PERMITD_WEBHOOK_MAX_ATTEMPTS)     failed attempts before a delivery is dead; 0 (default) is 16
 //
-// With no officer token configured it makes one and prints it once. It
-// logs "listening on http://ADDR" once it accepts connections, runs due
-// jobs (scheduled vehicle changes, expiry reminders, abandoned payments,
-// review-deadline breaches) every minute unless the test clock drives
-// them, delivers the event feed to the webhooks officers register (adapters/webhook, in the same
-// database, on the wall clock even under the test clock, so receivers can
-// check signature timestamps), and on SIGINT or SIGTERM
-// stops accepting connections and finishes the requests in flight.
+// With no officer token configured it makes one and prints it once. It logs
+// "listening on http://ADDR" once it accepts connections, runs due jobs
+// (scheduled vehicle changes, expiry reminders, abandoned payments, review-
+// deadline breaches) every minute unless the test clock drives them,
+// delivers the event feed to the webhooks officers register
+// (adapters/webhook, in the same database, on the wall clock even under the
+// test clock, so receivers can check signature timestamps), and on SIGINT or
+// SIGTERM stops accepting connections and finishes the requests in flight.
 package main
 
 import (
