@@ -20,8 +20,8 @@
 //
 // With no officer token configured it makes one and prints it once. It logs
 // "listening on http://ADDR" once it accepts connections, runs due jobs
-// (scheduled vehicle changes, expiry reminders, abandoned payments, review-
-// deadline breaches) every minute unless the test clock drives them,
+// (scheduled vehicle changes, expiry reminders, abandoned payments,
+// review-deadline breaches) every minute unless the test clock drives them,
 // delivers the event feed to the webhooks officers register
 // (adapters/webhook, in the same database, on the wall clock even under the
 // test clock, so receivers can check signature timestamps), and on SIGINT or
