@@ -20,7 +20,8 @@ type VehicleCheck struct {
 	// Permitted is true when at least one of Permits is Valid.
 	Permitted bool
 	// Permits are the issued permits (approved, cancelled or ended) on
-	// which the registration is the one in force on On, in any zone:
+	// which the registration is the one in force on On, in any zone, each
+	// with its status at At:
 	// valid ones first, then latest expiry first, then by ID. An officer
 	// sees why a vehicle is not permitted (expired yesterday, another
 	// zone, cancelled) as well as which permit lets it park.
@@ -30,7 +31,7 @@ type VehicleCheck struct {
 // CheckedPermit is one permit of a VehicleCheck as seen on its date.
 type CheckedPermit struct {
 	Permit Permit
-	Status Status // on the check's date: upcoming, current, expired, cancelled or ended
+	Status Status // at the check's instant: upcoming, current, expired, cancelled or ended
 	Valid  bool   // current on the date and for the zone asked about
 }
 
@@ -43,6 +44,17 @@ func (p Permit) VRMOn(on time.Time) VRM {
 		return vc.VRM
 	}
 	return p.VRM
+}
+
+// statusAt is the permit's status at an instant, judged on on (the
+// instant's civil date): an approved permit cancelled or ended after the
+// instant was still in force then, so a look-up for the moment a penalty
+// charge notice was issued is answered as it stood at that moment.
+func (p Permit) statusAt(at, on time.Time) Status {
+	if (p.Status == Cancelled || p.Status == Ended) && p.Cancellation != nil && p.Cancellation.At.After(at) {
+		p.Status = Approved
+	}
+	return p.StatusOn(on)
 }
 
 // issued reports whether the permit was ever issued: approved, or ended
@@ -63,9 +75,10 @@ func (p Permit) issued() bool {
 // zone (permits run whole days, Europe/London), in that zone, and the
 // registration in force on it that day is vrm (see Permit.VRMOn).
 //
-// The answer reflects the permits as stored now: a registration changed,
-// or a permit cancelled, before the call is not seen as it was at an
-// earlier instant; the event feed keeps that history.
+// An instant in the past is answered from the permits as stored now, with
+// one allowance: a permit cancelled or ended after the instant counts as it
+// stood then (Cancellation.At). A registration changed since is not seen
+// as it was; the event feed keeps that history.
 //
 // Errors: *ValidationError naming "vrm" (code invalid_vrm) and "zone"
 // (required or unknown_zone, one of the scheme's zones).
@@ -100,7 +113,7 @@ func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at t
 		if !p.issued() || p.VRMOn(check.On) != vrm {
 			continue
 		}
-		status := p.StatusOn(check.On)
+		status := p.statusAt(check.At, check.On)
 		valid := status == Current && p.Zone.ID == zone.ID
 		check.Permitted = check.Permitted || valid
 		check.Permits = append(check.Permits, CheckedPermit{Permit: p, Status: status, Valid: valid})

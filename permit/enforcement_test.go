@@ -123,6 +123,35 @@ func TestCheckVehicleScheduledChange(t *testing.T) {
 	require.Equal(t, []string{p.ID + " cancelled false"}, checked(c))
 }
 
+// A penalty charge notice issued at 09:00 is judged as the permit stood
+// then, though the holder cancelled it at 14:00 (R6).
+func TestCheckVehicleBeforeCancellation(t *testing.T) {
+	w := newWorld(t, at(2027, 1, 12, 8, 0))
+	ctx := context.Background()
+	a := w.account(home, "")
+	p := w.mustApply(a, "essential-carer", "AB12CDE")
+	_, err := w.svc.Approve(ctx, w.officer, p.ID)
+	require.NoError(t, err)
+	w.setNow(at(2027, 1, 12, 14, 0))
+	_, err = w.svc.Cancel(ctx, permit.AccountActor(a.ID), p.ID, "carer moved away")
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		at        time.Time
+		permitted bool
+		status    permit.Status
+	}{
+		{at(2027, 1, 12, 9, 0), true, permit.Current},
+		{at(2027, 1, 12, 14, 0), false, permit.Cancelled},
+		{at(2027, 1, 13, 9, 0), false, permit.Cancelled},
+	} {
+		c, err := w.svc.CheckVehicle(ctx, "AB12CDE", "loughborough-3", tc.at)
+		require.NoError(t, err)
+		require.Equal(t, tc.permitted, c.Permitted, "at %s", tc.at)
+		require.Equal(t, []string{fmt.Sprintf("%s %s %v", p.ID, tc.status, tc.permitted)}, checked(c), "at %s", tc.at)
+	}
+}
+
 // Valid permits come first, then the latest expiry: a renewal chain shows
 // the permit in force and then the one that follows it.
 func TestCheckVehicleOrder(t *testing.T) {
