@@ -43,4 +43,14 @@
 //   - A move to another zone is a new application for the new property with
 //     proof of residency and the V5C; when it is approved the account moves
 //     and its permits in the old zone end.
+//   - An enforcement look-up (CheckVehicle) counts a permit that is approved,
+//     current on the instant's London date and in that zone, under the
+//     registration in force that day: a scheduled change counts from the
+//     start of its day whether or not RunDue has applied it.
+//   - A review deadline (the scheme's working days after submission) that
+//     passes with the application or address change still pending is
+//     flagged once by RunDue, with an event; flagging decides nothing.
+//   - RunDue does its items in batched transactions, each item decided again
+//     inside the transaction, so several instances may run it at once: the
+//     work is done, and its message sent, once.
 package permit
