@@ -80,8 +80,9 @@ func (p Permit) issued() bool {
 // stood then (Cancellation.At). A registration changed since is not seen
 // as it was; the event feed keeps that history.
 //
-// Errors: *ValidationError naming "vrm" (code invalid_vrm) and "zone"
-// (required or unknown_zone, one of the scheme's zones).
+// Errors: *ValidationError naming "vrm" (code invalid_vrm), "zone"
+// (required or unknown_zone, one of the scheme's zones) and "at"
+// (out_of_range: outside the years 1900 to 9998).
 func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at time.Time) (VehicleCheck, error) {
 	var v ValidationError
 	vrm, err := ParseVRM(vrmText)
@@ -94,6 +95,9 @@ func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at t
 		v.add("zone", "required", "Give the permit zone the vehicle is parked in, such as ?zone=loughborough-1.")
 	case !ok:
 		v.add("zone", "unknown_zone", "No permit zone of "+s.scheme.Council.Name+" has the ID "+quote(zoneID)+".")
+	}
+	if !at.IsZero() && (at.Year() < minCheckYear || at.Year() > maxCheckYear) {
+		v.add("at", "out_of_range", "at must be an instant between the years 1900 and 9998.")
 	}
 	if err := v.err(); err != nil {
 		return VehicleCheck{}, err
@@ -132,6 +136,10 @@ func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at t
 	})
 	return check, nil
 }
+
+// The instants a look-up accepts: far wider than any permit, narrow enough
+// that every date in the answer is written YYYY-MM-DD.
+const minCheckYear, maxCheckYear = 1900, 9998
 
 // zone finds one of the scheme's permit zones by ID.
 func (s *Service) zone(id string) (zones.Zone, bool) {

@@ -189,10 +189,13 @@ func TestCheckVehicleRefusesBadInput(t *testing.T) {
 		{"no zone", "AB12CDE", "", []string{"zone"}, []string{"required"}},
 		{"unknown zone", "AB12CDE", "Loughborough-3", []string{"zone"}, []string{"unknown_zone"}},
 		{"both", "12", "atlantis", []string{"vrm", "zone"}, []string{"invalid_vrm", "unknown_zone"}},
+		{"year 0", "AB12CDE", "loughborough-3", []string{"at"}, []string{"out_of_range"}},
+		{"year 9999", "AB12CDE", "loughborough-3", []string{"at"}, []string{"out_of_range"}},
 	}
+	ats := map[string]time.Time{"year 0": time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), "year 9999": time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC)}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.svc.CheckVehicle(context.Background(), tc.vrm, tc.zone, time.Time{})
+			_, err := w.svc.CheckVehicle(context.Background(), tc.vrm, tc.zone, ats[tc.name])
 			require.ErrorIs(t, err, permit.ErrValidation)
 			var ve *permit.ValidationError
 			require.ErrorAs(t, err, &ve)
