@@ -7,39 +7,59 @@ import (
 )
 
 // dueBatchSize is how many due items one transaction takes. A run over
-// thousands of items spends its time committing (each commit waits for the
-// disk), so items go in batches; a batch is no less safe than one
-// transaction per item, because every item is decided again inside the
-// transaction on what is stored then: when several instances run the jobs
-// at once, one finds the other's work done and does nothing, and a
-// serialization conflict re-runs the whole batch on fresh data.
+// thousands of items spends its time in commits (each waits for the disk)
+// and, on a database server, in round trips, so items go in batches.
 const dueBatchSize = 200
 
-// dueStep does one due item inside a transaction. It re-reads what it needs
-// and decides again; counted is false when there was nothing (or no longer
-// anything) to report. Its result is kept only when the transaction commits.
-type dueStep[T any] func(tx Tx, id string) (result T, counted bool, err error)
+// dueJob is one kind of due work over candidates of type C (a Permit or an
+// AddressChange) found by a View.
+type dueJob[C, T any] struct {
+	what string // for errors: "expiry reminder for", then the item's ID
+	id   func(C) string
+	// reload reads the candidate again inside a transaction.
+	reload func(tx Tx, id string) (C, error)
+	// do decides on the candidate as given and writes what it decided,
+	// saving it under the version it was read with; counted is false when
+	// there was nothing (or no longer anything) to report. Its result is
+	// kept only when the transaction commits.
+	do func(tx Tx, c C) (result T, counted bool, err error)
+}
 
-// runDue does step for every ID, dueBatchSize of them per transaction, and
-// returns the results of the committed steps that counted, in the order of
-// ids. When a batch fails, its items are done again one transaction each,
-// so one bad item holds up no other; every item's failure is in the joined
-// error, named with what and the item's ID.
-func runDue[T any](ctx context.Context, s *Service, what string, ids []string, step dueStep[T]) ([]T, error) {
+// runDue does a job for every candidate and returns the results of the
+// committed ones that counted, in candidate order.
+//
+// Candidates go dueBatchSize to a transaction, each decided on the state
+// the View read and saved only if that is still the stored version (the
+// store's optimistic check), which costs no read per item. Once-only does
+// not rest on the batch: when anything in it fails — a version gone stale
+// because another instance did the work first, a serialization conflict,
+// one bad item — nothing of it is kept, and it is done again in one
+// transaction that reloads each item (an item done elsewhere is found
+// done), then, if that fails too, one transaction per item, so one bad
+// item holds up no other. Every item's failure is in the joined error,
+// named with job.what and the item's ID.
+func runDue[C, T any](ctx context.Context, s *Service, job dueJob[C, T], cands []C) ([]T, error) {
+	cands = uniqueBy(cands, job.id)
 	var out []T
 	var errs []error
-	for start := 0; start < len(ids); start += dueBatchSize {
+	for start := 0; start < len(cands); start += dueBatchSize {
 		if err := ctx.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("permit: %s: %w", what, err))
+			errs = append(errs, fmt.Errorf("permit: %s: %w", job.what, err))
 			break
 		}
-		batch := ids[start:min(start+dueBatchSize, len(ids))]
+		batch := cands[start:min(start+dueBatchSize, len(cands))]
 		var results []T
-		err := retry(ctx, func() error {
-			return s.store.Update(ctx, func(tx Tx) error {
+		inBatch := func(reload bool) func(tx Tx) error {
+			return func(tx Tx) error {
 				results = results[:0] // the store may run fn again
-				for _, id := range batch {
-					r, counted, err := step(tx, id)
+				for _, c := range batch {
+					if reload {
+						var err error
+						if c, err = job.reload(tx, job.id(c)); err != nil {
+							return err
+						}
+					}
+					r, counted, err := job.do(tx, c)
 					if err != nil {
 						return err
 					}
@@ -48,28 +68,39 @@ func runDue[T any](ctx context.Context, s *Service, what string, ids []string, s
 					}
 				}
 				return nil
-			})
-		})
+			}
+		}
+		err := s.store.Update(ctx, inBatch(false))
+		if err != nil && ctx.Err() == nil {
+			// Most often another instance did some of the batch first: one
+			// more transaction that reads each item finds that out cheaply.
+			err = retry(ctx, func() error { return s.store.Update(ctx, inBatch(true)) })
+		}
 		if err == nil {
 			out = append(out, results...)
 			continue
 		}
-		if len(batch) == 1 || ctx.Err() != nil {
-			errs = append(errs, fmt.Errorf("permit: %s %s: %w", what, batch[0], err))
+		if ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("permit: %s %s: %w", job.what, job.id(batch[0]), err))
 			continue
 		}
-		for _, id := range batch {
+		for _, c := range batch {
+			id := job.id(c)
 			var r T
 			var counted bool
 			err := retry(ctx, func() error {
-				return s.store.Update(ctx, func(tx Tx) (err error) {
-					r, counted, err = step(tx, id)
+				return s.store.Update(ctx, func(tx Tx) error {
+					cur, err := job.reload(tx, id)
+					if err != nil {
+						return err
+					}
+					r, counted, err = job.do(tx, cur)
 					return err
 				})
 			})
 			switch {
 			case err != nil:
-				errs = append(errs, fmt.Errorf("permit: %s %s: %w", what, id, err))
+				errs = append(errs, fmt.Errorf("permit: %s %s: %w", job.what, id, err))
 			case counted:
 				out = append(out, r)
 			}
@@ -78,15 +109,19 @@ func runDue[T any](ctx context.Context, s *Service, what string, ids []string, s
 	return out, errors.Join(errs...)
 }
 
-// idsOf lists the permits' IDs once each, in order.
-func idsOf(ps []Permit) []string {
-	ids := make([]string, 0, len(ps))
-	seen := make(map[string]bool, len(ps))
-	for _, p := range ps {
-		if !seen[p.ID] {
-			seen[p.ID] = true
-			ids = append(ids, p.ID)
+// uniqueBy keeps the first of the items with the same key, in order.
+func uniqueBy[C any](items []C, key func(C) string) []C {
+	out := make([]C, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for _, c := range items {
+		if k := key(c); !seen[k] {
+			seen[k] = true
+			out = append(out, c)
 		}
 	}
-	return ids
+	return out
 }
+
+func permitID(p Permit) string { return p.ID }
+
+func reloadPermit(tx Tx, id string) (Permit, error) { return tx.Permit(id) }

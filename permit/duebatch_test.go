@@ -207,3 +207,48 @@ func TestRunDueOneBadItem(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, permit.DueReport{RemindersSent: 1}, rep)
 }
+
+// overtakenStore lets another instance run all the due jobs between this
+// instance's reading of its candidates and its first write, as a second
+// server can.
+type overtakenStore struct {
+	permit.Store
+	once  sync.Once
+	other func()
+}
+
+func (s *overtakenStore) Update(ctx context.Context, fn func(permit.Tx) error) error {
+	s.once.Do(s.other)
+	return s.Store.Update(ctx, fn)
+}
+
+// Candidates read before another instance did the work are found done:
+// nothing is done or sent twice, and the late run reports nothing.
+func TestRunDueOvertaken(t *testing.T) {
+	const n = 250 // two batches
+	f := newDueFixture(t, n)
+	var otherRep permit.DueReport
+	otherNotes := &recorder.Notifier{}
+	other, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: otherNotes})
+	require.NoError(t, err)
+	other.Now = func() time.Time { return f.now }
+	st := &overtakenStore{Store: f.store, other: func() {
+		otherRep, err = other.RunDue(context.Background(), f.now)
+		require.NoError(t, err)
+	}}
+	notes := &recorder.Notifier{}
+	late, err := permit.NewService(loadLeicestershire(t), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes})
+	require.NoError(t, err)
+	late.Now = func() time.Time { return f.now }
+
+	rep, err := late.RunDue(context.Background(), f.now)
+	require.NoError(t, err)
+	require.Equal(t, permit.DueReport{VehicleChangesApplied: n / 2, RemindersSent: n}, otherRep)
+	require.Equal(t, permit.DueReport{}, rep, "everything was done already")
+	require.Empty(t, notes.Messages())
+	require.Len(t, otherNotes.Messages(), n+n/2)
+	evs, _, err := f.store.Events(context.Background(), "", 10000)
+	require.NoError(t, err)
+	require.Len(t, eventsOf(evs, permit.EventReminderSent), n)
+	require.Len(t, eventsOf(evs, permit.EventVehicleChanged), n/2)
+}

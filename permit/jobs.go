@@ -96,35 +96,33 @@ func (s *Service) sendReminders(ctx context.Context, at time.Time) (int, error) 
 		_, _, ok := dueOffset(days, p.RemindersSent, p.ExpiresOn, today)
 		return !ok
 	})
-	done, err := runDue(ctx, s, "expiry reminder for", idsOf(due), func(tx Tx, id string) (reminder, bool, error) {
-		cur, err := tx.Permit(id)
-		if err != nil {
-			return reminder{}, false, err
-		}
-		o, passed, ok := dueOffset(days, cur.RemindersSent, cur.ExpiresOn, today)
-		if !ok || cur.RenewedBy != "" || cur.StatusOn(today) == Expired {
-			return reminder{}, false, nil
-		}
-		if err := cur.transition(Remind, today); err != nil {
-			return reminder{}, false, nil // no longer approved: nothing to remind
-		}
-		acc, err := tx.Account(cur.AccountID)
-		if err != nil {
-			return reminder{}, false, err
-		}
-		cur.RemindersSent = append(append(cur.RemindersSent, passed...), o)
-		cur.UpdatedAt = at
-		if err := save(tx, &cur); err != nil {
-			return reminder{}, false, err
-		}
-		to := "none"
-		if acc.Email != "" {
-			to = "email"
-		}
-		err = tx.AppendEvent(Event{Type: EventReminderSent, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-			Data: map[string]string{"days_before": strconv.Itoa(o), "expires_on": date(cur.ExpiresOn), "channel": to}})
-		return reminder{p: cur, acc: acc, offset: o}, acc.Email != "", err
-	})
+	done, err := runDue(ctx, s, dueJob[Permit, reminder]{what: "expiry reminder for", id: permitID, reload: reloadPermit,
+		do: func(tx Tx, cur Permit) (reminder, bool, error) {
+			o, passed, ok := dueOffset(days, cur.RemindersSent, cur.ExpiresOn, today)
+			if !ok || cur.RenewedBy != "" || cur.StatusOn(today) == Expired {
+				return reminder{}, false, nil
+			}
+			if err := cur.transition(Remind, today); err != nil {
+				return reminder{}, false, nil // no longer approved: nothing to remind
+			}
+			acc, err := tx.Account(cur.AccountID)
+			if err != nil {
+				return reminder{}, false, err
+			}
+			cur.RemindersSent = append(append(cur.RemindersSent, passed...), o)
+			cur.UpdatedAt = at
+			if err := save(tx, &cur); err != nil {
+				return reminder{}, false, err
+			}
+			to := "none"
+			if acc.Email != "" {
+				to = "email"
+			}
+			err = tx.AppendEvent(Event{Type: EventReminderSent, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+				Data: map[string]string{"days_before": strconv.Itoa(o), "expires_on": date(cur.ExpiresOn), "channel": to}})
+			return reminder{p: cur, acc: acc, offset: o}, acc.Email != "", err
+		},
+	}, due)
 	for _, r := range done {
 		renewFrom := r.p.ExpiresOn.AddDate(0, 0, -s.scheme.Rules.RenewalWindowDays)
 		s.notifyPermit(ctx, MessageExpiryReminder, r.acc, r.p, map[string]string{"days_before": strconv.Itoa(r.offset), "renew_from": date(renewFrom)})

@@ -25,44 +25,39 @@ func (s *Service) flagOverdueReviews(ctx context.Context, at time.Time) (permits
 		return 0, 0, err
 	}
 	var errs []error
-	flagged, err := runDue(ctx, s, "flagging the overdue review of", idsOf(ps), func(tx Tx, id string) (struct{}, bool, error) {
-		cur, err := tx.Permit(id)
-		if err != nil {
-			return struct{}{}, false, err
-		}
-		dueOn := s.scheme.ReviewDueOn(s.submittedOn(cur))
-		if cur.Status != PendingReview || !cur.ReviewOverdueOn.IsZero() || !dueOn.Before(today) {
-			return struct{}{}, false, nil // decided or flagged meanwhile
-		}
-		cur.ReviewOverdueOn, cur.UpdatedAt = today, at
-		if err := save(tx, &cur); err != nil {
-			return struct{}{}, false, err
-		}
-		return struct{}{}, true, tx.AppendEvent(Event{Type: EventReviewOverdue, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-			Data: map[string]string{"submitted_on": date(s.submittedOn(cur)), "due_on": date(dueOn)}})
-	})
+	flagged, err := runDue(ctx, s, dueJob[Permit, struct{}]{what: "flagging the overdue review of", id: permitID, reload: reloadPermit,
+		do: func(tx Tx, cur Permit) (struct{}, bool, error) {
+			dueOn := s.scheme.ReviewDueOn(s.submittedOn(cur))
+			if cur.Status != PendingReview || !cur.ReviewOverdueOn.IsZero() || !dueOn.Before(today) {
+				return struct{}{}, false, nil // decided or flagged meanwhile
+			}
+			cur.ReviewOverdueOn, cur.UpdatedAt = today, at
+			if err := save(tx, &cur); err != nil {
+				return struct{}{}, false, err
+			}
+			return struct{}{}, true, tx.AppendEvent(Event{Type: EventReviewOverdue, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+				Data: map[string]string{"submitted_on": date(s.submittedOn(cur)), "due_on": date(dueOn)}})
+		},
+	}, ps)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	ids := make([]string, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-	}
-	flaggedChanges, err := runDue(ctx, s, "flagging the overdue review of address change", ids, func(tx Tx, id string) (struct{}, bool, error) {
-		c, err := tx.AddressChange(id)
-		if err != nil {
-			return struct{}{}, false, err
-		}
-		if c.Status != AddressChangePending || !c.ReviewOverdueOn.IsZero() || !c.DueOn.Before(today) {
-			return struct{}{}, false, nil
-		}
-		c.ReviewOverdueOn = today
-		if err := tx.UpdateAddressChange(c); err != nil {
-			return struct{}{}, false, err
-		}
-		return struct{}{}, true, tx.AppendEvent(Event{Type: EventAddressChangeReviewOverdue, At: at, Actor: System.String(), AccountID: c.AccountID,
-			Data: map[string]string{"address_change_id": c.ID, "submitted_on": date(c.SubmittedOn), "due_on": date(c.DueOn)}})
-	})
+	flaggedChanges, err := runDue(ctx, s, dueJob[AddressChange, struct{}]{
+		what:   "flagging the overdue review of address change",
+		id:     func(c AddressChange) string { return c.ID },
+		reload: func(tx Tx, id string) (AddressChange, error) { return tx.AddressChange(id) },
+		do: func(tx Tx, c AddressChange) (struct{}, bool, error) {
+			if c.Status != AddressChangePending || !c.ReviewOverdueOn.IsZero() || !c.DueOn.Before(today) {
+				return struct{}{}, false, nil
+			}
+			c.ReviewOverdueOn = today
+			if err := tx.UpdateAddressChange(c); err != nil {
+				return struct{}{}, false, err
+			}
+			return struct{}{}, true, tx.AppendEvent(Event{Type: EventAddressChangeReviewOverdue, At: at, Actor: System.String(), AccountID: c.AccountID,
+				Data: map[string]string{"address_change_id": c.ID, "submitted_on": date(c.SubmittedOn), "due_on": date(c.DueOn)}})
+		},
+	}, cs)
 	if err != nil {
 		errs = append(errs, err)
 	}

@@ -128,37 +128,35 @@ func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int
 	}); err != nil {
 		return 0, err
 	}
-	done, err := runDue(ctx, s, "applying the vehicle change on", idsOf(due), func(tx Tx, id string) (appliedChange, bool, error) {
-		cur, err := tx.Permit(id)
-		if err != nil {
-			return appliedChange{}, false, err
-		}
-		vc := cur.PendingVehicleChange
-		if vc == nil || vc.EffectiveOn.After(today) {
-			return appliedChange{}, false, nil // withdrawn or replaced meanwhile
-		}
-		from := cur.VRM
-		cur.PendingVehicleChange = nil
-		cur.UpdatedAt = at
-		if !cur.Live(vc.EffectiveOn) {
-			// The permit ended before the change's day: nothing to change.
+	done, err := runDue(ctx, s, dueJob[Permit, appliedChange]{what: "applying the vehicle change on", id: permitID, reload: reloadPermit,
+		do: func(tx Tx, cur Permit) (appliedChange, bool, error) {
+			vc := cur.PendingVehicleChange
+			if vc == nil || vc.EffectiveOn.After(today) {
+				return appliedChange{}, false, nil // withdrawn or replaced meanwhile
+			}
+			from := cur.VRM
+			cur.PendingVehicleChange = nil
+			cur.UpdatedAt = at
+			if !cur.Live(vc.EffectiveOn) {
+				// The permit ended before the change's day: nothing to change.
+				if err := save(tx, &cur); err != nil {
+					return appliedChange{}, false, err
+				}
+				return appliedChange{}, false, tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+					Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "reason": "permit no longer live"}})
+			}
+			acc, err := tx.Account(cur.AccountID)
+			if err != nil {
+				return appliedChange{}, false, err
+			}
+			cur.VRM = vc.VRM
 			if err := save(tx, &cur); err != nil {
 				return appliedChange{}, false, err
 			}
-			return appliedChange{}, false, tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "reason": "permit no longer live"}})
-		}
-		acc, err := tx.Account(cur.AccountID)
-		if err != nil {
-			return appliedChange{}, false, err
-		}
-		cur.VRM = vc.VRM
-		if err := save(tx, &cur); err != nil {
-			return appliedChange{}, false, err
-		}
-		return appliedChange{p: cur, acc: acc}, true, tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-			Data: map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}})
-	})
+			return appliedChange{p: cur, acc: acc}, true, tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+				Data: map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}})
+		},
+	}, due)
 	for _, c := range done {
 		s.notifyPermit(ctx, MessageVehicleChanged, c.acc, c.p, map[string]string{"vrm": string(c.p.VRM)})
 	}
