@@ -50,7 +50,7 @@
 //   - A review deadline (the scheme's working days after submission) that
 //     passes with the application or address change still pending is
 //     flagged once by RunDue, with an event; flagging decides nothing.
-//   - RunDue does its items in batched transactions, each item decided again
-//     inside the transaction, so several instances may run it at once: the
-//     work is done, and its message sent, once.
+//   - RunDue does its items in batched transactions and writes an item only
+//     if it is still the version it decided on, so several instances may
+//     run it at once: the work is done, and its message sent, once.
 package permit

@@ -25,12 +25,13 @@ type DueReport struct {
 // day has started, expiry reminders, unpaid applications abandoned for
 // longer than the scheme allows, and review-deadline breaches (each flagged
 // once, with an event). It is safe to run from several processes at once:
-// every item is decided again inside the transaction that does it, so
-// nothing is done twice, and a notification is sent only by the run whose
-// transaction did the work, after it committed. Items are done in batches
-// of a few hundred per transaction; a batch that fails is done again item
-// by item, so one bad item holds up no other. The error joins every
-// failure; the report counts what succeeded.
+// an item is written only if it is still as it was when the run decided on
+// it (its version), so nothing is done twice, and a notification is sent
+// only by the run whose transaction did the work, after it committed.
+// Items are done in batches of a few hundred per transaction; a batch that
+// fails is done again reading each item afresh, then item by item, so one
+// bad item holds up no other. The error joins every failure; the report
+// counts what succeeded.
 func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 	var r DueReport
 	var errs []error
