@@ -140,10 +140,17 @@ func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, 
 	if err := v.err(); err != nil {
 		return Permit{}, err
 	}
+	return s.submit(ctx, by, func() (Permit, error) { return s.applyOnce(ctx, by, in, vrm) }, nil)
+}
+
+// submit stores an application (or renewal) by running once until it does
+// not lose a race, takes the card authorisation when it is paid, and tells
+// the applicant it was received.
+func (s *Service) submit(ctx context.Context, by Actor, once func() (Permit, error), extra map[string]string) (Permit, error) {
 	var p Permit
-	err = retry(ctx, func() error {
+	err := retry(ctx, func() error {
 		var err error
-		p, err = s.applyOnce(ctx, by, in, vrm)
+		p, err = once()
 		return err
 	})
 	if err != nil {
@@ -154,7 +161,7 @@ func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, 
 			return Permit{}, err
 		}
 	}
-	s.notify(ctx, MessageApplicationReceived, p, nil)
+	s.notify(ctx, MessageApplicationReceived, p, extra)
 	return p, nil
 }
 

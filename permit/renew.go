@@ -24,22 +24,8 @@ type Renewal struct {
 // Errors: ErrNotFound; *NotEligibleError (renewal_window_not_open,
 // not_renewable, ...); *EvidenceError; ErrPaymentFailed.
 func (s *Service) Renew(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
-	var p Permit
-	err := retry(ctx, func() error {
-		var err error
-		p, err = s.renewOnce(ctx, by, permitID, in)
-		return err
-	})
-	if err != nil {
-		return Permit{}, err
-	}
-	if p.Status == AwaitingPayment {
-		if p, err = s.authorise(ctx, by, p); err != nil {
-			return Permit{}, err
-		}
-	}
-	s.notify(ctx, MessageApplicationReceived, p, map[string]string{"renewal_of": p.RenewalOf})
-	return p, nil
+	return s.submit(ctx, by, func() (Permit, error) { return s.renewOnce(ctx, by, permitID, in) },
+		map[string]string{"renewal_of": permitID})
 }
 
 func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
