@@ -106,11 +106,8 @@ func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at t
 		at = s.now()
 	}
 	check := VehicleCheck{VRM: vrm, Zone: zone, At: at.UTC(), On: s.today(at)}
-	var found []Permit
-	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		found, err = tx.PermitsByVRM(vrm)
-		return err
-	}); err != nil {
+	found, err := s.permitsByVRM(ctx, vrm)
+	if err != nil {
 		return VehicleCheck{}, err
 	}
 	for _, p := range found {
@@ -140,6 +137,19 @@ func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at t
 // The instants a look-up accepts: far wider than any permit, narrow enough
 // that every date in the answer is written YYYY-MM-DD.
 const minCheckYear, maxCheckYear = 1900, 9998
+
+// permitsByVRM reads a registration's permits, without a transaction when
+// the store offers that (VehicleLookup).
+func (s *Service) permitsByVRM(ctx context.Context, vrm VRM) (found []Permit, err error) {
+	if vl, ok := s.store.(VehicleLookup); ok {
+		return vl.PermitsByVRM(ctx, vrm)
+	}
+	err = s.store.View(ctx, func(tx ReadTx) (err error) {
+		found, err = tx.PermitsByVRM(vrm)
+		return err
+	})
+	return found, err
+}
 
 // zone finds one of the scheme's permit zones by ID.
 func (s *Service) zone(id string) (zones.Zone, bool) {

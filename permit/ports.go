@@ -41,6 +41,14 @@ type Store interface {
 	Events(ctx context.Context, after string, limit int) (events []Event, next string, err error)
 }
 
+// VehicleLookup is what a Store may add for the enforcement look-up, the
+// busiest read: PermitsByVRM with ReadTx.PermitsByVRM's answer, read
+// without opening a transaction (one statement needs no snapshot beyond
+// its own). CheckVehicle uses it when the Store has it and View otherwise.
+type VehicleLookup interface {
+	PermitsByVRM(ctx context.Context, vrm VRM) ([]Permit, error)
+}
+
 // ReadTx is the reading half of a transaction. Slices are the caller's to
 // keep; values are copies, so changing one changes nothing stored.
 type ReadTx interface {

@@ -342,6 +342,20 @@ func (s *Store) View(ctx context.Context, fn func(permit.ReadTx) error) error {
 	return fn(&readTx{s: s, ctx: ctx, tx: sqlTx})
 }
 
+var _ permit.VehicleLookup = (*Store)(nil)
+
+// PermitsByVRM lists a registration's permits as ReadTx.PermitsByVRM does,
+// in one statement outside a transaction: a single statement already reads
+// one consistent snapshot on SQLite and PostgreSQL alike, so the BEGIN and
+// ROLLBACK of a View would only cost the busiest read its time.
+func (s *Store) PermitsByVRM(ctx context.Context, vrm permit.VRM) ([]permit.Permit, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := readTx{s: s, ctx: ctx}
+	return r.PermitsByVRM(vrm)
+}
+
 // Events returns up to limit events committed after the cursor; see
 // permit.Store. A cursor is an event's ID: "" is the start of the feed.
 //

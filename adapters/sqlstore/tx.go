@@ -14,7 +14,8 @@ import (
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// readTx is a permit.ReadTx on one database transaction.
+// readTx is a permit.ReadTx on one database transaction, or, with tx nil,
+// a single statement on the pool (see Store.PermitsByVRM).
 type readTx struct {
 	s   *Store
 	ctx context.Context
@@ -29,15 +30,19 @@ var _ permit.ReadTx = (*readTx)(nil)
 // stmt is the transaction's use of the store's prepared statement for q,
 // or nil when q is not prepared.
 func (r *readTx) stmt(q string) *sql.Stmt {
-	if p := r.s.prepared[q]; p != nil {
-		return r.tx.StmtContext(r.ctx, p)
+	p := r.s.prepared[q]
+	if p == nil || r.tx == nil {
+		return p
 	}
-	return nil
+	return r.tx.StmtContext(r.ctx, p)
 }
 
 func (r *readTx) query(q string, args ...any) (*sql.Rows, error) {
 	if st := r.stmt(q); st != nil {
 		return st.QueryContext(r.ctx, args...)
+	}
+	if r.tx == nil {
+		return r.s.db.QueryContext(r.ctx, q, args...)
 	}
 	return r.tx.QueryContext(r.ctx, q, args...)
 }

@@ -86,6 +86,15 @@ func testPermitsByVRM(t *testing.T, s suite) {
 		requirePermit(t, want, ps[0])
 		return nil
 	})
+	// A store's look-up outside a transaction answers as its ReadTx does.
+	if vl, ok := st.(permit.VehicleLookup); ok {
+		for vrm, want := range map[permit.VRM][]string{"AB12CDE": {"p-1", "p-2", "p-3", "p-5"}, "XY99ZZZ": {"p-3", "p-6"}, "ZZ99ZZZ": {}} {
+			ps, err := vl.PermitsByVRM(t.Context(), vrm)
+			require.NoError(t, err)
+			require.NotNil(t, ps, "no permits is an empty slice")
+			require.Equal(t, want, ids(ps), "VehicleLookup: permits of %s", vrm)
+		}
+	}
 }
 
 func testPermitsByVRMOwnWrites(t *testing.T, s suite) {
