@@ -143,6 +143,40 @@ type record struct {
 
 var _ Locator = (*Gazetteer)(nil)
 
+// openGazetteerCSV starts reading a gazetteer file: it skips a byte order
+// mark, reads and checks the header, and returns the loader and the csv
+// reader positioned at the first row. Header problems come back as a
+// *GazetteerError; an error from r is returned wrapped.
+func openGazetteerCSV(r io.Reader) (*loader, *csv.Reader, error) {
+	l := newLoader()
+	br := bufio.NewReaderSize(r, 64<<10)
+	// Spreadsheet programs start UTF-8 files with a byte order mark; the csv
+	// reader would take it as part of the first column's name.
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	// Records are copied out before the next Read, so the reader may reuse
+	// its slice; this saves an allocation per row.
+	cr.ReuseRecord = true
+
+	header, err := cr.Read()
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil, nil, &GazetteerError{Problems: []RowProblem{{Line: 1, Field: "header", Reason: "missing: the file is empty; the first line must be " + GazetteerHeader}}}
+	case err != nil:
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return nil, nil, fmt.Errorf("zones: reading gazetteer: %w", err)
+		}
+		return nil, nil, &GazetteerError{Problems: []RowProblem{{Line: pe.StartLine, Field: "header", Reason: pe.Err.Error()}}}
+	}
+	if err := l.readHeader(header); err != nil {
+		return nil, nil, err
+	}
+	return l, cr, nil
+}
+
 // LoadGazetteer reads a gazetteer from CSV (RFC 4180, UTF-8; a leading byte
 // order mark, as spreadsheet programs write, is ignored).
 //
@@ -169,30 +203,8 @@ var _ Locator = (*Gazetteer)(nil)
 // in one pass. An error from r itself is returned wrapped, not as a
 // *GazetteerError.
 func LoadGazetteer(r io.Reader) (*Gazetteer, error) {
-	l := newLoader()
-	br := bufio.NewReaderSize(r, 64<<10)
-	// Spreadsheet programs start UTF-8 files with a byte order mark; the csv
-	// reader would take it as part of the first column's name.
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
-		_, _ = br.Discard(3)
-	}
-	cr := csv.NewReader(br)
-	// Records are copied into the tables before the next Read, so the
-	// reader may reuse its slice; this saves an allocation per row.
-	cr.ReuseRecord = true
-
-	header, err := cr.Read()
-	switch {
-	case errors.Is(err, io.EOF):
-		return nil, &GazetteerError{Problems: []RowProblem{{Line: 1, Field: "header", Reason: "missing: the file is empty; the first line must be " + GazetteerHeader}}}
-	case err != nil:
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
-			return nil, fmt.Errorf("zones: reading gazetteer: %w", err)
-		}
-		return nil, &GazetteerError{Problems: []RowProblem{{Line: pe.StartLine, Field: "header", Reason: pe.Err.Error()}}}
-	}
-	if err := l.readHeader(header); err != nil {
+	l, cr, err := openGazetteerCSV(r)
+	if err != nil {
 		return nil, err
 	}
 

@@ -1,7 +1,6 @@
 package zones
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -49,28 +48,8 @@ func ReadGazetteer(r io.Reader, property func(line int, p Property) error, probl
 	if property == nil {
 		return stats, errors.New("zones: ReadGazetteer: the property callback is nil")
 	}
-	l := newLoader()
-	br := bufio.NewReaderSize(r, 64<<10)
-	// As in LoadGazetteer: a spreadsheet's byte order mark is not part of
-	// the first column's name.
-	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
-		_, _ = br.Discard(3)
-	}
-	cr := csv.NewReader(br)
-	cr.ReuseRecord = true
-
-	header, err := cr.Read()
-	switch {
-	case errors.Is(err, io.EOF):
-		return stats, &GazetteerError{Problems: []RowProblem{{Line: 1, Field: "header", Reason: "missing: the file is empty; the first line must be " + GazetteerHeader}}}
-	case err != nil:
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
-			return stats, fmt.Errorf("zones: reading gazetteer: %w", err)
-		}
-		return stats, &GazetteerError{Problems: []RowProblem{{Line: pe.StartLine, Field: "header", Reason: pe.Err.Error()}}}
-	}
-	if err := l.readHeader(header); err != nil {
+	l, cr, err := openGazetteerCSV(r)
+	if err != nil {
 		return stats, err
 	}
 
