@@ -152,37 +152,31 @@ func seed(t *testing.T, st permit.Store, accounts []permit.Account, permits ...p
 	})
 }
 
-func getPermit(t *testing.T, st permit.Store, id string) permit.Permit {
+// read returns what get reads in a View, failing the test on an error.
+func read[T any](t *testing.T, st permit.Store, get func(permit.ReadTx) (T, error)) T {
 	t.Helper()
-	var p permit.Permit
+	var v T
 	view(t, st, func(tx permit.ReadTx) error {
 		var err error
-		p, err = tx.Permit(id)
+		v, err = get(tx)
 		return err
 	})
-	return p
+	return v
+}
+
+func getPermit(t *testing.T, st permit.Store, id string) permit.Permit {
+	t.Helper()
+	return read(t, st, func(tx permit.ReadTx) (permit.Permit, error) { return tx.Permit(id) })
 }
 
 func getAccount(t *testing.T, st permit.Store, id string) permit.Account {
 	t.Helper()
-	var a permit.Account
-	view(t, st, func(tx permit.ReadTx) error {
-		var err error
-		a, err = tx.Account(id)
-		return err
-	})
-	return a
+	return read(t, st, func(tx permit.ReadTx) (permit.Account, error) { return tx.Account(id) })
 }
 
 func getAddressChange(t *testing.T, st permit.Store, id string) permit.AddressChange {
 	t.Helper()
-	var c permit.AddressChange
-	view(t, st, func(tx permit.ReadTx) error {
-		var err error
-		c, err = tx.AddressChange(id)
-		return err
-	})
-	return c
+	return read(t, st, func(tx permit.ReadTx) (permit.AddressChange, error) { return tx.AddressChange(id) })
 }
 
 // maxAttempts bounds retryConflict: enough for 50 writers on one row under
