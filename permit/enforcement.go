@@ -140,15 +140,11 @@ const minCheckYear, maxCheckYear = 1900, 9998
 
 // permitsByVRM reads a registration's permits, without a transaction when
 // the store offers that (VehicleLookup).
-func (s *Service) permitsByVRM(ctx context.Context, vrm VRM) (found []Permit, err error) {
+func (s *Service) permitsByVRM(ctx context.Context, vrm VRM) ([]Permit, error) {
 	if vl, ok := s.store.(VehicleLookup); ok {
 		return vl.PermitsByVRM(ctx, vrm)
 	}
-	err = s.store.View(ctx, func(tx ReadTx) (err error) {
-		found, err = tx.PermitsByVRM(vrm)
-		return err
-	})
-	return found, err
+	return view(ctx, s.store, func(tx ReadTx) ([]Permit, error) { return tx.PermitsByVRM(vrm) })
 }
 
 // zone finds one of the scheme's permit zones by ID.

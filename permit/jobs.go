@@ -86,11 +86,10 @@ func (s *Service) sendReminders(ctx context.Context, at time.Time) (int, error) 
 		return 0, nil
 	}
 	today := s.today(at)
-	var due []Permit
-	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		due, err = tx.PermitsExpiringBetween(today, today.AddDate(0, 0, slices.Max(days)))
-		return err
-	}); err != nil {
+	due, err := view(ctx, s.store, func(tx ReadTx) ([]Permit, error) {
+		return tx.PermitsExpiringBetween(today, today.AddDate(0, 0, slices.Max(days)))
+	})
+	if err != nil {
 		return 0, err
 	}
 	due = slices.DeleteFunc(due, func(p Permit) bool {
@@ -137,11 +136,10 @@ func (s *Service) withdrawUnpaid(ctx context.Context, at time.Time) (int, error)
 	if s.scheme.AbandonUnpaidAfter <= 0 {
 		return 0, nil
 	}
-	var stale []Permit
-	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		stale, err = tx.PermitsAwaitingPaymentSince(at.Add(-s.scheme.AbandonUnpaidAfter))
-		return err
-	}); err != nil {
+	stale, err := view(ctx, s.store, func(tx ReadTx) ([]Permit, error) {
+		return tx.PermitsAwaitingPaymentSince(at.Add(-s.scheme.AbandonUnpaidAfter))
+	})
+	if err != nil {
 		return 0, err
 	}
 	n := 0
@@ -235,11 +233,8 @@ func (s *Service) notify(ctx context.Context, kind MessageKind, p Permit, extra 
 	if s.notifier == nil {
 		return
 	}
-	var acc Account
-	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		acc, err = tx.Account(p.AccountID)
-		return err
-	}); err != nil {
+	acc, err := s.Account(ctx, p.AccountID)
+	if err != nil {
 		s.notifyFailed(Message{Kind: kind, AccountID: p.AccountID, PermitID: p.ID}, err)
 		return
 	}

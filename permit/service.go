@@ -200,24 +200,24 @@ func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (A
 	return a, nil
 }
 
-// Account returns an account. ErrNotFound when there is none.
-func (s *Service) Account(ctx context.Context, id string) (Account, error) {
-	var a Account
-	err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		a, err = tx.Account(id)
+// view returns what get reads in one read-only transaction.
+func view[T any](ctx context.Context, st Store, get func(ReadTx) (T, error)) (T, error) {
+	var v T
+	err := st.View(ctx, func(tx ReadTx) (err error) {
+		v, err = get(tx)
 		return err
 	})
-	return a, err
+	return v, err
+}
+
+// Account returns an account. ErrNotFound when there is none.
+func (s *Service) Account(ctx context.Context, id string) (Account, error) {
+	return view(ctx, s.store, func(tx ReadTx) (Account, error) { return tx.Account(id) })
 }
 
 // Permit returns a permit. ErrNotFound when there is none.
 func (s *Service) Permit(ctx context.Context, id string) (Permit, error) {
-	var p Permit
-	err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		p, err = tx.Permit(id)
-		return err
-	})
-	return p, err
+	return view(ctx, s.store, func(tx ReadTx) (Permit, error) { return tx.Permit(id) })
 }
 
 // PermitsOfAccount returns the account's permits, newest first.

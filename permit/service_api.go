@@ -5,10 +5,5 @@ import "context"
 // AddressChange returns an address change, so that whoever asked for a
 // move can follow it to its decision. ErrNotFound when there is none.
 func (s *Service) AddressChange(ctx context.Context, id string) (AddressChange, error) {
-	var c AddressChange
-	err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		c, err = tx.AddressChange(id)
-		return err
-	})
-	return c, err
+	return view(ctx, s.store, func(tx ReadTx) (AddressChange, error) { return tx.AddressChange(id) })
 }

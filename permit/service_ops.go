@@ -40,10 +40,5 @@ func (s *Service) CurrentPermits(ctx context.Context, on time.Time, afterID stri
 	if on.IsZero() {
 		on = s.today(s.now())
 	}
-	var ps []Permit
-	err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		ps, err = tx.PermitsCurrentOn(on, afterID, limit)
-		return err
-	})
-	return ps, err
+	return view(ctx, s.store, func(tx ReadTx) ([]Permit, error) { return tx.PermitsCurrentOn(on, afterID, limit) })
 }

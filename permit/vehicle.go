@@ -121,11 +121,8 @@ type appliedChange struct {
 // effect (in batches, see runDue). It returns how many were applied.
 func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int, error) {
 	today := s.today(at)
-	var due []Permit
-	if err := s.store.View(ctx, func(tx ReadTx) (err error) {
-		due, err = tx.VehicleChangesDue(today)
-		return err
-	}); err != nil {
+	due, err := view(ctx, s.store, func(tx ReadTx) ([]Permit, error) { return tx.VehicleChangesDue(today) })
+	if err != nil {
 		return 0, err
 	}
 	done, err := runDue(ctx, s, dueJob[Permit, appliedChange]{what: "applying the vehicle change on", id: permitID, reload: reloadPermit,
