@@ -44,20 +44,7 @@ func (t *tx) AddressChangesOverdueOn(on time.Time) ([]permit.AddressChange, erro
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	overdue := func(c *permit.AddressChange) bool {
+	return t.selectChanges(func(c *permit.AddressChange) bool {
 		return c.Status == permit.AddressChangePending && c.ReviewOverdueOn.IsZero() && c.DueOn.Before(on)
-	}
-	out := []permit.AddressChange{}
-	for id, c := range t.s.committed.changes {
-		if _, staged := t.changes[id]; !staged && overdue(c) {
-			out = append(out, cloneChange(*c))
-		}
-	}
-	for _, c := range t.changes {
-		if overdue(c) {
-			out = append(out, cloneChange(*c))
-		}
-	}
-	slices.SortFunc(out, changesByCreated)
-	return out, nil
+	}), nil
 }

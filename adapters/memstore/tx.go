@@ -294,20 +294,26 @@ func (t *tx) PendingAddressChanges(limit int) ([]permit.AddressChange, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	pending := func(c *permit.AddressChange) bool { return c.Status == permit.AddressChangePending }
+	out := t.selectChanges(func(c *permit.AddressChange) bool { return c.Status == permit.AddressChangePending })
+	return out[:min(limit, len(out))], nil
+}
+
+// selectChanges returns copies of the address changes, committed or
+// staged, that match, oldest first; like selectPermits it scans.
+func (t *tx) selectChanges(match func(*permit.AddressChange) bool) []permit.AddressChange {
 	out := []permit.AddressChange{}
 	for id, c := range t.s.committed.changes {
-		if _, staged := t.changes[id]; !staged && pending(c) {
+		if _, staged := t.changes[id]; !staged && match(c) {
 			out = append(out, cloneChange(*c))
 		}
 	}
 	for _, c := range t.changes {
-		if pending(c) {
+		if match(c) {
 			out = append(out, cloneChange(*c))
 		}
 	}
 	slices.SortFunc(out, changesByCreated)
-	return out[:min(limit, len(out))], nil
+	return out
 }
 
 func (t *tx) checkWrite() error {
