@@ -27,22 +27,6 @@ type Application struct {
 	MoveTo zones.UPRN
 }
 
-// holdingsOf turns permits into what eligibility needs, de-duplicated.
-func holdingsOf(lists ...[]Permit) []eligibility.Holding {
-	seen := make(map[string]bool)
-	var hs []eligibility.Holding
-	for _, ps := range lists {
-		for _, p := range ps {
-			if seen[p.ID] {
-				continue
-			}
-			seen[p.ID] = true
-			hs = append(hs, holding(p))
-		}
-	}
-	return hs
-}
-
 func holding(p Permit) eligibility.Holding {
 	return eligibility.Holding{
 		ID: p.ID, AccountID: p.AccountID, Type: p.Type, UPRN: p.UPRN,
@@ -51,33 +35,24 @@ func holding(p Permit) eligibility.Holding {
 	}
 }
 
-// loadHoldings reads every permit that counts for an account at a property.
-func loadHoldings(tx ReadTx, accountID string, uprn zones.UPRN) ([]eligibility.Holding, []Permit, error) {
-	atProperty, err := tx.PermitsAtProperty(uprn)
-	if err != nil {
-		return nil, nil, err
-	}
-	ofAccount, err := tx.PermitsOfAccount(accountID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return holdingsOf(atProperty, ofAccount), atProperty, nil
-}
-
 // decide runs the eligibility rules for an account at a property, with
-// every permit that counts there; it also returns the property and the
-// permits at it.
+// every permit that counts there (at the property or of the account, read
+// at once); it also returns the property and those permits.
 func (s *Service) decide(ctx context.Context, tx ReadTx, accountID string, uprn zones.UPRN, req eligibility.Request) (eligibility.Decision, zones.Property, []Permit, error) {
 	prop, err := s.property(ctx, uprn)
 	if err != nil {
 		return eligibility.Decision{}, zones.Property{}, nil, err
 	}
-	hs, atProperty, err := loadHoldings(tx, accountID, uprn)
+	counting, err := tx.PermitsAtPropertyOrOfAccount(uprn, accountID)
 	if err != nil {
 		return eligibility.Decision{}, zones.Property{}, nil, err
 	}
+	hs := make([]eligibility.Holding, len(counting))
+	for i, p := range counting {
+		hs[i] = holding(p)
+	}
 	req.AccountID, req.Property, req.Holdings = accountID, prop, hs
-	return s.scheme.Rules.Decide(req), prop, atProperty, nil
+	return s.scheme.Rules.Decide(req), prop, counting, nil
 }
 
 func (s *Service) property(ctx context.Context, uprn zones.UPRN) (zones.Property, error) {
@@ -111,10 +86,10 @@ func (s *Service) Eligibility(ctx context.Context, accountID, permitType string,
 }
 
 // vrmInUse reports whether the registration is on another live permit of
-// the same type at the property (R4: one vehicle, one permit).
-func vrmInUse(permits []Permit, except string, typ string, vrm VRM, today time.Time) bool {
+// the same type at the property uprn (R4: one vehicle, one permit).
+func vrmInUse(permits []Permit, uprn zones.UPRN, except string, typ string, vrm VRM, today time.Time) bool {
 	for _, p := range permits {
-		if p.ID != except && p.Type == typ && p.Live(today) && (p.VRM == vrm || (p.PendingVehicleChange != nil && p.PendingVehicleChange.VRM == vrm)) {
+		if p.UPRN == uprn && p.ID != except && p.Type == typ && p.Live(today) && (p.VRM == vrm || (p.PendingVehicleChange != nil && p.PendingVehicleChange.VRM == vrm)) {
 			return true
 		}
 	}
@@ -178,7 +153,7 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		if !in.MoveTo.IsZero() && in.MoveTo != acc.UPRN {
 			uprn, move = in.MoveTo, true
 		}
-		d, prop, atProperty, err := s.decide(ctx, tx, acc.ID, uprn, eligibility.Request{
+		d, prop, counting, err := s.decide(ctx, tx, acc.ID, uprn, eligibility.Request{
 			Kind: eligibility.KindNew, PermitType: in.Type, At: at, StartsOn: in.StartsOn, Pay: in.Pay,
 		})
 		if err != nil {
@@ -191,7 +166,7 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		if !d.Eligible {
 			return &NotEligibleError{Decision: d}
 		}
-		if vrmInUse(atProperty, "", in.Type, vrm, today) {
+		if vrmInUse(counting, prop.UPRN, "", in.Type, vrm, today) {
 			return fmt.Errorf("%w: %s is already on a live %s permit at this property", ErrVRMInUse, vrm, in.Type)
 		}
 		reqs, action := d.RequiredEvidence, evidence.ActionApply
@@ -215,7 +190,7 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		}
 		if d.Free {
 			p.FreeSlot = d.FreeSlot
-			if err := s.claim(tx, p); err != nil {
+			if err := s.claim(tx, p, counting); err != nil {
 				return err
 			}
 		} else if d.Price.IsPositive() {

@@ -15,14 +15,15 @@ import (
 // store being told) is stale: it is taken over, never a reason to refuse.
 
 // scopedClaims splits the claims of a pool in one scope into those of
-// chains live on a date and stale ones.
-func scopedClaims(tx ReadTx, pool, key string, on time.Time) (live, stale []Claim, err error) {
+// chains live on a date and stale ones. A holder among known (permits the
+// transaction has already read and not changed since) is not read again.
+func scopedClaims(tx ReadTx, pool, key string, on time.Time, known []Permit) (live, stale []Claim, err error) {
 	claims, err := tx.Claims(pool, key)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, c := range claims {
-		holder, err := tx.Permit(c.PermitID)
+		holder, err := knownPermit(tx, c.PermitID, known)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			stale = append(stale, c)
@@ -37,16 +38,34 @@ func scopedClaims(tx ReadTx, pool, key string, on time.Time) (live, stale []Clai
 	return live, stale, nil
 }
 
+func knownPermit(tx ReadTx, id string, known []Permit) (Permit, error) {
+	for _, p := range known {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return tx.Permit(id)
+}
+
 // claim holds slot p.FreeSlot of p's pool for p's chain from p.StartsOn: the
 // chain's own claim moves to p, a stale claim on the slot is released, and
 // a live claim of another chain is a lost race (ErrConflict, retried).
-func (s *Service) claim(tx Tx, p Permit) error {
+// known are permits the transaction has read and not changed since (see
+// scopedClaims).
+func (s *Service) claim(tx Tx, p Permit, known []Permit) error {
 	pool, ok := poolOf(s.scheme, p.Pool)
 	if !ok {
 		return fmt.Errorf("permit: scheme has no allowance pool %q", p.Pool)
 	}
 	want := Claim{Pool: p.Pool, ScopeKey: scopeKey(pool, p.AccountID, p.UPRN), Slot: p.FreeSlot, ChainID: p.ChainID, PermitID: p.ID}
-	live, stale, err := scopedClaims(tx, want.Pool, want.ScopeKey, p.StartsOn)
+	if p.ChainID == p.ID {
+		// A new chain has no claim of its own to move, so an open slot
+		// is taken in one write; only a held one needs looking into.
+		if err := tx.Claim(want); !errors.Is(err, ErrConflict) {
+			return err
+		}
+	}
+	live, stale, err := scopedClaims(tx, want.Pool, want.ScopeKey, p.StartsOn, known)
 	if err != nil {
 		return err
 	}
@@ -113,7 +132,7 @@ func (s *Service) moveClaimTo(tx Tx, p Permit, to zones.UPRN, today time.Time) e
 	if key == c.ScopeKey {
 		return nil
 	}
-	live, stale, err := scopedClaims(tx, p.Pool, key, today)
+	live, stale, err := scopedClaims(tx, p.Pool, key, today, nil)
 	if err != nil {
 		return err
 	}

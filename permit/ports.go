@@ -64,6 +64,10 @@ type ReadTx interface {
 	PermitsOfAccount(accountID string) ([]Permit, error)
 	// PermitsAtProperty returns every permit, of any account, whose UPRN is uprn.
 	PermitsAtProperty(uprn zones.UPRN) ([]Permit, error)
+	// PermitsAtPropertyOrOfAccount returns, each once and in ID order,
+	// every permit whose UPRN is uprn and every permit of the account:
+	// all that counts towards an application there, in one read.
+	PermitsAtPropertyOrOfAccount(uprn zones.UPRN, accountID string) ([]Permit, error)
 	// AccountsAtProperty returns every account whose UPRN is uprn.
 	AccountsAtProperty(uprn zones.UPRN) ([]Account, error)
 	// Claims returns the held free slots of a pool in one scope, by slot.

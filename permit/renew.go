@@ -41,7 +41,7 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		if err != nil {
 			return err
 		}
-		d, _, _, err := s.decide(ctx, tx, acc.ID, old.UPRN, eligibility.Request{
+		d, _, counting, err := s.decide(ctx, tx, acc.ID, old.UPRN, eligibility.Request{
 			Kind: eligibility.KindRenewal, PermitType: old.Type, At: at, Pay: in.Pay, RenewalOf: old.ID,
 		})
 		if err != nil {
@@ -83,7 +83,7 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		}
 		p.Version = 1
 		if d.Free {
-			if err := s.claim(tx, p); err != nil {
+			if err := s.claim(tx, p, counting); err != nil {
 				return err
 			}
 		}

@@ -46,7 +46,7 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 			if err != nil {
 				return err
 			}
-			if vrmInUse(others, cur.ID, cur.Type, vrm, today) {
+			if vrmInUse(others, cur.UPRN, cur.ID, cur.Type, vrm, today) {
 				return fmt.Errorf("%w: %s is already on another live %s permit at this property", ErrVRMInUse, vrm, cur.Type)
 			}
 			vc := VehicleChange{ID: changeID, VRM: vrm, EffectiveOn: effectiveOn, RequestedAt: at, RequestedBy: by.String()}

@@ -158,6 +158,20 @@ func (t *tx) PermitsAtProperty(uprn zones.UPRN) ([]permit.Permit, error) {
 		permitsByCreated), nil
 }
 
+// PermitsAtPropertyOrOfAccount implements permit.ReadTx.
+func (t *tx) PermitsAtPropertyOrOfAccount(uprn zones.UPRN, accountID string) ([]permit.Permit, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	atProperty, ofAccount := t.s.committed.permitsAtProperty[uprn], t.s.committed.permitsOfAccount[accountID]
+	committed := make(map[string]struct{}, len(atProperty)+len(ofAccount))
+	maps.Copy(committed, atProperty)
+	maps.Copy(committed, ofAccount)
+	return t.indexedPermits(committed,
+		func(p *permit.Permit) bool { return p.UPRN == uprn || p.AccountID == accountID },
+		func(a, b *permit.Permit) int { return cmp.Compare(a.ID, b.ID) }), nil
+}
+
 // AccountsAtProperty implements permit.ReadTx, oldest first.
 func (t *tx) AccountsAtProperty(uprn zones.UPRN) ([]permit.Account, error) {
 	if err := t.check(); err != nil {

@@ -25,7 +25,9 @@ var permitWritten = strings.TrimSuffix(permitColumns, ", version")
 type queries struct {
 	account, accountsAtProperty, createAccount, updateAccount, accountVersion string
 
-	permit, permitsOfAccount, permitsAtProperty, createPermit, updatePermit, permitVersion, accountExists string
+	permit, permitsOfAccount, permitsAtProperty, permitsCounting, accountExists string
+	createPermit, updatePermit, permitVersion                                   string
+
 	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview, permitsByVRM, reviewsOverdue string
 
 	addressChange, createAddressChange, updateAddressChange, addressChangeVersion, pendingAddressChanges, changesOverdue string
@@ -71,6 +73,9 @@ ON CONFLICT (id) DO NOTHING`,
 		permit:            `SELECT ` + permitColumns + ` FROM permits WHERE id = ?`,
 		permitsOfAccount:  `SELECT ` + permitColumns + ` FROM permits WHERE account_id = ? ORDER BY created_at DESC, id DESC`,
 		permitsAtProperty: `SELECT ` + permitColumns + ` FROM permits WHERE uprn = ? ORDER BY id`,
+		// Answered from permits_by_property and permits_by_account, the
+		// OR as in permitsByVRM.
+		permitsCounting: `SELECT ` + permitColumns + ` FROM permits WHERE uprn = ? OR account_id = ? ORDER BY id`,
 		// One statement checks the account and inserts: a foreign key
 		// violation would abort a PostgreSQL transaction the caller may
 		// want to go on with, and a separate check costs a round trip.
@@ -146,7 +151,7 @@ SELECT ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock(?, ?)::text = ''`)
 func (q *queries) all() []*string {
 	return []*string{
 		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
-		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.createPermit, &q.updatePermit, &q.permitVersion,
+		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.permitsCounting, &q.createPermit, &q.updatePermit, &q.permitVersion,
 		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview, &q.permitsByVRM, &q.reviewsOverdue,
 		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue,
 		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,

@@ -141,6 +141,10 @@ func (r *readTx) PermitsAtProperty(uprn zones.UPRN) ([]permit.Permit, error) {
 	return collect(r, "listing the permits at property "+uprn.String(), scanPermit, r.s.q.permitsAtProperty, int64(uprn))
 }
 
+func (r *readTx) PermitsAtPropertyOrOfAccount(uprn zones.UPRN, accountID string) ([]permit.Permit, error) {
+	return collect(r, "listing the permits at property "+uprn.String()+" or of account "+quote(accountID), scanPermit, r.s.q.permitsCounting, int64(uprn), accountID)
+}
+
 func (r *readTx) AccountsAtProperty(uprn zones.UPRN) ([]permit.Account, error) {
 	return collect(r, "listing the accounts at property "+uprn.String(), scanAccount, r.s.q.accountsAtProperty, int64(uprn))
 }

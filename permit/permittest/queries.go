@@ -16,6 +16,7 @@ import (
 var queryTests = []namedTest{
 	{"PermitsOfAccountNewestFirst", testPermitsOfAccount},
 	{"PermitsAtProperty", testPermitsAtProperty},
+	{"PermitsAtPropertyOrOfAccountOnceInIDOrder", testPermitsAtPropertyOrOfAccount},
 	{"AccountsAtProperty", testAccountsAtProperty},
 	{"PermitsExpiringBetween", testExpiringBetween},
 	{"VehicleChangesDue", testVehicleChangesDue},
@@ -95,6 +96,54 @@ func testPermitsAtProperty(t *testing.T, s suite) {
 		ps, err = tx.PermitsAtProperty(otherUPRN)
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{"p-c", "p-b2"}, ids(ps))
+		return nil
+	})
+}
+
+func testPermitsAtPropertyOrOfAccount(t *testing.T, s suite) {
+	st := s.store(t)
+	a, b, c := NewAccount("acc-a", testUPRN), NewAccount("acc-b", testUPRN), NewAccount("acc-c", otherUPRN)
+	elsewhere := NewPermit("p-a-elsewhere", a)
+	elsewhere.UPRN = thirdUPRN // the account's, though at another property
+	seed(t, st, []permit.Account{a, b, c},
+		NewPermit("p-b2", b), NewPermit("p-a", a), NewPermit("p-b1", b), NewPermit("p-c", c), elsewhere)
+	counting := func(tx permit.ReadTx, uprn zones.UPRN, accountID string) []string {
+		ps, err := tx.PermitsAtPropertyOrOfAccount(uprn, accountID)
+		require.NoError(t, err)
+		require.NotNil(t, ps, "none is an empty slice")
+		return ids(ps)
+	}
+	view(t, st, func(tx permit.ReadTx) error {
+		for _, tc := range []struct {
+			uprn    zones.UPRN
+			account string
+			want    []string
+		}{
+			// A permit both at the property and of the account comes once.
+			{testUPRN, "acc-a", []string{"p-a", "p-a-elsewhere", "p-b1", "p-b2"}},
+			{testUPRN, "acc-c", []string{"p-a", "p-b1", "p-b2", "p-c"}},
+			{otherUPRN, "acc-b", []string{"p-b1", "p-b2", "p-c"}},
+			{999, "acc-a", []string{"p-a", "p-a-elsewhere"}},
+			{thirdUPRN, "acc-missing", []string{"p-a-elsewhere"}},
+			{999, "acc-missing", []string{}},
+		} {
+			require.Equal(t, tc.want, counting(tx, tc.uprn, tc.account), "at %d or of %s", tc.uprn, tc.account)
+		}
+		return nil
+	})
+	// Inside a transaction the list follows its own writes: a permit moved
+	// away and a new one at the property.
+	update(t, st, func(tx permit.Tx) error {
+		p, err := tx.Permit("p-b2")
+		require.NoError(t, err)
+		p.UPRN = otherUPRN
+		require.NoError(t, tx.UpdatePermit(p))
+		require.NoError(t, tx.CreatePermit(NewPermit("p-0", c)))
+		p0, err := tx.Permit("p-0")
+		require.NoError(t, err)
+		p0.UPRN = testUPRN
+		require.NoError(t, tx.UpdatePermit(p0))
+		require.Equal(t, []string{"p-0", "p-a", "p-b1"}, counting(tx, testUPRN, "acc-missing"))
 		return nil
 	})
 }
