@@ -8,6 +8,10 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 )
 
+// OnEventsWritten makes every write transaction of s call fn after it has
+// inserted its events and before it commits.
+func OnEventsWritten(s *Store, fn func()) { s.eventsWritten = fn }
+
 // BulkInsert stores accounts, then permits, then claims, with multi-row INSERTs in
 // transactions of a few tens of thousands of rows: the benchmarks' way to
 // fill a database with a million permits in seconds, in exactly the

@@ -34,7 +34,7 @@ type queries struct {
 
 	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
 
-	singleEvent, feedEvent, events string
+	singleEvent, feedEvent, feedSettled, events string
 }
 
 func placeholders(n int) string {
@@ -138,11 +138,14 @@ ORDER BY created_at, id`,
 	}
 	q.events = d.eventsQuery
 	if d.name == Postgres {
-		// The first event of a transaction takes the feed lock in the same
-		// statement, before its id is drawn (the filter runs before the
-		// row is formed). The lock is held until the commit.
+		// The first event of a transaction takes the feed lock, shared, in
+		// the same statement, before its id is drawn (the filter runs
+		// before the row is formed). The lock is held until the commit;
+		// writers share it, so they commit together, and a reader that
+		// takes it exclusively waits for every id drawn to be settled.
 		q.feedEvent = d.rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data)
-SELECT ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock(?, ?)::text = ''`)
+SELECT ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock_shared(?, ?)::text = ''`)
+		q.feedSettled = d.rebind(`SELECT pg_advisory_xact_lock(?, ?)`)
 	}
 	return q
 }

@@ -24,10 +24,10 @@
 //     number of times. On SQLite writers take the write lock at BEGIN
 //     (IMMEDIATE), in WAL mode with synchronous=FULL and a busy timeout.
 //   - The event feed never skips: a reader paging with the returned cursor
-//     sees every committed event exactly once. Event ids are drawn in
-//     commit order (on PostgreSQL under an advisory lock a transaction
-//     holds only while it inserts its events and commits), so a later
-//     commit never lands behind a reader's cursor.
+//     sees every committed event exactly once: on SQLite ids are drawn in
+//     commit order; on PostgreSQL writers hold an advisory lock shared from
+//     their event insert to their commit, and a reader takes it exclusively,
+//     so no id it has passed is still to commit.
 //   - The schema is migrated by embedded, versioned, forward-only SQL files
 //     (github.com/pressly/goose/v3); on PostgreSQL an advisory lock makes two
 //     processes starting at once safe. A database from a newer schema than
@@ -96,6 +96,9 @@ type Store struct {
 	// feedLock is the second key of the PostgreSQL advisory lock that
 	// orders event ids (the first is feedLockClass): one per schema.
 	feedLock int32
+	// eventsWritten, when set (by tests), runs after a transaction has
+	// inserted its events and before it commits.
+	eventsWritten func()
 	// prepared holds SQLite's statements, compiled once: parsing SQL is a
 	// quarter of an apply's CPU there. (pgx caches PostgreSQL's itself.)
 	prepared map[string]*sql.Stmt
@@ -309,6 +312,9 @@ func (s *Store) updateOnce(ctx context.Context, fn func(permit.Tx) error) (err e
 	if err := t.flushEvents(); err != nil {
 		return err, t.aborted != nil
 	}
+	if s.eventsWritten != nil {
+		s.eventsWritten()
+	}
 	done = true
 	if err := sqlTx.Commit(); err != nil {
 		return s.failure(ctx, "committing", err)
@@ -359,11 +365,15 @@ func (s *Store) PermitsByVRM(ctx context.Context, vrm permit.VRM) ([]permit.Perm
 // Events returns up to limit events committed after the cursor; see
 // permit.Store. A cursor is an event's ID: "" is the start of the feed.
 //
-// Ids are handed out in commit order: on SQLite by its single writer, on
-// PostgreSQL under a transaction-level advisory lock (one per schema) that
-// a write transaction takes only to insert its events, just before it
-// commits. So a reader that pages by id never passes an event that commits
-// later, and nothing but the store's own writers can hold the feed back.
+// A reader paging by id must never pass an id that commits later. On
+// SQLite the single writer hands ids out in commit order. On PostgreSQL a
+// write transaction takes the feed lock (an advisory lock, one per schema)
+// shared as it inserts its events, before their ids are drawn, and keeps
+// it until it commits; writers share it and commit together. Events takes
+// it exclusively before it reads, so every id drawn by then is committed
+// or rolled back, and no id is drawn until the page is read. A reader
+// waits at most for the commits already under way; nothing outside the
+// store's own writers can hold the feed back.
 func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.Event, string, error) {
 	if limit < 1 {
 		return nil, after, validation("limit", "out_of_range", "limit must be at least 1, not "+strconv.Itoa(limit))
@@ -372,25 +382,58 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.E
 	if err != nil {
 		return nil, after, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.events, pos, limit)
-	if err != nil {
-		return nil, after, s.describe("reading events", err)
-	}
-	defer rows.Close()
 	var events []permit.Event
-	next := after
-	for rows.Next() {
-		e, err := s.scanEvent(rows)
+	read := func(q queryer) error {
+		rows, err := q.QueryContext(ctx, s.q.events, pos, limit)
 		if err != nil {
-			return nil, after, err
+			return s.describe("reading events", err)
 		}
-		events = append(events, e)
-		next = e.ID
+		defer rows.Close()
+		for rows.Next() {
+			e, err := s.scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			events = append(events, e)
+		}
+		if err := rows.Err(); err != nil {
+			return s.describe("reading events", err)
+		}
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, after, s.describe("reading events", err)
+	if s.d.name == Postgres {
+		err = s.settledFeed(ctx, read)
+	} else {
+		err = read(s.db)
+	}
+	if err != nil {
+		return nil, after, err
+	}
+	next := after
+	if len(events) > 0 {
+		next = events[len(events)-1].ID
 	}
 	return events, next, nil
+}
+
+// queryer is a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// settledFeed runs read in a READ COMMITTED transaction holding the feed
+// lock exclusively, so that read's statements (each with a snapshot taken
+// after the lock) see every event whose id is drawn, committed or gone.
+func (s *Store) settledFeed(ctx context.Context, read func(queryer) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted, ReadOnly: true})
+	if err != nil {
+		return s.describe("reading events", err)
+	}
+	defer func() { _ = tx.Rollback() }() // releases the lock
+	if _, err := tx.ExecContext(ctx, s.q.feedSettled, feedLockClass, s.feedLock); err != nil {
+		return s.describe("waiting for the event feed's commits", err)
+	}
+	return read(tx)
 }
 
 // validation is a *permit.ValidationError about one field.

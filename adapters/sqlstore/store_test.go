@@ -245,6 +245,75 @@ func TestEventFeedOutOfOrderCommit(t *testing.T) {
 	})
 }
 
+// The window between a transaction's event insert, which draws its id,
+// and its commit: another writer that draws a later id and commits first
+// must not reach a reader ahead of it. On PostgreSQL writers share the feed
+// lock, so the later writer commits at once, and the reader waits for the
+// paused one; on SQLite the later writer waits for the paused one instead.
+// Either way the reader gets both, the earlier id first, once each.
+func TestEventFeedIDDrawnCommitPending(t *testing.T) {
+	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
+		dsn := newDSN(t)
+		paused, other, reader := openStore(t, dsn, nil), openStore(t, dsn, nil), openStore(t, dsn, nil)
+		ctx := t.Context()
+		written, release := make(chan struct{}), make(chan struct{})
+		sqlstore.OnEventsWritten(paused, func() {
+			close(written)
+			<-release
+		})
+		appendOne := func(st *sqlstore.Store, key string) chan error {
+			done := make(chan error, 1)
+			go func() {
+				done <- st.Update(ctx, func(tx permit.Tx) error {
+					return tx.AppendEvent(permit.Event{Type: permit.EventPermitApplied, Actor: "system", PermitID: key})
+				})
+			}()
+			return done
+		}
+		slow := appendOne(paused, "slow")
+		<-written
+		fast := appendOne(other, "fast")
+		if paused.Dialect() == sqlstore.Postgres {
+			err := <-fast
+			require.NoError(t, err, "writers share the feed lock")
+			fast <- err
+		}
+		type page struct {
+			events []permit.Event
+			next   string
+			err    error
+		}
+		first := make(chan page, 1)
+		go func() {
+			evs, next, err := reader.Events(ctx, "", 10)
+			first <- page{evs, next, err}
+		}()
+		select {
+		case p := <-first:
+			require.NoError(t, p.err)
+			require.Equal(t, sqlstore.SQLite, reader.Dialect(), "a PostgreSQL reader waits for the pending commit")
+			require.Empty(t, p.events)
+			first <- p
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(release)
+		require.NoError(t, <-slow)
+		require.NoError(t, <-fast)
+		p := <-first
+		require.NoError(t, p.err)
+		seen := []string{}
+		for _, e := range p.events {
+			seen = append(seen, e.PermitID)
+		}
+		rest, _, err := reader.Events(ctx, p.next, 10)
+		require.NoError(t, err)
+		for _, e := range rest {
+			seen = append(seen, e.PermitID)
+		}
+		require.Equal(t, []string{"slow", "fast"}, seen)
+	})
+}
+
 // Writers on two stores, one of them holding its transaction open for a
 // while after appending, and a reader paging all the time: every committed
 // event is read exactly once, rolled-back ones never.
