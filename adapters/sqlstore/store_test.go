@@ -619,14 +619,15 @@ func TestQueriesUseIndexes(t *testing.T) {
 	}{
 		{"permits_due_reminder", `SELECT id FROM permits WHERE status = 'approved' AND renewed_by = '' AND expires_on >= ? AND expires_on <= ? ORDER BY expires_on, id`, []any{"2028-03-26", "2028-03-26"}},
 		{"permits_vehicle_change_due", `SELECT id FROM permits WHERE vehicle_change_id IS NOT NULL AND vehicle_change_on <= ? ORDER BY vehicle_change_on, id`, []any{"2028-03-26"}},
-		{"permits_by_status", `SELECT id FROM permits WHERE status = 'pending_review' ORDER BY created_at, id LIMIT ?`, []any{50}},
+		{"permits_pending_review", `SELECT id FROM permits WHERE status = 'pending_review' ORDER BY created_at, id LIMIT ?`, []any{50}},
+		{"permits_awaiting_payment", `SELECT id FROM permits WHERE status = 'awaiting_payment' AND created_at <= ? ORDER BY created_at, id`, []any{"2028-03-26T00:00:00.000000Z"}},
 		{"permits_by_account", `SELECT id FROM permits WHERE account_id = ? ORDER BY created_at DESC, id DESC`, []any{"acc-1"}},
 		{"permits_by_property", `SELECT id FROM permits WHERE uprn = ? ORDER BY id`, []any{int64(1)}},
 		{"accounts_by_property", `SELECT id FROM accounts WHERE uprn = ? ORDER BY id`, []any{int64(1)}},
 		{"address_changes_by_status", `SELECT id FROM address_changes WHERE status = 'pending_review' ORDER BY created_at, id LIMIT ?`, []any{50}},
 		{"permits_by_vrm", `SELECT id FROM permits WHERE vrm = ?`, []any{"AB12CDE"}},
 		{"permits_by_vehicle_change_vrm", `SELECT id FROM permits WHERE vehicle_change_vrm = ? AND vehicle_change_id IS NOT NULL`, []any{"AB12CDE"}},
-		{"permits_review_not_flagged", `SELECT id FROM permits WHERE status = 'pending_review' AND created_at < ? AND review_overdue_on IS NULL ORDER BY created_at, id`, []any{"2028-03-26T00:00:00.000000Z"}},
+		{"permits_pending_review", `SELECT id FROM permits WHERE status = 'pending_review' AND created_at < ? AND review_overdue_on IS NULL ORDER BY created_at, id`, []any{"2028-03-26T00:00:00.000000Z"}},
 		{"address_changes_review_not_flagged", `SELECT id FROM address_changes WHERE status = 'pending_review' AND due_on < ? AND review_overdue_on IS NULL`, []any{"2028-03-26"}},
 	}
 	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
