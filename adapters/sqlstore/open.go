@@ -19,7 +19,9 @@ import (
 //
 //   - "postgres://..." or "postgresql://..." is PostgreSQL through pgx, with
 //     pgx's URL parameters (search_path=... puts the tables in a schema of
-//     their own);
+//     their own). Open turns the planner's sequential scans off for its
+//     connections (enable_seqscan=off, unless the DSN sets it): a
+//     sequential scan locks a whole table against SERIALIZABLE writers;
 //   - anything else is an SQLite database file, as a path or as a "file:"
 //     URI; it is created when missing. Open sets WAL journal mode,
 //     synchronous=FULL (an acknowledged write survives a crash or power
@@ -44,6 +46,15 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: PostgreSQL DSN: %w", err)
+		}
+		if _, set := cfg.RuntimeParams["enable_seqscan"]; !set {
+			// Every query of the store has an index. A sequential scan
+			// (the planner's choice while a table is small or its
+			// statistics are stale) takes a SERIALIZABLE predicate lock
+			// on the whole table, so concurrent applications would fail
+			// each other's serialization and retry over and over; see
+			// PostgreSQL's advice in "Serializable Isolation Level".
+			cfg.RuntimeParams["enable_seqscan"] = "off"
 		}
 		db, dialect = stdlib.OpenDB(*cfg), Postgres
 		if conns <= 0 {
