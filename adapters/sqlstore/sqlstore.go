@@ -111,6 +111,7 @@ type Store struct {
 // For SQLite the caller's DSN should set what Open sets: WAL journal mode,
 // synchronous=FULL, a busy timeout, foreign keys and _txlock=immediate
 // (modernc.org/sqlite) for write transactions.
+// For PostgreSQL it should set enable_seqscan=off, as Open does (see Open).
 func New(ctx context.Context, db *sql.DB, dialect Dialect, opts *Options) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: New: db is nil")
