@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/carerpermit/carerpermit/adapters/sqlstore"
 )
 
 // A permit's history, the export of current permits and the gazetteer's
@@ -21,16 +19,9 @@ func TestBackOfficeQueriesUseIndexes(t *testing.T) {
 		{"properties_by_postcode", `SELECT p.uprn FROM properties p LEFT JOIN zones z ON z.id = p.zone_id WHERE p.postcode = ? ORDER BY p.position, p.uprn`, []any{"LE11 3AB"}},
 	}
 	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
-		st := openStore(t, newDSN(t), nil)
-		conn, err := st.DB().Conn(t.Context())
-		require.NoError(t, err)
-		defer conn.Close()
-		if st.Dialect() == sqlstore.Postgres {
-			_, err := conn.ExecContext(t.Context(), `SET enable_seqscan = off`)
-			require.NoError(t, err)
-		}
+		conn, d := planConn(t, newDSN)
 		for _, q := range queries {
-			plan := explain(t, conn, st.Dialect(), q.sql, q.args)
+			plan := explain(t, conn, d, q.sql, q.args)
 			require.Contains(t, plan, q.index, "plan of %s:\n%s", q.sql, plan)
 			// SQLite, without statistics, must not sort: the index gives the
 			// order. (PostgreSQL may sort the few rows of empty tables.)

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/carerpermit/carerpermit/adapters/sqlstore"
 )
 
 // The reads written as one OR must reach their rows through an index per
@@ -25,17 +23,9 @@ func TestOrQueriesUseBothIndexes(t *testing.T) {
 			[]any{int64(100000000001), "acc-1"}, []string{"permits_by_property", "permits_by_account"}},
 	}
 	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
-		st := openStore(t, newDSN(t), nil)
-		conn, err := st.DB().Conn(t.Context())
-		require.NoError(t, err)
-		defer conn.Close()
-		if st.Dialect() == sqlstore.Postgres {
-			// Empty tables: make the planner show the indexes it would use.
-			_, err := conn.ExecContext(t.Context(), `SET enable_seqscan = off`)
-			require.NoError(t, err)
-		}
+		conn, d := planConn(t, newDSN)
 		for _, q := range queries {
-			plan := explain(t, conn, st.Dialect(), q.sql, q.args)
+			plan := explain(t, conn, d, q.sql, q.args)
 			for _, index := range q.indexes {
 				require.Contains(t, plan, index, "plan of %s:\n%s", q.sql, plan)
 			}

@@ -631,21 +631,24 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{"address_changes_review_not_flagged", `SELECT id FROM address_changes WHERE status = 'pending_review' AND due_on < ? AND review_overdue_on IS NULL`, []any{"2028-03-26"}},
 	}
 	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
-		st := openStore(t, newDSN(t), nil)
-		conn, err := st.DB().Conn(t.Context())
-		require.NoError(t, err)
-		defer conn.Close()
-		if st.Dialect() == sqlstore.Postgres {
-			// The tables are empty: make the planner show which index it
-			// would use rather than choosing a scan of nothing.
-			_, err := conn.ExecContext(t.Context(), `SET enable_seqscan = off`)
-			require.NoError(t, err)
-		}
+		conn, d := planConn(t, newDSN)
 		for _, q := range queries {
-			plan := explain(t, conn, st.Dialect(), q.sql, q.args)
+			plan := explain(t, conn, d, q.sql, q.args)
 			require.Contains(t, plan, q.index, "plan of %s:\n%s", q.sql, plan)
 		}
 	})
+}
+
+// planConn opens a store on an empty database and a connection for
+// explain. Its PostgreSQL connections plan no sequential scans (see Open),
+// so on empty tables the plans show the indexes the queries would use.
+func planConn(t *testing.T, newDSN func(testing.TB) string) (*sql.Conn, sqlstore.Dialect) {
+	t.Helper()
+	st := openStore(t, newDSN(t), nil)
+	conn, err := st.DB().Conn(t.Context())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn, st.Dialect()
 }
 
 // explain returns the database's plan for a query written with ?
