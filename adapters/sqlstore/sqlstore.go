@@ -383,30 +383,16 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.E
 	if err != nil {
 		return nil, after, err
 	}
-	var events []permit.Event
-	read := func(q queryer) error {
-		rows, err := q.QueryContext(ctx, s.q.events, pos, limit)
-		if err != nil {
-			return s.describe("reading events", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := s.scanEvent(rows)
-			if err != nil {
-				return err
-			}
-			events = append(events, e)
-		}
-		if err := rows.Err(); err != nil {
-			return s.describe("reading events", err)
-		}
-		return nil
-	}
+	r := &readTx{s: s, ctx: ctx}
 	if s.d.name == Postgres {
-		err = s.settledFeed(ctx, read)
-	} else {
-		err = read(s.db)
+		tx, err := s.settledFeed(ctx)
+		if err != nil {
+			return nil, after, err
+		}
+		defer func() { _ = tx.Rollback() }() // releases the lock
+		r.tx = tx
 	}
+	events, err := collect(r, "reading events", s.scanEvent, s.q.events, pos, limit)
 	if err != nil {
 		return nil, after, err
 	}
@@ -417,24 +403,20 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.E
 	return events, next, nil
 }
 
-// queryer is a *sql.DB or a *sql.Tx.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// settledFeed runs read in a READ COMMITTED transaction holding the feed
-// lock exclusively, so that read's statements (each with a snapshot taken
-// after the lock) see every event whose id is drawn, committed or gone.
-func (s *Store) settledFeed(ctx context.Context, read func(queryer) error) error {
+// settledFeed begins a READ COMMITTED transaction holding the feed lock
+// exclusively, so that its statements (each with a snapshot taken after
+// the lock) see every event whose id is drawn, committed or gone. Rolling
+// it back releases the lock.
+func (s *Store) settledFeed(ctx context.Context) (*sql.Tx, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted, ReadOnly: true})
 	if err != nil {
-		return s.describe("reading events", err)
+		return nil, s.describe("reading events", err)
 	}
-	defer func() { _ = tx.Rollback() }() // releases the lock
 	if _, err := tx.ExecContext(ctx, s.q.feedSettled, feedLockClass, s.feedLock); err != nil {
-		return s.describe("waiting for the event feed's commits", err)
+		_ = tx.Rollback()
+		return nil, s.describe("waiting for the event feed's commits", err)
 	}
-	return read(tx)
+	return tx, nil
 }
 
 // validation is a *permit.ValidationError about one field.
