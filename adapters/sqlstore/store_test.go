@@ -719,10 +719,7 @@ func TestPostgresOpenAvoidsSequentialScans(t *testing.T) {
 		require.NoError(t, st.DB().QueryRowContext(t.Context(), `SHOW enable_seqscan`).Scan(&got))
 		require.Equal(t, c.want, got, "DSN %q", c.extra)
 	}
-	st := openStore(t, dsn, nil)
-	conn, err := st.DB().Conn(t.Context())
-	require.NoError(t, err)
-	defer conn.Close()
-	plan := explain(t, conn, sqlstore.Postgres, `SELECT id FROM permits WHERE uprn = ? OR account_id = ? ORDER BY id`, []any{int64(1), "acc-1"})
+	conn, d := planConn(t, postgresSchema)
+	plan := explain(t, conn, d, `SELECT id FROM permits WHERE uprn = ? OR account_id = ? ORDER BY id`, []any{int64(1), "acc-1"})
 	require.NotContains(t, plan, "Seq Scan", "plan on empty tables:\n%s", plan)
 }
