@@ -293,3 +293,67 @@ func article(title string) string {
 	}
 	return "a"
 }
+
+// Describe says in one sentence what meets a requirement, for an applicant
+// building an application: the documents accepted, each with the age limit
+// its kind sets. For example "Proof of residency at the new address: one of
+// a tenancy agreement, a utility bill dated in the last 3 months or a letter
+// of completion." A kind the rules do not know is named by its identifier.
+func (r *Rules) Describe(q Requirement) string {
+	title := strings.TrimSpace(q.Title)
+	if title == "" {
+		title = strings.ReplaceAll(q.Name, "_", " ")
+	}
+	var b strings.Builder
+	switch len(q.OneOf) {
+	case 0:
+		b.WriteString(capitalise(title))
+	case 1:
+		kt := kindTitle(r, q.OneOf[0])
+		if strings.EqualFold(kt, title) {
+			b.WriteString(capitalise(title))
+			if age := r.ageWords(q.OneOf[0]); age != "" {
+				b.WriteString(", ")
+				b.WriteString(age)
+			}
+		} else {
+			b.WriteString(capitalise(title))
+			b.WriteString(": ")
+			b.WriteString(r.kindPhrase(q.OneOf[0]))
+		}
+	default:
+		b.WriteString(capitalise(title))
+		b.WriteString(": one of ")
+		for i, k := range q.OneOf {
+			switch {
+			case i == len(q.OneOf)-1:
+				b.WriteString(" or ")
+			case i > 0:
+				b.WriteString(", ")
+			}
+			b.WriteString(r.kindPhrase(k))
+		}
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// kindPhrase is a kind with its article and age limit: "a utility bill
+// dated in the last 3 months".
+func (r *Rules) kindPhrase(k Kind) string {
+	s := withArticle(kindTitle(r, k))
+	if age := r.ageWords(k); age != "" {
+		s += " " + age
+	}
+	return s
+}
+
+// ageWords is "dated in the last 3 months" for a kind with an age limit,
+// or "" for none.
+func (r *Rules) ageWords(k Kind) string {
+	kr := r.lookup(k)
+	if kr == nil || kr.MaxAgeMonths <= 0 {
+		return ""
+	}
+	return "dated in the last " + monthsWords(kr.MaxAgeMonths)
+}

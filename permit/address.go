@@ -45,7 +45,7 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 				Documents: docs, HolderName: acc.Name,
 			})
 			if !res.OK() {
-				return &EvidenceError{Result: res}
+				return &EvidenceError{Result: res, Requirements: slices.Clone(s.scheme.AddressChangeSameZone)}
 			}
 			c = AddressChange{
 				ID: s.newID("adc"), AccountID: acc.ID, FromUPRN: acc.UPRN, ToUPRN: prop.UPRN, ToAddress: prop.Address(),

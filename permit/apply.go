@@ -178,7 +178,7 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 			Action: action, On: today, Requirements: reqs, Documents: in.Evidence, VRM: string(vrm), HolderName: acc.Name,
 		})
 		if !res.OK() {
-			return &EvidenceError{Result: res}
+			return &EvidenceError{Result: res, Requirements: reqs}
 		}
 		id := s.newID("per")
 		p = Permit{

@@ -77,7 +77,7 @@ func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
 	}
 	sub.Requirements = reqs
 	if res := s.scheme.Evidence.Check(sub); !res.OK() {
-		return &EvidenceError{Result: res}
+		return &EvidenceError{Result: res, Requirements: reqs}
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 			VRM: string(old.VRM), HolderName: acc.Name, PreviousAcceptedOn: old.EvidenceAcceptedOn,
 		})
 		if !res.OK() {
-			return &EvidenceError{Result: res}
+			return &EvidenceError{Result: res, Requirements: d.RequiredEvidence}
 		}
 		vrm := old.VRM
 		if vc := old.PendingVehicleChange; vc != nil && !vc.EffectiveOn.After(d.StartsOn) {

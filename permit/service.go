@@ -274,6 +274,9 @@ func (e *NotEligibleError) Code() string {
 // EvidenceError carries every problem found with the documents given.
 type EvidenceError struct {
 	Result evidence.Result
+	// Requirements is everything the action needs (the API's
+	// required_evidence), so the applicant can send it all again at once.
+	Requirements []evidence.Requirement
 }
 
 func (e *EvidenceError) Error() string { return "permit: " + e.Result.Err().Error() }

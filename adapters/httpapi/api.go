@@ -286,7 +286,7 @@ func (h *api) idempotent(w http.ResponseWriter, r *http.Request, c *call, fn han
 // fail answers with the problem document for err, logging server errors
 // in full (the client sees a generic sentence and the request ID).
 func (h *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := problemFor(err)
+	e := problemOf(err, h.svc.Scheme().Evidence)
 	rec := recordOf(r)
 	if e.status >= 500 {
 		h.log.ErrorContext(r.Context(), "request failed", "request_id", rec.id, "method", r.Method, "route", rec.route, "err", err)

@@ -86,12 +86,17 @@ func TestJourney(t *testing.T) {
 	require.Equal(t, true, el["eligible"])
 	require.Equal(t, true, el["free"])
 	require.Equal(t, "0.00", el["price"])
-	require.Equal(t, []any{"proof_of_care"}, el["required_evidence"])
+	// required_evidence is API.md's Requirement objects, not bare IDs
+	// (issue 11, defect 10): a client builds the application from them.
+	require.Equal(t, []any{map[string]any{"requirement": "proof_of_care", "detail": "Proof of care, dated in the last 6 months.",
+		"one_of": []any{"proof_of_care"}}}, el["required_evidence"])
 
-	// Evidence missing: 422 evidence_missing with the problem listed.
+	// Evidence missing: 422 evidence_missing with the problem listed and
+	// the Requirement objects to send.
 	m := requireProblem(t, hs.do("POST", "/v1/accounts/"+acc+"/permits", tok, map[string]any{"type": "essential-carer", "vrm": "AB12CDE"}),
 		http.StatusUnprocessableEntity, "evidence_missing")
 	require.NotEmpty(t, m["errors"])
+	require.Equal(t, el["required_evidence"], m["required_evidence"])
 	// A bad registration: 422 invalid_vrm naming the field.
 	m = requireProblem(t, hs.do("POST", "/v1/accounts/"+acc+"/permits", tok, map[string]any{"type": "essential-carer", "vrm": "!!", "evidence": hs.proofOfCare()}),
 		http.StatusUnprocessableEntity, "invalid_vrm")
@@ -174,7 +179,12 @@ func TestAddressChange(t *testing.T) {
 	residency := []map[string]any{{"kind": "utility_bill", "issued_on": hs.daysAgo(20), "name": "Jane Smith", "address": "Rose Cottage, Ashby Road"}}
 	m := requireProblem(t, hs.do("POST", "/v1/accounts/"+acc+"/address-changes", tok, map[string]any{"uprn": otherZone, "evidence": residency}),
 		http.StatusUnprocessableEntity, "different_zone")
-	require.Equal(t, []any{"proof_of_residency", "vehicle_registration"}, m["required_evidence"])
+	require.Equal(t, []any{
+		map[string]any{"requirement": "proof_of_residency", "one_of": []any{"tenancy_agreement", "utility_bill", "bank_statement", "letter_of_completion", "solicitor_letter"},
+			"detail": "Proof of residency at the new address: one of a tenancy agreement, a utility bill dated in the last 3 months, " +
+				"a bank statement dated in the last 3 months, a letter of completion or a letter from a solicitor."},
+		map[string]any{"requirement": "vehicle_registration", "one_of": []any{"v5c"}, "detail": "The vehicle's V5C: a V5C vehicle registration certificate."},
+	}, m["required_evidence"])
 	requireProblem(t, hs.do("POST", "/v1/accounts/"+acc+"/address-changes", tok, map[string]any{"uprn": "999999999999", "evidence": residency}),
 		http.StatusUnprocessableEntity, "validation_failed")
 

@@ -53,18 +53,18 @@ type fieldProblem struct {
 // problemJSON is an RFC 9457 problem details document with the API's
 // extension members.
 type problemJSON struct {
-	Type                 string            `json:"type"`
-	Title                string            `json:"title"`
-	Status               int               `json:"status"`
-	Code                 string            `json:"code"`
-	Detail               string            `json:"detail,omitempty"`
-	Instance             string            `json:"instance,omitempty"`
-	RequestID            string            `json:"request_id,omitempty"`
-	Errors               []fieldProblem    `json:"errors,omitempty"`
-	Reasons              []reasonJSON      `json:"reasons,omitempty"`
-	RequiredEvidence     []string          `json:"required_evidence,omitempty"`
-	EvidenceRequirements []requirementJSON `json:"evidence_requirements,omitempty"`
-	Zone                 *zoneJSON         `json:"zone,omitempty"`
+	Type                 string                 `json:"type"`
+	Title                string                 `json:"title"`
+	Status               int                    `json:"status"`
+	Code                 string                 `json:"code"`
+	Detail               string                 `json:"detail,omitempty"`
+	Instance             string                 `json:"instance,omitempty"`
+	RequestID            string                 `json:"request_id,omitempty"`
+	Errors               []fieldProblem         `json:"errors,omitempty"`
+	Reasons              []reasonJSON           `json:"reasons,omitempty"`
+	RequiredEvidence     []requirementJSON      `json:"required_evidence,omitempty"`
+	EvidenceRequirements []requirementNamesJSON `json:"evidence_requirements,omitempty"`
+	Zone                 *zoneJSON              `json:"zone,omitempty"`
 }
 
 // apiError is an error this adapter answers with; every error a handler
@@ -139,10 +139,15 @@ func title(status int) string {
 	return http.StatusText(status)
 }
 
-// problemFor is the one table from errors to HTTP answers. Details come
+// problemFor is problemOf without the scheme's document kinds: evidence
+// requirements are then worded from their identifiers.
+func problemFor(err error) *apiError { return problemOf(err, nil) }
+
+// problemOf is the one table from errors to HTTP answers. Details come
 // from typed domain data or fixed sentences, never from an error's text,
 // so nothing of a store's or a provider's internals reaches a response.
-func problemFor(err error) *apiError {
+// rules (the scheme's document kinds) word required_evidence.
+func problemOf(err error, rules *evidence.Rules) *apiError {
 	var (
 		ae  *apiError
 		ve  *permit.ValidationError
@@ -165,15 +170,15 @@ func problemFor(err error) *apiError {
 		}
 		return invalidFields(fs)
 	case errors.As(err, &ne):
-		return notEligible(ne)
+		return notEligible(ne, rules)
 	case errors.As(err, &ee):
-		return evidenceProblem(ee.Result)
+		return evidenceProblem(ee, rules)
 	case errors.As(err, &dz):
 		e := newError(http.StatusUnprocessableEntity, CodeDifferentZone, fmt.Sprintf(
 			"%s is in %s, not %s: apply for a new permit there with the evidence listed.",
 			dz.Property.Address(), dz.To.String(), dz.From.String()))
 		e.extra = func(p *problemJSON) {
-			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(dz.RequiredEvidence)
+			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(rules, dz.RequiredEvidence)
 			p.Zone = zoneOf(dz.To)
 		}
 		return e
@@ -211,7 +216,7 @@ func (e *apiError) withCode(code string) *apiError {
 	return e
 }
 
-func notEligible(ne *permit.NotEligibleError) *apiError {
+func notEligible(ne *permit.NotEligibleError, rules *evidence.Rules) *apiError {
 	detail := "The scheme's rules do not allow this."
 	if r, ok := ne.Decision.Blocking(); ok {
 		detail = r.Detail
@@ -221,7 +226,7 @@ func notEligible(ne *permit.NotEligibleError) *apiError {
 	e.extra = func(p *problemJSON) {
 		p.Reasons = reasonsJSON(d.Reasons)
 		if len(d.RequiredEvidence) > 0 {
-			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(d.RequiredEvidence)
+			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(rules, d.RequiredEvidence)
 		}
 	}
 	return e
@@ -229,8 +234,8 @@ func notEligible(ne *permit.NotEligibleError) *apiError {
 
 // evidenceProblem answers with the first problem's code (the evidence
 // package orders them so that is the one to name) and every problem listed.
-func evidenceProblem(res evidence.Result) *apiError {
-	ps := res.Problems
+func evidenceProblem(ee *permit.EvidenceError, rules *evidence.Rules) *apiError {
+	ps := ee.Result.Problems
 	if len(ps) == 0 {
 		return invalidField("evidence", string(evidence.CodeInvalid), "The evidence was not accepted.")
 	}
@@ -250,7 +255,12 @@ func evidenceProblem(res evidence.Result) *apiError {
 		detail = fmt.Sprintf("%s (and %d more problems with the evidence; see errors)", ps[0].Detail, len(ps)-1)
 	}
 	e := newError(http.StatusUnprocessableEntity, string(ps[0].Code), detail)
-	e.extra = func(p *problemJSON) { p.Errors = fs }
+	e.extra = func(p *problemJSON) {
+		p.Errors = fs
+		if len(ee.Requirements) > 0 {
+			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(rules, ee.Requirements)
+		}
+	}
 	return e
 }
 

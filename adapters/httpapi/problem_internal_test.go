@@ -60,5 +60,6 @@ func TestProblemFor(t *testing.T) {
 		})
 	}
 	e := problemFor(&permit.DifferentZoneError{To: zones.Zone{ID: "z", Name: "Z"}, RequiredEvidence: []evidence.Requirement{{Name: "proof_of_residency", OneOf: []evidence.Kind{"utility_bill"}}}})
-	require.Equal(t, []string{"proof_of_residency"}, e.document("", "").RequiredEvidence)
+	require.Equal(t, []requirementJSON{{Requirement: "proof_of_residency", Detail: "Proof of residency: a utility bill.", OneOf: []string{"utility_bill"}}},
+		e.document("", "").RequiredEvidence)
 }

@@ -166,7 +166,7 @@ func (h *api) eligibility(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, eligibilityOf(d))
+	return writeJSON(w, http.StatusOK, eligibilityOf(h.svc.Scheme().Evidence, d))
 }
 
 type applyRequest struct {

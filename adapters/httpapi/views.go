@@ -170,44 +170,55 @@ type reasonJSON struct {
 	Blocking bool   `json:"blocking"`
 }
 
+// requirementJSON is API.md's Requirement: one document of any kind in
+// one_of meets it, so a client can build an application from the answer.
 type requirementJSON struct {
+	Requirement string   `json:"requirement"`
+	Detail      string   `json:"detail"`
+	OneOf       []string `json:"one_of"`
+}
+
+// requirementNamesJSON is the older evidence_requirements entry, kept for
+// clients written against it.
+type requirementNamesJSON struct {
 	Name  string   `json:"name"`
 	Title string   `json:"title"`
 	OneOf []string `json:"one_of"`
 }
 
-// requirementsJSON gives the requirement IDs (API.md's required_evidence)
-// and, beside them, what each accepts: one document of any kind in one_of.
-func requirementsJSON(rs []evidence.Requirement) ([]string, []requirementJSON) {
-	names := make([]string, 0, len(rs))
-	full := make([]requirementJSON, 0, len(rs))
+// requirementsJSON gives API.md's Requirement objects (required_evidence)
+// and the older evidence_requirements beside them. rules (the scheme's
+// document kinds) word each detail.
+func requirementsJSON(rules *evidence.Rules, rs []evidence.Requirement) ([]requirementJSON, []requirementNamesJSON) {
+	reqs := make([]requirementJSON, 0, len(rs))
+	names := make([]requirementNamesJSON, 0, len(rs))
 	for _, r := range rs {
 		kinds := make([]string, 0, len(r.OneOf))
 		for _, k := range r.OneOf {
 			kinds = append(kinds, string(k))
 		}
-		names = append(names, r.Name)
-		full = append(full, requirementJSON{Name: r.Name, Title: r.Title, OneOf: kinds})
+		reqs = append(reqs, requirementJSON{Requirement: r.Name, Detail: rules.Describe(r), OneOf: kinds})
+		names = append(names, requirementNamesJSON{Name: r.Name, Title: r.Title, OneOf: kinds})
 	}
-	return names, full
+	return reqs, names
 }
 
 type eligibilityJSON struct {
-	Eligible             bool              `json:"eligible"`
-	Free                 bool              `json:"free"`
-	Price                string            `json:"price"`
-	Pool                 string            `json:"pool,omitempty"`
-	StartsOn             string            `json:"starts_on,omitempty"`
-	ExpiresOn            string            `json:"expires_on,omitempty"`
-	Reasons              []reasonJSON      `json:"reasons"`
-	RequiredEvidence     []string          `json:"required_evidence"`
-	EvidenceRequirements []requirementJSON `json:"evidence_requirements"`
+	Eligible             bool                   `json:"eligible"`
+	Free                 bool                   `json:"free"`
+	Price                string                 `json:"price"`
+	Pool                 string                 `json:"pool,omitempty"`
+	StartsOn             string                 `json:"starts_on,omitempty"`
+	ExpiresOn            string                 `json:"expires_on,omitempty"`
+	Reasons              []reasonJSON           `json:"reasons"`
+	RequiredEvidence     []requirementJSON      `json:"required_evidence"`
+	EvidenceRequirements []requirementNamesJSON `json:"evidence_requirements"`
 }
 
-func eligibilityOf(d eligibility.Decision) eligibilityJSON {
+func eligibilityOf(rules *evidence.Rules, d eligibility.Decision) eligibilityJSON {
 	out := eligibilityJSON{Eligible: d.Eligible, Free: d.Free, Price: money(d.Price), Pool: d.Pool,
 		StartsOn: date(d.StartsOn), ExpiresOn: date(d.ExpiresOn), Reasons: reasonsJSON(d.Reasons)}
-	out.RequiredEvidence, out.EvidenceRequirements = requirementsJSON(d.RequiredEvidence)
+	out.RequiredEvidence, out.EvidenceRequirements = requirementsJSON(rules, d.RequiredEvidence)
 	return out
 }
 

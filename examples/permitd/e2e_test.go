@@ -74,7 +74,7 @@ func journey(t *testing.T, s *server) {
 	require.Equal(t, true, el["eligible"])
 	require.Equal(t, true, el["free"])
 	require.Equal(t, "0.00", el["price"])
-	require.Equal(t, []any{"proof_of_care"}, el["required_evidence"])
+	require.Equal(t, []string{"proof_of_care"}, requirementNames(el["required_evidence"]))
 	s.must(200, "GET", "/v1/accounts/"+jane.id, jane.token, nil)
 
 	// R2: outside every zone, not eligible and the answer says why.
@@ -259,7 +259,7 @@ func journey(t *testing.T, s *server) {
 	// approved, the account moves and its permits in the old zone end.
 	far := s.find("LE11 2AA", "3")
 	dz := s.problem(422, "different_zone", "POST", "/v1/accounts/"+jane.id+"/address-changes", jane.token, map[string]any{"uprn": far["uprn"], "evidence": residency})
-	require.Equal(t, []any{"proof_of_residency", "vehicle_registration"}, dz["required_evidence"])
+	require.Equal(t, []string{"proof_of_residency", "vehicle_registration"}, requirementNames(dz["required_evidence"]))
 	move := map[string]any{"type": "essential-carer", "vrm": "EF56GHJ", "move_to": far["uprn"], "evidence": []map[string]any{
 		careLetter("Jane Smith", "2027-10-20")[0],
 		{"kind": "tenancy_agreement", "issued_on": "2027-10-01", "name": "Jane Smith", "address": "3 Welland Crescent, Loughborough",
@@ -426,4 +426,17 @@ func TestGeneratedOfficerToken(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 	require.Equal(t, 1, strings.Count(buf.String(), token), "printed once, never logged")
+}
+
+// requirementNames are the requirement IDs of a required_evidence list of
+// API.md's Requirement objects.
+func requirementNames(v any) []string {
+	var out []string
+	list, _ := v.([]any)
+	for _, r := range list {
+		m, _ := r.(map[string]any)
+		s, _ := m["requirement"].(string)
+		out = append(out, s)
+	}
+	return out
 }
