@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/carerpermit/carerpermit/vehicle"
 )
 
 // Code is a stable, machine-readable name for a kind of problem. Codes are
@@ -273,12 +275,19 @@ func (j *judge) document(dst []Problem, req string, i int, kr *kindRule) []Probl
 		if ref := d.Fields[FieldDocumentReference]; !blank(ref) && !isV5CReference(ref) {
 			add(CodeInvalid, "fields."+FieldDocumentReference, "The document reference on your %s must be exactly 11 digits.", title)
 		}
-		if vrm := d.Fields[FieldVRM]; !blank(vrm) {
+		if raw := d.Fields[FieldVRM]; !blank(raw) {
+			// Both registrations are read by vehicle.ParseVRM, the parser
+			// the request's own registration went through.
+			vrm, err := vehicle.ParseVRM(raw)
 			switch {
+			case err != nil:
+				add(CodeInvalid, "fields."+FieldVRM, "The registration on your %s (%q) is not a vehicle registration: it has 2 to 7 letters and digits, with at least one of each.", title, strings.TrimSpace(raw))
 			case blank(j.vrm):
-				add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, but this request does not name a vehicle.", title, compactVRM(vrm))
-			case !sameVRM(vrm, j.vrm):
-				add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, not %s, the vehicle on this request.", title, compactVRM(vrm), compactVRM(j.vrm))
+				add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, but this request does not name a vehicle.", title, vrm)
+			default:
+				if want, err := vehicle.ParseVRM(j.vrm); err != nil || want != vrm {
+					add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, not %s, the vehicle on this request.", title, vrm, compactVRM(j.vrm))
+				}
 			}
 		}
 	}

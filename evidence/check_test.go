@@ -224,6 +224,22 @@ func TestCheck(t *testing.T) {
 			detail: "Your V5C is for vehicle AB12CDE, not XY34ZZZ, the vehicle on this request.",
 		},
 		{
+			name:     "defect 8 V5C registration with a hyphen is the same vehicle as the request's",
+			s:        Submission{Action: ActionVehicleChange, On: may31, VRM: "AB12CDE", Requirements: []Requirement{vehicleDocument}, Documents: []Document{v5c(d(2020, 1, 1), "12345678901", "AB12-CDE")}},
+			accepted: []int{0},
+		},
+		{
+			name:     "defect 8 request registration typed with a hyphen matches the V5C",
+			s:        Submission{Action: ActionVehicleChange, On: may31, VRM: "ab12-cde", Requirements: []Requirement{vehicleDocument}, Documents: []Document{v5c(d(2020, 1, 1), "12345678901", "AB12 CDE")}},
+			accepted: []int{0},
+		},
+		{
+			name:   "defect 8 V5C registration that is not one is invalid",
+			s:      Submission{Action: ActionVehicleChange, On: may31, VRM: "AB12CDE", Requirements: []Requirement{vehicleDocument}, Documents: []Document{v5c(d(2020, 1, 1), "12345678901", "AB12*CDE")}},
+			want:   []string{"evidence_invalid vehicle_document #0 fields.vrm"},
+			detail: `The registration on your V5C ("AB12*CDE") is not a vehicle registration: it has 2 to 7 letters and digits, with at least one of each.`,
+		},
+		{
 			name: "R4 V5C given with a request that names no vehicle is a mismatch",
 			s:    Submission{Action: ActionVehicleChange, On: may31, Requirements: []Requirement{vehicleDocument}, Documents: []Document{v5c(d(2020, 1, 1), "12345678901", "AB12CDE")}},
 			want: []string{"evidence_mismatch vehicle_document #0 fields.vrm"},

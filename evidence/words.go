@@ -33,25 +33,8 @@ func isV5CReference(s string) bool {
 	return n == 11
 }
 
-// sameVRM compares registrations ignoring spaces and case, without
-// allocating.
-func sameVRM(a, b string) bool {
-	for {
-		a = strings.TrimLeftFunc(a, unicode.IsSpace)
-		b = strings.TrimLeftFunc(b, unicode.IsSpace)
-		if a == "" || b == "" {
-			return a == b
-		}
-		ra, na := utf8.DecodeRuneInString(a)
-		rb, nb := utf8.DecodeRuneInString(b)
-		if unicode.ToUpper(ra) != unicode.ToUpper(rb) {
-			return false
-		}
-		a, b = a[na:], b[nb:]
-	}
-}
-
-// compactVRM writes a registration the way sameVRM sees it: "AB12CDE".
+// compactVRM writes a registration that vehicle.ParseVRM refused without
+// its spaces, for a message.
 func compactVRM(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(s), ""))
 }

@@ -3,6 +3,8 @@ package permit
 import (
 	"errors"
 	"fmt"
+
+	"github.com/carerpermit/carerpermit/vehicle"
 )
 
 // Sentinel errors. Every error the Service and the ports return wraps one of
@@ -36,8 +38,9 @@ var (
 	ErrVRMInUse = errors.New("registration already on a live permit")
 	// ErrPaymentFailed: the payment provider refused or failed.
 	ErrPaymentFailed = errors.New("payment failed")
-	// ErrInvalidVRM: a vehicle registration mark that is not one.
-	ErrInvalidVRM = errors.New("invalid vehicle registration")
+	// ErrInvalidVRM: a vehicle registration mark that is not one. It is
+	// vehicle.ErrInvalidVRM, the one parser's sentinel.
+	ErrInvalidVRM = vehicle.ErrInvalidVRM
 )
 
 // FieldError is one invalid field of a request.
