@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/carerpermit/carerpermit/vehicle"
+	"github.com/carerpermit/carerpermit/zones"
 )
 
 // Code is a stable, machine-readable name for a kind of problem. Codes are
@@ -70,6 +72,14 @@ type Submission struct {
 	// HolderName, when set, is compared with the name on kinds that require
 	// a name (see the package comment for how names are compared).
 	HolderName string
+	// PropertyPostcode, when not zero, is the postcode of the property the
+	// request is about: a document of a kind that requires an address must
+	// show it (read with zones.ParsePostcode, so case and spacing do not
+	// matter), or it is not evidence for that property.
+	PropertyPostcode zones.Postcode
+	// PropertyAddress is that property's address in words, for the message
+	// that says which address a document should have shown.
+	PropertyAddress string
 	// PreviousAcceptedOn is when the previous document of a FreshForRenewal
 	// kind was accepted; zero when unknown. Used only when Action is renew.
 	PreviousAcceptedOn time.Time
@@ -129,7 +139,8 @@ func (e *ProblemsError) Unwrap() error {
 // Check judges the documents of s against s.Requirements and the kind rules.
 // It never panics, whatever s holds; a nil *Rules knows no kinds.
 func (r *Rules) Check(s Submission) Result {
-	j := judge{docs: s.Documents, vrm: s.VRM, holder: s.HolderName, on: civil(s.On), renew: s.Action == ActionRenew}
+	j := judge{docs: s.Documents, vrm: s.VRM, holder: s.HolderName, on: civil(s.On), renew: s.Action == ActionRenew,
+		postcode: s.PropertyPostcode, address: s.PropertyAddress}
 	if j.renew && !s.PreviousAcceptedOn.IsZero() {
 		j.hasPrev, j.prev = true, civil(s.PreviousAcceptedOn)
 	}
@@ -191,13 +202,17 @@ func (r *Rules) Check(s Submission) Result {
 
 // judge holds what every document of one submission is judged against.
 type judge struct {
-	docs    []Document
-	vrm     string
-	holder  string
-	on      time.Time
-	renew   bool
-	hasPrev bool
-	prev    time.Time
+	docs   []Document
+	vrm    string
+	holder string
+	// postcode and address are the request's property (postcode zero:
+	// addresses are not compared).
+	postcode zones.Postcode
+	address  string
+	on       time.Time
+	renew    bool
+	hasPrev  bool
+	prev     time.Time
 }
 
 // document appends the problems of document i, judged as kind kr for the
@@ -291,6 +306,9 @@ func (j *judge) document(dst []Problem, req string, i int, kr *kindRule) []Probl
 			}
 		}
 	}
+	if (kr.RequireAddress || kr.tenancy) && !blank(d.Address) && !j.postcode.IsZero() {
+		j.propertyAddress(add, d, title)
+	}
 	if (kr.RequireName || kr.tenancy) && !blank(d.Name) && !blank(j.holder) && !sameName(d.Name, j.holder) {
 		add(CodeMismatch, "name", "Your %s is in the name of %s, not %s.", title, strings.TrimSpace(d.Name), strings.TrimSpace(j.holder))
 	}
@@ -322,4 +340,44 @@ func (j *judge) tenancyTerm(add func(Code, string, string, ...any), d *Document,
 	case j.on.After(end):
 		add(CodeOutOfDate, "fields."+FieldTermEnd, "The term on your %s ended on %s, before the date of this request (%s).", title, formatDate(end), formatDate(j.on))
 	}
+}
+
+// propertyAddress judges the address on a document that must show one: it
+// must carry the postcode of the request's property, or it is evidence for
+// somewhere else.
+func (j *judge) propertyAddress(add func(Code, string, string, ...any), d *Document, title string) {
+	shown := strings.TrimSpace(d.Address)
+	expected := j.address
+	if expected == "" {
+		expected = j.postcode.String()
+	}
+	pc, ok := postcodeIn(shown)
+	switch {
+	case !ok:
+		add(CodeIncomplete, "address", "The address on your %s (%s) has no postcode; it must be the address of the property, %s.", title, shown, expected)
+	case pc != j.postcode:
+		add(CodeMismatch, "address", "Your %s is for an address in %s (%s), not the property, %s.", title, pc, shown, expected)
+	}
+}
+
+// postcodeIn finds the last UK postcode written in an address, as
+// zones.ParsePostcode reads one: "…, Loughborough LE11 4AJ" and
+// "…, le114aj" both give LE11 4AJ.
+func postcodeIn(address string) (zones.Postcode, bool) {
+	words := strings.FieldsFunc(address, func(r rune) bool {
+		return unicode.IsSpace(r) || r == ',' || r == ';' || r == '.'
+	})
+	for i := len(words) - 1; i >= 0; i-- {
+		if i > 0 && len(words[i]) == 3 {
+			if pc, err := zones.ParsePostcode(words[i-1] + " " + words[i]); err == nil {
+				return pc, true
+			}
+		}
+		if n := len(words[i]); n >= 5 && n <= 7 {
+			if pc, err := zones.ParsePostcode(words[i]); err == nil {
+				return pc, true
+			}
+		}
+	}
+	return zones.Postcode{}, false
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/zones"
 )
 
 // brief renders a problem as "code requirement #document field" so a table
@@ -17,6 +19,7 @@ func brief(p Problem) string {
 
 func TestCheck(t *testing.T) {
 	may31 := d(2025, 5, 31)
+	le11_4aj := zones.MustParsePostcode("LE11 4AJ")
 	tests := []struct {
 		name     string
 		kinds    []KindRule // nil: the example scheme
@@ -222,6 +225,49 @@ func TestCheck(t *testing.T) {
 			s:      Submission{Action: ActionVehicleChange, On: may31, VRM: "xy34 zzz", Requirements: []Requirement{vehicleDocument}, Documents: []Document{v5c(d(2020, 1, 1), "12345678901", "ab12 cde")}},
 			want:   []string{"evidence_mismatch vehicle_document #0 fields.vrm"},
 			detail: "Your V5C is for vehicle AB12CDE, not XY34ZZZ, the vehicle on this request.",
+		},
+		{
+			name: "defect 9 utility bill for another address is not proof of residency at the property",
+			s: Submission{Action: ActionAddressChangeSameZone, On: may31, Requirements: []Requirement{proofOfResidency},
+				PropertyPostcode: le11_4aj, PropertyAddress: "16 Leicester Close, Loughborough, LE11 4AJ",
+				Documents: []Document{{Kind: "utility_bill", IssuedOn: d(2025, 5, 1), Name: "Jane Smith", Address: "99 Nowhere Road"}}},
+			want:   []string{"evidence_incomplete proof_of_residency #0 address"},
+			detail: "The address on your utility bill (99 Nowhere Road) has no postcode; it must be the address of the property, 16 Leicester Close, Loughborough, LE11 4AJ.",
+		},
+		{
+			name: "defect 9 utility bill with another postcode is a mismatch",
+			s: Submission{Action: ActionAddressChangeSameZone, On: may31, Requirements: []Requirement{proofOfResidency},
+				PropertyPostcode: le11_4aj, PropertyAddress: "16 Leicester Close, Loughborough, LE11 4AJ",
+				Documents: []Document{{Kind: "utility_bill", IssuedOn: d(2025, 5, 1), Name: "Jane Smith", Address: "99 Nowhere Road, Leicester LE1 1AA"}}},
+			want:   []string{"evidence_mismatch proof_of_residency #0 address"},
+			detail: "Your utility bill is for an address in LE1 1AA (99 Nowhere Road, Leicester LE1 1AA), not the property, 16 Leicester Close, Loughborough, LE11 4AJ.",
+		},
+		{
+			name: "defect 9 tenancy agreement with the property's postcode written any way is accepted",
+			s: Submission{Action: ActionAddressChangeSameZone, On: may31, Requirements: []Requirement{proofOfResidency},
+				PropertyPostcode: le11_4aj, PropertyAddress: "16 Leicester Close, Loughborough, LE11 4AJ",
+				Documents: []Document{func() Document {
+					t := tenancy(d(2025, 1, 1), "2025-01-01", "2026-01-01", "yes")
+					t.Address = "16 Leicester Close, Loughborough, le114aj"
+					return t
+				}()}},
+			accepted: []int{0},
+		},
+		{
+			name: "defect 9 one good proof of residency is enough beside one for elsewhere",
+			s: Submission{Action: ActionAddressChangeSameZone, On: may31, Requirements: []Requirement{proofOfResidency},
+				PropertyPostcode: le11_4aj,
+				Documents: []Document{
+					{Kind: "utility_bill", IssuedOn: d(2025, 5, 1), Name: "Jane Smith", Address: "99 Nowhere Road"},
+					{Kind: "bank_statement", IssuedOn: d(2025, 5, 1), Name: "Jane Smith", Address: "16 Leicester Close LE11 4AJ"},
+				}},
+			accepted: []int{1},
+		},
+		{
+			name: "defect 9 a kind that need not show an address is not compared",
+			s: Submission{Action: ActionApply, On: may31, Requirements: []Requirement{proofOfCare}, PropertyPostcode: le11_4aj,
+				Documents: []Document{{Kind: "proof_of_care", IssuedOn: d(2025, 5, 1), Address: "Surgery, 1 Other Street, LE1 1AA"}}},
+			accepted: []int{0},
 		},
 		{
 			name:     "defect 8 V5C registration with a hyphen is the same vehicle as the request's",
@@ -495,4 +541,28 @@ func TestMissingSentenceArticles(t *testing.T) {
 	require.Equal(t, "Id is required: one of an HMRC letter, a V5C, an electoral roll entry, a university letter, an unsigned form or a not known.", got)
 	require.Equal(t, "Proof is required: one of a V5C or an HMRC letter.", missingSentence(r, Requirement{Name: "p", Title: "proof", OneOf: []Kind{"v5c", "hmrc_letter"}}))
 	require.Equal(t, "Vehicle is required.", missingSentence(r, Requirement{Name: "vehicle"}))
+}
+
+func TestPostcodeIn(t *testing.T) {
+	tests := []struct {
+		address string
+		want    string // "" when none
+	}{
+		{"16 Leicester Close, Loughborough, LE11 4AJ", "LE11 4AJ"},
+		{"16 Leicester Close, Loughborough LE114AJ", "LE11 4AJ"},
+		{"16 leicester close, le11 4aj.", "LE11 4AJ"},
+		{"LE11 4AJ, 16 Leicester Close", "LE11 4AJ"},
+		{"99 Nowhere Road", ""},
+		{"Flat 2, 12 Ashby Road", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.address, func(t *testing.T) {
+			pc, ok := postcodeIn(tt.address)
+			require.Equal(t, tt.want != "", ok)
+			if ok {
+				require.Equal(t, tt.want, pc.String())
+			}
+		})
+	}
 }

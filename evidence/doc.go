@@ -48,9 +48,17 @@
 //     middle names are ignored. Kinds without RequireName (a V5C names the
 //     vehicle's keeper, who may be the carer) are not compared.
 //   - V5C: the document reference must be exactly 11 digits once spaces are
-//     removed; the registration is compared with Submission.VRM ignoring spaces
-//     and case, and a V5C given with a request that names no vehicle is a
-//     mismatch.
+//     removed; the registration is read by vehicle.ParseVRM, the parser the
+//     request's registration went through (so spaces, hyphens and case do not
+//     matter), and compared with Submission.VRM; one that is not a
+//     registration is invalid, and a V5C given with a request that names no
+//     vehicle is a mismatch.
+//   - Addresses: when Submission.PropertyPostcode is set, a document of a kind
+//     that must show an address (RequireAddress or the tenancy check) must
+//     show that postcode, read with zones.ParsePostcode (case and spacing do
+//     not matter; the last postcode written in the address counts). No
+//     postcode is incomplete, another postcode a mismatch; both messages name
+//     the document and the property's address.
 //   - Tenancy agreements must show name, address, a term start and end
 //     (YYYY-MM-DD) that covers the submission date (both ends inclusive) and
 //     signed = "true" or "yes". A term that has ended is out of date; a term

@@ -42,7 +42,7 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 			}
 			res := s.scheme.Evidence.Check(evidence.Submission{
 				Action: evidence.ActionAddressChangeSameZone, On: today, Requirements: s.scheme.AddressChangeSameZone,
-				Documents: docs, HolderName: acc.Name,
+				Documents: docs, HolderName: acc.Name, PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
 			})
 			if !res.OK() {
 				return &EvidenceError{Result: res, Requirements: slices.Clone(s.scheme.AddressChangeSameZone)}

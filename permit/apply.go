@@ -176,6 +176,7 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		}
 		res := s.scheme.Evidence.Check(evidence.Submission{
 			Action: action, On: today, Requirements: reqs, Documents: in.Evidence, VRM: string(vrm), HolderName: acc.Name,
+			PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
 		})
 		if !res.OK() {
 			return &EvidenceError{Result: res, Requirements: reqs}

@@ -100,7 +100,7 @@ func TestServiceMessagesCarryTheirKeys(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), free.ID, "GH78JKL", d(2026, 6, 12))
 	require.NoError(t, err)
-	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 3, 15), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road"}}
+	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 3, 15), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}
 	c, err := w.svc.RequestAddressChange(ctx, permit.AccountActor(a.ID), a.ID, sameZone, bill)
 	require.NoError(t, err)
 	_, err = w.svc.ApproveAddressChange(ctx, w.officer, c.ID)

@@ -115,7 +115,7 @@ func TestAddressChangeReviewOverdue(t *testing.T) {
 	w := newWorld(t, at(2026, 11, 24, 10, 0))
 	ctx := context.Background()
 	a := w.account(home, "")
-	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road"}}
+	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}
 	c, err := w.svc.RequestAddressChange(ctx, permit.AccountActor(a.ID), a.ID, sameZone, bill)
 	require.NoError(t, err)
 	require.Equal(t, d(2026, 12, 8), c.DueOn)

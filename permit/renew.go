@@ -41,7 +41,7 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		if err != nil {
 			return err
 		}
-		d, _, counting, err := s.decide(ctx, tx, acc.ID, old.UPRN, eligibility.Request{
+		d, prop, counting, err := s.decide(ctx, tx, acc.ID, old.UPRN, eligibility.Request{
 			Kind: eligibility.KindRenewal, PermitType: old.Type, At: at, Pay: in.Pay, RenewalOf: old.ID,
 		})
 		if err != nil {
@@ -56,6 +56,7 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		res := s.scheme.Evidence.Check(evidence.Submission{
 			Action: evidence.ActionRenew, On: today, Requirements: d.RequiredEvidence, Documents: in.Evidence,
 			VRM: string(old.VRM), HolderName: acc.Name, PreviousAcceptedOn: old.EvidenceAcceptedOn,
+			PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
 		})
 		if !res.OK() {
 			return &EvidenceError{Result: res, Requirements: d.RequiredEvidence}

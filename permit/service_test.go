@@ -480,7 +480,7 @@ func TestR7SameZoneMove(t *testing.T) {
 	_, err = w.svc.RequestAddressChange(ctx, permit.AccountActor(a.ID), a.ID, sameZone, nil)
 	require.ErrorIs(t, err, permit.ErrEvidence)
 
-	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road"}}
+	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}
 	c, err := w.svc.RequestAddressChange(ctx, permit.AccountActor(a.ID), a.ID, sameZone, bill)
 	require.NoError(t, err)
 	require.Equal(t, permit.AddressChangePending, c.Status)
@@ -522,7 +522,7 @@ func TestR7MoveToAnotherZone(t *testing.T) {
 	require.Contains(t, names, "proof_of_residency")
 
 	docs := append(w.proofOfCare(),
-		evidence.Document{Kind: "utility_bill", IssuedOn: d(2026, 11, 1), Name: "Jane Smith", Address: "3 Forest Road"},
+		evidence.Document{Kind: "utility_bill", IssuedOn: d(2026, 11, 1), Name: "Jane Smith", Address: "3 Forest Road, Loughborough LE11 2AA"},
 		evidence.Document{Kind: "v5c", IssuedOn: d(2024, 5, 1), Fields: map[string]string{"document_reference": "12345678901", "vrm": "AB12 CDE"}})
 	np, err := w.svc.Apply(ctx, permit.AccountActor(a.ID), permit.Application{AccountID: a.ID, Type: "essential-carer", VRM: "AB12CDE", MoveTo: otherZone, Evidence: docs})
 	require.NoError(t, err)

@@ -176,7 +176,7 @@ func TestJourney(t *testing.T) {
 func TestAddressChange(t *testing.T) {
 	hs := newHarness(t)
 	acc, tok := hs.account(home)
-	residency := []map[string]any{{"kind": "utility_bill", "issued_on": hs.daysAgo(20), "name": "Jane Smith", "address": "Rose Cottage, Ashby Road"}}
+	residency := []map[string]any{{"kind": "utility_bill", "issued_on": hs.daysAgo(20), "name": "Jane Smith", "address": "Rose Cottage, Ashby Road, LE11 3AB"}}
 	m := requireProblem(t, hs.do("POST", "/v1/accounts/"+acc+"/address-changes", tok, map[string]any{"uprn": otherZone, "evidence": residency}),
 		http.StatusUnprocessableEntity, "different_zone")
 	require.Equal(t, []any{

@@ -207,7 +207,7 @@ func journey(t *testing.T, s *server) {
 	// R7: a move within the zone keeps the permit, once the officer
 	// accepts proof of residency; the permit follows the account.
 	newHome := s.find("LE11 3AD", "18")
-	residency := []map[string]any{{"kind": "utility_bill", "issued_on": "2026-11-15", "name": "Jane Smith", "address": "18 Leicester Close, Loughborough"}}
+	residency := []map[string]any{{"kind": "utility_bill", "issued_on": "2026-11-15", "name": "Jane Smith", "address": "18 Leicester Close, Loughborough, LE11 3AD"}}
 	s.problem(422, "evidence_missing", "POST", "/v1/accounts/"+jane.id+"/address-changes", jane.token, map[string]any{"uprn": newHome["uprn"], "evidence": []any{}})
 	ac := s.must(202, "POST", "/v1/accounts/"+jane.id+"/address-changes", jane.token, map[string]any{"uprn": newHome["uprn"], "evidence": residency})
 	require.Equal(t, "pending_review", ac["status"])
@@ -225,7 +225,7 @@ func journey(t *testing.T, s *server) {
 	require.Equal(t, "current", p["status"])
 	// A refused move.
 	ac2 := s.must(202, "POST", "/v1/accounts/"+jane.id+"/address-changes", jane.token, map[string]any{"uprn": jane.uprn,
-		"evidence": []map[string]any{{"kind": "bank_statement", "issued_on": "2026-11-30", "name": "Jane Smith", "address": "12 Leicester Close"}}})
+		"evidence": []map[string]any{{"kind": "bank_statement", "issued_on": "2026-11-30", "name": "Jane Smith", "address": "12 Leicester Close, Loughborough, LE11 3AB"}}})
 	ac2 = s.must(200, "POST", "/v1/address-changes/"+ac2["id"].(string)+"/reject", officer, map[string]any{"reason_code": "not_resident", "reason": "The statement is for another address."})
 	require.Equal(t, "rejected", ac2["status"])
 
@@ -262,7 +262,7 @@ func journey(t *testing.T, s *server) {
 	require.Equal(t, []string{"proof_of_residency", "vehicle_registration"}, requirementNames(dz["required_evidence"]))
 	move := map[string]any{"type": "essential-carer", "vrm": "EF56GHJ", "move_to": far["uprn"], "evidence": []map[string]any{
 		careLetter("Jane Smith", "2027-10-20")[0],
-		{"kind": "tenancy_agreement", "issued_on": "2027-10-01", "name": "Jane Smith", "address": "3 Welland Crescent, Loughborough",
+		{"kind": "tenancy_agreement", "issued_on": "2027-10-01", "name": "Jane Smith", "address": "3 Welland Crescent, Loughborough, LE11 2AA",
 			"fields": map[string]string{"term_start": "2027-10-15", "term_end": "2028-10-14", "signed": "yes"}},
 		{"kind": "v5c", "issued_on": "2025-06-01", "fields": map[string]string{"document_reference": "12345678901", "vrm": "EF56 GHJ"}},
 	}}
