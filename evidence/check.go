@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/carerpermit/carerpermit/vehicle"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -291,16 +290,16 @@ func (j *judge) document(dst []Problem, req string, i int, kr *kindRule) []Probl
 			add(CodeInvalid, "fields."+FieldDocumentReference, "The document reference on your %s must be exactly 11 digits.", title)
 		}
 		if raw := d.Fields[FieldVRM]; !blank(raw) {
-			// Both registrations are read by vehicle.ParseVRM, the parser
+			// Both registrations are read by ParseVRM, the parser
 			// the request's own registration went through.
-			vrm, err := vehicle.ParseVRM(raw)
+			vrm, err := ParseVRM(raw)
 			switch {
 			case err != nil:
 				add(CodeInvalid, "fields."+FieldVRM, "The registration on your %s (%q) is not a vehicle registration: it has 2 to 7 letters and digits, with at least one of each.", title, strings.TrimSpace(raw))
 			case blank(j.vrm):
 				add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, but this request does not name a vehicle.", title, vrm)
 			default:
-				if want, err := vehicle.ParseVRM(j.vrm); err != nil || want != vrm {
+				if want, err := ParseVRM(j.vrm); err != nil || want != vrm {
 					add(CodeMismatch, "fields."+FieldVRM, "Your %s is for vehicle %s, not %s, the vehicle on this request.", title, vrm, compactVRM(j.vrm))
 				}
 			}

@@ -10,6 +10,10 @@
 // The package does no I/O and never reads the clock: the submission date is
 // part of the input.
 //
+// It also owns the vehicle registration mark (VRM, ParseVRM): the one parser
+// that reads both the registration typed on an application and the one
+// written on a V5C, so the two can never disagree. permit re-exports it.
+//
 // # Dates
 //
 // Every date is a civil date in Europe/London carried as a time.Time; only its

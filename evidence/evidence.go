@@ -32,7 +32,7 @@ const (
 	// a term that parses and covers the submission date, and a signature.
 	CheckTenancy Check = "tenancy"
 	// CheckV5C requires a document_reference of exactly 11 digits and a vrm
-	// that vehicle.ParseVRM reads as the request's vehicle (so spaces,
+	// that ParseVRM reads as the request's vehicle (so spaces,
 	// hyphens and case do not matter).
 	CheckV5C Check = "v5c"
 )

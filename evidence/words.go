@@ -33,7 +33,7 @@ func isV5CReference(s string) bool {
 	return n == 11
 }
 
-// compactVRM writes a registration that vehicle.ParseVRM refused without
+// compactVRM writes a registration that ParseVRM refused without
 // its spaces, for a message.
 func compactVRM(s string) string {
 	return strings.ToUpper(strings.Join(strings.Fields(s), ""))

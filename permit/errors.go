@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/carerpermit/carerpermit/vehicle"
+	"github.com/carerpermit/carerpermit/evidence"
 )
 
 // Sentinel errors. Every error the Service and the ports return wraps one of
@@ -39,8 +39,8 @@ var (
 	// ErrPaymentFailed: the payment provider refused or failed.
 	ErrPaymentFailed = errors.New("payment failed")
 	// ErrInvalidVRM: a vehicle registration mark that is not one. It is
-	// vehicle.ErrInvalidVRM, the one parser's sentinel.
-	ErrInvalidVRM = vehicle.ErrInvalidVRM
+	// evidence.ErrInvalidVRM, the one parser's sentinel.
+	ErrInvalidVRM = evidence.ErrInvalidVRM
 )
 
 // FieldError is one invalid field of a request.

@@ -1,4 +1,4 @@
-package vehicle_test
+package evidence_test
 
 import (
 	"strings"
@@ -7,13 +7,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/carerpermit/carerpermit/vehicle"
+	"github.com/carerpermit/carerpermit/evidence"
 )
 
 func TestParseVRM(t *testing.T) {
 	tests := []struct {
 		in   string
-		want vehicle.VRM
+		want evidence.VRM
 		err  string // part of the error; "" for none
 	}{
 		{in: "AB12CDE", want: "AB12CDE"},
@@ -33,9 +33,9 @@ func TestParseVRM(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := vehicle.ParseVRM(tt.in)
+			got, err := evidence.ParseVRM(tt.in)
 			if tt.err != "" {
-				require.ErrorIs(t, err, vehicle.ErrInvalidVRM)
+				require.ErrorIs(t, err, evidence.ErrInvalidVRM)
 				require.ErrorContains(t, err, tt.err)
 				require.Empty(t, got)
 				return
@@ -50,9 +50,9 @@ func TestParseVRM(t *testing.T) {
 // Defect 8: the hyphenated form a V5C may carry and the typed form of an
 // application are one registration.
 func TestParseVRMDefect8HyphenAndSpaceAreOneVehicle(t *testing.T) {
-	a, err := vehicle.ParseVRM("AB12-CDE")
+	a, err := evidence.ParseVRM("AB12-CDE")
 	require.NoError(t, err)
-	b, err := vehicle.ParseVRM("ab12 cde")
+	b, err := evidence.ParseVRM("ab12 cde")
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 }
@@ -62,9 +62,9 @@ func FuzzParseVRM(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := vehicle.ParseVRM(s)
+		v, err := evidence.ParseVRM(s)
 		if err != nil {
-			require.ErrorIs(t, err, vehicle.ErrInvalidVRM)
+			require.ErrorIs(t, err, evidence.ErrInvalidVRM)
 			require.Empty(t, v)
 			require.True(t, utf8.ValidString(err.Error()) || !utf8.ValidString(s))
 			return
@@ -78,11 +78,11 @@ func FuzzParseVRM(f *testing.F) {
 		}) < 0, "not canonical: %q", v)
 		require.True(t, strings.ContainsAny(string(v), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 		require.True(t, strings.ContainsAny(string(v), "0123456789"))
-		again, err := vehicle.ParseVRM(string(v))
+		again, err := evidence.ParseVRM(string(v))
 		require.NoError(t, err)
 		require.Equal(t, v, again)
-		// Separators never change the vehicle.
-		spaced, err := vehicle.ParseVRM(" " + strings.Join(strings.Split(string(v), ""), "-") + "\t")
+		// Separators never change the evidence.
+		spaced, err := evidence.ParseVRM(" " + strings.Join(strings.Split(string(v), ""), "-") + "\t")
 		require.NoError(t, err)
 		require.Equal(t, v, spaced)
 	})
