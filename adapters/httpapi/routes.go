@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
 )
@@ -165,6 +167,10 @@ func (h *api) eligibility(w http.ResponseWriter, r *http.Request, c *call) error
 	d, err := h.svc.Eligibility(r.Context(), id, typ, startsOn, pay)
 	if err != nil {
 		return err
+	}
+	if slices.ContainsFunc(d.Reasons, func(r eligibility.Reason) bool { return r.Code == eligibility.CodeUnknownPermitType }) {
+		// API.md: an unknown type is 422 unknown_permit_type, as when applying.
+		return &permit.NotEligibleError{Decision: d}
 	}
 	return writeJSON(w, http.StatusOK, eligibilityOf(h.svc.Scheme().Evidence, d))
 }
