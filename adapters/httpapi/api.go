@@ -153,6 +153,9 @@ func (h *api) route(pattern string, who access, b body, fn handlerFunc) {
 }
 
 func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, fn handlerFunc, rec *requestRecord) error {
+	if err := checkRequestText(r); err != nil {
+		return err
+	}
 	p, err := h.auth.Authenticate(r)
 	if err != nil {
 		if errors.Is(err, ErrUnauthenticated) {
@@ -170,6 +173,11 @@ func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, 
 	c := &call{p: p}
 	if c.body, err = h.readBody(w, r, b); err != nil {
 		return err
+	}
+	if (b == requiredJSON || b == optionalJSON) && len(c.body) > 0 {
+		if err := checkJSONText(c.body); err != nil {
+			return err
+		}
 	}
 	if r.Method != http.MethodPost {
 		return fn(w, r, c)

@@ -165,7 +165,7 @@ func bearer(r *http.Request) (token string, ok bool, err error) {
 		return "", false, nil
 	}
 	scheme, tok, found := strings.Cut(h, " ")
-	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" || badText(tok) {
 		return "", true, fmt.Errorf("%w: the Authorization header must be \"Bearer <token>\"", ErrUnauthenticated)
 	}
 	return strings.TrimSpace(tok), true, nil

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// raw sends a request exactly as given (path already escaped, body bytes
+// as they are), bypassing the OpenAPI validator, which cannot describe
+// bytes that are not text.
+func (s *server) raw(method, path, authorization string, body []byte) reply {
+	s.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	require.NoError(s.t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if authorization != "" {
+		req.Header["Authorization"] = []string{authorization}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(s.t, err)
+	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// Issue 11, defect 2: input that is not UTF-8 (or holds NUL, which
+// PostgreSQL refuses in text) answered 500 on PostgreSQL — a bearer token
+// with byte 0xff on every endpoint including /healthz, path ids with %00 or
+// %ff. It is refused before any query: 401 for a token, 404 for a path id,
+// 400 for a query or body, on SQLite and PostgreSQL alike.
+func TestTextThatIsNotUTF8(t *testing.T) {
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			s := startServer(t, db(t), "--test-clock")
+			jane := s.open("Jane Smith", s.find("LE11 3AB", "12")["uprn"].(string))
+			officer := "Bearer " + testOfficerToken
+			for _, c := range []struct {
+				name, method, path, auth string
+				body                     []byte
+				status                   int
+				code                     string
+			}{
+				{"token 0xff on healthz", "GET", "/healthz", "Bearer acc_\xff.secret", nil, 401, "unauthorized"},
+				{"token 0xff on openapi", "GET", "/v1/openapi.json", "Bearer abc\xffdef", nil, 401, "unauthorized"},
+				{"account token with 0xff id", "GET", "/v1/accounts/" + jane.id, "Bearer acc_\xff.secret", nil, 401, "unauthorized"},
+				{"token 0xff on an account", "GET", "/v1/accounts/" + jane.id, "Bearer " + jane.token + "\xff", nil, 401, "unauthorized"},
+				{"token 0xff on addresses", "GET", "/v1/addresses?postcode=LE11+3AB", "Bearer \xff\xfe", nil, 401, "unauthorized"},
+				{"account id %ff", "GET", "/v1/accounts/%ff", officer, nil, 404, "not_found"},
+				{"account id %00", "GET", "/v1/accounts/acc_%00", officer, nil, 404, "not_found"},
+				{"permit id %ff", "GET", "/v1/permits/per_%ff", officer, nil, 404, "not_found"},
+				{"permit id %00", "GET", "/v1/permits/%00", officer, nil, 404, "not_found"},
+				{"permit id %ff as its owner", "GET", "/v1/permits/%ff", "Bearer " + jane.token, nil, 404, "not_found"},
+				{"approve %00", "POST", "/v1/permits/%00/approve", officer, nil, 404, "not_found"},
+				{"address change %ff", "GET", "/v1/address-changes/%ff", officer, nil, 404, "not_found"},
+				{"vehicle change %ff", "DELETE", "/v1/permits/per_1/vehicle-changes/%ff", officer, nil, 404, "not_found"},
+				{"enforcement %ff", "GET", "/v1/enforcement/vehicles/AB%ff", officer, nil, 404, "not_found"},
+				{"documents %00", "GET", "/v1/permits/%00/documents", officer, nil, 404, "not_found"},
+				{"permits of %ff", "GET", "/v1/accounts/%ff/permits", officer, nil, 404, "not_found"},
+				{"eligibility type %ff", "GET", "/v1/accounts/" + jane.id + "/eligibility?type=%ff", "Bearer " + jane.token, nil, 400, "validation_failed"},
+				{"eligibility type %00", "GET", "/v1/accounts/" + jane.id + "/eligibility?type=essential%00", "Bearer " + jane.token, nil, 400, "validation_failed"},
+				{"house %ff", "GET", "/v1/addresses?postcode=LE11+3AB&house=%ff", "", nil, 400, "validation_failed"},
+				{"events cursor %ff", "GET", "/v1/events?after=%ff", officer, nil, 400, "validation_failed"},
+				{"body 0xff", "POST", "/v1/accounts", "", []byte("{\"name\": \"Jane \xff\", \"uprn\": \"" + jane.uprn + "\"}"), 400, "invalid_json"},
+				{"body \\u0000", "POST", "/v1/accounts", "", []byte(`{"name": "Jane\u0000", "uprn": "` + jane.uprn + `"}`), 400, "invalid_json"},
+				{"apply vrm \\u0000", "POST", "/v1/accounts/" + jane.id + "/permits", "Bearer " + jane.token,
+					[]byte(`{"type": "essential-carer", "vrm": "AB12\u0000CDE", "evidence": []}`), 400, "invalid_json"},
+				{"apply type 0xff", "POST", "/v1/accounts/" + jane.id + "/permits", "Bearer " + jane.token,
+					[]byte("{\"type\": \"\xffcarer\", \"vrm\": \"AB12CDE\"}"), 400, "invalid_json"},
+				{"reject reason \\u0000", "POST", "/v1/permits/per_1/reject", officer,
+					[]byte(`{"reason_code": "x\u0000", "reason": "no"}`), 400, "invalid_json"},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					r := s.raw(c.method, c.path, c.auth, c.body)
+					require.Equal(t, c.status, r.status, "%s", r.body)
+					require.Equal(t, c.code, r.obj(t)["code"], "%s", r.body)
+				})
+			}
+			// The server is still well, and nothing was logged as a failure.
+			s.must(200, "GET", "/healthz", "", nil)
+			require.NotContains(t, s.out.String(), "request failed")
+			require.False(t, strings.Contains(s.out.String(), `"status":500`), "no 500 in the access log")
+		})
+	}
+}
