@@ -259,7 +259,9 @@ func (s *Service) authorise(ctx context.Context, by Actor, p Permit) (Permit, er
 	if err != nil {
 		if payErr == nil {
 			// The permit moved on meanwhile (withdrawn): give the money back.
-			s.voidQuietly(ctx, pay.ID, "void:"+p.ID)
+			if voidErr := s.voidOrphan(ctx, p, pay); voidErr != nil {
+				err = errors.Join(err, voidErr)
+			}
 		}
 		return Permit{}, err
 	}
@@ -269,11 +271,34 @@ func (s *Service) authorise(ctx context.Context, by Actor, p Permit) (Permit, er
 	return out, nil
 }
 
-func (s *Service) voidQuietly(ctx context.Context, paymentID, key string) {
-	if paymentID == "" {
-		return
+// voidOrphan returns an authorisation the store never recorded on its
+// permit (the permit moved on while the card was being authorised): the
+// void is recorded as owed, so that the due jobs retry it if the provider
+// fails, and asked for at once. When even the record cannot be written,
+// the void is asked for directly and its failure joined to the error.
+func (s *Service) voidOrphan(ctx context.Context, p Permit, pay Payment) error {
+	if pay.ID == "" {
+		return nil
 	}
-	_, _ = s.payments.Void(ctx, paymentID, key)
+	var owed []PaymentRetry
+	err := retry(ctx, func() error {
+		owed = nil
+		return s.store.Update(ctx, func(tx Tx) error {
+			r, ok, err := s.owe(tx, PaymentOpVoid, p, pay.ID, pay.Amount, s.now())
+			if ok {
+				owed = append(owed, r)
+			}
+			return err
+		})
+	})
+	if err != nil {
+		if _, voidErr := s.payments.Void(ctx, pay.ID, string(PaymentOpVoid)+":"+p.ID); voidErr != nil {
+			return fmt.Errorf("permit: voiding payment %s of permit %s: %w", pay.ID, p.ID, errors.Join(err, voidErr))
+		}
+		return nil
+	}
+	_, err = s.settle(ctx, owed)
+	return err
 }
 
 func (s *Service) typeName(id string) string {

@@ -86,25 +86,24 @@ func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
 // re-checked, the payment captured and, for a move to another zone, the
 // account moves and its old-zone permits end.
 //
+// The capture is recorded as owed in the approval's own transaction and
+// asked for once it has committed, so money is taken only for a permit
+// that is approved, and never twice. When the provider fails, the permit
+// is approved all the same with its payment still authorised; the capture
+// is retried by the due jobs until it succeeds (see PaymentRetry) and an
+// event says so.
+//
 // Errors: ErrNotFound; *TransitionError when it is not pending review;
-// *EvidenceError; ErrPaymentFailed when the capture fails.
+// *EvidenceError.
 func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permit, error) {
-	p, err := s.pendingForDecision(ctx, permitID, Approve, true)
-	if err != nil {
+	if _, err := s.pendingForDecision(ctx, permitID, Approve, true); err != nil {
 		return Permit{}, err
-	}
-	captured := p.Payment
-	if p.Payment != nil && p.Payment.Status == PaymentAuthorised {
-		pay, err := s.payments.Capture(ctx, p.Payment.ID, "capture:"+p.ID)
-		if err != nil {
-			return Permit{}, fmt.Errorf("%w: capturing payment for permit %s: %w", ErrPaymentFailed, p.ID, err)
-		}
-		captured = &pay
 	}
 	var out Permit
 	var ended []Permit
-	err = retry(ctx, func() error {
-		ended = nil
+	var owed []PaymentRetry
+	err := retry(ctx, func() error {
+		ended, owed = nil, nil
 		return s.store.Update(ctx, func(tx Tx) error {
 			at := s.now()
 			today := s.today(at)
@@ -115,7 +114,15 @@ func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permi
 			if err := cur.transition(Approve, today); err != nil {
 				return err
 			}
-			cur.Payment = captured
+			if pay := cur.Payment; pay != nil && pay.Status == PaymentAuthorised {
+				r, ok, err := s.owe(tx, PaymentOpCapture, cur, pay.ID, pay.Amount, at)
+				if err != nil {
+					return err
+				}
+				if ok {
+					owed = append(owed, r)
+				}
+			}
 			cur.EvidenceAcceptedOn = today
 			cur.UpdatedAt = at
 			acc, err := tx.Account(cur.AccountID)
@@ -123,25 +130,24 @@ func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permi
 				return err
 			}
 			if cur.UPRN != acc.UPRN {
-				if ended, err = s.moveAccount(tx, by, acc, cur, at); err != nil {
+				var held []PaymentRetry
+				if ended, held, err = s.moveAccount(tx, by, acc, cur, at); err != nil {
 					return err
 				}
+				owed = append(owed, held...)
 			}
 			if err := save(tx, &cur); err != nil {
 				return err
 			}
 			out = cur
 			return tx.AppendEvent(Event{Type: EventPermitApproved, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn), "captured": pricing.FormatMoney(amount(captured))}})
+				Data: map[string]string{"starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn), "captured": pricing.FormatMoney(amount(cur.Payment))}})
 		})
 	})
 	if err != nil {
-		if captured != nil && captured.Status == PaymentCaptured && (p.Payment == nil || p.Payment.Status != PaymentCaptured) {
-			// The permit changed under us after the money was taken: return it.
-			_, _ = s.payments.Refund(ctx, captured.ID, captured.Amount, "refund:"+p.ID)
-		}
 		return Permit{}, err
 	}
+	out = s.settleAfter(ctx, out, owed)
 	s.notify(ctx, MessageApproved, out, nil)
 	for _, e := range ended {
 		s.notify(ctx, MessageCancelled, e, map[string]string{"reason": "moved to another permit zone"})
@@ -183,51 +189,70 @@ func (s *Service) pendingForDecision(ctx context.Context, permitID string, t Tra
 
 // moveAccount carries out an approved new-zone application (R7): the
 // account moves to the new property and its live permits elsewhere end.
-func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at time.Time) ([]Permit, error) {
+//
+// An application withdrawn this way has its hold returned: the payment
+// retries to settle after the commit are returned with the ended permits.
+func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at time.Time) ([]Permit, []PaymentRetry, error) {
 	today := s.today(at)
 	ps, err := tx.PermitsOfAccount(acc.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var ended []Permit
-	for _, old := range ps {
-		if old.ID == newPermit.ID || old.UPRN == newPermit.UPRN || !old.Live(today) {
+	var owed []PaymentRetry
+	for _, listed := range ps {
+		if listed.ID == newPermit.ID || listed.UPRN == newPermit.UPRN {
+			continue
+		}
+		// Read again: ending one permit of a chain writes its neighbour.
+		old, err := tx.Permit(listed.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !old.Live(today) {
 			continue
 		}
 		t := End
 		if old.Status != Approved {
 			t = Withdraw
+			held, err := s.releaseHold(tx, old, at)
+			if err != nil {
+				return nil, nil, err
+			}
+			owed = append(owed, held...)
 		}
 		if err := old.transition(t, today); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := s.releaseChain(tx, old); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		old.Cancellation = &Cancellation{At: at, By: by.String(), Reason: "moved to another permit zone", Refund: decimal.Zero}
 		old.UpdatedAt = at
 		if err := save(tx, &old); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ended = append(ended, old)
 		if err := tx.AppendEvent(Event{Type: EventPermitEnded, At: at, Actor: by.String(), PermitID: old.ID, AccountID: acc.ID,
 			Data: map[string]string{"reason": "moved_zone", "superseded_by": newPermit.ID}}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	from := acc.UPRN
 	acc.UPRN, acc.Address, acc.Zone, acc.UpdatedAt = newPermit.UPRN, newPermit.Address, newPermit.Zone, at
 	if err := tx.UpdateAccount(acc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ended, tx.AppendEvent(Event{Type: EventAddressChangeApproved, At: at, Actor: by.String(), AccountID: acc.ID,
+	return ended, owed, tx.AppendEvent(Event{Type: EventAddressChangeApproved, At: at, Actor: by.String(), AccountID: acc.ID,
 		Data: map[string]string{"from_uprn": from.String(), "to_uprn": acc.UPRN.String(), "zone": acc.Zone.ID, "via_permit": newPermit.ID}})
 }
 
 // Reject refuses an application (officer only, R3): the authorisation is
 // voided (or a captured payment refunded in full), the free slot released,
 // and the applicant must apply again. code is the council's reason code,
-// reason the words the applicant reads.
+// reason the words the applicant reads. The void is recorded as owed in
+// the rejection's transaction and asked for after it commits; when the
+// provider fails, the rejection stands and the due jobs retry the void.
 //
 // Errors: *ValidationError (missing reason); ErrNotFound; *TransitionError.
 func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejection) (Permit, error) {
@@ -242,18 +267,13 @@ func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejec
 	if err := v.err(); err != nil {
 		return Permit{}, err
 	}
-	p, err := s.pendingForDecision(ctx, permitID, Reject, false)
-	if err != nil {
+	if _, err := s.pendingForDecision(ctx, permitID, Reject, false); err != nil {
 		return Permit{}, err
 	}
-	pay, err := s.returnMoney(ctx, p, "void:"+p.ID, "refund:"+p.ID)
-	if err != nil {
-		return Permit{}, err
-	}
-	out, err := s.closePermit(ctx, by, permitID, Reject, EventPermitRejected, func(cur *Permit) map[string]string {
+	out, err := s.closePermit(ctx, by, permitID, Reject, EventPermitRejected, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
+		owed, err := s.releaseHold(tx, *cur, at)
 		cur.Rejection = &r
-		cur.Payment = pay
-		return map[string]string{"reason_code": r.Code, "reason": r.Reason}
+		return map[string]string{"reason_code": r.Code, "reason": r.Reason}, owed, err
 	})
 	if err != nil {
 		return Permit{}, err
@@ -262,33 +282,22 @@ func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejec
 	return out, nil
 }
 
-// returnMoney voids an authorisation or refunds a captured payment in
-// full, returning the payment as it then stands.
-func (s *Service) returnMoney(ctx context.Context, p Permit, voidKey, refundKey string) (*Payment, error) {
-	if p.Payment == nil {
-		return nil, nil
-	}
-	var pay Payment
-	var err error
-	switch p.Payment.Status {
-	case PaymentAuthorised:
-		pay, err = s.payments.Void(ctx, p.Payment.ID, voidKey)
-	case PaymentCaptured:
-		pay, err = s.payments.Refund(ctx, p.Payment.ID, p.Payment.Amount.Sub(p.Payment.Refunded), refundKey)
-	default:
-		return p.Payment, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: returning payment of permit %s: %w", ErrPaymentFailed, p.ID, err)
-	}
-	return &pay, nil
-}
+// closeEdit sets a closing transition's own fields on cur, inside tx at
+// the instant at, and returns the event's data and the payment calls it
+// owes (to settle after the commit).
+type closeEdit func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error)
 
 // closePermit moves a permit out of the live set by t, releasing what its
-// chain held, with one event; edit sets the transition's own fields.
-func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t Transition, et EventType, edit func(*Permit) map[string]string) (Permit, error) {
+// chain held, with one event; edit sets the transition's own fields. A
+// permit cancelled or ended takes its pending renewal with it (see
+// withdrawRenewal). What the closing owes the payment provider is asked
+// for after the commit; the permit is returned as it then stands.
+func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t Transition, et EventType, edit closeEdit) (Permit, error) {
 	var out Permit
+	var owed []PaymentRetry
+	var renewal *Permit
 	err := retry(ctx, func() error {
+		owed, renewal = nil, nil
 		return s.store.Update(ctx, func(tx Tx) error {
 			at := s.now()
 			cur, err := tx.Permit(permitID)
@@ -298,10 +307,30 @@ func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t 
 			if err := cur.transition(t, s.today(at)); err != nil {
 				return err
 			}
+			if t == Cancel || t == End {
+				var held []PaymentRetry
+				if renewal, held, err = s.withdrawRenewal(tx, by, permitID, at); err != nil {
+					return err
+				}
+				owed = append(owed, held...)
+				if renewal != nil {
+					// Withdrawing the renewal wrote this permit: read it again.
+					if cur, err = tx.Permit(permitID); err != nil {
+						return err
+					}
+					if err := cur.transition(t, s.today(at)); err != nil {
+						return err
+					}
+				}
+			}
 			if err := s.releaseChain(tx, cur); err != nil {
 				return err
 			}
-			data := edit(&cur)
+			data, held, err := edit(tx, &cur, at)
+			if err != nil {
+				return err
+			}
+			owed = append(owed, held...)
 			cur.UpdatedAt = at
 			if err := save(tx, &cur); err != nil {
 				return err
@@ -310,46 +339,95 @@ func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t 
 			return tx.AppendEvent(Event{Type: et, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID, Data: data})
 		})
 	})
-	return out, err
+	if err != nil {
+		return Permit{}, err
+	}
+	out = s.settleAfter(ctx, out, owed)
+	if renewal != nil {
+		s.notify(ctx, MessageCancelled, *renewal, map[string]string{"reason": "the permit it renews was cancelled"})
+	}
+	return out, nil
+}
+
+// withdrawRenewal withdraws, inside tx, the renewal still awaiting a
+// decision of the permit permitID, which is being cancelled or ended: the
+// renewal cannot follow a permit that no longer runs to its end. Its hold
+// is returned (the retries are returned to settle after the commit), its
+// place in the chain and its free slot go back to the permit (which then
+// releases the slot as it closes), and a permit.withdrawn event says why.
+// It returns the withdrawn renewal, or nil when there is none pending.
+func (s *Service) withdrawRenewal(tx Tx, by Actor, permitID string, at time.Time) (*Permit, []PaymentRetry, error) {
+	p, err := tx.Permit(permitID)
+	if err != nil || p.RenewedBy == "" {
+		return nil, nil, err
+	}
+	r, err := tx.Permit(p.RenewedBy)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Status != PendingReview && r.Status != AwaitingPayment {
+		return nil, nil, nil // an approved renewal is a permit of its own
+	}
+	owed, err := s.releaseHold(tx, r, at)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := r.transition(Withdraw, s.today(at)); err != nil {
+		return nil, nil, err
+	}
+	if err := s.releaseChain(tx, r); err != nil {
+		return nil, nil, err
+	}
+	const why = "the permit it renews was cancelled"
+	r.Cancellation = &Cancellation{At: at, By: by.String(), Reason: why, Refund: decimal.Zero}
+	r.UpdatedAt = at
+	if err := save(tx, &r); err != nil {
+		return nil, nil, err
+	}
+	return &r, owed, tx.AppendEvent(Event{Type: EventPermitWithdrawn, At: at, Actor: by.String(), PermitID: r.ID, AccountID: r.AccountID,
+		Data: map[string]string{"reason": why, "renewal_of": p.ID}})
 }
 
 // Cancel ends a permit at its holder's or the council's request (R6). An
 // approved permit is cancelled with the scheme's refund (Leicestershire:
-// non-refundable, 0.00); an application still pending a decision is
-// withdrawn and its authorisation voided.
+// non-refundable, 0.00), and its renewal still awaiting a decision is
+// withdrawn with it (its hold voided); an application still pending a
+// decision is withdrawn and its authorisation voided. Refunds and voids
+// are recorded as owed in the same transaction and asked for after it
+// commits; when the provider fails, the cancellation stands and the due
+// jobs retry them (see PaymentRetry).
 //
 // Errors: ErrNotFound; *TransitionError (rejected, already cancelled,
-// expired, ...); ErrPaymentFailed when the refund or void fails.
+// expired, ...).
 func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string) (Permit, error) {
 	p, err := s.Permit(ctx, permitID)
 	if err != nil {
 		return Permit{}, err
 	}
-	today := s.today(s.now())
 	if p.Status == PendingReview || p.Status == AwaitingPayment {
 		return s.withdraw(ctx, by, p, reason)
 	}
-	probe := p
-	if err := probe.transition(Cancel, today); err != nil {
-		return Permit{}, err
-	}
-	paid := decimal.Zero
-	if p.Payment != nil && p.Payment.Status == PaymentCaptured {
-		paid = p.Payment.Amount
-	}
-	refund := s.scheme.Refunds.Refund(paid, p.StartsOn, p.ExpiresOn, today)
-	pay := p.Payment
-	if refund.Amount.IsPositive() {
-		np, err := s.payments.Refund(ctx, p.Payment.ID, refund.Amount, "refund:"+p.ID)
-		if err != nil {
-			return Permit{}, fmt.Errorf("%w: refunding permit %s: %w", ErrPaymentFailed, p.ID, err)
+	var refund pricing.Refund
+	out, err := s.closePermit(ctx, by, permitID, Cancel, EventPermitCancelled, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
+		paid := decimal.Zero
+		if pay := cur.Payment; pay != nil && (pay.Status == PaymentCaptured || pay.Status == PaymentAuthorised) {
+			// An approved permit's authorised payment is one whose
+			// capture is owed: it counts as paid.
+			paid = pay.Amount
 		}
-		pay = &np
-	}
-	out, err := s.closePermit(ctx, by, permitID, Cancel, EventPermitCancelled, func(cur *Permit) map[string]string {
-		cur.Payment = pay
-		cur.Cancellation = &Cancellation{At: s.now(), By: by.String(), Reason: reason, Refund: refund.Amount}
-		return map[string]string{"reason": reason, "refund": pricing.FormatMoney(refund.Amount), "refund_reason": refund.Reason}
+		refund = s.scheme.Refunds.Refund(paid, cur.StartsOn, cur.ExpiresOn, s.today(at))
+		var owed []PaymentRetry
+		if refund.Amount.IsPositive() {
+			r, ok, err := s.owe(tx, PaymentOpRefund, *cur, cur.Payment.ID, refund.Amount, at)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				owed = append(owed, r)
+			}
+		}
+		cur.Cancellation = &Cancellation{At: at, By: by.String(), Reason: reason, Refund: refund.Amount}
+		return map[string]string{"reason": reason, "refund": pricing.FormatMoney(refund.Amount), "refund_reason": refund.Reason}, owed, nil
 	})
 	if err != nil {
 		return Permit{}, err
@@ -359,13 +437,9 @@ func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string)
 }
 
 func (s *Service) withdraw(ctx context.Context, by Actor, p Permit, reason string) (Permit, error) {
-	pay, err := s.returnMoney(ctx, p, "void:"+p.ID, "refund:"+p.ID)
-	if err != nil {
-		return Permit{}, err
-	}
-	return s.closePermit(ctx, by, p.ID, Withdraw, EventPermitWithdrawn, func(cur *Permit) map[string]string {
-		cur.Payment = pay
-		cur.Cancellation = &Cancellation{At: s.now(), By: by.String(), Reason: reason, Refund: decimal.Zero}
-		return map[string]string{"reason": reason}
+	return s.closePermit(ctx, by, p.ID, Withdraw, EventPermitWithdrawn, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
+		owed, err := s.releaseHold(tx, *cur, at)
+		cur.Cancellation = &Cancellation{At: at, By: by.String(), Reason: reason, Refund: decimal.Zero}
+		return map[string]string{"reason": reason}, owed, err
 	})
 }

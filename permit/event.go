@@ -28,6 +28,11 @@ const (
 	// A review-deadline breach: still pending review after the due date.
 	EventReviewOverdue              EventType = "permit.review_overdue"
 	EventAddressChangeReviewOverdue EventType = "address_change.review_overdue"
+	// A capture, void or refund the payment provider failed: it is owed
+	// (a PaymentRetry) and asked for again at next_attempt_at.
+	EventPaymentRetryScheduled EventType = "permit.payment_retry_scheduled"
+	// An owed capture, void or refund that had failed has now succeeded.
+	EventPaymentRetrySucceeded EventType = "permit.payment_retry_succeeded"
 )
 
 // EventTypes returns every event type the library appends, in the order
@@ -39,7 +44,7 @@ func EventTypes() []EventType {
 		EventPermitEnded, EventPermitRenewed, EventVehicleChanged, EventVehicleChangeScheduled,
 		EventVehicleChangeWithdrawn, EventReminderSent, EventAddressChangeRequested,
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
-		EventAddressChangeReviewOverdue,
+		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
 	}
 }
 

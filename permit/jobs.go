@@ -19,12 +19,15 @@ type DueReport struct {
 	UnpaidWithdrawn       int
 	ReviewsOverdue        int // applications found still pending review after their deadline
 	AddressChangesOverdue int // address changes found likewise
+	PaymentsRetried       int // owed captures, voids and refunds the provider has now done
+	PaymentRetriesFailed  int // owed ones the provider failed again: retried later
 }
 
 // RunDue runs every job due at an instant: scheduled vehicle changes whose
 // day has started, expiry reminders, unpaid applications abandoned for
-// longer than the scheme allows, and review-deadline breaches (each flagged
-// once, with an event). It is safe to run from several processes at once:
+// longer than the scheme allows, review-deadline breaches (each flagged
+// once, with an event), and the captures, voids and refunds the payment
+// provider failed whose next attempt is due (see PaymentRetry). It is safe to run from several processes at once:
 // an item is written only if it is still as it was when the run decided on
 // it (its version), so nothing is done twice, and a notification is sent
 // only by the run whose transaction did the work, after it committed.
@@ -48,6 +51,11 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 	if r.ReviewsOverdue, r.AddressChangesOverdue, err = s.flagOverdueReviews(ctx, at); err != nil {
 		errs = append(errs, err)
 	}
+	paid, err := s.retryPayments(ctx, at)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	r.PaymentsRetried, r.PaymentRetriesFailed = paid.done, paid.failed
 	return r, errors.Join(errs...)
 }
 
@@ -145,9 +153,23 @@ func (s *Service) withdrawUnpaid(ctx context.Context, at time.Time) (int, error)
 	n := 0
 	var errs []error
 	for _, p := range stale {
-		s.voidAbandoned(ctx, p)
-		_, err := s.closePermit(ctx, System, p.ID, FailPayment, EventPermitPaymentFailed, func(cur *Permit) map[string]string {
-			return map[string]string{"reason": "not paid within " + s.scheme.AbandonUnpaidAfter.String()}
+		payID, err := s.abandonedPayment(ctx, p)
+		if err != nil {
+			// Whether a hold exists is unknown: leave the application for
+			// the next run rather than close it with money held.
+			errs = append(errs, fmt.Errorf("permit: closing unpaid %s: %w", p.ID, err))
+			continue
+		}
+		_, err = s.closePermit(ctx, System, p.ID, FailPayment, EventPermitPaymentFailed, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
+			data := map[string]string{"reason": "not paid within " + s.scheme.AbandonUnpaidAfter.String()}
+			if payID == "" {
+				return data, nil, nil
+			}
+			r, ok, err := s.owe(tx, PaymentOpVoid, *cur, payID, cur.Price, at)
+			if err != nil || !ok {
+				return data, nil, err
+			}
+			return data, []PaymentRetry{r}, nil
 		})
 		switch {
 		case err == nil:
@@ -161,19 +183,27 @@ func (s *Service) withdrawUnpaid(ctx context.Context, at time.Time) (int, error)
 	return n, errors.Join(errs...)
 }
 
-// voidAbandoned makes sure no authorisation survives an abandoned
-// application. When the store never learnt the payment (a crash between
-// the provider and the store), repeating the authorisation with its
-// idempotency key returns the provider's record of it — or makes one that
-// is voided at once; either way nothing is taken.
-func (s *Service) voidAbandoned(ctx context.Context, p Permit) {
-	id := ""
+// abandonedPayment finds the authorisation an abandoned application may
+// hold, to void it as the application closes. When the store never learnt
+// the payment (a crash between the provider and the store), repeating the
+// authorisation with its idempotency key returns the provider's record of
+// it — or makes one, voided with the rest; a card refused holds nothing
+// (""). Any other failure means the hold is unknown, and is returned.
+func (s *Service) abandonedPayment(ctx context.Context, p Permit) (string, error) {
 	if p.Payment != nil {
-		id = p.Payment.ID
-	} else if pay, err := s.payments.Authorise(ctx, PaymentRequest{IdempotencyKey: "authorise:" + p.ID, AccountID: p.AccountID, PermitID: p.ID, Amount: p.Price}); err == nil {
-		id = pay.ID
+		if p.Payment.Status != PaymentAuthorised {
+			return "", nil
+		}
+		return p.Payment.ID, nil
 	}
-	s.voidQuietly(ctx, id, "void:"+p.ID)
+	pay, err := s.payments.Authorise(ctx, PaymentRequest{IdempotencyKey: "authorise:" + p.ID, AccountID: p.AccountID, PermitID: p.ID, Amount: p.Price})
+	switch {
+	case errors.Is(err, ErrPaymentFailed):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("looking up its authorisation: %w", err)
+	}
+	return pay.ID, nil
 }
 
 // ReviewItem is one entry of the officers' review queue.

@@ -9,8 +9,8 @@ import (
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// Store persists accounts, permits, address changes, allowance claims and
-// the event log. Implementations: adapters/memstore (reference) and
+// Store persists accounts, permits, address changes, allowance claims,
+// payment retries and the event log. Implementations: adapters/memstore (reference) and
 // adapters/sqlstore; permit/permittest is the suite every one must pass.
 //
 // Writes go through Update so that the rules run inside the transaction:
@@ -115,6 +115,19 @@ type ReadTx interface {
 	// ("" for the first page): the pages of an export of current permits.
 	// A limit below 1 wraps ErrValidation.
 	PermitsCurrentOn(on time.Time, afterID string, limit int) ([]Permit, error)
+
+	// PaymentRetry returns the payment retry record; ErrNotFound when
+	// there is none.
+	PaymentRetry(id string) (PaymentRetry, error)
+	// PaymentRetriesDue returns up to limit pending payment retries whose
+	// NextAttemptAt is at or before the instant, by NextAttemptAt then ID:
+	// what the due jobs ask the provider for. A limit below 1 wraps
+	// ErrValidation.
+	PaymentRetriesDue(at time.Time, limit int) ([]PaymentRetry, error)
+	// PaymentRetriesPending returns up to limit pending payment retries,
+	// oldest (CreatedAt, then ID) first: what officers watch. A limit
+	// below 1 wraps ErrValidation.
+	PaymentRetriesPending(limit int) ([]PaymentRetry, error)
 }
 
 // Tx is a read-write transaction. Its methods are bound to the context
@@ -162,6 +175,14 @@ type Tx interface {
 	// Release frees a held slot, found as for MoveClaim. ErrNotFound when
 	// it is not held.
 	Release(c Claim) error
+
+	// CreatePaymentRetry stores a new payment retry record with Version 1.
+	// ErrConflict when the ID is taken.
+	CreatePaymentRetry(r PaymentRetry) error
+	// UpdatePaymentRetry replaces it when r.Version equals the stored
+	// version, storing Version+1. ErrNotFound when absent; ErrConflict when
+	// the version is stale.
+	UpdatePaymentRetry(r PaymentRetry) error
 
 	// AppendEvent adds an event to the log; the store assigns its ID.
 	AppendEvent(e Event) error

@@ -81,11 +81,22 @@ func loadLeicestershire(t testing.TB) *permit.Scheme {
 
 func newWorld(t *testing.T, now time.Time) *world {
 	t.Helper()
+	return newWorldPaying(t, now, nil)
+}
+
+// newWorldPaying is newWorld with the service's payments made by wrap from
+// the world's gateway (nil: the gateway itself).
+func newWorldPaying(t *testing.T, now time.Time, wrap func(*fakepay.Gateway) permit.Payments) *world {
+	t.Helper()
 	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
 	require.NoError(t, err)
 	w := &world{t: t, store: memstore.New(), pay: fakepay.New(), notes: &recorder.Notifier{}, now: now, ids: map[string]int{},
 		officer: permit.OfficerActor("jo.bloggs")}
-	w.svc, err = permit.NewService(loadLeicestershire(t), w.store, g, w.pay, &permit.Options{Notifier: w.notes})
+	var payments permit.Payments = w.pay
+	if wrap != nil {
+		payments = wrap(w.pay)
+	}
+	w.svc, err = permit.NewService(loadLeicestershire(t), w.store, g, payments, &permit.Options{Notifier: w.notes})
 	require.NoError(t, err)
 	w.svc.Now = func() time.Time {
 		w.mu.Lock()

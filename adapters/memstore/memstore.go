@@ -1,7 +1,7 @@
 // Package memstore keeps permits, accounts, address changes, allowance
-// claims and the event log in memory. It is the reference implementation of
-// permit.Store: the semantics permit/permittest checks are the ones it has,
-// in the simplest form. Use it in tests of code that needs a store, and in
+// claims, payment retries and the event log in memory. It is the reference
+// implementation of permit.Store: the semantics permit/permittest checks
+// are the ones it has, in the simplest form. Use it in tests of code that needs a store, and in
 // evaluation runs that need no database; nothing survives the process.
 //
 // Writers are serialised: Update holds a single writer lock for as long as
@@ -57,6 +57,7 @@ type state struct {
 	permits  map[string]*permit.Permit
 	changes  map[string]*permit.AddressChange
 	claims   map[claimScope]map[int]permit.Claim
+	retries  map[string]*permit.PaymentRetry
 
 	// Indexes for the service's hot path, so that an application reads
 	// only its property's and its account's records.
@@ -110,6 +111,7 @@ func New() *Store {
 			permits:           make(map[string]*permit.Permit),
 			changes:           make(map[string]*permit.AddressChange),
 			claims:            make(map[claimScope]map[int]permit.Claim),
+			retries:           make(map[string]*permit.PaymentRetry),
 			permitsOfAccount:  make(index[string]),
 			permitsAtProperty: make(index[zones.UPRN]),
 			accountsAtProp:    make(index[zones.UPRN]),
@@ -252,6 +254,7 @@ func (st *state) apply(t *tx) {
 		}
 	}
 	maps.Copy(st.changes, t.changes)
+	maps.Copy(st.retries, t.retries)
 	for k, c := range t.claims {
 		held := st.claims[k.claimScope]
 		if c == nil {

@@ -23,6 +23,7 @@ type tx struct {
 	permits  map[string]*permit.Permit
 	changes  map[string]*permit.AddressChange
 	claims   map[claimKey]*permit.Claim // nil: released in this transaction
+	retries  map[string]*permit.PaymentRetry
 	events   []permit.Event
 }
 

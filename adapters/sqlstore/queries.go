@@ -16,6 +16,9 @@ reminders_sent, review_overdue_on, created_at, updated_at, version`
 
 	addressChangeColumns = `id, account_id, from_uprn, to_uprn, to_address, zone_id, zone_name, evidence, status,
 rejection_code, rejection_reason, submitted_on, due_on, review_overdue_on, created_at, decided_at, version`
+
+	paymentRetryColumns = `id, op, payment_id, amount, permit_id, account_id, status, attempts, last_error,
+next_attempt_at, created_at, updated_at, version`
 )
 
 // permitWritten is permitColumns without version, which the queries set.
@@ -33,6 +36,8 @@ type queries struct {
 	addressChange, createAddressChange, updateAddressChange, addressChangeVersion, pendingAddressChanges, changesOverdue string
 
 	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
+
+	paymentRetry, createPaymentRetry, updatePaymentRetry, paymentRetryVersion, paymentRetriesDue, paymentRetriesPending string
 
 	singleEvent, feedEvent, feedSettled, events string
 }
@@ -61,6 +66,7 @@ func withoutID(cols string) string { return strings.TrimPrefix(cols, "id, ") }
 func newQueries(d *dialect) *queries {
 	accountWritten := strings.TrimSuffix(accountColumns, ", version")
 	changeWritten := strings.TrimSuffix(addressChangeColumns, ", version")
+	retryWritten := strings.TrimSuffix(paymentRetryColumns, ", version")
 	q := &queries{
 		account:            `SELECT ` + accountColumns + ` FROM accounts WHERE id = ?`,
 		accountsAtProperty: `SELECT ` + accountColumns + ` FROM accounts WHERE uprn = ? ORDER BY id`,
@@ -132,6 +138,19 @@ ORDER BY created_at, id`,
 		singleEvent: `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
 
 		repointClaim: `UPDATE claims SET permit_id = ? WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
+
+		paymentRetry: `SELECT ` + paymentRetryColumns + ` FROM payment_retries WHERE id = ?`,
+		createPaymentRetry: `INSERT INTO payment_retries (` + paymentRetryColumns + `) VALUES (` + placeholders(countColumns(retryWritten)) + `, 1)
+ON CONFLICT (id) DO NOTHING`,
+		updatePaymentRetry:  `UPDATE payment_retries SET ` + setList(withoutID(retryWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
+		paymentRetryVersion: `SELECT version FROM payment_retries WHERE id = ?`,
+		// The literal conditions match the partial indexes'.
+		paymentRetriesDue: `SELECT ` + paymentRetryColumns + ` FROM payment_retries
+WHERE status = 'pending' AND next_attempt_at <= ?
+ORDER BY next_attempt_at, id LIMIT ?`,
+		paymentRetriesPending: `SELECT ` + paymentRetryColumns + ` FROM payment_retries
+WHERE status = 'pending'
+ORDER BY created_at, id LIMIT ?`,
 	}
 	for _, p := range q.all() {
 		*p = d.rebind(*p)
@@ -158,6 +177,7 @@ func (q *queries) all() []*string {
 		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview, &q.permitsByVRM, &q.reviewsOverdue,
 		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue,
 		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
+		&q.paymentRetry, &q.createPaymentRetry, &q.updatePaymentRetry, &q.paymentRetryVersion, &q.paymentRetriesDue, &q.paymentRetriesPending,
 		&q.singleEvent,
 	}
 }

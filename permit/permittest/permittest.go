@@ -89,6 +89,7 @@ func RunStoreTests(t *testing.T, newHarness HarnessMaker) {
 		{"Enforcement", enforcementTests},
 		{"Overdue", overdueTests},
 		{"BackOffice", backOfficeTests},
+		{"PaymentRetries", paymentRetryTests},
 		{"Races", raceTests},
 		{"Events", eventTests},
 	}
