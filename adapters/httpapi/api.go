@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -27,6 +28,10 @@ const MaxJSONBytes = 64 << 10
 // DefaultMaxDocumentBytes caps an uploaded file when Options leaves it 0.
 const DefaultMaxDocumentBytes = 10 << 20
 
+// DefaultMaxDocumentsPerPermit caps the files of one permit when Options
+// leaves MaxDocumentsPerPermit 0.
+const DefaultMaxDocumentsPerPermit = 20
+
 // DefaultIdempotencyTTL is how long an Idempotency-Key's answer is kept.
 const DefaultIdempotencyTTL = 24 * time.Hour
 
@@ -41,10 +46,22 @@ type Options struct {
 	Idempotency IdempotencyStore
 	// IdempotencyTTL is how long answers are kept; 0 means 24 hours.
 	IdempotencyTTL time.Duration
-	// Blobs stores uploaded files; nil keeps them in memory.
+	// Blobs stores uploaded files; nil keeps them in memory (tests only: a
+	// server should keep them in its database, adapters/sqlstore's Blobs).
 	Blobs BlobStore
-	// MaxDocumentBytes caps one uploaded file; 0 means 10 MiB.
+	// MaxDocumentBytes caps one uploaded file (413 payload_too_large);
+	// 0 means 10 MiB.
 	MaxDocumentBytes int64
+	// MaxDocumentsPerPermit caps how many files one permit may have (422
+	// too_many_documents); 0 means 20.
+	MaxDocumentsPerPermit int
+	// MaxPermitDocumentBytes caps the bytes of all the files of one permit
+	// (413 payload_too_large); 0 means MaxDocumentsPerPermit files of
+	// MaxDocumentBytes each.
+	MaxPermitDocumentBytes int64
+	// TempDir is where uploads are spooled while they arrive; "" means
+	// os.TempDir().
+	TempDir string
 	// TestClock, when set, enables POST /v1/test-clock (evaluation only)
 	// and becomes the Service's clock: New sets svc.Now to TestClock.Now.
 	TestClock *TestClock
@@ -58,21 +75,25 @@ type Options struct {
 
 // api is the handler. Its routes are the table in routes.go.
 type api struct {
-	svc      *permit.Service
-	locator  zones.Locator
-	auth     Authenticator
-	log      *slog.Logger
-	idem     IdempotencyStore
-	idemTTL  time.Duration
-	blobs    BlobStore
-	maxDoc   int64
-	clock    *TestClock
-	ping     func(ctx context.Context) error
-	now      func() time.Time
-	mux      *http.ServeMux
-	openapi  []byte
-	testMu   sync.Mutex // serialises test-clock moves
-	location *time.Location
+	svc     *permit.Service
+	locator zones.Locator
+	auth    Authenticator
+	log     *slog.Logger
+	idem    IdempotencyStore
+	idemTTL time.Duration
+	blobs   BlobStore
+	maxDoc  int64
+	maxDocs int
+	// maxPermitDocBytes caps the bytes of one permit's files.
+	maxPermitDocBytes int64
+	tempDir           string
+	clock             *TestClock
+	ping              func(ctx context.Context) error
+	now               func() time.Time
+	mux               *http.ServeMux
+	openapi           []byte
+	testMu            sync.Mutex // serialises test-clock moves
+	location          *time.Location
 }
 
 // New returns the v1 JSON API of API.md as an http.Handler. svc, locator
@@ -86,7 +107,8 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 		o = *opts
 	}
 	h := &api{svc: svc, locator: locator, auth: auth, log: o.Logger, idem: o.Idempotency, idemTTL: o.IdempotencyTTL,
-		blobs: o.Blobs, maxDoc: o.MaxDocumentBytes, clock: o.TestClock, ping: o.Ping, now: o.Now,
+		blobs: o.Blobs, maxDoc: o.MaxDocumentBytes, maxDocs: o.MaxDocumentsPerPermit, maxPermitDocBytes: o.MaxPermitDocumentBytes,
+		tempDir: o.TempDir, clock: o.TestClock, ping: o.Ping, now: o.Now,
 		openapi: OpenAPI(), location: svc.Scheme().Location}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -105,6 +127,12 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	}
 	if h.maxDoc <= 0 {
 		h.maxDoc = DefaultMaxDocumentBytes
+	}
+	if h.maxDocs <= 0 {
+		h.maxDocs = DefaultMaxDocumentsPerPermit
+	}
+	if h.maxPermitDocBytes <= 0 {
+		h.maxPermitDocBytes = int64(h.maxDocs) * h.maxDoc
 	}
 	if h.clock != nil {
 		svc.Now = h.clock.Now
@@ -136,7 +164,11 @@ const (
 // call is what a route handler gets besides the request.
 type call struct {
 	p    Principal
-	body []byte
+	body []byte // a JSON body
+	// upload is a multipart body, its file spooled to disk.
+	upload *upload
+	// bodySum is the SHA-256 of the whole body.
+	bodySum [32]byte
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
@@ -171,8 +203,16 @@ func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, 
 		return newError(http.StatusForbidden, CodeForbidden, "Only council officers may do this.")
 	}
 	c := &call{p: p}
-	if c.body, err = h.readBody(w, r, b); err != nil {
-		return err
+	if b == multipartDoc {
+		if c.upload, c.bodySum, err = h.readUpload(w, r); err != nil {
+			return err
+		}
+		defer c.upload.close()
+	} else {
+		if c.body, err = h.readBody(w, r, b); err != nil {
+			return err
+		}
+		c.bodySum = sha256.Sum256(c.body)
 	}
 	if (b == requiredJSON || b == optionalJSON) && len(c.body) > 0 {
 		if err := checkJSONText(c.body); err != nil {
@@ -191,16 +231,14 @@ func unauthorized(detail string) *apiError {
 	return e
 }
 
-// readBody reads and checks the body before anything happens, so a request
-// that is too large, of the wrong type or cut short changes nothing.
+// readBody reads and checks a JSON body before anything happens, so a
+// request that is too large, of the wrong type or cut short changes
+// nothing. (Uploads are read by readUpload.)
 func (h *api) readBody(w http.ResponseWriter, r *http.Request, b body) ([]byte, error) {
 	if b == noBody {
 		return nil, nil
 	}
 	limit := int64(MaxJSONBytes)
-	if b == multipartDoc {
-		limit = h.maxDoc + multipartOverhead
-	}
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
@@ -220,11 +258,7 @@ func (h *api) readBody(w http.ResponseWriter, r *http.Request, b body) ([]byte, 
 			return nil, nil
 		}
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch {
-	case b == multipartDoc && (err != nil || mt != "multipart/form-data"):
-		return nil, newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the file as multipart/form-data.")
-	case b != multipartDoc && (err != nil || mt != "application/json"):
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil, newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json.")
 	}
 	return data, nil
@@ -248,7 +282,7 @@ func (h *api) idempotent(w http.ResponseWriter, r *http.Request, c *call, fn han
 	if c.p.Anonymous() {
 		key = "public::" + raw[0]
 	}
-	fp := fingerprint(r.Method, r.URL.Path, c.body)
+	fp := fingerprint(r.Method, r.URL.Path, c.bodySum)
 	ctx := r.Context()
 	claimed, firstFP, saved, err := h.idem.Reserve(ctx, key, fp, h.now().Add(h.idemTTL))
 	if err != nil {
@@ -281,6 +315,11 @@ func (h *api) idempotent(w http.ResponseWriter, r *http.Request, c *call, fn han
 	keep, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if replayable(s.Status, bw.code) {
+		if c.p.Anonymous() {
+			// Anyone may send an anonymous key: a replay must not hand
+			// out the credential the first request was given.
+			s.Body = withoutToken(s.ContentType, s.Body)
+		}
 		if err := h.idem.Save(keep, key, encodeSaved(s)); err != nil {
 			h.log.ErrorContext(ctx, "saving idempotent response", "err", err, "request_id", recordOf(r).id)
 		}

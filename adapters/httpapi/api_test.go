@@ -288,3 +288,35 @@ func TestUnroutedAndHealth(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	require.Equal(t, "3.1.0", r.json(t)["openapi"])
 }
+
+// Issue 11: an anonymous Idempotency-Key is anyone's to send, so a replay
+// of POST /v1/accounts answers the first status and body without the
+// token: a second client sending the same key and body does not get the
+// first client's credential.
+func TestAnonymousReplayHandsOutNoToken(t *testing.T) {
+	hs := newHarness(t)
+	body := map[string]any{"name": "Jane Smith", "email": "jane@example.com", "uprn": home}
+	first := hs.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "open-1")
+	require.Equal(t, http.StatusCreated, first.status, "%s", first.body)
+	firstObj := first.json(t)
+	require.NotEmpty(t, firstObj["token"])
+	require.Empty(t, first.header.Get("Idempotent-Replayed"))
+
+	again := hs.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "open-1")
+	require.Equal(t, http.StatusCreated, again.status, "%s", again.body)
+	require.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+	require.Equal(t, first.header.Get("Location"), again.header.Get("Location"))
+	againObj := again.json(t)
+	require.NotContains(t, againObj, "token", "a replay hands out no credential")
+	require.NotContains(t, string(again.body), firstObj["token"].(string))
+	delete(firstObj, "token")
+	require.Equal(t, firstObj, againObj, "otherwise the first answer")
+
+	// A signed-in caller's replay is its own and keeps its body whole.
+	acc, tok := hs.account(neighbour)
+	apply := map[string]any{"type": "essential-carer", "vrm": "AB12CDE", "evidence": hs.proofOfCare()}
+	one := hs.do("POST", "/v1/accounts/"+acc+"/permits", tok, apply, "Idempotency-Key", "open-1")
+	two := hs.do("POST", "/v1/accounts/"+acc+"/permits", tok, apply, "Idempotency-Key", "open-1")
+	require.Equal(t, one.body, two.body)
+	require.Equal(t, "true", two.header.Get("Idempotent-Replayed"))
+}

@@ -18,11 +18,17 @@
 //   - Idempotency: a POST with an Idempotency-Key is run once per key and
 //     caller; a retry with the same body gets the first answer byte for
 //     byte, a different body 409 idempotency_key_reused, and a retry
-//     while the first is still running 409 conflict with Retry-After.
+//     while the first is still running 409 conflict with Retry-After;
+//     every replay carries Idempotent-Replayed: true. Keys are scoped to
+//     the caller's account or officer; an anonymous replay leaves out the
+//     "token" the first answer gave. Records live in an IdempotencyStore
+//     (a server's database, adapters/sqlstore, so instances share them).
 //   - What it accepts: JSON bodies up to 64 KiB (413 beyond), of type
 //     application/json (415 otherwise), with no unknown fields (400
 //     naming the field); uploads as multipart/form-data, sniffed to be PDF,
-//     JPEG or PNG, up to a configured size.
+//     JPEG or PNG, up to a configured size per file and per permit,
+//     spooled to a temporary file and streamed to a BlobStore, never held
+//     whole in memory.
 //
 // The OpenAPI 3.1 document describing all of it is embedded and served at
 // GET /v1/openapi.json; examples/permitd's end-to-end tests validate real

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
@@ -41,90 +41,208 @@ type uploadedDocumentJSON struct {
 	UploadedBy  string `json:"uploaded_by"`
 }
 
-func documentKey(permitID, docID string) string { return "permits/" + permitID + "/documents/" + docID }
+func documentPrefix(permitID string) string { return "permits/" + permitID + "/documents/" }
 
-// uploadDocument stores a file for a permit's evidence. The form has one
-// file part named "file" and, optionally, a text part "kind" naming the
-// evidence kind it shows (one the scheme accepts).
-func (h *api) uploadDocument(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := h.ownPermit(r.Context(), c, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	boundary := params["boundary"]
-	if boundary == "" {
-		return newError(http.StatusBadRequest, CodeValidationFailed, "The multipart/form-data Content-Type has no boundary.")
-	}
-	file, kind, err := h.readForm(multipart.NewReader(bytes.NewReader(c.body), boundary))
-	if err != nil {
-		return err
-	}
-	if kind != "" {
-		if _, ok := h.svc.Scheme().Evidence.Kind(evidence.Kind(kind)); !ok {
-			return invalidField("kind", "evidence_unknown_kind", fmt.Sprintf("The council does not accept documents of kind %q.", kind))
-		}
-	}
-	ct := http.DetectContentType(file)
-	if i := strings.IndexByte(ct, ';'); i >= 0 {
-		ct = ct[:i]
-	}
-	if !allowedDocumentType(ct) {
-		return newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "The file must be a PDF, JPEG or PNG.")
-	}
-	var idb [8]byte
-	_, _ = rand.Read(idb[:])
-	sum := sha256.Sum256(file)
-	doc := uploadedDocumentJSON{ID: "doc_" + hex.EncodeToString(idb[:]), PermitID: p.ID, Kind: kind, ContentType: ct,
-		Size: int64(len(file)), SHA256: hex.EncodeToString(sum[:]), UploadedAt: instant(h.serviceNow()), UploadedBy: c.p.actor().String()}
-	attrs := map[string]string{"id": doc.ID, "permit_id": doc.PermitID, "kind": doc.Kind, "content_type": ct,
-		"size": strconv.FormatInt(doc.Size, 10), "sha256": doc.SHA256, "uploaded_at": doc.UploadedAt, "uploaded_by": doc.UploadedBy}
-	if err := h.blobs.Put(r.Context(), documentKey(p.ID, doc.ID), file, attrs); err != nil {
-		return fmt.Errorf("httpapi: storing document: %w", err)
-	}
-	w.Header().Set("Location", "/v1/permits/"+p.ID+"/documents/"+doc.ID)
-	return writeJSON(w, http.StatusCreated, doc)
+func documentKey(permitID, docID string) string { return documentPrefix(permitID) + docID }
+
+// CodeTooManyDocuments is the problem code (422) of an upload to a permit
+// that already holds as many documents as a permit may.
+const CodeTooManyDocuments = "too_many_documents"
+
+// upload is a multipart/form-data upload read to its end before the route
+// runs: the file spooled to a temporary file while it is hashed and its
+// type sniffed, so no file is ever held whole in memory.
+type upload struct {
+	file        *os.File // the file part, at offset 0 once read; nil when there was none
+	size        int64
+	sha256      string
+	contentType string // sniffed from the first bytes, parameters dropped
+	kind        string
 }
 
-// readForm reads the file and kind parts; anything else is refused, so a
-// form cannot smuggle in a second file.
-func (h *api) readForm(mr *multipart.Reader) (file []byte, kind string, err error) {
-	seenFile := false
+// close removes the spooled file.
+func (u *upload) close() {
+	if u == nil || u.file == nil {
+		return
+	}
+	name := u.file.Name()
+	_ = u.file.Close()
+	_ = os.Remove(name)
+}
+
+// sniffer keeps the first bytes written to it, for http.DetectContentType.
+type sniffer struct{ b []byte }
+
+func (s *sniffer) Write(p []byte) (int, error) {
+	if room := 512 - len(s.b); room > 0 {
+		s.b = append(s.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// readUpload reads a multipart/form-data body: one file part named "file"
+// and, optionally, a text part "kind" naming the evidence kind it shows.
+// Anything else is refused, so a form cannot smuggle in a second file. It
+// returns the upload and the SHA-256 of the whole body (for the
+// Idempotency-Key fingerprint).
+func (h *api) readUpload(w http.ResponseWriter, r *http.Request) (*upload, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return nil, sum, newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the file as multipart/form-data.")
+	}
+	limit := h.maxDoc + multipartOverhead
+	if r.ContentLength > limit {
+		return nil, sum, tooLarge(limit)
+	}
+	boundary := params["boundary"]
+	if boundary == "" {
+		return nil, sum, newError(http.StatusBadRequest, CodeValidationFailed, "The multipart/form-data Content-Type has no boundary.")
+	}
+	whole := sha256.New()
+	body := io.TeeReader(http.MaxBytesReader(w, r.Body, limit), whole)
+	u := &upload{}
+	fail := func(err error) (*upload, [sha256.Size]byte, error) {
+		u.close()
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return nil, sum, tooLarge(limit)
+		}
+		return nil, sum, err
+	}
+	malformed := newError(http.StatusBadRequest, CodeValidationFailed, "The multipart/form-data body is malformed.")
+	mr := multipart.NewReader(body, boundary)
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, "", newError(http.StatusBadRequest, CodeValidationFailed, "The multipart/form-data body is malformed.")
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				return fail(err)
+			}
+			return fail(malformed)
 		}
 		switch part.FormName() {
 		case "file":
-			if seenFile {
-				return nil, "", invalidField("file", "too_many", "Send one file per request.")
+			if u.file != nil {
+				return fail(invalidField("file", "too_many", "Send one file per request."))
 			}
-			seenFile = true
-			file, err = io.ReadAll(io.LimitReader(part, h.maxDoc+1))
-			if err != nil {
-				return nil, "", newError(http.StatusBadRequest, CodeValidationFailed, "The file part could not be read.")
-			}
-			if int64(len(file)) > h.maxDoc {
-				return nil, "", tooLarge(h.maxDoc)
+			if err := h.spool(u, part); err != nil {
+				return fail(err)
 			}
 		case "kind":
 			b, err := io.ReadAll(io.LimitReader(part, 65))
-			if err != nil || len(b) > 64 {
-				return nil, "", invalidField("kind", "too_long", "kind must be at most 64 characters.")
+			if err != nil {
+				return fail(malformed)
 			}
-			kind = strings.TrimSpace(string(b))
+			if len(b) > 64 {
+				return fail(invalidField("kind", "too_long", "kind must be at most 64 characters."))
+			}
+			u.kind = strings.TrimSpace(string(b))
 		default:
-			return nil, "", invalidField(part.FormName(), "unknown_field", "The form may hold only \"file\" and \"kind\".")
+			return fail(invalidField(part.FormName(), "unknown_field", "The form may hold only \"file\" and \"kind\"."))
 		}
 	}
-	if !seenFile || len(file) == 0 {
-		return nil, "", invalidField("file", "required", "Attach the document as the form's \"file\" part.")
+	// The epilogue counts too: the fingerprint is of the whole body.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return fail(err)
 	}
-	return file, kind, nil
+	if u.file == nil || u.size == 0 {
+		return fail(invalidField("file", "required", "Attach the document as the form's \"file\" part."))
+	}
+	copy(sum[:], whole.Sum(nil))
+	return u, sum, nil
+}
+
+// spool copies the file part to a temporary file, hashing it and keeping
+// its first bytes to judge its type.
+func (h *api) spool(u *upload, part io.Reader) error {
+	f, err := os.CreateTemp(h.tempDir, "carerpermit-upload-*")
+	if err != nil {
+		return fmt.Errorf("httpapi: spooling an upload: %w", err)
+	}
+	u.file = f
+	hash, sniff := sha256.New(), &sniffer{}
+	n, err := io.Copy(io.MultiWriter(f, hash, sniff), io.LimitReader(part, h.maxDoc+1))
+	if err != nil {
+		var mb *http.MaxBytesError
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &mb):
+			return err
+		case errors.As(err, &pe): // writing the temporary file
+			return fmt.Errorf("httpapi: spooling an upload: %w", err)
+		}
+		return newError(http.StatusBadRequest, CodeValidationFailed, "The file part could not be read.")
+	}
+	if n > h.maxDoc {
+		return tooLarge(h.maxDoc)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("httpapi: spooling an upload: %w", err)
+	}
+	ct := http.DetectContentType(sniff.b)
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	u.size, u.sha256, u.contentType = n, hex.EncodeToString(hash.Sum(nil)), ct
+	return nil
+}
+
+// uploadDocument stores a file for a permit's evidence, within the caps on
+// one file and on all the files of a permit.
+func (h *api) uploadDocument(w http.ResponseWriter, r *http.Request, c *call) error {
+	p, err := h.ownPermit(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	u := c.upload
+	if u.kind != "" {
+		if _, ok := h.svc.Scheme().Evidence.Kind(evidence.Kind(u.kind)); !ok {
+			return invalidField("kind", "evidence_unknown_kind", fmt.Sprintf("The council does not accept documents of kind %q.", u.kind))
+		}
+	}
+	if !allowedDocumentType(u.contentType) {
+		return newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "The file must be a PDF, JPEG or PNG.")
+	}
+	_, held, err := h.blobs.Attrs(r.Context(), documentPrefix(p.ID))
+	if err != nil {
+		return fmt.Errorf("httpapi: listing documents: %w", err)
+	}
+	if len(held) >= h.maxDocs {
+		return newError(http.StatusUnprocessableEntity, CodeTooManyDocuments,
+			fmt.Sprintf("This permit already has %s, the most one permit may have.", documentCount(len(held))))
+	}
+	total := u.size
+	for _, a := range held {
+		n, _ := strconv.ParseInt(a["size"], 10, 64)
+		total += n
+	}
+	if total > h.maxPermitDocBytes {
+		return newError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+			fmt.Sprintf("With this file the permit's documents would come to %d bytes; one permit's documents may come to at most %d bytes.", total, h.maxPermitDocBytes))
+	}
+	var idb [8]byte
+	_, _ = rand.Read(idb[:])
+	doc := uploadedDocumentJSON{ID: "doc_" + hex.EncodeToString(idb[:]), PermitID: p.ID, Kind: u.kind, ContentType: u.contentType,
+		Size: u.size, SHA256: u.sha256, UploadedAt: instant(h.serviceNow()), UploadedBy: c.p.actor().String()}
+	attrs := map[string]string{"id": doc.ID, "permit_id": doc.PermitID, "kind": doc.Kind, "content_type": doc.ContentType,
+		"size": strconv.FormatInt(doc.Size, 10), "sha256": doc.SHA256, "uploaded_at": doc.UploadedAt, "uploaded_by": doc.UploadedBy}
+	if err := h.blobs.Put(r.Context(), documentKey(p.ID, doc.ID), u.file, attrs); err != nil {
+		return fmt.Errorf("httpapi: storing document: %w", err)
+	}
+	w.Header().Set("Location", "/v1/permits/"+p.ID+"/documents/"+doc.ID)
+	return writeJSON(w, http.StatusCreated, doc)
+}
+
+// documentCount says "1 document" or "n documents".
+func documentCount(n int) string {
+	if n == 1 {
+		return "1 document"
+	}
+	return strconv.Itoa(n) + " documents"
 }
 
 func uploadedOf(a map[string]string) uploadedDocumentJSON {
@@ -138,7 +256,7 @@ func (h *api) listDocuments(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	_, attrs, err := h.blobs.Attrs(r.Context(), "permits/"+p.ID+"/documents/")
+	_, attrs, err := h.blobs.Attrs(r.Context(), documentPrefix(p.ID))
 	if err != nil {
 		return fmt.Errorf("httpapi: listing documents: %w", err)
 	}
@@ -163,10 +281,21 @@ func (h *api) getDocument(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return fmt.Errorf("httpapi: reading document: %w", err)
 	}
+	defer data.Close()
 	w.Header().Set("Content-Type", attrs["content_type"])
 	w.Header().Set("Content-Disposition", `attachment; filename="`+attrs["id"]+extension(attrs["content_type"])+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
+	if _, err := strconv.ParseInt(attrs["size"], 10, 64); err == nil {
+		w.Header().Set("Content-Length", attrs["size"])
+	}
+	if attrs["sha256"] != "" {
+		w.Header().Set("ETag", `"`+attrs["sha256"]+`"`)
+	}
+	if _, err := io.Copy(w, data); err != nil {
+		// The status is sent: all that is left is to cut the response
+		// short, so the client sees a truncated body, not a wrong file.
+		h.log.ErrorContext(r.Context(), "sending document", "request_id", recordOf(r).id, "err", err)
+		panic(http.ErrAbortHandler)
+	}
 	return nil
 }
 

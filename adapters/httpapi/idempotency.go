@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"sync"
 	"time"
@@ -110,14 +111,56 @@ type savedResponse struct {
 	Body        []byte `json:"body,omitempty"`
 }
 
-func fingerprint(method, path string, body []byte) string {
+// fingerprint identifies a request by its method, path and the SHA-256 of
+// its body.
+func fingerprint(method, path string, bodySum [sha256.Size]byte) string {
 	h := sha256.New()
 	h.Write([]byte(method))
 	h.Write([]byte{0})
 	h.Write([]byte(path))
 	h.Write([]byte{0})
-	h.Write(body)
+	h.Write(bodySum[:])
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// withoutToken returns a JSON object body without its top-level "token"
+// member, the other members in their order; anything else is returned as
+// it is.
+func withoutToken(contentType string, body []byte) []byte {
+	if mt, _, _ := mime.ParseMediaType(contentType); mt != "application/json" {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return body
+	}
+	var out bytes.Buffer
+	out.WriteByte('{')
+	first := true
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return body
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return body
+		}
+		name, _ := k.(string)
+		if name == "token" {
+			continue
+		}
+		if !first {
+			out.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(name)
+		out.Write(kb)
+		out.WriteByte(':')
+		out.Write(v)
+	}
+	out.WriteString("}\n")
+	return out.Bytes()
 }
 
 // maxIdempotencyKey bounds the header: keys are meant to be UUIDs.

@@ -3,8 +3,11 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +31,9 @@ import (
 //     loss), a busy timeout, foreign keys and immediate write
 //     transactions; parameters of a "file:" URI are applied after those,
 //     so a URI can add pragmas (for example _pragma=max_page_count(n)).
+//     A new file is created readable and writable by its owner only
+//     (0600), and so are its -wal and -shm files, which SQLite creates
+//     with the database file's permissions: it holds personal data.
 //
 // The schema is migrated unless opts.SkipMigrate. A database that cannot
 // be reached gives an error wrapping ErrUnavailable.
@@ -65,6 +71,9 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 	default:
 		name, err := sqliteDSN(dsn, o.BusyTimeout)
 		if err != nil {
+			return nil, err
+		}
+		if err := createPrivate(sqlitePath(dsn)); err != nil {
 			return nil, err
 		}
 		if db, err = sql.Open("sqlite", name); err != nil {
@@ -133,4 +142,41 @@ func encodeValues(ours, theirs url.Values) string {
 		v[k] = vs
 	}
 	return v.Encode()
+}
+
+// sqlitePath is the file an SQLite DSN names, or "" for an in-memory
+// database or a URI it cannot read.
+func sqlitePath(dsn string) string {
+	if !strings.HasPrefix(dsn, "file:") {
+		if dsn == ":memory:" {
+			return ""
+		}
+		return dsn
+	}
+	name, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if v, err := url.ParseQuery(query); err != nil || v.Get("mode") == "memory" || v.Get("vfs") != "" {
+		return ""
+	}
+	path, err := url.PathUnescape(name)
+	if err != nil || path == "" || path == ":memory:" {
+		return ""
+	}
+	return path
+}
+
+// createPrivate creates an empty file at path, readable and writable by
+// its owner only, unless there is one already (whose permissions are left
+// as they are: its owner chose them).
+func createPrivate(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: creating the SQLite file: %w: %w", ErrUnavailable, err)
+	}
+	return f.Close()
 }

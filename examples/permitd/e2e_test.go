@@ -379,14 +379,18 @@ func TestConfig(t *testing.T) {
 	var out bytes.Buffer
 	c, err := parseConfig(nil, func(k string) string { return env[k] }, &out)
 	require.NoError(t, err)
-	require.Equal(t, config{addr: "0.0.0.0:9000", db: "postgres://x", officerTokens: []string{"a", "b"}, testClock: true}, c)
+	docs := func(c config) config {
+		c.maxDocumentBytes, c.maxDocuments = 10<<20, 20
+		return c
+	}
+	require.Equal(t, docs(config{addr: "0.0.0.0:9000", db: "postgres://x", officerTokens: []string{"a", "b"}, testClock: true}), c)
 	c, err = parseConfig([]string{"--addr", ":1", "--officer-token", "x", "--officer-token", "y,z", "--db", "f.db", "--scheme", "s.yaml", "--gazetteer", "g.csv"},
 		func(k string) string { return env[k] }, &out)
 	require.NoError(t, err)
-	require.Equal(t, config{addr: ":1", db: "f.db", scheme: "s.yaml", gazetteer: "g.csv", officerTokens: []string{"x", "y", "z"}, testClock: true}, c)
+	require.Equal(t, docs(config{addr: ":1", db: "f.db", scheme: "s.yaml", gazetteer: "g.csv", officerTokens: []string{"x", "y", "z"}, testClock: true}), c)
 	c, err = parseConfig(nil, func(string) string { return "" }, &out)
 	require.NoError(t, err)
-	require.Equal(t, config{addr: "127.0.0.1:8080", db: "permitd.db"}, c)
+	require.Equal(t, docs(config{addr: "127.0.0.1:8080", db: "permitd.db"}), c)
 	_, err = parseConfig([]string{"--nope"}, func(string) string { return "" }, &out)
 	require.Error(t, err)
 	_, err = parseConfig([]string{"stray"}, func(string) string { return "" }, &out)

@@ -17,6 +17,15 @@
 //	--webhook-allow-loopback (PERMITD_WEBHOOK_ALLOW_LOOPBACK=1) let webhooks point at this machine (tests, evaluation)
 //	--webhook-allow-private  (PERMITD_WEBHOOK_ALLOW_PRIVATE=1)  let webhooks point at private ranges (a council's own network)
 //	--webhook-max-attempts   (PERMITD_WEBHOOK_MAX_ATTEMPTS)     failed attempts before a delivery is dead; 0 (default) is 16
+//	--max-document-bytes       (PERMITD_MAX_DOCUMENT_BYTES)        largest uploaded file, default 10 MiB
+//	--max-documents-per-permit (PERMITD_MAX_DOCUMENTS_PER_PERMIT)  most files one permit may have, default 20
+//	--max-permit-document-bytes (PERMITD_MAX_PERMIT_DOCUMENT_BYTES) most bytes of one permit's files, default 20 × the largest file
+//
+// Everything it remembers between requests is in the database: permits,
+// uploaded documents, Idempotency-Key answers (kept 24 hours, then deleted
+// by the due jobs) and the simulated gateway's payments, so a restart or a
+// second instance on the same PostgreSQL database loses nothing. A new
+// SQLite file is created readable by its owner only.
 //
 // With no officer token configured it makes one and prints it once. It logs
 // "listening on http://ADDR" once it accepts connections, runs due jobs
@@ -88,6 +97,9 @@ type config struct {
 	webhookPolicy               webhook.Policy
 	webhookMaxAttempts          int
 	smtp                        smtpmail.Config
+	maxDocumentBytes            int64
+	maxDocuments                int
+	maxPermitDocumentBytes      int64
 }
 
 // tokenList is the repeatable --officer-token flag.
@@ -108,6 +120,19 @@ func splitTokens(s string) []string {
 		}
 	}
 	return out
+}
+
+// envInt reads a whole number from the environment, def when unset.
+func envInt(getenv func(string) string, name string, def int64) (int64, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a whole number", name, v)
+	}
+	return n, nil
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -148,8 +173,32 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.smtp.Addr, "smtp-addr", getenv("PERMITD_SMTP_ADDR"), "SMTP server host:port for emails to residents; empty writes them to the log (PERMITD_SMTP_ADDR)")
 	fs.StringVar(&c.smtp.From, "mail-from", getenv("PERMITD_MAIL_FROM"), "From address of those emails (PERMITD_MAIL_FROM)")
 	c.smtp.Username, c.smtp.Password = getenv("PERMITD_SMTP_USERNAME"), getenv("PERMITD_SMTP_PASSWORD")
+	maxDoc, err := envInt(getenv, "PERMITD_MAX_DOCUMENT_BYTES", httpapi.DefaultMaxDocumentBytes)
+	if err != nil {
+		return config{}, err
+	}
+	fs.Int64Var(&c.maxDocumentBytes, "max-document-bytes", maxDoc, "largest uploaded file in bytes (PERMITD_MAX_DOCUMENT_BYTES)")
+	maxDocs, err := envInt(getenv, "PERMITD_MAX_DOCUMENTS_PER_PERMIT", httpapi.DefaultMaxDocumentsPerPermit)
+	if err != nil {
+		return config{}, err
+	}
+	fs.IntVar(&c.maxDocuments, "max-documents-per-permit", int(maxDocs), "most files one permit may have (PERMITD_MAX_DOCUMENTS_PER_PERMIT)")
+	maxPermitBytes, err := envInt(getenv, "PERMITD_MAX_PERMIT_DOCUMENT_BYTES", 0)
+	if err != nil {
+		return config{}, err
+	}
+	fs.Int64Var(&c.maxPermitDocumentBytes, "max-permit-document-bytes", maxPermitBytes,
+		"most bytes of all the files of one permit; 0 for max-documents-per-permit × max-document-bytes (PERMITD_MAX_PERMIT_DOCUMENT_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	switch {
+	case c.maxDocumentBytes < 1:
+		return config{}, fmt.Errorf("--max-document-bytes %d: give a number of bytes above 0", c.maxDocumentBytes)
+	case c.maxDocuments < 1:
+		return config{}, fmt.Errorf("--max-documents-per-permit %d: give a number above 0", c.maxDocuments)
+	case c.maxPermitDocumentBytes < 0:
+		return config{}, fmt.Errorf("--max-permit-document-bytes %d: give a number of bytes, or 0 for the default", c.maxPermitDocumentBytes)
 	}
 	if c.smtp.Addr != "" && c.smtp.From == "" {
 		return config{}, errors.New("--smtp-addr needs --mail-from (PERMITD_MAIL_FROM), the address emails come from")
@@ -256,7 +305,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		clock = httpapi.NewTestClock()
 		log.Warn("test clock enabled: POST /v1/test-clock moves time; for evaluation only")
 	}
-	handler, err := httpapi.New(svc, gaz, auth, &httpapi.Options{Logger: log, TestClock: clock, Ping: pinger(store)})
+	idem := store.Idempotency(nil)
+	handler, err := httpapi.New(svc, gaz, auth, &httpapi.Options{Logger: log, TestClock: clock, Ping: pinger(store),
+		Blobs: store.Blobs(), Idempotency: idem, MaxDocumentBytes: cfg.maxDocumentBytes,
+		MaxDocumentsPerPermit: cfg.maxDocuments, MaxPermitDocumentBytes: cfg.maxPermitDocumentBytes})
 	if err != nil {
 		return err
 	}
@@ -303,7 +355,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	if clock == nil {
-		jobs.Go(func() { runJobs(jobsCtx, svc, log) })
+		jobs.Go(func() { runJobs(jobsCtx, svc, idem, log) })
 	}
 	jobs.Go(func() { _ = dispatcher.Run(jobsCtx) })
 
@@ -342,18 +394,29 @@ func webhookCaller(auth httpapi.Authenticator) func(*http.Request) (webhook.Call
 	}
 }
 
+// expiredRecords deletes what has passed its keeping time: idempotency
+// records (sqlstore.IdempotencyRecords).
+type expiredRecords interface {
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+}
+
 // runJobs runs the due jobs now and then every minute until ctx is done.
-func runJobs(ctx context.Context, svc *permit.Service, log *slog.Logger) {
+func runJobs(ctx context.Context, svc *permit.Service, idem expiredRecords, log *slog.Logger) {
 	t := time.NewTicker(jobsEvery)
 	defer t.Stop()
 	for {
-		rep, err := svc.RunDue(ctx, time.Now())
+		now := time.Now()
+		rep, err := svc.RunDue(ctx, now)
 		if err != nil && ctx.Err() == nil {
 			log.Error("due jobs", "err", err)
 		}
-		if rep != (permit.DueReport{}) {
+		deleted, err := idem.DeleteExpired(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			log.Error("due jobs: deleting expired idempotency records", "err", err)
+		}
+		if rep != (permit.DueReport{}) || deleted > 0 {
 			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn,
-				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue)
+				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue, "idempotency_records_deleted", deleted)
 		}
 		select {
 		case <-ctx.Done():
