@@ -2,6 +2,8 @@ package permit
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -15,8 +17,12 @@ import (
 // another zone it is refused with a *DifferentZoneError naming the evidence
 // a new application there needs (Apply with MoveTo).
 //
+// An account has one address change pending at a time: while one is,
+// another is refused with a *PendingAddressChangeError naming it (two at
+// once left the account and its permits at different addresses).
+//
 // Errors: *ValidationError; ErrNotFound (account or property);
-// *DifferentZoneError; *EvidenceError.
+// *PendingAddressChangeError; *DifferentZoneError; *EvidenceError.
 func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID string, to zones.UPRN, docs []evidence.Document) (AddressChange, error) {
 	if to.IsZero() {
 		return AddressChange{}, &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "required", Detail: "Choose the new property (UPRN)."}}}
@@ -36,6 +42,9 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 			}
 			if acc.UPRN == to {
 				return &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "same_address", Detail: "That is the account's current address."}}}
+			}
+			if err := pendingAddressChange(tx, acc.ID); err != nil {
+				return err
 			}
 			if prop.Zone.IsZero() || prop.Zone != acc.Zone {
 				return &DifferentZoneError{From: acc.Zone, To: prop.Zone, Property: prop, RequiredEvidence: slices.Clone(s.scheme.NewZoneApplication)}
@@ -66,9 +75,14 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 // and its live permits carry the new address; free slots of property-scoped
 // pools move to the new property.
 //
+// The change must still start from the account's current address: one
+// made stale by another move (a new-zone application approved meanwhile)
+// is refused with a *StaleAddressChangeError, and the officer rejects it.
+//
 // Errors: ErrNotFound; *TransitionError when it is not pending;
-// *NotEligibleError when the new property's free allowance is already used
-// by another household (the officer must resolve it first).
+// *StaleAddressChangeError; *NotEligibleError when the new property's free
+// allowance is already used by another household (the officer must
+// resolve it first).
 func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string) (AddressChange, error) {
 	var out AddressChange
 	var acc Account
@@ -85,6 +99,9 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 			}
 			if acc, err = tx.Account(c.AccountID); err != nil {
 				return err
+			}
+			if acc.UPRN != c.FromUPRN {
+				return &StaleAddressChangeError{ID: c.ID, From: c.FromUPRN, AccountAt: acc.UPRN, AccountAddress: acc.Address}
 			}
 			ps, err := tx.PermitsOfAccount(acc.ID)
 			if err != nil {
@@ -152,4 +169,57 @@ func (s *Service) RejectAddressChange(ctx context.Context, by Actor, id string, 
 		})
 	})
 	return out, err
+}
+
+// ErrAddressChangePending: the account already has an address change
+// pending review. The concrete error is a *PendingAddressChangeError.
+var ErrAddressChangePending = errors.New("an address change is already pending")
+
+// PendingAddressChangeError refuses a second address change while the
+// account's first one waits for an officer: one move at a time keeps the
+// account and its permits at the same address.
+type PendingAddressChangeError struct {
+	AccountID string
+	PendingID string // the address change pending review
+}
+
+func (e *PendingAddressChangeError) Error() string {
+	return fmt.Sprintf("permit: account %s already has address change %s pending review", e.AccountID, e.PendingID)
+}
+
+// Unwrap lets errors.Is match ErrAddressChangePending.
+func (e *PendingAddressChangeError) Unwrap() error { return ErrAddressChangePending }
+
+// StaleAddressChangeError refuses to approve an address change that no
+// longer starts from the account's address (the account moved since it
+// was asked for): approving it would leave the account and its permits at
+// different addresses. It unwraps to ErrInvalidTransition.
+type StaleAddressChangeError struct {
+	ID             string     // the address change
+	From           zones.UPRN // where it moves the account from
+	AccountAt      zones.UPRN // where the account is now
+	AccountAddress string
+}
+
+func (e *StaleAddressChangeError) Error() string {
+	return fmt.Sprintf("permit: address change %s moves the account from UPRN %s, but it is now at UPRN %s (%s): reject it; the resident can ask again from the current address",
+		e.ID, e.From, e.AccountAt, e.AccountAddress)
+}
+
+// Unwrap lets errors.Is match ErrInvalidTransition.
+func (e *StaleAddressChangeError) Unwrap() error { return ErrInvalidTransition }
+
+// pendingAddressChange refuses when the account has an address change
+// pending review.
+func pendingAddressChange(tx ReadTx, accountID string) error {
+	cs, err := tx.AddressChangesOfAccount(accountID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.Status == AddressChangePending {
+			return &PendingAddressChangeError{AccountID: accountID, PendingID: c.ID}
+		}
+	}
+	return nil
 }

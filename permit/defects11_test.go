@@ -45,3 +45,72 @@ func TestDefect9EvidenceAddressMustMatchProperty(t *testing.T) {
 	_, err := w.svc.RequestAddressChange(ctx, permit.AccountActor(a.ID), a.ID, sameZone, bill)
 	require.NoError(t, err, "the property's postcode, however written, is accepted")
 }
+
+// Defect 4: two address changes at once left the account at the second
+// property and its permits at the first.
+func TestDefect4OneAddressChangePendingAtATime(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	a := w.account(home, "")
+	p := w.mustApply(a, "essential-carer", "AB12CDE")
+	_, err := w.svc.Approve(ctx, w.officer, p.ID)
+	require.NoError(t, err)
+	by := permit.AccountActor(a.ID)
+	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}
+	first, err := w.svc.RequestAddressChange(ctx, by, a.ID, sameZone, bill)
+	require.NoError(t, err)
+
+	_, err = w.svc.RequestAddressChange(ctx, by, a.ID, sameZone, bill)
+	require.ErrorIs(t, err, permit.ErrAddressChangePending)
+	var pe *permit.PendingAddressChangeError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, first.ID, pe.PendingID, "the refusal names the pending change")
+	require.Contains(t, err.Error(), first.ID)
+
+	// Once decided, the account may ask again.
+	_, err = w.svc.RejectAddressChange(ctx, w.officer, first.ID, permit.Rejection{Code: "not_resident", Reason: "The bill is for someone else."})
+	require.NoError(t, err)
+	second, err := w.svc.RequestAddressChange(ctx, by, a.ID, sameZone, bill)
+	require.NoError(t, err)
+	_, err = w.svc.ApproveAddressChange(ctx, w.officer, second.ID)
+	require.NoError(t, err)
+	acc, err := w.svc.Account(ctx, a.ID)
+	require.NoError(t, err)
+	moved, err := w.svc.Permit(ctx, p.ID)
+	require.NoError(t, err)
+	require.Equal(t, acc.UPRN, moved.UPRN, "account and permit at one address")
+}
+
+// Defect 4: an address change approved after the account moved elsewhere
+// (here by an approved new-zone application) would move the account but
+// not its permits.
+func TestDefect4StaleAddressChangeIsNotApproved(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	a := w.account(home, "")
+	by := permit.AccountActor(a.ID)
+	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}
+	c, err := w.svc.RequestAddressChange(ctx, by, a.ID, sameZone, bill)
+	require.NoError(t, err)
+
+	docs := append(w.proofOfCare(),
+		evidence.Document{Kind: "utility_bill", IssuedOn: d(2026, 11, 1), Name: "Jane Smith", Address: "3 Forest Road, Loughborough LE11 2AA"},
+		evidence.Document{Kind: "v5c", IssuedOn: d(2024, 5, 1), Fields: map[string]string{"document_reference": "12345678901", "vrm": "AB12 CDE"}})
+	np, err := w.svc.Apply(ctx, by, permit.Application{AccountID: a.ID, Type: "essential-carer", VRM: "AB12CDE", MoveTo: otherZone, Evidence: docs})
+	require.NoError(t, err)
+	_, err = w.svc.Approve(ctx, w.officer, np.ID)
+	require.NoError(t, err)
+
+	_, err = w.svc.ApproveAddressChange(ctx, w.officer, c.ID)
+	require.ErrorIs(t, err, permit.ErrInvalidTransition)
+	var se *permit.StaleAddressChangeError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, home, se.From)
+	require.Equal(t, otherZone, se.AccountAt)
+	acc, err := w.svc.Account(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, otherZone, acc.UPRN, "the account stays where its permit is")
+	got, err := w.svc.AddressChange(ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, permit.AddressChangePending, got.Status, "left for the officer to reject")
+}

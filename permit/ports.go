@@ -86,6 +86,10 @@ type ReadTx interface {
 	// PendingReview returns up to limit permits in PendingReview, oldest
 	// (CreatedAt, then ID) first. A limit below 1 wraps ErrValidation.
 	PendingReview(limit int) ([]Permit, error)
+	// AddressChangesOfAccount returns every address change of the account,
+	// newest (CreatedAt, then ID) first. None is an empty slice, not an
+	// error.
+	AddressChangesOfAccount(accountID string) ([]AddressChange, error)
 	// PendingAddressChanges returns up to limit address changes pending
 	// review, oldest (CreatedAt, then ID) first. A limit below 1 wraps
 	// ErrValidation.

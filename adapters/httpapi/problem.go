@@ -155,6 +155,8 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		ee  *permit.EvidenceError
 		dz  *permit.DifferentZoneError
 		te  *permit.TransitionError
+		pac *permit.PendingAddressChangeError
+		sac *permit.StaleAddressChangeError
 		pce *zones.PostcodeError
 	)
 	switch {
@@ -182,6 +184,12 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 			p.Zone = zoneOf(dz.To)
 		}
 		return e
+	case errors.As(err, &pac):
+		return newError(http.StatusConflict, CodeConflict, fmt.Sprintf(
+			"Address change %s is still waiting for a decision. You can ask for another once it has been decided.", pac.PendingID))
+	case errors.As(err, &sac):
+		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
+			"Address change %s moves the account from another address: the account has moved since it was asked for. Reject it; the resident can ask again from their current address.", sac.ID))
 	case errors.As(err, &te):
 		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
 			"This cannot be done now: %s is %s, which does not allow %s.", te.PermitID, te.State, te.Event))

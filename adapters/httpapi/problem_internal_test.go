@@ -36,6 +36,8 @@ func TestProblemFor(t *testing.T) {
 		{&permit.DifferentZoneError{To: zones.Zone{ID: "z", Name: "Z"}}, 422, "different_zone", nil},
 		{&permit.TransitionError{PermitID: "per_1", State: permit.Expired, Event: permit.Cancel}, 409, "invalid_transition", nil},
 		{fmt.Errorf("%w: AB12CDE", permit.ErrVRMInUse), 409, "vrm_in_use", nil},
+		{&permit.PendingAddressChangeError{AccountID: "acc_1", PendingID: "adc_1"}, 409, "conflict", nil},
+		{&permit.StaleAddressChangeError{ID: "adc_1", From: 1, AccountAt: 2}, 409, "invalid_transition", nil},
 		{fmt.Errorf("x: %w", permit.ErrInvalidVRM), 422, "invalid_vrm", []string{"vrm"}},
 		{fmt.Errorf("%w: declined", permit.ErrPaymentFailed), 402, "payment_failed", nil},
 		{fmt.Errorf("%w: stale", permit.ErrConflict), 409, "conflict", nil},

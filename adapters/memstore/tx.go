@@ -300,6 +300,17 @@ func (t *tx) PendingReview(limit int) ([]permit.Permit, error) {
 	return out[:min(limit, len(out))], nil
 }
 
+// AddressChangesOfAccount implements permit.ReadTx, newest (CreatedAt,
+// then ID) first.
+func (t *tx) AddressChangesOfAccount(accountID string) ([]permit.AddressChange, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	out := t.selectChanges(func(c *permit.AddressChange) bool { return c.AccountID == accountID })
+	slices.Reverse(out)
+	return out, nil
+}
+
 // PendingAddressChanges implements permit.ReadTx, oldest (CreatedAt, then
 // ID) first. A limit below 1 wraps permit.ErrValidation.
 func (t *tx) PendingAddressChanges(limit int) ([]permit.AddressChange, error) {

@@ -34,6 +34,7 @@ type queries struct {
 	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview, permitsByVRM, reviewsOverdue string
 
 	addressChange, createAddressChange, updateAddressChange, addressChangeVersion, pendingAddressChanges, changesOverdue string
+	changesOfAccount                                                                                                     string
 
 	claims, claimChain, claimHeld, insertClaim, deleteClaim, repointClaim string
 
@@ -120,6 +121,7 @@ ORDER BY created_at, id`,
 ON CONFLICT (id) DO NOTHING`,
 		updateAddressChange:  `UPDATE address_changes SET ` + setList(withoutID(changeWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
 		addressChangeVersion: `SELECT version FROM address_changes WHERE id = ?`,
+		changesOfAccount:     `SELECT ` + addressChangeColumns + ` FROM address_changes WHERE account_id = ? ORDER BY created_at DESC, id DESC`,
 		pendingAddressChanges: `SELECT ` + addressChangeColumns + ` FROM address_changes
 WHERE status = 'pending_review'
 ORDER BY created_at, id LIMIT ?`,
@@ -175,7 +177,7 @@ func (q *queries) all() []*string {
 		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
 		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.permitsCounting, &q.createPermit, &q.updatePermit, &q.permitVersion,
 		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview, &q.permitsByVRM, &q.reviewsOverdue,
-		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue,
+		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue, &q.changesOfAccount,
 		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
 		&q.paymentRetry, &q.createPaymentRetry, &q.updatePaymentRetry, &q.paymentRetryVersion, &q.paymentRetriesDue, &q.paymentRetriesPending,
 		&q.singleEvent,

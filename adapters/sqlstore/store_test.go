@@ -625,6 +625,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{"permits_by_property", `SELECT id FROM permits WHERE uprn = ? ORDER BY id`, []any{int64(1)}},
 		{"accounts_by_property", `SELECT id FROM accounts WHERE uprn = ? ORDER BY id`, []any{int64(1)}},
 		{"address_changes_by_status", `SELECT id FROM address_changes WHERE status = 'pending_review' ORDER BY created_at, id LIMIT ?`, []any{50}},
+		{"address_changes_by_account", `SELECT id FROM address_changes WHERE account_id = ? ORDER BY created_at DESC, id DESC`, []any{"acc-1"}},
 		{"permits_by_vrm", `SELECT id FROM permits WHERE vrm = ?`, []any{"AB12CDE"}},
 		{"permits_by_vehicle_change_vrm", `SELECT id FROM permits WHERE vehicle_change_vrm = ? AND vehicle_change_id IS NOT NULL`, []any{"AB12CDE"}},
 		{"permits_pending_review", `SELECT id FROM permits WHERE status = 'pending_review' AND created_at < ? AND review_overdue_on IS NULL ORDER BY created_at, id`, []any{"2028-03-26T00:00:00.000000Z"}},

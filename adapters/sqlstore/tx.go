@@ -172,6 +172,10 @@ func (r *readTx) PendingReview(limit int) ([]permit.Permit, error) {
 	return collect(r, "listing the review queue", scanPermit, r.s.q.pendingReview, limit)
 }
 
+func (r *readTx) AddressChangesOfAccount(accountID string) ([]permit.AddressChange, error) {
+	return collect(r, "listing the address changes of account "+quote(accountID), scanAddressChange, r.s.q.changesOfAccount, accountID)
+}
+
 func (r *readTx) PendingAddressChanges(limit int) ([]permit.AddressChange, error) {
 	if limit < 1 {
 		return nil, validation("limit", "out_of_range", "limit must be at least 1, not "+strconv.Itoa(limit))

@@ -23,6 +23,7 @@ var queryTests = []namedTest{
 	{"PermitsAwaitingPaymentSince", testAwaitingPayment},
 	{"PendingReviewOldestFirst", testPendingReview},
 	{"PendingAddressChangesOldestFirst", testPendingAddressChanges},
+	{"AddressChangesOfAccountNewestFirst", testAddressChangesOfAccount},
 }
 
 func testPermitsOfAccount(t *testing.T, s suite) {
@@ -358,6 +359,47 @@ func testPendingAddressChanges(t *testing.T, s suite) {
 		cs, err := tx.PendingAddressChanges(10)
 		require.NoError(t, err)
 		require.Equal(t, []string{"c-2a", "c-2b", "c-3"}, changeIDs(cs))
+		return nil
+	})
+}
+
+// testAddressChangesOfAccount: every change of one account, whatever its
+// status, newest first, its own writes included; none is an empty slice.
+func testAddressChangesOfAccount(t *testing.T, s suite) {
+	st := s.store(t)
+	a, b := NewAccount("acc-a", testUPRN), NewAccount("acc-b", testUPRN)
+	seed(t, st, []permit.Account{a, b})
+	base := time.Date(2028, time.March, 1, 9, 0, 0, 0, time.UTC)
+	mk := func(id string, acc permit.Account, status permit.AddressChangeStatus, created time.Time) permit.AddressChange {
+		c := NewAddressChange(id, acc, otherUPRN)
+		c.Status, c.CreatedAt = status, created
+		return c
+	}
+	update(t, st, func(tx permit.Tx) error {
+		for _, c := range []permit.AddressChange{
+			mk("c-old", a, permit.AddressChangeRejected, base),
+			mk("c-2a", a, permit.AddressChangeApproved, base.Add(time.Hour)),
+			mk("c-2b", a, permit.AddressChangePending, base.Add(time.Hour)),
+			mk("c-other", b, permit.AddressChangePending, base.Add(2*time.Hour)),
+		} {
+			if err := tx.CreateAddressChange(c); err != nil {
+				return err
+			}
+		}
+		cs, err := tx.AddressChangesOfAccount(a.ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{"c-2b", "c-2a", "c-old"}, changeIDs(cs), "the transaction's own writes")
+		return nil
+	})
+	view(t, st, func(tx permit.ReadTx) error {
+		cs, err := tx.AddressChangesOfAccount(a.ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{"c-2b", "c-2a", "c-old"}, changeIDs(cs))
+		require.Equal(t, permit.AddressChangePending, cs[0].Status)
+		cs, err = tx.AddressChangesOfAccount("acc-none")
+		require.NoError(t, err)
+		require.NotNil(t, cs)
+		require.Empty(t, cs)
 		return nil
 	})
 }

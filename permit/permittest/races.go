@@ -1,6 +1,7 @@
 package permittest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -16,6 +17,56 @@ var raceTests = []namedTest{
 	{"FreeSlotWonOnce", testFreeSlotRace},
 	{"NoLostUpdate", testLostUpdate},
 	{"StaleCopyAcrossTransactions", testStaleAcrossTransactions},
+	{"OnePendingAddressChangePerAccount", testOnePendingAddressChange},
+}
+
+// testOnePendingAddressChange is the race of issue 11's defect 4: many
+// address changes of one account at once, each stored only when the
+// account has none pending. The read of the account's changes and the
+// insert are one step: exactly one is stored.
+func testOnePendingAddressChange(t *testing.T, s suite) {
+	st := s.store(t)
+	const workers = 20
+	a := NewAccount("acc-1", testUPRN)
+	seed(t, st, []permit.Account{a})
+	errPending := errors.New("an address change is pending")
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	start := make(chan struct{})
+	for i := range workers {
+		wg.Go(func() {
+			<-start
+			errs[i] = retryConflict(t.Context(), st, func(tx permit.Tx) error {
+				cs, err := tx.AddressChangesOfAccount(a.ID)
+				if err != nil {
+					return err
+				}
+				for _, c := range cs {
+					if c.Status == permit.AddressChangePending {
+						return errPending
+					}
+				}
+				return tx.CreateAddressChange(NewAddressChange(fmt.Sprintf("c-%02d", i), a, otherUPRN))
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	stored := 0
+	for i, err := range errs {
+		if err == nil {
+			stored++
+			continue
+		}
+		require.ErrorIs(t, err, errPending, "worker %d", i)
+	}
+	require.Equal(t, 1, stored, "exactly one address change stored")
+	view(t, st, func(tx permit.ReadTx) error {
+		cs, err := tx.AddressChangesOfAccount(a.ID)
+		require.NoError(t, err)
+		require.Len(t, cs, 1)
+		return nil
+	})
 }
 
 // testFreeSlotRace is the race the store exists to win: many applications at
