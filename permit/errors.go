@@ -38,6 +38,10 @@ var (
 	ErrVRMInUse = errors.New("registration already on a live permit")
 	// ErrPaymentFailed: the payment provider refused or failed.
 	ErrPaymentFailed = errors.New("payment failed")
+	// ErrUnavailable: a store or provider cannot be reached right now (a
+	// database restarting, a network fault). Nothing was decided; the same
+	// request may be retried later.
+	ErrUnavailable = errors.New("unavailable")
 	// ErrInvalidVRM: a vehicle registration mark that is not one. It is
 	// evidence.ErrInvalidVRM, the one parser's sentinel.
 	ErrInvalidVRM = evidence.ErrInvalidVRM

@@ -209,8 +209,14 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		return newError(http.StatusUnprocessableEntity, CodeNotEligible, "The scheme's rules do not allow this; contact the council.")
 	case errors.As(err, &pce), errors.Is(err, zones.ErrInvalidPostcode):
 		return badRequest("postcode", CodeInvalidPostcode, "Enter a full UK postcode, such as LE11 3AB.").withCode(CodeInvalidPostcode)
+	case errors.Is(err, permit.ErrUnavailable):
+		e := newError(http.StatusServiceUnavailable, CodeUnavailable, "The permit service cannot reach its database just now; nothing was changed. Try again in a few seconds.")
+		e.header = http.Header{"Retry-After": {"5"}}
+		e.cause = err
+		return e
 	case errors.Is(err, context.DeadlineExceeded):
 		e := newError(http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again shortly.")
+		e.header = http.Header{"Retry-After": {"1"}}
 		e.cause = err
 		return e
 	}

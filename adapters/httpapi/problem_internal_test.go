@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -64,4 +65,20 @@ func TestProblemFor(t *testing.T) {
 	e := problemFor(&permit.DifferentZoneError{To: zones.Zone{ID: "z", Name: "Z"}, RequiredEvidence: []evidence.Requirement{{Name: "proof_of_residency", OneOf: []evidence.Kind{"utility_bill"}}}})
 	require.Equal(t, []requirementJSON{{Requirement: "proof_of_residency", Detail: "Proof of residency: a utility bill.", OneOf: []string{"utility_bill"}}},
 		e.document("", "").RequiredEvidence)
+}
+
+// Issue 11, defect 3: a store that cannot reach its database is 503
+// unavailable with Retry-After, never a 500; the cause is logged, not sent.
+func TestUnavailableIs503(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("sqlstore: reading account: database %w: dial tcp 127.0.0.1:5432: connect: connection refused", permit.ErrUnavailable),
+		fmt.Errorf("httpapi: authenticating: %w", fmt.Errorf("x: %w", permit.ErrUnavailable)),
+		context.DeadlineExceeded,
+	} {
+		e := problemFor(err)
+		require.Equal(t, http.StatusServiceUnavailable, e.status, "%v", err)
+		require.Equal(t, CodeUnavailable, e.code)
+		require.NotEmpty(t, e.header.Get("Retry-After"))
+		require.NotContains(t, e.document("", "").Detail, "5432")
+	}
 }

@@ -495,7 +495,9 @@ func (h *api) healthz(w http.ResponseWriter, r *http.Request, _ *call) error {
 		defer cancel()
 		if err := h.ping(ctx); err != nil {
 			h.log.ErrorContext(r.Context(), "health check failed", "err", err, "request_id", recordOf(r).id)
-			return newError(http.StatusServiceUnavailable, CodeUnavailable, "The database is not answering.")
+			e := newError(http.StatusServiceUnavailable, CodeUnavailable, "The database is not answering.")
+			e.header = http.Header{"Retry-After": {"5"}}
+			return e
 		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -5,9 +5,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -190,6 +193,9 @@ const (
 func classifySQLite(err error) errorKind {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
+		if strings.Contains(err.Error(), "sql: database is closed") {
+			return kindUnavailable
+		}
 		return kindOther
 	}
 	switch e.Code() {
@@ -232,8 +238,18 @@ func classifyPostgres(err error) errorKind {
 		return kindOther
 	}
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, sql.ErrConnDone) {
+	if errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, sql.ErrConnDone) || lostConnection(err) {
 		return kindUnavailable
 	}
 	return kindOther
+}
+
+// lostConnection reports an error of a connection that went away under a
+// query — the server restarted or the network dropped — or of a pool that
+// was closed: the database cannot be used right now.
+func lostConnection(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		pgconn.Timeout(err) || strings.Contains(err.Error(), "sql: database is closed") || strings.Contains(err.Error(), "conn closed")
 }

@@ -13,8 +13,10 @@ import (
 // with errors.Is.
 var (
 	// ErrUnavailable: the database cannot be reached or opened (server
-	// down, wrong address or credentials, a file that cannot be opened).
-	ErrUnavailable = errors.New("database unavailable")
+	// down or restarting, a dropped connection, wrong address or
+	// credentials, a file that cannot be opened, a closed Store). It wraps
+	// permit.ErrUnavailable, which the HTTP API answers with 503.
+	ErrUnavailable = fmt.Errorf("database %w", permit.ErrUnavailable)
 	// ErrReadOnly: the database refuses writes (a read-only file or
 	// mount, a PostgreSQL standby or read-only transaction default).
 	ErrReadOnly = errors.New("database is read-only")

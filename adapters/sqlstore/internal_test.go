@@ -1,7 +1,12 @@
 package sqlstore
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/url"
+	"syscall"
 	"strings"
 	"testing"
 
@@ -71,4 +76,21 @@ func FuzzParseCursor(f *testing.F) {
 			require.Equal(t, s, eventID(id), "accepted %q", s)
 		}
 	})
+}
+
+// A connection lost under a query (server restart, network fault) is
+// unavailable, whatever layer reports it.
+func TestLostConnectionIsUnavailable(t *testing.T) {
+	for _, err := range []error{
+		&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET},
+		fmt.Errorf("reading: %w", io.ErrUnexpectedEOF),
+		fmt.Errorf("dial: %w", syscall.ECONNREFUSED),
+		errors.New("sql: database is closed"),
+		errors.New("conn closed"),
+	} {
+		require.Equal(t, kindUnavailable, classifyPostgres(err), "%v", err)
+	}
+	require.Equal(t, kindUnavailable, classifySQLite(errors.New("sql: database is closed")))
+	require.Equal(t, kindOther, classifyPostgres(errors.New("something else")))
+	require.ErrorIs(t, ErrUnavailable, permit.ErrUnavailable)
 }

@@ -494,11 +494,30 @@ func TestUnavailableDatabase(t *testing.T) {
 			st, err := sqlstore.Open(t.Context(), tc.dsn, nil)
 			require.Nil(t, st)
 			require.ErrorIs(t, err, sqlstore.ErrUnavailable)
+			require.ErrorIs(t, err, permit.ErrUnavailable, "the category the HTTP API answers 503 to")
 			require.Contains(t, err.Error(), "database unavailable")
 		})
 	}
 	_, err := sqlstore.Open(t.Context(), "", nil)
 	require.Error(t, err)
+}
+
+// Issue 11, defect 3: a database that goes away under a running store is
+// permit.ErrUnavailable (503 over HTTP), not an unclassified error (500).
+func TestDatabaseGoneUnderTheStore(t *testing.T) {
+	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
+		st, err := sqlstore.Open(t.Context(), newDSN(t), nil)
+		require.NoError(t, err)
+		require.NoError(t, st.DB().Close())
+		err = st.View(t.Context(), func(tx permit.ReadTx) error {
+			_, err := tx.Account("acc-1")
+			return err
+		})
+		require.ErrorIs(t, err, permit.ErrUnavailable)
+		require.ErrorIs(t, err, sqlstore.ErrUnavailable)
+		err = st.Update(t.Context(), func(tx permit.Tx) error { return tx.CreateAccount(permittest.NewAccount("acc-1", 1)) })
+		require.ErrorIs(t, err, permit.ErrUnavailable)
+	})
 }
 
 func TestReadOnlySQLite(t *testing.T) {
