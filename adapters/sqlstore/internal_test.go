@@ -6,8 +6,8 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"syscall"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
