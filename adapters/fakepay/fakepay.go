@@ -1,7 +1,9 @@
 // Package fakepay is a payment gateway for tests and evaluation that moves
 // no real money but keeps an exact ledger of what it would have moved, so
 // tests can prove that nothing is taken twice, that every rejection returns
-// the money, and that idempotency keys are honoured.
+// the money, and that idempotency keys are honoured. Gateway keeps all of
+// it in memory (tests); SQLGateway keeps it in a database, as a server
+// must, so payments outlive a restart and are shared by every instance.
 package fakepay
 
 import (
@@ -23,8 +25,10 @@ type Entry struct {
 	Key       string // idempotency key
 }
 
-// Gateway implements permit.Payments in memory. The zero value is not
-// usable; call New. Safe for concurrent use.
+// Gateway implements permit.Payments in memory, for tests: its payments
+// are lost when the process stops and its ids (pay_000001, ...) start again
+// (a server uses SQLGateway). The zero value is not usable; call New. Safe
+// for concurrent use.
 type Gateway struct {
 	mu       sync.Mutex
 	payments map[string]*permit.Payment
@@ -79,13 +83,8 @@ func (g *Gateway) Authorise(_ context.Context, req permit.PaymentRequest) (permi
 	if p, err, ok := g.replay(req.IdempotencyKey, "authorise"); ok {
 		return p, err
 	}
-	if !req.Amount.IsPositive() {
-		return g.remember(req.IdempotencyKey, "authorise", permit.Payment{}, fmt.Errorf("fakepay: amount %s is not positive: %w", req.Amount, permit.ErrValidation))
-	}
-	if g.Decline != nil {
-		if why := g.Decline(req); why != "" {
-			return g.remember(req.IdempotencyKey, "authorise", permit.Payment{}, fmt.Errorf("%w: card declined: %s", permit.ErrPaymentFailed, why))
-		}
+	if err := authoriseCheck(req, g.Decline); err != nil {
+		return g.remember(req.IdempotencyKey, "authorise", permit.Payment{}, err)
 	}
 	g.next++
 	p := &permit.Payment{ID: fmt.Sprintf("pay_%06d", g.next), Status: permit.PaymentAuthorised, Amount: req.Amount, Refunded: decimal.Zero}
@@ -118,31 +117,26 @@ func stateErr(p *permit.Payment, op string) error {
 	return fmt.Errorf("fakepay: cannot %s payment %s that is %s: %w", op, p.ID, p.Status, permit.ErrInvalidTransition)
 }
 
-// Capture takes an authorised payment.
-func (g *Gateway) Capture(_ context.Context, paymentID, key string) (permit.Payment, error) {
-	return g.move(paymentID, key, "capture", func(p *permit.Payment) (decimal.Decimal, error) {
-		if p.Status != permit.PaymentAuthorised {
-			return decimal.Zero, stateErr(p, "capture")
-		}
-		p.Status = permit.PaymentCaptured
-		return p.Amount, nil
-	})
+// capture, void and refund change a payment and say how much money the
+// operation moved; both gateways use them.
+func capture(p *permit.Payment) (decimal.Decimal, error) {
+	if p.Status != permit.PaymentAuthorised {
+		return decimal.Zero, stateErr(p, "capture")
+	}
+	p.Status = permit.PaymentCaptured
+	return p.Amount, nil
 }
 
-// Void releases an authorisation.
-func (g *Gateway) Void(_ context.Context, paymentID, key string) (permit.Payment, error) {
-	return g.move(paymentID, key, "void", func(p *permit.Payment) (decimal.Decimal, error) {
-		if p.Status != permit.PaymentAuthorised {
-			return decimal.Zero, stateErr(p, "void")
-		}
-		p.Status = permit.PaymentVoided
-		return p.Amount, nil
-	})
+func void(p *permit.Payment) (decimal.Decimal, error) {
+	if p.Status != permit.PaymentAuthorised {
+		return decimal.Zero, stateErr(p, "void")
+	}
+	p.Status = permit.PaymentVoided
+	return p.Amount, nil
 }
 
-// Refund returns part or all of a captured payment.
-func (g *Gateway) Refund(_ context.Context, paymentID string, amount decimal.Decimal, key string) (permit.Payment, error) {
-	return g.move(paymentID, key, "refund", func(p *permit.Payment) (decimal.Decimal, error) {
+func refund(amount decimal.Decimal) func(p *permit.Payment) (decimal.Decimal, error) {
+	return func(p *permit.Payment) (decimal.Decimal, error) {
 		if p.Status != permit.PaymentCaptured && p.Status != permit.PaymentRefunded {
 			return decimal.Zero, stateErr(p, "refund")
 		}
@@ -153,7 +147,36 @@ func (g *Gateway) Refund(_ context.Context, paymentID string, amount decimal.Dec
 		p.Refunded = p.Refunded.Add(amount)
 		p.Status = permit.PaymentRefunded
 		return amount, nil
-	})
+	}
+}
+
+// authoriseCheck refuses an authorisation before any money moves: an
+// amount that is not positive, or a card that decline turns down.
+func authoriseCheck(req permit.PaymentRequest, decline func(permit.PaymentRequest) string) error {
+	if !req.Amount.IsPositive() {
+		return fmt.Errorf("fakepay: amount %s is not positive: %w", req.Amount, permit.ErrValidation)
+	}
+	if decline != nil {
+		if why := decline(req); why != "" {
+			return fmt.Errorf("%w: card declined: %s", permit.ErrPaymentFailed, why)
+		}
+	}
+	return nil
+}
+
+// Capture takes an authorised payment.
+func (g *Gateway) Capture(_ context.Context, paymentID, key string) (permit.Payment, error) {
+	return g.move(paymentID, key, "capture", capture)
+}
+
+// Void releases an authorisation.
+func (g *Gateway) Void(_ context.Context, paymentID, key string) (permit.Payment, error) {
+	return g.move(paymentID, key, "void", void)
+}
+
+// Refund returns part or all of a captured payment.
+func (g *Gateway) Refund(_ context.Context, paymentID string, amount decimal.Decimal, key string) (permit.Payment, error) {
+	return g.move(paymentID, key, "refund", refund(amount))
 }
 
 // Ledger returns every movement so far, in order.

@@ -280,7 +280,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}()
 		notifier = mailer
 	}
-	svc, err := permit.NewService(scheme, store, gaz, fakepay.New(), &permit.Options{Notifier: notifier})
+	pay, err := fakepay.NewSQL(ctx, store.DB(), fakepay.Dialect(store.Dialect()))
+	if err != nil {
+		return fmt.Errorf("opening the simulated gateway's tables: %w", err)
+	}
+	svc, err := permit.NewService(scheme, store, gaz, pay, &permit.Options{Notifier: notifier})
 	if err != nil {
 		return err
 	}
