@@ -65,7 +65,7 @@ func TestRoles(t *testing.T) {
 	// Officer-only endpoints: 403 to an account, 401 to nobody.
 	for _, c := range []struct{ method, path string }{
 		{"POST", "/v1/permits/" + pid + "/approve"}, {"POST", "/v1/permits/" + pid + "/reject"},
-		{"GET", "/v1/review-queue"}, {"GET", "/v1/events"}, {"POST", "/v1/address-changes/adc_x/approve"},
+		{"GET", "/v1/review-queue"}, {"GET", "/v1/events"}, {"POST", "/v1/address-changes/adc_x/approve"}, {"GET", "/v1/payment-retries"},
 		{"POST", "/v1/test-clock"},
 	} {
 		var body any

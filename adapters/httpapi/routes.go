@@ -38,6 +38,7 @@ func (h *api) routes() {
 	h.route("POST /v1/address-changes/{id}/approve", officer, optionalJSON, h.approveAddressChange)
 	h.route("POST /v1/address-changes/{id}/reject", officer, requiredJSON, h.rejectAddressChange)
 	h.route("GET /v1/review-queue", officer, noBody, h.reviewQueue)
+	h.route("GET /v1/payment-retries", officer, noBody, h.paymentRetries)
 	h.route("GET /v1/enforcement/vehicles/{vrm}", officer, noBody, h.checkVehicle)
 	h.route("GET /v1/events", officer, noBody, h.events)
 	h.route("GET /v1/openapi.json", anyone, noBody, h.openAPI)
@@ -459,6 +460,24 @@ func (h *api) reviewQueue(w http.ResponseWriter, r *http.Request, _ *call) error
 	return writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
+// paymentRetries lists the captures, voids and refunds still owed to the
+// payment provider, oldest first.
+func (h *api) paymentRetries(w http.ResponseWriter, r *http.Request, _ *call) error {
+	limit, err := queryInt(r, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	rs, err := h.svc.PaymentRetries(r.Context(), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]paymentRetryJSON, 0, len(rs))
+	for _, pr := range rs {
+		out = append(out, paymentRetryOf(pr))
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
 func (h *api) events(w http.ResponseWriter, r *http.Request, _ *call) error {
 	limit, err := queryInt(r, "limit", 100, 1, 1000)
 	if err != nil {
@@ -534,5 +553,6 @@ func (h *api) setTestClock(w http.ResponseWriter, r *http.Request, c *call) erro
 		"now": instant(at), "vehicle_changes_applied": rep.VehicleChangesApplied,
 		"reminders_sent": rep.RemindersSent, "unpaid_withdrawn": rep.UnpaidWithdrawn,
 		"reviews_overdue": rep.ReviewsOverdue, "address_changes_overdue": rep.AddressChangesOverdue,
+		"payments_retried": rep.PaymentsRetried, "payment_retries_failed": rep.PaymentRetriesFailed,
 	})
 }

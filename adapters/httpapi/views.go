@@ -261,6 +261,27 @@ type reviewItemJSON struct {
 	AddressChange *addressChangeJSON `json:"address_change,omitempty"`
 }
 
+type paymentRetryJSON struct {
+	ID            string `json:"id"`
+	Operation     string `json:"operation"`
+	PaymentID     string `json:"payment_id"`
+	Amount        string `json:"amount"`
+	PermitID      string `json:"permit_id"`
+	AccountID     string `json:"account_id"`
+	Status        string `json:"status"`
+	Attempts      int    `json:"attempts"`
+	LastError     string `json:"last_error"`
+	NextAttemptAt string `json:"next_attempt_at"`
+	CreatedAt     string `json:"created_at"`
+	UpdatedAt     string `json:"updated_at"`
+}
+
+func paymentRetryOf(r permit.PaymentRetry) paymentRetryJSON {
+	return paymentRetryJSON{ID: r.ID, Operation: string(r.Op), PaymentID: r.PaymentID, Amount: money(r.Amount),
+		PermitID: r.PermitID, AccountID: r.AccountID, Status: string(r.Status), Attempts: r.Attempts, LastError: r.LastError,
+		NextAttemptAt: instant(r.NextAttemptAt), CreatedAt: instant(r.CreatedAt), UpdatedAt: instant(r.UpdatedAt)}
+}
+
 type eventJSON struct {
 	ID        string            `json:"id"`
 	Type      string            `json:"type"`

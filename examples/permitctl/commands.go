@@ -121,11 +121,22 @@ func runJobsFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			}
 			when = t
 		}
-		return withService(e, "run-jobs", c, func(svc *permit.Service, _ *heldPayments) int {
+		return withService(e, "run-jobs", c, func(svc *permit.Service, pay *heldPayments) int {
 			if *at != "" {
 				// Everything the jobs record happens at --at, as under
 				// permitd's test clock.
 				svc.Now = func() time.Time { return when }
+			}
+			// The captures, voids and refunds still owed are applied to the
+			// payments their permits record, as a decision's are.
+			owed, err := svc.PaymentRetries(e.ctx, 1000)
+			if err != nil {
+				return failed(e, "run-jobs", err)
+			}
+			for _, r := range owed {
+				if p, err := svc.Permit(e.ctx, r.PermitID); err == nil {
+					pay.hold(p.Payment)
+				}
 			}
 			rep, err := svc.RunDue(e.ctx, when)
 			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -135,6 +146,8 @@ func runJobsFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			fmt.Fprintf(w, "unpaid_withdrawn\t%d\n", rep.UnpaidWithdrawn)
 			fmt.Fprintf(w, "reviews_overdue\t%d\n", rep.ReviewsOverdue)
 			fmt.Fprintf(w, "address_changes_overdue\t%d\n", rep.AddressChangesOverdue)
+			fmt.Fprintf(w, "payments_retried\t%d\n", rep.PaymentsRetried)
+			fmt.Fprintf(w, "payment_retries_failed\t%d\n", rep.PaymentRetriesFailed)
 			_ = w.Flush()
 			if err != nil {
 				// The report counts what was done; the rest is retried on

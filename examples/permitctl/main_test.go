@@ -388,7 +388,7 @@ func testRunJobs(t *testing.T, db string) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Contains(t, r.stdout, "due jobs at              "+at.UTC().Format(time.RFC3339))
 	require.Regexp(t, `vehicle_changes_applied\s+1\n`, r.stdout)
-	for _, k := range []string{"reminders_sent", "unpaid_withdrawn", "reviews_overdue", "address_changes_overdue"} {
+	for _, k := range []string{"reminders_sent", "unpaid_withdrawn", "reviews_overdue", "address_changes_overdue", "payments_retried", "payment_retries_failed"} {
 		require.Regexp(t, k+`\s+0\n`, r.stdout)
 	}
 	got, err := w.svc.Permit(t.Context(), p.ID)

@@ -216,6 +216,9 @@ func journey(t *testing.T, s *server) {
 	require.Equal(t, ac, s.must(200, "GET", "/v1/address-changes/"+ac["id"].(string), jane.token, nil))
 	q = s.must(200, "GET", "/v1/review-queue", officer, nil)
 	require.Equal(t, "address_change", q["items"].([]any)[0].(map[string]any)["kind"])
+	// Every capture, void and refund so far went through: nothing owed.
+	s.problem(403, "forbidden", "GET", "/v1/payment-retries", jane.token, nil)
+	require.Equal(t, []any{}, s.must(200, "GET", "/v1/payment-retries", officer, nil)["items"])
 	ac = s.must(200, "POST", "/v1/address-changes/"+ac["id"].(string)+"/approve", officer, nil)
 	require.Equal(t, "approved", ac["status"])
 	acc := s.must(200, "GET", "/v1/accounts/"+jane.id, jane.token, nil)

@@ -420,7 +420,8 @@ func runJobs(ctx context.Context, svc *permit.Service, idem expiredRecords, log 
 		}
 		if rep != (permit.DueReport{}) || deleted > 0 {
 			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn,
-				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue, "idempotency_records_deleted", deleted)
+				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue,
+				"payments_retried", rep.PaymentsRetried, "payment_retries_failed", rep.PaymentRetriesFailed, "idempotency_records_deleted", deleted)
 		}
 		select {
 		case <-ctx.Done():
