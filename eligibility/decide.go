@@ -105,6 +105,9 @@ const (
 	CodeNotRenewable Code = "not_renewable"
 	// CodeStartsInPast: the requested start date is before today.
 	CodeStartsInPast Code = "starts_in_past"
+	// CodeStartsTooLate: the requested start date is further ahead than
+	// the scheme's furthest start (Rules.FurthestStartDays).
+	CodeStartsTooLate Code = "starts_too_late"
 	// CodeFreeAllowanceAvailable (informational): the permit is free.
 	CodeFreeAllowanceAvailable Code = "free_allowance_available"
 	// CodeFreeAllowanceUsed (informational): the free allowance is taken,
@@ -209,6 +212,11 @@ func (ix *index) decide(req *Request) Decision {
 			if start < now {
 				d.block(CodeStartsInPast, "The permit cannot start on "+start.String()+
 					" because that date has passed; the earliest start is today, "+now.String()+".")
+			}
+			if ix.furthest > 0 && start > now+day(ix.furthest) {
+				d.block(CodeStartsTooLate, "The permit cannot start on "+start.String()+
+					": a permit can start at most "+strconv.Itoa(ix.furthest)+" days ahead, so the latest start is "+(now+day(ix.furthest)).String()+".")
+				return d.Decision
 			}
 		}
 	case KindRenewal:

@@ -107,6 +107,53 @@ func TestR2NewApplicationDates(t *testing.T) {
 	}
 }
 
+// Defect 1 of issue 11: a start of 9999-12-31 expired in year 10000, which
+// a store could not read back. R1 decision: a start at most the scheme's
+// furthest start ahead.
+func TestR1FurthestStart(t *testing.T) {
+	r := scheme(t, func(r *eligibility.Rules) { r.FurthestStartDays = 90 })
+	at := "2027-01-15T09:00:00Z" // 90 days on is 15 April 2027
+	tests := []struct {
+		name     string
+		startsOn time.Time
+		tooLate  bool
+	}{
+		{"the furthest start itself", d(2027, 4, 15), false},
+		{"a day later", d(2027, 4, 16), true},
+		{"the last day a store can hold", d(9999, 12, 31), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dec := r.Decide(eligibility.Request{Kind: eligibility.KindNew, PermitType: ecp, AccountID: "acc-1",
+				Property: property(), At: instant(t, at), StartsOn: tt.startsOn})
+			if !tt.tooLate {
+				require.True(t, dec.Eligible, "%+v", dec.Reasons)
+				require.Equal(t, tt.startsOn, dec.StartsOn)
+				return
+			}
+			require.False(t, dec.Eligible)
+			first, ok := dec.Blocking()
+			require.True(t, ok)
+			require.Equal(t, eligibility.CodeStartsTooLate, first.Code)
+			require.Contains(t, first.Detail, "the latest start is 15 April 2027")
+			require.True(t, dec.ExpiresOn.IsZero(), "no expiry is worked out for a start that is refused")
+		})
+	}
+	unlimited := scheme(t)
+	dec := unlimited.Decide(eligibility.Request{Kind: eligibility.KindNew, PermitType: ecp, AccountID: "acc-1",
+		Property: property(), At: instant(t, at), StartsOn: d(2028, 1, 15)})
+	require.True(t, dec.Eligible, "0 sets no limit")
+
+	_, err := eligibility.NewRules(func() eligibility.Rules { x := *r; x.FurthestStartDays = -1; return x }())
+	require.ErrorContains(t, err, "furthest_start_days")
+	_, err = eligibility.NewRules(func() eligibility.Rules {
+		x := *r
+		x.FurthestStartDays = eligibility.MaxFurthestStartDays + 1
+		return x
+	}())
+	require.ErrorContains(t, err, "furthest_start_days")
+}
+
 func TestLimits(t *testing.T) {
 	now := noon(2027, 6, 15)
 	started := d(2027, 1, 10)

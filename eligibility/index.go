@@ -17,6 +17,7 @@ import (
 type index struct {
 	loc      *time.Location
 	window   int
+	furthest int // Rules.FurthestStartDays; 0: no limit
 	types    map[string]*typeRules
 	zones    map[string]int // zone ID → position in Rules.Zones
 	zoneName []string
@@ -66,6 +67,7 @@ func buildIndex(r *Rules) *index {
 	ix := &index{
 		loc:      r.Location,
 		window:   r.RenewalWindowDays,
+		furthest: r.FurthestStartDays,
 		types:    make(map[string]*typeRules, len(r.PermitTypes)),
 		zones:    make(map[string]int, len(r.Zones)),
 		zoneName: make([]string, len(r.Zones)),

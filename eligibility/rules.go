@@ -67,6 +67,11 @@ type Rules struct {
 	// may be renewed (R5: 30). Renewal is allowed from ExpiresOn minus
 	// this many days up to and including ExpiresOn.
 	RenewalWindowDays int
+	// FurthestStartDays is how many days after today a new permit may
+	// start at the latest (R1 decision: Leicestershire 90); a later start
+	// is refused with CodeStartsTooLate. 0 sets no limit (a Rules literal
+	// in a test); a scheme file always sets one.
+	FurthestStartDays int
 	// Zones are the permit zones the scheme covers; a property in no zone
 	// or in a zone not listed here is not eligible.
 	Zones   []zones.Zone
@@ -109,6 +114,11 @@ func (e *RulesError) Error() string {
 // Unwrap lets errors.Is(err, ErrInvalidRules) match.
 func (e *RulesError) Unwrap() error { return ErrInvalidRules }
 
+// MaxFurthestStartDays is the most Rules.FurthestStartDays may be: two
+// years, so that every start date, and the expiry after it, is a date a
+// store can hold.
+const MaxFurthestStartDays = 731
+
 // maxValidityMonths catches a number of days typed where months were meant.
 const maxValidityMonths = 120
 
@@ -124,7 +134,8 @@ const maxValidityMonths = 120
 //     already in another pool;
 //   - a limit with no types, an unknown or repeated type, an unknown
 //     scope, Max below 1, or no Why;
-//   - RenewalWindowDays below 0;
+//   - RenewalWindowDays below 0; FurthestStartDays below 0 or above
+//     MaxFurthestStartDays;
 //   - no zones, or a zone with a blank or repeated ID or a blank name;
 //   - a permit type that no tariff row can price in some zone of the
 //     scheme for its ValidityMonths, and tariff rows for unknown types.
@@ -142,6 +153,7 @@ func NewRules(r Rules) (*Rules, error) {
 		Pools:             make([]AllowancePool, len(r.Pools)),
 		Limits:            make([]Limit, len(r.Limits)),
 		RenewalWindowDays: r.RenewalWindowDays,
+		FurthestStartDays: r.FurthestStartDays,
 		Zones:             slices.Clone(r.Zones),
 		Tariffs:           r.Tariffs,
 	}
@@ -258,6 +270,9 @@ func (v *validator) check(r *Rules) {
 
 	if r.RenewalWindowDays < 0 {
 		v.add("renewal_window_days", "is %d; it must be 0 or more", r.RenewalWindowDays)
+	}
+	if r.FurthestStartDays < 0 || r.FurthestStartDays > MaxFurthestStartDays {
+		v.add("furthest_start_days", "is %d; it must be 0 to %d days", r.FurthestStartDays, MaxFurthestStartDays)
 	}
 
 	zoneIDs := make(map[string]bool, len(r.Zones))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -113,4 +114,32 @@ func TestDefect4StaleAddressChangeIsNotApproved(t *testing.T) {
 	got, err := w.svc.AddressChange(ctx, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.AddressChangePending, got.Status, "left for the officer to reject")
+}
+
+// Defect 1: a start of 9999-12-31 was stored with an expiry in year 10000,
+// which SQLite could not read back. Leicestershire's furthest start is 90
+// days: later is starts_too_late and nothing is stored.
+func TestDefect1FarFutureStartIsRefusedNeverStored(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	a := w.account(home, "")
+	for _, startsOn := range []time.Time{d(9999, 12, 31), d(2027, 2, 23)} {
+		_, err := w.svc.Apply(ctx, permit.AccountActor(a.ID), permit.Application{
+			AccountID: a.ID, Type: "essential-carer", VRM: "AB12CDE", StartsOn: startsOn, Evidence: w.proofOfCare()})
+		require.ErrorIs(t, err, permit.ErrNotEligible)
+		var ne *permit.NotEligibleError
+		require.ErrorAs(t, err, &ne)
+		require.Equal(t, "starts_too_late", ne.Code())
+		dec, err := w.svc.Eligibility(ctx, a.ID, "essential-carer", startsOn, false)
+		require.NoError(t, err)
+		require.False(t, dec.Eligible)
+	}
+	ps, err := w.svc.PermitsOfAccount(ctx, a.ID)
+	require.NoError(t, err)
+	require.Empty(t, ps, "never stored")
+	// The furthest start itself, 90 days on, is allowed.
+	p, err := w.svc.Apply(ctx, permit.AccountActor(a.ID), permit.Application{
+		AccountID: a.ID, Type: "essential-carer", VRM: "AB12CDE", StartsOn: d(2027, 2, 22), Evidence: w.proofOfCare()})
+	require.NoError(t, err)
+	require.Equal(t, d(2027, 2, 22), p.StartsOn)
 }

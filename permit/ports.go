@@ -140,6 +140,11 @@ type ReadTx interface {
 // so fn may handle the refusal and still commit — on PostgreSQL, where a
 // failed statement aborts the transaction, implementations check first or
 // use savepoints.
+//
+// Every Create, Update and AppendEvent refuses a value the store could not
+// read back — a date or instant whose year as stored (instants in UTC) is
+// outside 1 to 9999 — with an error wrapping ErrValidation, and stores
+// nothing of it.
 type Tx interface {
 	ReadTx
 

@@ -688,7 +688,7 @@ func (sr *schemeReader) items(m mapping, key string, required bool, keys []strin
 // The keys of each part of the format, in the order the example files use.
 var (
 	topKeys = []string{"id", "council", "nation", "timezone", "review_working_days",
-		"abandon_unpaid_after", "renewal_window_days", "reminder_days", "zones",
+		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones",
 		"permit_types", "pools", "limits", "tariffs", "refunds", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
 	zoneKeys        = []string{"id", "name"}
@@ -743,6 +743,7 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 	if window > maxWindowDays {
 		sr.add(top.values["renewal_window_days"], "renewal_window_days", "is %d; at most %d days", window, maxWindowDays)
 	}
+	furthest := sr.furthestStart(top)
 	tariffs, tariffsOK := sr.tariffs(top, zs)
 	s.Refunds = sr.refunds(top)
 
@@ -752,6 +753,7 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 		Pools:             pools,
 		Limits:            limits,
 		RenewalWindowDays: window,
+		FurthestStartDays: furthest,
 		Zones:             zs,
 		Tariffs:           tariffs,
 	}
@@ -779,6 +781,26 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 	}
 	sr.notifications(top, s)
 	return s
+}
+
+// DefaultFurthestStartDays is the furthest start of a scheme file that
+// sets none: a year ahead.
+const DefaultFurthestStartDays = 365
+
+// furthestStart reads furthest_start_days (R1 decision: a permit may start
+// at most that many days ahead), DefaultFurthestStartDays when left out.
+// The range is eligibility's (1 to eligibility.MaxFurthestStartDays here:
+// a scheme file always bounds the start).
+func (sr *schemeReader) furthestStart(top mapping) int {
+	if top.values["furthest_start_days"] == nil {
+		return DefaultFurthestStartDays
+	}
+	n, ok := sr.integer(top, "furthest_start_days", false)
+	if ok && n < 1 {
+		sr.add(top.values["furthest_start_days"], "furthest_start_days", "is %d; a permit must be able to start at least 1 day ahead", n)
+		return 0
+	}
+	return n
 }
 
 // notifications reads the scheme's own notification templates and

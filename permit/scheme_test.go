@@ -71,6 +71,7 @@ func TestLoadSchemeLeicestershire(t *testing.T) {
 	require.Equal(t, 24*time.Hour, s.AbandonUnpaidAfter)
 	require.Equal(t, []int{30}, s.ReminderDays)
 	require.Equal(t, 30, s.Rules.RenewalWindowDays)
+	require.Equal(t, 90, s.Rules.FurthestStartDays, "R1 decision: a start at most 90 days ahead")
 	require.Equal(t, pricing.RefundNone, s.Refunds.Kind)
 	require.Len(t, s.Rules.Zones, 17)
 
@@ -167,6 +168,7 @@ func TestLoadSchemeStrathmore(t *testing.T) {
 	require.Equal(t, "Europe/London", s.Location.String(), "the default time zone")
 	require.Equal(t, []int{14, 3}, s.ReminderDays)
 	require.Equal(t, 14, s.Rules.RenewalWindowDays)
+	require.Equal(t, 60, s.Rules.FurthestStartDays)
 	require.Equal(t, 5, s.ReviewWorkingDays)
 	require.Equal(t, 2*time.Hour, s.AbandonUnpaidAfter)
 	require.Equal(t, pricing.RefundProRata, s.Refunds.Kind)
@@ -189,6 +191,7 @@ func TestLoadSchemeStrathmore(t *testing.T) {
 func TestLoadSchemeMinimal(t *testing.T) {
 	s := mustLoad(t, "testdata/minimal.yaml")
 	require.Equal(t, "minimal", s.ID)
+	require.Equal(t, permit.DefaultFurthestStartDays, s.Rules.FurthestStartDays, "left out: a year ahead")
 	require.Equal(t, "Europe/London", s.Location.String())
 }
 
@@ -385,6 +388,12 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 21: tariffs[0].price: 50.00 is a number to YAML; write money as text in quotes, as "50.00"`,
 			`line 22: tariffs[1].price: 55 is a number to YAML; write money as text in quotes, as "55.00"`,
 		}},
+		{"furthest-start-0", []string{
+			`line 8: furthest_start_days: is 0; a permit must be able to start at least 1 day ahead`,
+		}},
+		{"furthest-start-1000", []string{
+			`line 8: furthest_start_days: is 1000; it must be 0 to 731 days`,
+		}},
 		{"negative-window", []string{
 			`line 7: renewal_window_days: is -5; it must be 0 or more`,
 		}},
@@ -392,7 +401,7 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, reminder_days, zones, permit_types, pools, limits, tariffs, refunds, evidence, notifications), got a list`,
+			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, permit_types, pools, limits, tariffs, refunds, evidence, notifications), got a list`,
 		}},
 		{"notification-templates", []string{
 			`line 36: notifications.templates.rejected.subject: unclosed action`,

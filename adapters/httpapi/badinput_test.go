@@ -92,6 +92,12 @@ func TestBadInput(t *testing.T) {
 		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ"}`, "evidence_missing"},
 		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","starts_on":"2026-02-30","evidence":` + poc + `}`, "validation_failed"},
 		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","starts_on":"2020-01-01","evidence":` + poc + `}`, "starts_in_past"},
+		// Issue 11, defect 1: never stored, so nothing breaks afterwards.
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","starts_on":"9999-12-31","evidence":` + poc + `}`, "starts_too_late"},
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","starts_on":"0000-01-01","evidence":` + poc + `}`, "starts_in_past"},
+		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","evidence":[{"kind":"proof_of_care","issued_on":"0000-01-01","name":"Jane Smith"}]}`, "validation_failed"},
+		{"/v1/permits/" + pid + "/vehicle-changes", `{"vrm":"CD34EFG","effective_on":"9999-12-31"}`, "validation_failed"},
+		{"/v1/test-clock", `{"now":"9999-12-31T23:30:00-05:00"}`, "validation_failed"},
 		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"AB12CDE","evidence":` + poc + `}`, "vrm_in_use"},
 		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","move_to":"100000000003","evidence":` + poc + `}`, "validation_failed"},
 		{"/v1/accounts/acc_missing/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","evidence":` + poc + `}`, "not_found"},
@@ -120,12 +126,24 @@ func TestBadInput(t *testing.T) {
 		"/v1/accounts/" + acc + "/eligibility?type=essential-carer&pay=maybe",
 		"/v1/events?limit=abc", "/v1/events?limit=100000", "/v1/events?after=" + strings.Repeat("z", 300),
 		"/v1/review-queue?limit=-1", "/v1/permits/%00", "/v1/accounts/..%2F..%2Fetc",
+		"/v1/enforcement/vehicles/AB12CDE?zone=loughborough-3&at=9999-12-31T23:30:00-05:00",
+		"/v1/enforcement/vehicles/AB12CDE?zone=loughborough-3&at=0000-01-01T00:00:00Z",
 	} {
 		r := hs.send("GET", path, hs.officer, "", nil)
 		require.GreaterOrEqual(t, r.status, 400, "%s: %s", path, r.body)
 		require.Less(t, r.status, 500, "%s: %s", path, r.body)
 		require.Equal(t, "application/problem+json", r.header.Get("Content-Type"), path)
 	}
+}
+
+// Issue 11, defect 1: a start too far ahead is an eligibility answer that
+// says so (starts_too_late), never a 500 or an expiry in year 10000.
+func TestStartsTooLateEligibility(t *testing.T) {
+	hs := newHarness(t)
+	acc, tok := hs.account(home)
+	el := hs.must(http.StatusOK, "GET", "/v1/accounts/"+acc+"/eligibility?type=essential-carer&starts_on=9999-12-31", tok, nil)
+	require.Equal(t, false, el["eligible"])
+	require.Contains(t, fmt.Sprint(el["reasons"]), "starts_too_late")
 }
 
 // fieldsOf lists the top-level field names of a JSON object literal.

@@ -62,9 +62,9 @@ func (h *api) checkVehicle(w http.ResponseWriter, r *http.Request, _ *call) erro
 	}
 	var at time.Time
 	if s := q.Get("at"); s != "" {
-		var err error
-		if at, err = time.Parse(time.RFC3339, s); err != nil {
-			return badRequest("at", "invalid_instant", "at must be an RFC 3339 instant, such as 2027-03-01T09:00:00Z.")
+		var fp *fieldProblem
+		if at, fp = parseInstant("at", s); fp != nil {
+			return badRequest(fp.Field, fp.Code, fp.Detail)
 		}
 	}
 	c, err := h.svc.CheckVehicle(r.Context(), r.PathValue("vrm"), zone, at)

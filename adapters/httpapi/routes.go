@@ -154,7 +154,7 @@ func (h *api) eligibility(w http.ResponseWriter, r *http.Request, c *call) error
 	if typ == "" {
 		return badRequest("type", "required", "Give the permit type, such as ?type=essential-carer.")
 	}
-	startsOn, fp := parseDate("starts_on", q.Get("starts_on"))
+	startsOn, fp := parseStartDate("starts_on", q.Get("starts_on"))
 	if fp != nil {
 		return badRequest(fp.Field, fp.Code, fp.Detail)
 	}
@@ -197,7 +197,7 @@ func (h *api) apply(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	var bad []fieldProblem
-	startsOn, fp := parseDate("starts_on", in.StartsOn)
+	startsOn, fp := parseStartDate("starts_on", in.StartsOn)
 	if fp != nil {
 		bad = append(bad, *fp)
 	}
@@ -538,9 +538,9 @@ func (h *api) setTestClock(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err := decodeJSON(c.body, &in); err != nil {
 		return err
 	}
-	at, err := time.Parse(time.RFC3339, in.Now)
-	if err != nil {
-		return invalidField("now", "invalid_instant", "now must be an RFC 3339 instant, such as 2027-03-01T09:00:00Z.")
+	at, fp := parseInstant("now", in.Now)
+	if fp != nil {
+		return invalidField(fp.Field, fp.Code, fp.Detail)
 	}
 	h.testMu.Lock()
 	defer h.testMu.Unlock()

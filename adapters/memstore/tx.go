@@ -394,6 +394,9 @@ func (t *tx) CreateAccount(a permit.Account) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
+	if err := storableAccount(a); err != nil {
+		return err
+	}
 	if _, ok := t.account(a.ID); ok {
 		return conflict("account %q already exists", a.ID)
 	}
@@ -405,6 +408,9 @@ func (t *tx) CreateAccount(a permit.Account) error {
 // UpdateAccount implements permit.Tx.
 func (t *tx) UpdateAccount(a permit.Account) error {
 	if err := t.checkWrite(); err != nil {
+		return err
+	}
+	if err := storableAccount(a); err != nil {
 		return err
 	}
 	cur, ok := t.account(a.ID)
@@ -424,6 +430,9 @@ func (t *tx) CreatePermit(p permit.Permit) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
+	if err := storablePermit(p); err != nil {
+		return err
+	}
 	if _, ok := t.permit(p.ID); ok {
 		return conflict("permit %q already exists", p.ID)
 	}
@@ -438,6 +447,9 @@ func (t *tx) CreatePermit(p permit.Permit) error {
 // UpdatePermit implements permit.Tx.
 func (t *tx) UpdatePermit(p permit.Permit) error {
 	if err := t.checkWrite(); err != nil {
+		return err
+	}
+	if err := storablePermit(p); err != nil {
 		return err
 	}
 	cur, ok := t.permit(p.ID)
@@ -457,6 +469,9 @@ func (t *tx) CreateAddressChange(c permit.AddressChange) error {
 	if err := t.checkWrite(); err != nil {
 		return err
 	}
+	if err := storableChange(c); err != nil {
+		return err
+	}
 	if _, ok := t.change(c.ID); ok {
 		return conflict("address change %q already exists", c.ID)
 	}
@@ -468,6 +483,9 @@ func (t *tx) CreateAddressChange(c permit.AddressChange) error {
 // UpdateAddressChange implements permit.Tx.
 func (t *tx) UpdateAddressChange(c permit.AddressChange) error {
 	if err := t.checkWrite(); err != nil {
+		return err
+	}
+	if err := storableChange(c); err != nil {
 		return err
 	}
 	cur, ok := t.change(c.ID)
@@ -537,6 +555,9 @@ func (t *tx) Release(c permit.Claim) error {
 // AppendEvent implements permit.Tx. The ID is assigned at commit.
 func (t *tx) AppendEvent(e permit.Event) error {
 	if err := t.checkWrite(); err != nil {
+		return err
+	}
+	if err := storableEvent(e); err != nil {
 		return err
 	}
 	e.ID = ""

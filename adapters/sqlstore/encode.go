@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit"
 )
 
 // instantLayout is how SQLite stores an instant: UTC, fixed width, so that
@@ -212,4 +213,47 @@ func (c moneyCol) Scan(src any) error {
 		*c.valid = n.Valid
 	}
 	return nil
+}
+
+// timeCheck collects the dates and instants of one value and refuses any
+// the store could not read back: a year, as written (instants in UTC),
+// outside 1 to 9999. SQLite's text layout and the time parser both stop at
+// 9999, so a permit starting on 9999-12-31 (expiring in year 10000) would
+// be written and then break every read that meets its row.
+type timeCheck struct {
+	bad []permit.FieldError
+}
+
+func (c *timeCheck) date(field string, t time.Time) {
+	if !t.IsZero() {
+		c.year(field, t.Year(), t.Format(dateLayout))
+	}
+}
+
+func (c *timeCheck) instant(field string, t time.Time) {
+	if !t.IsZero() {
+		c.year(field, t.UTC().Year(), t.UTC().String())
+	}
+}
+
+func (c *timeCheck) documents(field string, docs []evidence.Document) {
+	for i, d := range docs {
+		c.date(fmt.Sprintf("%s[%d].issued_on", field, i), d.IssuedOn)
+	}
+}
+
+func (c *timeCheck) year(field string, y int, shown string) {
+	if y < 1 || y > 9999 {
+		c.bad = append(c.bad, permit.FieldError{Field: field, Code: "out_of_range",
+			Detail: fmt.Sprintf("%s is %s: the store holds dates in the years 1 to 9999", field, shown)})
+	}
+}
+
+// err is a *permit.ValidationError (wrapping permit.ErrValidation) naming
+// every date out of range, or nil.
+func (c *timeCheck) err() error {
+	if len(c.bad) == 0 {
+		return nil
+	}
+	return &permit.ValidationError{Fields: c.bad}
 }

@@ -51,7 +51,8 @@ func BulkInsert(ctx context.Context, s *Store, accounts []permit.Account, permit
 		return nil
 	}
 	err := insert("accounts", accountColumns, len(accounts), func(i int) ([]any, error) {
-		return append(append([]any{accounts[i].ID}, enc.accountArgs(accounts[i])...), 1), nil
+		a, err := enc.accountArgs(accounts[i])
+		return append(append([]any{accounts[i].ID}, a...), 1), err
 	})
 	if err != nil {
 		return err

@@ -246,7 +246,11 @@ func (t *tx) staleOrMissing(kind, id string, given int, versionQuery string) err
 
 func (t *tx) CreateAccount(a permit.Account) error {
 	op := "creating account " + quote(a.ID)
-	n, err := t.exec(op, t.s.q.createAccount, append([]any{a.ID}, t.accountArgs(a)...)...)
+	args, err := t.accountArgs(a)
+	if err != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, err)
+	}
+	n, err := t.exec(op, t.s.q.createAccount, append([]any{a.ID}, args...)...)
 	if err != nil {
 		return err
 	}
@@ -257,7 +261,11 @@ func (t *tx) CreateAccount(a permit.Account) error {
 }
 
 func (t *tx) UpdateAccount(a permit.Account) error {
-	n, err := t.exec("updating account "+quote(a.ID), t.s.q.updateAccount, append(t.accountArgs(a), a.ID, a.Version)...)
+	args, err := t.accountArgs(a)
+	if err != nil {
+		return fmt.Errorf("sqlstore: updating account %s: %w", quote(a.ID), err)
+	}
+	n, err := t.exec("updating account "+quote(a.ID), t.s.q.updateAccount, append(args, a.ID, a.Version)...)
 	if err != nil {
 		return err
 	}
@@ -267,9 +275,15 @@ func (t *tx) UpdateAccount(a permit.Account) error {
 	return nil
 }
 
-func (t *tx) accountArgs(a permit.Account) []any {
+func (t *tx) accountArgs(a permit.Account) ([]any, error) {
+	var tc timeCheck
+	tc.instant("created_at", a.CreatedAt)
+	tc.instant("updated_at", a.UpdatedAt)
+	if err := tc.err(); err != nil {
+		return nil, err
+	}
 	return []any{a.Name, a.Email, a.Phone, int64(a.UPRN), a.Address, a.Zone.ID, a.Zone.Name, a.Credential,
-		t.s.d.instant(a.CreatedAt), t.s.d.instant(a.UpdatedAt)}
+		t.s.d.instant(a.CreatedAt), t.s.d.instant(a.UpdatedAt)}, nil
 }
 
 func (t *tx) CreatePermit(p permit.Permit) error {
@@ -314,6 +328,24 @@ func (t *tx) UpdatePermit(p permit.Permit) error {
 // permitArgs are the values of permitWritten after id.
 func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 	d := t.s.d
+	var tc timeCheck
+	tc.date("starts_on", p.StartsOn)
+	tc.date("expires_on", p.ExpiresOn)
+	tc.date("evidence_accepted_on", p.EvidenceAcceptedOn)
+	tc.date("review_overdue_on", p.ReviewOverdueOn)
+	tc.instant("created_at", p.CreatedAt)
+	tc.instant("updated_at", p.UpdatedAt)
+	tc.documents("evidence", p.Evidence)
+	if vc := p.PendingVehicleChange; vc != nil {
+		tc.date("pending_vehicle_change.effective_on", vc.EffectiveOn)
+		tc.instant("pending_vehicle_change.requested_at", vc.RequestedAt)
+	}
+	if c := p.Cancellation; c != nil {
+		tc.instant("cancellation.at", c.At)
+	}
+	if err := tc.err(); err != nil {
+		return nil, err
+	}
 	price, err := moneyArg("price", p.Price)
 	if err != nil {
 		return nil, err
@@ -394,6 +426,16 @@ func (t *tx) UpdateAddressChange(c permit.AddressChange) error {
 }
 
 func (t *tx) addressChangeArgs(c permit.AddressChange) ([]any, error) {
+	var tc timeCheck
+	tc.date("submitted_on", c.SubmittedOn)
+	tc.date("due_on", c.DueOn)
+	tc.date("review_overdue_on", c.ReviewOverdueOn)
+	tc.instant("created_at", c.CreatedAt)
+	tc.instant("decided_at", c.DecidedAt)
+	tc.documents("evidence", c.Evidence)
+	if err := tc.err(); err != nil {
+		return nil, err
+	}
 	ev, err := encodeEvidence(c.Evidence)
 	if err != nil {
 		return nil, err
@@ -497,6 +539,11 @@ func (t *tx) Release(c permit.Claim) error {
 // events go in with one statement: nothing reads events inside a
 // transaction, and each statement saved is a round trip saved.
 func (t *tx) AppendEvent(e permit.Event) error {
+	var tc timeCheck
+	tc.instant("at", e.At)
+	if err := tc.err(); err != nil {
+		return fmt.Errorf("sqlstore: appending event %s: %w", e.Type, err)
+	}
 	t.events = append(t.events, []any{string(e.Type), t.s.d.instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data)})
 	return nil
 }

@@ -20,6 +20,101 @@ var roundTripTests = []namedTest{
 	{"EveryPermitField", testEveryPermitField},
 	{"ZeroValues", testZeroValues},
 	{"EveryAddressChangeField", testEveryAddressChangeField},
+	{"DatesOutsideYears1To9999Refused", testDatesOutOfRange},
+}
+
+// testDatesOutOfRange is issue 11's defect 1: a permit starting 9999-12-31
+// expires in year 10000, which SQLite stored and then could not read back,
+// breaking every read that met the row. A store refuses a date or instant
+// whose year as stored (instants in UTC) is outside 1 to 9999, wrapping
+// ErrValidation, and keeps nothing of it; the edges themselves round-trip.
+func testDatesOutOfRange(t *testing.T, s suite) {
+	st := s.store(t)
+	a := NewAccount("acc-1", testUPRN)
+	seed(t, st, []permit.Account{a})
+	// 23:30 on 31 December 9999 in New York is year 10000 in UTC.
+	newYork, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	lastInstantLocal := time.Date(9999, time.December, 31, 23, 30, 0, 0, newYork)
+	cases := []struct {
+		name string
+		edit func(p *permit.Permit)
+	}{
+		{"expiry in year 10000", func(p *permit.Permit) {
+			p.StartsOn, p.ExpiresOn = date(9999, time.December, 31), date(10000, time.December, 30)
+		}},
+		{"start in year 0", func(p *permit.Permit) { p.StartsOn = time.Date(0, time.December, 31, 0, 0, 0, 0, time.UTC) }},
+		{"instant in year 10000 in UTC", func(p *permit.Permit) { p.UpdatedAt = lastInstantLocal }},
+		{"evidence issued in year 10000", func(p *permit.Permit) { p.Evidence[0].IssuedOn = date(10000, time.January, 1) }},
+		{"vehicle change in year 10000", func(p *permit.Permit) {
+			p.PendingVehicleChange = &permit.VehicleChange{ID: "vc-1", VRM: "CD34EFG", EffectiveOn: date(10000, time.January, 1), RequestedAt: fixtureCreatedAt, RequestedBy: "account:acc-1"}
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewPermit(fmt.Sprintf("p-far-%d", i), a)
+			tc.edit(&p)
+			err := st.Update(t.Context(), func(tx permit.Tx) error { return tx.CreatePermit(p) })
+			require.ErrorIs(t, err, permit.ErrValidation)
+			view(t, st, func(tx permit.ReadTx) error {
+				_, err := tx.Permit(p.ID)
+				require.ErrorIs(t, err, permit.ErrNotFound, "never a stored row")
+				return nil
+			})
+			// An update to such a value is refused the same way.
+			ok := NewPermit(fmt.Sprintf("p-ok-%d", i), a)
+			update(t, st, func(tx permit.Tx) error { return tx.CreatePermit(ok) })
+			bad := ok
+			bad.Version = 1
+			tc.edit(&bad)
+			err = st.Update(t.Context(), func(tx permit.Tx) error { return tx.UpdatePermit(bad) })
+			require.ErrorIs(t, err, permit.ErrValidation)
+			view(t, st, func(tx permit.ReadTx) error {
+				got, err := tx.Permit(ok.ID)
+				require.NoError(t, err)
+				require.Equal(t, 1, got.Version, "left as it was")
+				return nil
+			})
+		})
+	}
+	t.Run("accounts, address changes and events", func(t *testing.T) {
+		far := NewAccount("acc-far", testUPRN)
+		far.CreatedAt = lastInstantLocal
+		err := st.Update(t.Context(), func(tx permit.Tx) error { return tx.CreateAccount(far) })
+		require.ErrorIs(t, err, permit.ErrValidation)
+		c := NewAddressChange("c-far", a, otherUPRN)
+		c.DueOn = date(10000, time.January, 4)
+		err = st.Update(t.Context(), func(tx permit.Tx) error { return tx.CreateAddressChange(c) })
+		require.ErrorIs(t, err, permit.ErrValidation)
+		err = st.Update(t.Context(), func(tx permit.Tx) error {
+			return tx.AppendEvent(permit.Event{Type: permit.EventPermitApplied, At: lastInstantLocal, Actor: "system"})
+		})
+		require.ErrorIs(t, err, permit.ErrValidation)
+		view(t, st, func(tx permit.ReadTx) error {
+			_, err := tx.Account(far.ID)
+			require.ErrorIs(t, err, permit.ErrNotFound)
+			_, err = tx.AddressChange(c.ID)
+			require.ErrorIs(t, err, permit.ErrNotFound)
+			return nil
+		})
+		evs, _, err := st.Events(t.Context(), "", 100)
+		require.NoError(t, err)
+		for _, e := range evs {
+			require.NotEqual(t, "system", e.Actor, "the refused event is not in the feed")
+		}
+	})
+	t.Run("the edges round-trip", func(t *testing.T) {
+		p := NewPermit("p-edge", a)
+		p.StartsOn, p.ExpiresOn = date(1, time.January, 1), date(9999, time.December, 31)
+		update(t, st, func(tx permit.Tx) error { return tx.CreatePermit(p) })
+		view(t, st, func(tx permit.ReadTx) error {
+			got, err := tx.Permit(p.ID)
+			require.NoError(t, err)
+			require.True(t, p.StartsOn.Equal(got.StartsOn))
+			require.True(t, p.ExpiresOn.Equal(got.ExpiresOn))
+			return nil
+		})
+	})
 }
 
 func testMoney(t *testing.T, s suite) {

@@ -1,0 +1,94 @@
+package memstore
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+// The store refuses, as every permit.Store must (see permittest), a date
+// or instant whose year as stored (instants in UTC) is outside 1 to 9999:
+// a database could not read it back, and a value this store keeps would
+// not survive an export either.
+
+type timeCheck struct {
+	what string // "permit \"p-1\"", for the error
+	bad  []permit.FieldError
+}
+
+func (c *timeCheck) date(field string, t time.Time) {
+	if !t.IsZero() {
+		c.year(field, t.Year(), t.Format(time.DateOnly))
+	}
+}
+
+func (c *timeCheck) instant(field string, t time.Time) {
+	if !t.IsZero() {
+		c.year(field, t.UTC().Year(), t.UTC().String())
+	}
+}
+
+func (c *timeCheck) documents(docs []evidence.Document) {
+	for i, d := range docs {
+		c.date(fmt.Sprintf("evidence[%d].issued_on", i), d.IssuedOn)
+	}
+}
+
+func (c *timeCheck) year(field string, y int, shown string) {
+	if y < 1 || y > 9999 {
+		c.bad = append(c.bad, permit.FieldError{Field: field, Code: "out_of_range",
+			Detail: fmt.Sprintf("%s is %s: the store holds dates in the years 1 to 9999", field, shown)})
+	}
+}
+
+func (c *timeCheck) err() error {
+	if len(c.bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("memstore: %s: %w", c.what, &permit.ValidationError{Fields: c.bad})
+}
+
+func storableAccount(a permit.Account) error {
+	c := timeCheck{what: fmt.Sprintf("account %q", a.ID)}
+	c.instant("created_at", a.CreatedAt)
+	c.instant("updated_at", a.UpdatedAt)
+	return c.err()
+}
+
+func storablePermit(p permit.Permit) error {
+	c := timeCheck{what: fmt.Sprintf("permit %q", p.ID)}
+	c.date("starts_on", p.StartsOn)
+	c.date("expires_on", p.ExpiresOn)
+	c.date("evidence_accepted_on", p.EvidenceAcceptedOn)
+	c.date("review_overdue_on", p.ReviewOverdueOn)
+	c.instant("created_at", p.CreatedAt)
+	c.instant("updated_at", p.UpdatedAt)
+	c.documents(p.Evidence)
+	if vc := p.PendingVehicleChange; vc != nil {
+		c.date("pending_vehicle_change.effective_on", vc.EffectiveOn)
+		c.instant("pending_vehicle_change.requested_at", vc.RequestedAt)
+	}
+	if x := p.Cancellation; x != nil {
+		c.instant("cancellation.at", x.At)
+	}
+	return c.err()
+}
+
+func storableChange(ch permit.AddressChange) error {
+	c := timeCheck{what: fmt.Sprintf("address change %q", ch.ID)}
+	c.date("submitted_on", ch.SubmittedOn)
+	c.date("due_on", ch.DueOn)
+	c.date("review_overdue_on", ch.ReviewOverdueOn)
+	c.instant("created_at", ch.CreatedAt)
+	c.instant("decided_at", ch.DecidedAt)
+	c.documents(ch.Evidence)
+	return c.err()
+}
+
+func storableEvent(e permit.Event) error {
+	c := timeCheck{what: fmt.Sprintf("event %s", e.Type)}
+	c.instant("at", e.At)
+	return c.err()
+}
