@@ -140,12 +140,18 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 	return out, nil
 }
 
-// RejectAddressChange refuses a same-zone move (officer only).
+// RejectAddressChange refuses a same-zone move (officer only). The code
+// must be one of the scheme's RejectionReasons when it lists any.
 // Errors: *ValidationError; ErrNotFound; *TransitionError.
 func (s *Service) RejectAddressChange(ctx context.Context, by Actor, id string, r Rejection) (AddressChange, error) {
 	r.Code, r.Reason = strings.TrimSpace(r.Code), strings.TrimSpace(r.Reason)
+	var v ValidationError
+	s.scheme.checkRejection(&v, r, false)
 	if r.Reason == "" {
-		return AddressChange{}, &ValidationError{Fields: []FieldError{{Field: "reason", Code: "required", Detail: "Say why the address change is refused."}}}
+		v.add("reason", "required", "Say why the address change is refused.")
+	}
+	if err := v.err(); err != nil {
+		return AddressChange{}, err
 	}
 	var out AddressChange
 	err := retry(ctx, func() error {

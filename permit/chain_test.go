@@ -42,7 +42,7 @@ func TestR1RejectedRenewalReturnsSlotToChain(t *testing.T) {
 	r, err := w.svc.Renew(ctx, permit.AccountActor(a.ID), p.ID, permit.Renewal{Evidence: w.proofOfCare()})
 	require.NoError(t, err)
 	require.True(t, r.Free)
-	_, err = w.svc.Reject(ctx, w.officer, r.ID, permit.Rejection{Code: "unclear", Reason: "Please send a clearer letter."})
+	_, err = w.svc.Reject(ctx, w.officer, r.ID, permit.Rejection{Code: "proof_unclear", Reason: "Please send a clearer letter."})
 	require.NoError(t, err)
 
 	old, err := w.svc.Permit(ctx, p.ID)

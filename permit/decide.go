@@ -254,13 +254,15 @@ func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at
 // the rejection's transaction and asked for after it commits; when the
 // provider fails, the rejection stands and the due jobs retry the void.
 //
-// Errors: *ValidationError (missing reason); ErrNotFound; *TransitionError.
+// code must be one of the scheme's RejectionReasons when it lists any; the
+// notice then gives the reason's text before the officer's words.
+//
+// Errors: *ValidationError (missing reason, or a code the scheme does not
+// list); ErrNotFound; *TransitionError.
 func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejection) (Permit, error) {
 	r.Code, r.Reason = strings.TrimSpace(r.Code), strings.TrimSpace(r.Reason)
 	var v ValidationError
-	if r.Code == "" {
-		v.add("reason_code", "required", "Give the council's reason code.")
-	}
+	s.scheme.checkRejection(&v, r, true)
 	if r.Reason == "" {
 		v.add("reason", "required", "Say why the application is rejected; the applicant reads this.")
 	}
@@ -278,7 +280,8 @@ func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejec
 	if err != nil {
 		return Permit{}, err
 	}
-	s.notify(ctx, MessageRejected, out, map[string]string{"reason_code": r.Code, "reason": r.Reason})
+	reason, _ := s.scheme.RejectionReason(r.Code)
+	s.notify(ctx, MessageRejected, out, map[string]string{"reason_code": r.Code, "reason": r.Reason, "reason_text": reason.Text})
 	return out, nil
 }
 

@@ -86,7 +86,7 @@ func runRandomLife(t *testing.T, seed uint64, steps int, done map[string]int) {
 			}
 		case 3:
 			if p, ok := pick(filter(all, permit.PendingReview)); ok {
-				_, err := w.svc.Reject(ctx, w.officer, p.ID, permit.Rejection{Code: "r", Reason: "random"})
+				_, err := w.svc.Reject(ctx, w.officer, p.ID, permit.Rejection{Code: "proof_unclear", Reason: "random"})
 				op = fmt.Sprintf("reject %s: %v", p.ID, err)
 			}
 		case 4:

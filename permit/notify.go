@@ -69,7 +69,7 @@ type messageSpec struct {
 var messageSpecs = []messageSpec{
 	{kind: MessageApplicationReceived, permit: true, extra: []string{"renewal_of"}, optional: []string{"renewal_of"}},
 	{kind: MessageApproved, permit: true},
-	{kind: MessageRejected, permit: true, extra: []string{"reason_code", "reason"}},
+	{kind: MessageRejected, permit: true, extra: []string{"reason_code", "reason_text", "reason"}, optional: []string{"reason_text"}},
 	{kind: MessageCancelled, permit: true, extra: []string{"reason", "refund"}, optional: []string{"reason", "refund"}},
 	{kind: MessageVehicleChanged, permit: true},
 	{kind: MessageVehicleScheduled, permit: true, extra: []string{"effective_on"}},
@@ -115,8 +115,9 @@ func (k MessageKind) Valid() bool {
 // expires_on, price and address; every message carries name (the account
 // holder's) and council_name, council_email, council_phone and
 // council_website from the scheme. Per kind: application_received adds
-// renewal_of (empty unless a renewal); rejected adds reason_code and
-// reason; cancelled adds reason and refund (either may be empty);
+// renewal_of (empty unless a renewal); rejected adds reason_code,
+// reason_text (the scheme's words for the code; empty when the scheme
+// lists no rejection reasons) and reason (the officer's); cancelled adds reason and refund (either may be empty);
 // vehicle_change_scheduled adds effective_on (vrm is the new vehicle);
 // expiry_reminder adds days_before and renew_from; address_changed carries
 // only address (the new one) besides the account's keys. Dates are
@@ -341,7 +342,8 @@ func (s *Scheme) samples(k MessageKind) (full, sparse Message, ok bool) {
 		"address": "12 Ashby Road, Loughborough, LE11 3AB", "name": "Jane Smith",
 		"council_name": s.Council.Name, "council_email": s.Council.Email, "council_phone": s.Council.Phone, "council_website": s.Council.Website,
 		"renewal_of": "per_0b8e41d7a2c69f35", "reason_code": "proof_unclear", "reason": "The letter does not show the carer's name.",
-		"refund": "27.50", "effective_on": "2026-06-12", "days_before": "30", "renew_from": "2027-03-01",
+		"reason_text": "The evidence you sent does not clearly show what the permit needs.",
+		"refund":      "27.50", "effective_on": "2026-06-12", "days_before": "30", "renew_from": "2027-03-01",
 	}
 	switch k {
 	case MessageCancelled:

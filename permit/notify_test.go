@@ -158,10 +158,12 @@ func TestRenderRejectedSaysWhomToContact(t *testing.T) {
 	s := mustLoad(t, leicestershireFile)
 	e, err := s.Render(sample(t, s, permit.MessageRejected, map[string]string{
 		"reason_code": "proof_unclear", "reason": "The letter does not show the carer's name.", "price": "55.00",
+		"reason_text": "The evidence you sent does not clearly show what the permit needs.",
 	}))
 	require.NoError(t, err)
 	require.Equal(t, "Your Essential Carer Permit application (per_5f3a9c2e7b1d4086) has not been approved", e.Subject)
-	require.Contains(t, e.Text, "Reason: The letter does not show the carer's name.\nReason code: proof_unclear")
+	require.Contains(t, e.Text, "Reason: The evidence you sent does not clearly show what the permit needs. The letter does not show the carer's name.\nReason code: proof_unclear",
+		"the scheme's words for the code, then the officer's")
 	require.Contains(t, e.Text, "please contact Leicestershire County Council, quoting reference per_5f3a9c2e7b1d4086:\n  email help@mipermit.com\n  telephone 0345 520 7007 (option 2)")
 	require.Contains(t, e.Text, "The card payment of £55.00 has been cancelled")
 	require.Contains(t, e.Text, "apply again")
@@ -221,7 +223,7 @@ func TestRenderEscapes(t *testing.T) {
 `))
 	require.NoError(t, err)
 	hostile := "<script>alert('x')</script>\r\nBcc: everyone@example.com"
-	e, err := s.Render(sample(t, s, permit.MessageRejected, map[string]string{"reason": hostile, "name": `Jane "<b>" Smith`}))
+	e, err := s.Render(sample(t, s, permit.MessageRejected, map[string]string{"reason": hostile, "reason_text": "", "name": `Jane "<b>" Smith`}))
 	require.NoError(t, err)
 	require.Equal(t, "Rejected: <script>alert('x')</script> Bcc: everyone@example.com", e.Subject)
 	require.NotContains(t, e.HTML, "<script>")

@@ -325,7 +325,7 @@ func TestPaymentsDoneAtOnceLeaveNothingOwed(t *testing.T) {
 	require.Equal(t, permit.PaymentCaptured, got.Payment.Status)
 	q := w.mustApply(w.account(neighbour, ""), "essential-carer", "EF56GHI")
 	q2 := w.mustApply(w.account(neighbour, ""), "essential-carer", "JK12LMN")
-	_, err = w.svc.Reject(ctx, w.officer, q2.ID, permit.Rejection{Code: "x", Reason: "y"})
+	_, err = w.svc.Reject(ctx, w.officer, q2.ID, permit.Rejection{Code: "proof_unclear", Reason: "y"})
 	require.NoError(t, err)
 	require.True(t, q.Free)
 	require.Empty(t, w.retries())

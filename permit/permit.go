@@ -73,7 +73,7 @@ type VehicleChange struct {
 
 // Rejection is an officer's reason for refusing an application (R3).
 type Rejection struct {
-	Code   string // the council's reason code, e.g. "proof_of_care_unclear"
+	Code   string // the council's reason code, e.g. "proof_unclear"; one of the scheme's RejectionReasons when it lists any
 	Reason string // words for the applicant
 }
 

@@ -68,6 +68,10 @@ type Scheme struct {
 	// AbandonUnpaidAfter is how long an application may wait for its card
 	// payment before it is withdrawn and its authorisation voided.
 	AbandonUnpaidAfter time.Duration
+	// RejectionReasons are the reasons an officer may give for rejecting
+	// an application or an address change (R3), each with the words the
+	// resident reads. A scheme that lists none accepts any reason code.
+	RejectionReasons []RejectionReason
 
 	types map[string]int // permit type ID → index in Rules.PermitTypes
 	// messages are the notification templates by kind, proven at load
@@ -689,7 +693,7 @@ func (sr *schemeReader) items(m mapping, key string, required bool, keys []strin
 var (
 	topKeys = []string{"id", "council", "nation", "timezone", "review_working_days",
 		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones",
-		"permit_types", "pools", "limits", "tariffs", "refunds", "evidence", "notifications"}
+		"permit_types", "pools", "limits", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
 	zoneKeys        = []string{"id", "name"}
 	permitTypeKeys  = []string{"id", "name", "validity_months", "renewable", "evidence"}
@@ -746,6 +750,7 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 	furthest := sr.furthestStart(top)
 	tariffs, tariffsOK := sr.tariffs(top, zs)
 	s.Refunds = sr.refunds(top)
+	s.RejectionReasons = sr.rejectionReasons(top)
 
 	leaf := eligibility.Rules{
 		Location:          s.Location,

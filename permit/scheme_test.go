@@ -401,11 +401,11 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, permit_types, pools, limits, tariffs, refunds, evidence, notifications), got a list`,
+			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, permit_types, pools, limits, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
 		}},
 		{"notification-templates", []string{
 			`line 36: notifications.templates.rejected.subject: unclosed action`,
-			`line 40: notifications.templates.rejected.text: .vrmm: rejected messages have no key "vrmm"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason_code, reason, name, council_name, council_email, council_phone, council_website`,
+			`line 40: notifications.templates.rejected.text: .vrmm: rejected messages have no key "vrmm"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason_code, reason_text, reason, name, council_name, council_email, council_phone, council_website`,
 			`line 42: notifications.templates.approved.html: function "shout" not defined`,
 			`line 45: notifications.templates.address_changed.text: .vrm: address_changed messages have no key "vrm"; they have address, name, council_name, council_email, council_phone, council_website`,
 			`line 49: notifications.templates.expiry_reminder.text: at <longdate .vrm>: error calling longdate: "AB12CDE" is not a date written YYYY-MM-DD`,

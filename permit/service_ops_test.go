@@ -20,7 +20,7 @@ func TestPermitHistory(t *testing.T) {
 	w.setNow(at(2026, 11, 25, 9, 30))
 	_, err := w.svc.Approve(ctx, w.officer, p.ID)
 	require.NoError(t, err)
-	_, err = w.svc.Reject(ctx, w.officer, other.ID, permit.Rejection{Code: "proof_of_care_unclear", Reason: "The letter does not name the carer."})
+	_, err = w.svc.Reject(ctx, w.officer, other.ID, permit.Rejection{Code: "proof_unclear", Reason: "The letter does not name the carer."})
 	require.NoError(t, err)
 
 	evs, err := w.svc.PermitHistory(ctx, p.ID)

@@ -280,7 +280,7 @@ func TestR3RejectionReturnsMoneyAndFreesSlot(t *testing.T) {
 	require.Equal(t, permit.Rejected, te.State)
 
 	// Rejecting the free one frees the slot: reapplying is free again.
-	_, err = w.svc.Reject(ctx, w.officer, free.ID, permit.Rejection{Code: "x", Reason: "y"})
+	_, err = w.svc.Reject(ctx, w.officer, free.ID, permit.Rejection{Code: "proof_unclear", Reason: "y"})
 	require.NoError(t, err)
 	again := w.mustApply(a, "essential-carer", "AB12CDE")
 	require.True(t, again.Free)

@@ -109,7 +109,7 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	h := &api{svc: svc, locator: locator, auth: auth, log: o.Logger, idem: o.Idempotency, idemTTL: o.IdempotencyTTL,
 		blobs: o.Blobs, maxDoc: o.MaxDocumentBytes, maxDocs: o.MaxDocumentsPerPermit, maxPermitDocBytes: o.MaxPermitDocumentBytes,
 		tempDir: o.TempDir, clock: o.TestClock, ping: o.Ping, now: o.Now,
-		openapi: OpenAPI(), location: svc.Scheme().Location}
+		openapi: openAPIFor(svc.Scheme()), location: svc.Scheme().Location}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

@@ -131,7 +131,7 @@ func TestJourney(t *testing.T) {
 	require.Equal(t, map[string]any{"id": p2["payment"].(map[string]any)["id"], "status": "authorised", "amount": "55.00", "refunded": "0.00"}, p2["payment"])
 	// Rejected: the authorisation is voided.
 	requireProblem(t, hs.do("POST", "/v1/permits/"+p2["id"].(string)+"/reject", officerToken, map[string]any{}), http.StatusUnprocessableEntity, "validation_failed")
-	p2 = hs.must(http.StatusOK, "POST", "/v1/permits/"+p2["id"].(string)+"/reject", officerToken, map[string]any{"reason_code": "unclear", "reason": "The letter is unreadable."})
+	p2 = hs.must(http.StatusOK, "POST", "/v1/permits/"+p2["id"].(string)+"/reject", officerToken, map[string]any{"reason_code": "proof_unclear", "reason": "The letter is unreadable."})
 	require.Equal(t, "rejected", p2["status"])
 	require.Equal(t, "voided", p2["payment"].(map[string]any)["status"])
 

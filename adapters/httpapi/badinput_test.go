@@ -34,12 +34,12 @@ func TestBadInput(t *testing.T) {
 		{"/v1/accounts/" + acc + "/permits", `{"type":"essential-carer","vrm":"XY12ZZZ","evidence":` + poc + `}`},
 		{"/v1/accounts/" + acc + "/address-changes", `{"uprn":"100000000003","evidence":[]}`},
 		{"/v1/permits/" + pid + "/approve", `{}`},
-		{"/v1/permits/" + pid + "/reject", `{"reason_code":"x","reason":"y"}`},
+		{"/v1/permits/" + pid + "/reject", `{"reason_code":"proof_unclear","reason":"y"}`},
 		{"/v1/permits/" + pid + "/cancel", `{"reason":"moving"}`},
 		{"/v1/permits/" + pid + "/vehicle-changes", `{"vrm":"CD34EFG"}`},
 		{"/v1/permits/" + pid + "/renewals", `{"evidence":` + poc + `}`},
 		{"/v1/address-changes/adc_1/approve", `{}`},
-		{"/v1/address-changes/adc_1/reject", `{"reason_code":"x","reason":"y"}`},
+		{"/v1/address-changes/adc_1/reject", `{"reason_code":"proof_unclear","reason":"y"}`},
 		{"/v1/test-clock", `{"now":"2026-11-03T09:00:00Z"}`},
 	}
 	type bad struct {

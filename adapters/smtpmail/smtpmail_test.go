@@ -250,7 +250,7 @@ func TestDeliversMultipartAlternative(t *testing.T) {
 		require.Contains(t, p.body, "help@mipermit.com")
 		require.Contains(t, p.body, "0345 520 7007")
 	}
-	require.Contains(t, parts[0].body, `Reason: Evidence unreadable <script>alert("x")</script> & more`)
+	require.Contains(t, parts[0].body, `Reason: The evidence you sent does not clearly show what the permit needs. Evidence unreadable <script>alert("x")</script> & more`)
 	require.Contains(t, parts[1].body, `Evidence unreadable &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more`)
 	require.NotContains(t, parts[1].body, "<script>")
 	require.Contains(t, parts[1].body, "Dear Siân O&#39;Brien,")

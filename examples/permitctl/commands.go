@@ -224,7 +224,7 @@ func approveFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 func rejectFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 	var officer string
 	officerFlag(fs, &officer)
-	code := fs.String("code", "", "the council's reason code, e.g. proof_of_care_unclear (required)")
+	code := fs.String("code", "", "the council's reason code, one the scheme lists under rejection_reasons, e.g. proof_unclear (required)")
 	reason := fs.String("reason", "", "why, in words the applicant reads (required)")
 	return func(e *env, args []string) int {
 		who := officerOf(e, officer)

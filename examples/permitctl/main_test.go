@@ -319,15 +319,15 @@ func testReviewQueueAndDecisions(t *testing.T, db string) {
 	require.Equal(t, "55.00", got.Payment.Amount.StringFixed(2))
 
 	// Reject the other: its authorisation is voided.
-	r = ctl(t, w.db, "reject", refuse.ID, "--code", "proof_of_care_unclear", "--reason", "The letter does not name the carer.")
+	r = ctl(t, w.db, "reject", refuse.ID, "--code", "proof_unclear", "--reason", "The letter does not name the carer.")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Contains(t, r.stdout, "rejected "+refuse.ID+" (proof_of_care_unclear): The letter does not name the carer.")
+	require.Contains(t, r.stdout, "rejected "+refuse.ID+" (proof_unclear): The letter does not name the carer.")
 	require.Contains(t, r.stdout, "voided")
 
 	// Failures: unknown permits, decisions the state does not allow.
 	for _, args := range [][]string{
 		{"approve", "per_missing"},
-		{"reject", "per_missing", "--code", "c", "--reason", "r"},
+		{"reject", "per_missing", "--code", "proof_unclear", "--reason", "r"},
 		{"history", "per_missing"},
 	} {
 		r = ctl(t, w.db, args...)
@@ -338,7 +338,7 @@ func testReviewQueueAndDecisions(t *testing.T, db string) {
 	r = ctl(t, w.db, "approve", old.ID)
 	require.Equal(t, exitFailed, r.code)
 	require.Contains(t, r.stderr, "cannot approve a permit that is current")
-	r = ctl(t, w.db, "reject", refuse.ID, "--code", "c", "--reason", "r")
+	r = ctl(t, w.db, "reject", refuse.ID, "--code", "proof_unclear", "--reason", "r")
 	require.Equal(t, exitFailed, r.code)
 	require.Contains(t, r.stderr, "cannot reject a permit that is rejected")
 
@@ -361,7 +361,7 @@ func testReviewQueueAndDecisions(t *testing.T, db string) {
 
 	r = ctl(t, w.db, "history", refuse.ID)
 	require.Equal(t, exitOK, r.code)
-	require.Contains(t, r.stdout, "Rejected  proof_of_care_unclear: The letter does not name the carer.")
+	require.Contains(t, r.stdout, "Rejected  proof_unclear: The letter does not name the carer.")
 	require.Contains(t, r.stdout, "officer:jo.bloggs")
 }
 

@@ -188,7 +188,7 @@ func (h *household) rejectionAndReapplication() error {
 		return err
 	}
 	r, err := h.svc.Reject(h.ctx, h.officer, first.ID, permit.Rejection{
-		Code:   "proof_of_care_unclear",
+		Code:   "proof_unclear",
 		Reason: "The letter does not say who provides the care or how often they visit.",
 	})
 	if err != nil {
