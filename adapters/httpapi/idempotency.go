@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"sync"
@@ -158,6 +159,12 @@ func withoutToken(contentType string, body []byte) []byte {
 		out.Write(kb)
 		out.WriteByte(':')
 		out.Write(v)
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return body
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return body // something after the object
 	}
 	out.WriteString("}\n")
 	return out.Bytes()

@@ -94,3 +94,19 @@ func TestLostConnectionIsUnavailable(t *testing.T) {
 	require.Equal(t, kindOther, classifyPostgres(errors.New("something else")))
 	require.ErrorIs(t, ErrUnavailable, permit.ErrUnavailable)
 }
+
+func TestSQLitePath(t *testing.T) {
+	for _, c := range []struct{ dsn, want string }{
+		{"permitd.db", "permitd.db"},
+		{"/var/lib/permitd/p.db", "/var/lib/permitd/p.db"},
+		{"file:/tmp/a%20b.db?_pragma=cache_size(-2000)", "/tmp/a b.db"},
+		{"file:p.db", "p.db"},
+		{":memory:", ""},
+		{"file::memory:", ""},
+		{"file:p.db?mode=memory", ""},
+		{"file:p.db?vfs=memdb", ""},
+		{"file:bad%zz.db", ""},
+	} {
+		require.Equal(t, c.want, sqlitePath(c.dsn), c.dsn)
+	}
+}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"runtime"
@@ -170,4 +172,29 @@ func TestDocumentCaps(t *testing.T) {
 	require.ErrorContains(t, err, "--max-documents-per-permit 0")
 	_, err = parseConfig(nil, func(k string) string { return map[string]string{"PERMITD_MAX_DOCUMENT_BYTES": "ten"}[k] }, io.Discard)
 	require.ErrorContains(t, err, fmt.Sprintf("PERMITD_MAX_DOCUMENT_BYTES=%q", "ten"))
+}
+
+// fakeExpired stands for the idempotency records in runJobs' test.
+type fakeExpired struct {
+	deleted int
+	cancel  func()
+	at      time.Time
+}
+
+func (f *fakeExpired) DeleteExpired(_ context.Context, now time.Time) (int, error) {
+	f.at = now
+	f.cancel() // one round is enough
+	return f.deleted, nil
+}
+
+// TestJobsDeleteExpiredIdempotencyRecords (issue 11): the due jobs delete
+// expired idempotency records, even under the test clock, and the due-jobs
+// log line counts them.
+func TestJobsDeleteExpiredIdempotencyRecords(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	recs := &fakeExpired{deleted: 3, cancel: cancel}
+	var out strings.Builder
+	runJobs(ctx, nil, recs, slog.New(slog.NewTextHandler(&out, nil)))
+	require.WithinDuration(t, time.Now(), recs.at, time.Minute, "judged by the wall clock")
+	require.Contains(t, out.String(), "idempotency_records_deleted=3")
 }
