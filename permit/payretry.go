@@ -149,10 +149,11 @@ func (s *Service) settle(ctx context.Context, owed []PaymentRetry) (settleReport
 	var rep settleReport
 	var errs []error
 	for _, r := range owed {
-		ok, err := s.attemptPayment(ctx, r)
+		ok, counted, err := s.attemptPayment(ctx, r)
 		switch {
 		case err != nil:
 			errs = append(errs, err)
+		case !counted:
 		case ok:
 			rep.done++
 		default:
@@ -176,22 +177,26 @@ func (s *Service) callProvider(ctx context.Context, r PaymentRetry) (Payment, er
 }
 
 // attemptPayment asks the provider once for what r owes and records the
-// outcome; ok says whether the provider did it (now or already).
-func (s *Service) attemptPayment(ctx context.Context, r PaymentRetry) (ok bool, err error) {
+// outcome; ok says whether the provider did it (now or already), counted
+// whether this call recorded the outcome (false when another run had
+// settled the record first).
+func (s *Service) attemptPayment(ctx context.Context, r PaymentRetry) (ok, counted bool, err error) {
 	pay, callErr := s.callProvider(ctx, r)
 	if callErr != nil && ctx.Err() != nil {
 		// Cancelled, not refused: the record stays as it was, due.
-		return false, fmt.Errorf("permit: %s of payment %s for permit %s: %w", r.Op, r.PaymentID, r.PermitID, ctx.Err())
+		return false, false, fmt.Errorf("permit: %s of payment %s for permit %s: %w", r.Op, r.PaymentID, r.PermitID, ctx.Err())
 	}
 	err = retry(ctx, func() error {
 		return s.store.Update(ctx, func(tx Tx) error {
 			at := s.now()
+			counted = true
 			cur, err := tx.PaymentRetry(r.ID)
 			if err != nil {
 				return err
 			}
 			if cur.Status != PaymentRetryPending {
-				return nil // another run has settled it
+				counted = false // another run has settled it
+				return nil
 			}
 			data := map[string]string{"payment_retry_id": cur.ID, "operation": string(cur.Op), "payment_id": cur.PaymentID,
 				"amount": pricing.FormatMoney(cur.Amount)}
@@ -223,9 +228,9 @@ func (s *Service) attemptPayment(ctx context.Context, r PaymentRetry) (ok bool, 
 		})
 	})
 	if err != nil {
-		return false, fmt.Errorf("permit: recording the %s of payment %s for permit %s: %w", r.Op, r.PaymentID, r.PermitID, err)
+		return false, false, fmt.Errorf("permit: recording the %s of payment %s for permit %s: %w", r.Op, r.PaymentID, r.PermitID, err)
 	}
-	return callErr == nil, nil
+	return callErr == nil, counted, nil
 }
 
 // recordPayment keeps the provider's answer on the permit whose payment it
@@ -294,7 +299,9 @@ func (s *Service) settleAfter(ctx context.Context, p Permit, owed []PaymentRetry
 	if len(owed) == 0 {
 		return p
 	}
-	_, _ = s.settle(ctx, owed) // failures are recorded (or left due) for RunDue
+	if _, err := s.settle(ctx, owed); err != nil && s.PaymentRecordFailed != nil {
+		s.PaymentRecordFailed(err) // the records stay due: RunDue asks again
+	}
 	if cur, err := s.Permit(ctx, p.ID); err == nil {
 		return cur
 	}

@@ -3,6 +3,7 @@ package permit_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/pricing"
+	"github.com/carerpermit/carerpermit/zones"
 )
 
 // flakyPay is a payment provider that fails the next calls of an
@@ -352,4 +354,137 @@ func TestPaymentRetriesLimit(t *testing.T) {
 		_, err := w.svc.PaymentRetries(context.Background(), limit)
 		require.ErrorIs(t, err, permit.ErrValidation, "limit %d", limit)
 	}
+}
+
+// withdrawingPay withdraws the application while its card is being
+// authorised, as a holder cancelling in another tab would.
+type withdrawingPay struct {
+	*flakyPay
+	w *world
+}
+
+func (p *withdrawingPay) Authorise(ctx context.Context, req permit.PaymentRequest) (permit.Payment, error) {
+	if _, err := p.w.svc.Cancel(ctx, permit.AccountActor(req.AccountID), req.PermitID, "changed my mind"); err != nil {
+		return permit.Payment{}, err
+	}
+	return p.flakyPay.Authorise(ctx, req)
+}
+
+// An authorisation that arrives for an application withdrawn meanwhile is
+// voided; when the provider fails that void, it is owed and retried.
+func TestAuthorisationOfWithdrawnApplicationIsVoided(t *testing.T) {
+	for _, fails := range []int{0, 1} {
+		var wp *withdrawingPay
+		w := newWorldPaying(t, at(2026, 11, 24, 10, 0), func(g *fakepay.Gateway) permit.Payments {
+			f := newFlaky(g, map[string]int{"void": fails})
+			f.refusing = true
+			wp = &withdrawingPay{flakyPay: f}
+			return wp
+		})
+		wp.w = w
+		a := w.account(home, "")
+		w.mustApply(a, "essential-carer", "AB12CDE")
+		_, err := w.apply(a, "essential-carer", "CD34EFG")
+		require.ErrorIs(t, err, permit.ErrInvalidTransition, "the application was withdrawn")
+		require.Len(t, w.retries(), fails)
+		if fails > 0 {
+			requireMoney(t, "55.00", w.pay.Held())
+			w.advance(time.Minute)
+			require.Equal(t, 1, w.runDue().PaymentsRetried)
+		}
+		requireMoney(t, "0.00", w.pay.Held(), "%d failures", fails)
+		require.Equal(t, 1, ledgerOps(w.pay, "void"))
+		require.Empty(t, w.retries())
+	}
+}
+
+// Due jobs running at once in several processes ask the provider with
+// the same idempotency key and record the outcome once.
+func TestConcurrentRetriesMoveMoneyOnce(t *testing.T) {
+	w := flakyWorld(t, at(2026, 11, 24, 10, 0), map[string]int{"void": 1})
+	p := w.paidApplication()
+	_, err := w.svc.Reject(context.Background(), w.officer, p.ID, permit.Rejection{Code: "proof_unclear", Reason: "y"})
+	require.NoError(t, err)
+	w.advance(time.Minute)
+	var wg sync.WaitGroup
+	reports := make([]permit.DueReport, 8)
+	for i := range reports {
+		wg.Go(func() {
+			rep, err := w.svc.RunDue(context.Background(), w.svc.Now())
+			require.NoError(t, err)
+			reports[i] = rep
+		})
+	}
+	wg.Wait()
+	retried := 0
+	for _, r := range reports {
+		retried += r.PaymentsRetried
+	}
+	require.Equal(t, 1, retried, "counted by the run that recorded it")
+	require.Equal(t, 1, ledgerOps(w.pay, "void"))
+	require.Len(t, eventsOfType(w.events(), permit.EventPaymentRetrySucceeded), 1, "recorded once")
+	require.Empty(t, w.retries())
+}
+
+// unrecordingStore fails to record payment retries' outcomes while
+// failing is set, as a database that goes away between the provider's
+// answer and the write would.
+type unrecordingStore struct {
+	permit.Store
+	failing *bool
+}
+
+var errStoreGone = errors.New("database went away")
+
+func (s unrecordingStore) Update(ctx context.Context, fn func(permit.Tx) error) error {
+	return s.Store.Update(ctx, func(tx permit.Tx) error { return fn(unrecordingTx{tx, s.failing}) })
+}
+
+type unrecordingTx struct {
+	permit.Tx
+	failing *bool
+}
+
+func (t unrecordingTx) UpdatePaymentRetry(r permit.PaymentRetry) error {
+	if *t.failing {
+		return errStoreGone
+	}
+	return t.Tx.UpdatePaymentRetry(r)
+}
+
+// When the provider voids but the outcome cannot be recorded, the hook
+// hears of it, the rejection stands, and the due jobs ask again with the
+// same key: the provider answers from its first result and no money moves
+// twice.
+func TestUnrecordedOutcomeIsAskedAgainOnce(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	failing := false
+	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
+	require.NoError(t, err)
+	svc, err := permit.NewService(loadLeicestershire(t), unrecordingStore{w.store, &failing}, g, w.pay, nil)
+	require.NoError(t, err)
+	svc.Now, svc.NewID = w.svc.Now, w.svc.NewID
+	var hooked []error
+	svc.PaymentRecordFailed = func(err error) { hooked = append(hooked, err) }
+	w.svc = svc
+
+	p := w.paidApplication()
+	failing = true
+	r, err := w.svc.Reject(context.Background(), w.officer, p.ID, permit.Rejection{Code: "proof_unclear", Reason: "y"})
+	require.NoError(t, err)
+	require.Equal(t, permit.Rejected, r.Status)
+	require.Len(t, hooked, 1)
+	require.ErrorIs(t, hooked[0], errStoreGone)
+	require.Equal(t, 1, ledgerOps(w.pay, "void"))
+	owed := w.retries()
+	require.Len(t, owed, 1, "still owed as far as the store knows")
+	require.Equal(t, 0, owed[0].Attempts)
+
+	failing = false
+	require.Equal(t, 1, w.runDue().PaymentsRetried, "due at once")
+	require.Equal(t, 1, ledgerOps(w.pay, "void"), "the provider replays its first answer")
+	require.Empty(t, w.retries())
+	got, err := w.svc.Permit(context.Background(), p.ID)
+	require.NoError(t, err)
+	require.Equal(t, permit.PaymentVoided, got.Payment.Status)
 }

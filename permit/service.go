@@ -34,6 +34,11 @@ type Service struct {
 	// NotifyFailed is called when a notification could not be sent; the
 	// operation that caused it has already succeeded. Nil ignores failures.
 	NotifyFailed func(m Message, err error)
+	// PaymentRecordFailed is called when the outcome of a capture, void
+	// or refund asked for after a decision could not be recorded (the
+	// store failed); the decision stands and the owed call stays due, so
+	// RunDue asks for it again. Nil ignores it.
+	PaymentRecordFailed func(err error)
 }
 
 // Options are the optional parts of a Service.

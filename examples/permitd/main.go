@@ -291,6 +291,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	svc.NotifyFailed = func(m permit.Message, err error) {
 		log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
 	}
+	svc.PaymentRecordFailed = func(err error) {
+		log.Error("payment outcome not recorded; the due jobs will ask again", "err", err)
+	}
 	tokens := cfg.officerTokens
 	if len(tokens) == 0 {
 		tok, err := newOfficerToken()
