@@ -54,8 +54,12 @@ func TestR1FreeAllowanceNewApplication(t *testing.T) {
 		{name: "expires on the day of the decision: still holds the slot",
 			holdings: []eligibility.Holding{permit("a", d(2026, 6, 16), free(1))}, // expires 15 June 2027
 			price:    "55.00", want: eligibility.CodeFreeAllowanceUsed},
-		{name: "a future start after the free permit expires: paid, the free chain keeps its place for its renewal",
+		{name: "a future start after the free permit expires unrenewed: free (R1, judged on the start date)",
 			holdings: []eligibility.Holding{permit("a", started, free(1))}, startsOn: d(2028, 1, 10),
+			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},
+		{name: "a future start after the free permit expires, but it was renewed: paid",
+			holdings: []eligibility.Holding{permit("a", started, free(1), renewedBy("a2")),
+				permit("a2", d(2028, 1, 10), free(1), chain("a"), status(eligibility.StatusPendingReview))}, startsOn: d(2028, 1, 10),
 			price: "55.00", want: eligibility.CodeFreeAllowanceUsed},
 		{name: "a future start on the free permit's last day: paid",
 			holdings: []eligibility.Holding{permit("a", started, free(1))}, startsOn: d(2028, 1, 9),
@@ -174,10 +178,10 @@ func TestR1FreeAllowanceRenewal(t *testing.T) {
 			holdings: []eligibility.Holding{permit("p1", old),
 				permit("f", d(2026, 9, 1), free(1), status(eligibility.StatusCancelled))},
 			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},
-		{name: "renewal of a paid permit whose free companion is current today is paid, even if the companion expires first",
+		{name: "renewal of a paid permit whose free companion expires unrenewed before it starts is free (judged on the start date)",
 			holdings: []eligibility.Holding{permit("p1", old),
 				permit("f", d(2026, 3, 20), free(1), ofType(drp))}, // current now, expires 19 March 2027
-			price: "55.00", want: eligibility.CodeFreeAllowanceUsed},
+			wantFree: true, wantSlot: 1, price: "0.00", want: eligibility.CodeFreeAllowanceAvailable},
 		{name: "renewal of a paid permit once its free companion has expired is free",
 			holdings: []eligibility.Holding{permit("p1", old),
 				permit("f", d(2025, 3, 1), free(1), ofType(drp))}, // expired 28 February 2026
@@ -193,7 +197,7 @@ func TestR1FreeAllowanceRenewal(t *testing.T) {
 			// p1 expires; its slot was open on that date, so it took it.
 			holdings: []eligibility.Holding{permit("p1", old, free(1)), permit("f", d(2027, 4, 5), free(1), ofType(drp),
 				status(eligibility.StatusPendingReview))},
-			price: "55.00", want: eligibility.CodeFreeAllowanceUsed},
+			price: "55.00", want: eligibility.CodeFreePlaceTaken},
 		{name: "with Free=2 such a renewal moves to the other slot",
 			rules: func(r *eligibility.Rules) { r.Pools[0].Free = 2 },
 			holdings: []eligibility.Holding{permit("p1", old, free(1)), permit("f", d(2027, 4, 5), free(1), ofType(drp),
@@ -300,4 +304,60 @@ func TestNoTariffBlocksOnlyAPaidPermit(t *testing.T) {
 	require.Equal(t, []eligibility.Code{eligibility.CodeNoTariff, eligibility.CodePaidByChoice}, codes(dec))
 	require.Equal(t, "No price is set for a Disabled Resident Permit in Loughborough on 1 March 2025, so it cannot be issued yet; "+
 		"please contact the council.", dec.Reasons[0].Detail)
+}
+
+// Issue 12 finding 1: the free slot was judged on the day of the decision,
+// so a free permit that was never renewed kept it for dates after its
+// expiry. R1 (decision of 2026-12): the slot is judged on the new permit's
+// start date; a later renewal of the old chain is paid and says why.
+func TestR1FreeSlotJudgedOnStartDate(t *testing.T) {
+	r := scheme(t)
+	now := noon(2026, 5, 20)
+	// A free Essential Carer Permit running to 1 June 2026, never renewed.
+	freeECP := permit("free-ecp", d(2025, 6, 2), free(1))
+	require.Equal(t, d(2026, 6, 1), freeECP.ExpiresOn)
+	// A paid Disabled Resident Permit expiring on 9 June 2026.
+	paidDRP := permit("paid-drp", d(2025, 6, 10), ofType(drp))
+
+	t.Run("a new permit starting after the free one expires is free", func(t *testing.T) {
+		dec := r.Decide(eligibility.Request{Kind: eligibility.KindNew, PermitType: ecp, AccountID: "acc-1",
+			Property: property(), Holdings: []eligibility.Holding{freeECP, paidDRP}, At: now, StartsOn: d(2026, 6, 2)})
+		require.True(t, dec.Eligible, "%v", dec.Reasons)
+		require.True(t, dec.Free, "%v", dec.Reasons)
+		require.Equal(t, 1, dec.FreeSlot)
+		require.Equal(t, "0.00", pricing.FormatMoney(dec.Price))
+	})
+	t.Run("a new permit starting on the free one's last day is paid", func(t *testing.T) {
+		dec := r.Decide(eligibility.Request{Kind: eligibility.KindNew, PermitType: ecp, AccountID: "acc-1",
+			Property: property(), Holdings: []eligibility.Holding{freeECP}, At: now, StartsOn: d(2026, 6, 1)})
+		require.False(t, dec.Free)
+		require.Equal(t, "55.00", pricing.FormatMoney(dec.Price))
+	})
+	t.Run("the renewal of a paid permit starting after the free one expires is free", func(t *testing.T) {
+		dec := r.Decide(eligibility.Request{Kind: eligibility.KindRenewal, PermitType: drp, AccountID: "acc-1",
+			Property: property(), Holdings: []eligibility.Holding{freeECP, paidDRP}, At: now, RenewalOf: "paid-drp"})
+		require.True(t, dec.Eligible, "%v", dec.Reasons)
+		require.Equal(t, d(2026, 6, 10), dec.StartsOn)
+		require.True(t, dec.Free, "%v", dec.Reasons)
+		require.Equal(t, "0.00", pricing.FormatMoney(dec.Price))
+	})
+	t.Run("a later renewal of the old chain is paid and says why", func(t *testing.T) {
+		taker := permit("new-ecp", d(2026, 6, 2), free(1), status(eligibility.StatusPendingReview))
+		dec := r.Decide(eligibility.Request{Kind: eligibility.KindRenewal, PermitType: ecp, AccountID: "acc-1",
+			Property: property(), Holdings: []eligibility.Holding{freeECP, taker}, At: noon(2026, 5, 25), RenewalOf: "free-ecp"})
+		require.True(t, dec.Eligible, "%v", dec.Reasons)
+		require.False(t, dec.Free)
+		require.Equal(t, "55.00", pricing.FormatMoney(dec.Price))
+		why := reason(t, dec, eligibility.CodeFreePlaceTaken)
+		require.False(t, why.Blocking)
+		require.Equal(t, `This renewal is not free: permit "free-ecp" expires on 1 June 2026, and before it was renewed permit "new-ecp" took the free allowance for the days after that, so the renewal requires payment.`, why.Detail)
+	})
+	t.Run("a renewed free chain keeps the slot past its expiry", func(t *testing.T) {
+		renewed := freeECP
+		renewed.RenewedBy = "free-ecp-2"
+		renewal := permit("free-ecp-2", d(2026, 6, 2), free(1), chain("free-ecp"), status(eligibility.StatusPendingReview))
+		dec := r.Decide(eligibility.Request{Kind: eligibility.KindNew, PermitType: ecp, AccountID: "acc-1",
+			Property: property(), Holdings: []eligibility.Holding{renewed, renewal}, At: now, StartsOn: d(2026, 6, 2)})
+		require.False(t, dec.Free)
+	})
 }

@@ -119,6 +119,11 @@ const (
 	// CodeRenewalContinuesFreePermit (informational): a renewal of a free
 	// permit is free in the same place.
 	CodeRenewalContinuesFreePermit Code = "renewal_continues_free_permit"
+	// CodeFreePlaceTaken (informational): the renewal of a free permit is
+	// paid because, before it was applied for, another permit took the
+	// free place for the days after the renewed permit expires (R1,
+	// decision of 2026-12); the detail names that permit.
+	CodeFreePlaceTaken Code = "free_place_taken"
 	// CodeNoTariff: no tariff prices the permit on its start date.
 	CodeNoTariff Code = "no_tariff"
 	// CodeInvalidRequest: the request itself is malformed (no At, an
@@ -257,8 +262,10 @@ func (ix *index) decide(req *Request) Decision {
 	continues := false
 	if p := tr.pool; p != nil && covered {
 		d.Pool = p.ID
-		slot, cont := openSlot(req, p, now, renewed, own)
+		slot, cont := openSlot(req, p, start, renewed, own)
 		switch {
+		case slot == 0 && renewed != nil && renewed.Free:
+			allowance = freePlaceTaken(req, p, start, renewed, own)
 		case slot == 0:
 			allowance = Reason{Code: CodeFreeAllowanceUsed, Detail: p.used}
 		case req.Pay:
@@ -321,23 +328,24 @@ func countChains(req *Request, types []string, scope Scope, on day, own string) 
 	return len(seen)
 }
 
-// openSlot returns the place in pool p a new permit would take, or 0 when
-// every place is held by another chain, and whether it continues the place
-// of the free permit it renews.
+// openSlot returns the place in pool p a new permit starting on start
+// would take, or 0 when every place is held by another chain on that day,
+// and whether it continues the place of the free permit it renews.
 //
-// A chain holds its place from the decision day (now) on: a free permit
-// that is live today keeps the place for its own renewal even when the new
-// permit would start after it expires, so that "a renewal of the free
-// permit continues the same slot" (R1) holds whoever renews or applies
-// first. The place opens once the free permit is rejected, withdrawn,
-// cancelled, ended or expired without renewal.
-func openSlot(req *Request, p *poolRules, now day, renewed *Holding, own string) (slot int, continues bool) {
+// The place is judged on the new permit's start date (R1, decision of
+// 2026-12): a free permit's chain holds its place until its expiry, and
+// past it only through its renewal (itself a holding, live to its own
+// expiry). So a permit that starts after a free permit expires unrenewed
+// takes the place, and a later renewal of that chain is paid. The place
+// also opens once the free permit is rejected, withdrawn, cancelled or
+// ended.
+func openSlot(req *Request, p *poolRules, start day, renewed *Holding, own string) (slot int, continues bool) {
 	var chainBuf [maxStackChains]string
 	var slotBuf [maxStackChains]int
 	chains, held := chainBuf[:0], slotBuf[:0]
 	for i := range req.Holdings {
 		h := &req.Holdings[i]
-		if !h.Free || !inScope(h, req, p.Scope) || !h.liveOn(now) || !slices.Contains(p.Types, h.Type) {
+		if !h.Free || !inScope(h, req, p.Scope) || !h.liveOn(start) || !slices.Contains(p.Types, h.Type) {
 			continue
 		}
 		c := h.chain()
@@ -365,6 +373,31 @@ func openSlot(req *Request, p *poolRules, now day, renewed *Holding, own string)
 	// Fewer chains than places but every place number taken: a chain
 	// holds two places, which only inconsistent data can give.
 	return 0, false
+}
+
+// freePlaceTaken explains why the renewal of a free permit is paid: the
+// permits of other chains that hold the pool's places on the renewal's
+// first day, applied for while this chain was not yet renewed.
+func freePlaceTaken(req *Request, p *poolRules, start day, renewed *Holding, own string) Reason {
+	var takers []string
+	for i := range req.Holdings {
+		h := &req.Holdings[i]
+		if !h.Free || !inScope(h, req, p.Scope) || !h.liveOn(start) || !slices.Contains(p.Types, h.Type) ||
+			h.chain() == own || slices.Contains(takers, strconv.Quote(h.ID)) {
+			continue
+		}
+		takers = append(takers, strconv.Quote(h.ID))
+	}
+	if len(takers) == 0 {
+		return Reason{Code: CodeFreeAllowanceUsed, Detail: p.used}
+	}
+	who := "permit " + takers[0]
+	if len(takers) > 1 {
+		who = "permits " + joinWords(takers, "and")
+	}
+	return Reason{Code: CodeFreePlaceTaken, Detail: "This renewal is not free: permit " + strconv.Quote(renewed.ID) +
+		" expires on " + dayOf(renewed.ExpiresOn).String() + ", and before it was renewed " + who +
+		" took the free allowance for the days after that, so the renewal requires payment."}
 }
 
 // checkRenewal applies R5 to the permit being renewed and returns the

@@ -40,19 +40,22 @@
 // Allowance pools (R1). A pool gives each property (scope "property": the
 // permits at the same UPRN, whichever account holds them) or each account
 // (scope "account") a number of free permits shared by its types. A place
-// is held by a renewal chain with a free permit live on the decision day
-// or later: a free permit current today keeps its place for its own
-// renewal even when the new permit would start after it expires, so that
-// the renewal of the free permit always continues the same slot, whoever
-// applies first. Places are numbered 1 to Free and a permit takes the
-// lowest open one (Decision.FreeSlot).
+// is judged on the new permit's start date (decision of 2026-12): it is
+// held by a renewal chain with a free permit live on that date. A free
+// permit's chain holds its place until its expiry, and past it only
+// through its renewal; so a permit starting after a free permit expires
+// unrenewed takes the place, and a later renewal of that chain is paid,
+// saying why (free_place_taken). Places are numbered 1 to Free and a
+// permit takes the lowest open one (Decision.FreeSlot).
 //
 //   - A new application is free when a place is open:
 //     free_allowance_available. With Request.Pay the applicant declines it
 //     and pays: paid_by_choice. With no open place it is paid:
 //     free_allowance_used ("further permits require payment").
 //   - A renewal of a free permit keeps its chain's place and is free
-//     whatever paid permits are held: renewal_continues_free_permit. (Only
+//     whatever paid permits are held: renewal_continues_free_permit,
+//     unless another chain took the place for the days after the renewed
+//     permit expires before it was renewed: free_place_taken. (Only
 //     inconsistent data — another chain recorded on the same place — makes
 //     it take another open place, or pay, so that a pool never gives more
 //     free permits than it has.)

@@ -29,14 +29,25 @@ func TestCancelWithdrawsPendingRenewal(t *testing.T) {
 			})
 			ctx := context.Background()
 			a := w.account(home, "jane@example.org")
-			p := w.mustApply(a, "essential-carer", "AB12CDE")
+			first := w.mustApply(a, "essential-carer", "AB12CDE")
+			p := first
 			if tc.paid {
 				p = w.mustApply(a, "essential-carer", "CD34EFG") // the first holds the free slot
 			}
 			_, err := w.svc.Approve(ctx, w.officer, p.ID)
 			require.NoError(t, err)
+			if tc.paid {
+				_, err = w.svc.Approve(ctx, w.officer, first.ID)
+				require.NoError(t, err)
+			}
 
 			w.setNow(at(2027, 3, 10, 9, 0))
+			if tc.paid {
+				// The free chain renews first, so it keeps the slot past its
+				// expiry (R1: the slot is judged on the renewal's start date).
+				_, err = w.svc.Renew(ctx, permit.AccountActor(a.ID), first.ID, permit.Renewal{Evidence: w.proofOfCare()})
+				require.NoError(t, err)
+			}
 			r, err := w.svc.Renew(ctx, permit.AccountActor(a.ID), p.ID, permit.Renewal{Evidence: w.proofOfCare()})
 			require.NoError(t, err)
 			require.Equal(t, permit.PendingReview, r.Status)

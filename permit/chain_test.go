@@ -79,8 +79,9 @@ func TestR1PaidRenewalTakesOpenedFreeSlot(t *testing.T) {
 	requireMoney(t, "0.00", r.Price)
 }
 
-// R5: while the free slot is still held by another chain, a paid permit's
-// renewal is paid at the tariff in force on its start date.
+// R5: while the free slot is still held by another chain on its start
+// date (here the free permit's renewal), a paid permit's renewal is paid at
+// the tariff in force on its start date.
 func TestR5PaidRenewalStaysPaidWhileSlotHeld(t *testing.T) {
 	w := newWorld(t, at(2026, 4, 1, 9, 0))
 	ctx := context.Background()
@@ -92,6 +93,9 @@ func TestR5PaidRenewalStaysPaidWhileSlotHeld(t *testing.T) {
 		require.NoError(t, err)
 	}
 	w.setNow(at(2027, 3, 5, 9, 0))
+	fr, err := w.svc.Renew(ctx, permit.AccountActor(a.ID), free.ID, permit.Renewal{Evidence: w.proofOfCare()})
+	require.NoError(t, err)
+	require.True(t, fr.Free)
 	r, err := w.svc.Renew(ctx, permit.AccountActor(a.ID), paid.ID, permit.Renewal{Evidence: w.proofOfCare()})
 	require.NoError(t, err)
 	require.False(t, r.Free)
