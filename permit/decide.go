@@ -114,7 +114,9 @@ func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permi
 			if err := cur.transition(Approve, today); err != nil {
 				return err
 			}
-			if pay := cur.Payment; pay != nil && pay.Status == PaymentAuthorised {
+			// A free permit with an authorisation is one that became free
+			// (see promoteToFree): its void is owed, never a capture.
+			if pay := cur.Payment; pay != nil && pay.Status == PaymentAuthorised && !cur.Free {
 				r, ok, err := s.owe(tx, PaymentOpCapture, cur, pay.ID, pay.Amount, at)
 				if err != nil {
 					return err
@@ -298,15 +300,16 @@ type closeEdit func(tx Tx, cur *Permit, at time.Time) (map[string]string, []Paym
 func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t Transition, et EventType, edit closeEdit) (Permit, error) {
 	var out Permit
 	var owed []PaymentRetry
-	var renewal *Permit
+	var renewal, promoted *Permit
 	err := retry(ctx, func() error {
-		owed, renewal = nil, nil
+		owed, renewal, promoted = nil, nil, nil
 		return s.store.Update(ctx, func(tx Tx) error {
 			at := s.now()
 			cur, err := tx.Permit(permitID)
 			if err != nil {
 				return err
 			}
+			freeApplication := cur.Free && cur.Status == PendingReview
 			if err := cur.transition(t, s.today(at)); err != nil {
 				return err
 			}
@@ -339,13 +342,25 @@ func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t 
 				return err
 			}
 			out = cur
-			return tx.AppendEvent(Event{Type: et, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID, Data: data})
+			if err := tx.AppendEvent(Event{Type: et, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID, Data: data}); err != nil {
+				return err
+			}
+			if freeApplication && (t == Reject || t == Withdraw) {
+				if promoted, held, err = s.promoteToFree(tx, by, cur, at); err != nil {
+					return err
+				}
+				owed = append(owed, held...)
+			}
+			return nil
 		})
 	})
 	if err != nil {
 		return Permit{}, err
 	}
 	out = s.settleAfter(ctx, out, owed)
+	if promoted != nil {
+		s.notify(ctx, MessageBecameFree, *promoted, map[string]string{"previous_price": pricing.FormatMoney(amount(promoted.Payment))})
+	}
 	if renewal != nil {
 		s.notify(ctx, MessageCancelled, *renewal, map[string]string{"reason": "the permit it renews was cancelled"})
 	}
@@ -413,7 +428,7 @@ func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string)
 	var refund pricing.Refund
 	out, err := s.closePermit(ctx, by, permitID, Cancel, EventPermitCancelled, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
 		paid := decimal.Zero
-		if pay := cur.Payment; pay != nil && (pay.Status == PaymentCaptured || pay.Status == PaymentAuthorised) {
+		if pay := cur.Payment; pay != nil && (pay.Status == PaymentCaptured || pay.Status == PaymentAuthorised && !cur.Free) {
 			// An approved permit's authorised payment is one whose
 			// capture is owed: it counts as paid.
 			paid = pay.Amount

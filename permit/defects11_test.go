@@ -143,3 +143,109 @@ func TestDefect1FarFutureStartIsRefusedNeverStored(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, d(2027, 2, 22), p.StartsOn)
 }
+
+// Defect 5 (RULES R1, 2026-12): a squatter's free application pending
+// review held the household's free slot and the real resident was quoted
+// £55.00. The free slot goes to the first application approved: when the
+// free one is rejected or withdrawn, the oldest paid application of the
+// same pool and scope pending review becomes free, its hold is voided,
+// the applicant is told and the feed says so.
+func TestDefect5FreeSlotGoesToTheFirstApplicationApproved(t *testing.T) {
+	for _, how := range []string{"rejected", "withdrawn"} {
+		t.Run(how, func(t *testing.T) {
+			w := newWorld(t, at(2026, 11, 24, 10, 0))
+			ctx := context.Background()
+			squatter := w.account(home, "")
+			resident := w.account(home, "jane@example.org")
+			squat := w.mustApply(squatter, "essential-carer", "ZZ99ZZZ")
+			require.True(t, squat.Free)
+			w.setNow(at(2026, 11, 24, 11, 0))
+			first := w.mustApply(resident, "essential-carer", "AB12CDE")
+			require.False(t, first.Free)
+			requireMoney(t, "55.00", first.Price)
+			require.Equal(t, permit.PaymentAuthorised, first.Payment.Status)
+
+			if how == "rejected" {
+				_, err := w.svc.Reject(ctx, w.officer, squat.ID, permit.Rejection{Code: "not_resident", Reason: "The applicant does not live here."})
+				require.NoError(t, err)
+			} else {
+				_, err := w.svc.Cancel(ctx, permit.AccountActor(squatter.ID), squat.ID, "changed my mind")
+				require.NoError(t, err)
+			}
+
+			got, err := w.svc.Permit(ctx, first.ID)
+			require.NoError(t, err)
+			require.True(t, got.Free, "the oldest paid application takes the slot")
+			require.Equal(t, permit.PendingReview, got.Status)
+			requireMoney(t, "0.00", got.Price)
+			require.Equal(t, 1, got.FreeSlot)
+			require.Equal(t, permit.PaymentVoided, got.Payment.Status, "its hold is cancelled")
+			g, ok := w.pay.Payment(first.Payment.ID)
+			require.True(t, ok)
+			require.Equal(t, permit.PaymentVoided, g.Status)
+
+			evs := eventsOfType(w.events(), permit.EventPermitBecameFree)
+			require.Len(t, evs, 1, "the feed says so")
+			require.Equal(t, first.ID, evs[0].PermitID)
+			require.Equal(t, squat.ID, evs[0].Data["freed_by"])
+			require.Equal(t, "55.00", evs[0].Data["previous_price"])
+			msgs := w.notes.Of(permit.MessageBecameFree)
+			require.Len(t, msgs, 1, "the applicant is told")
+			require.Equal(t, first.ID, msgs[0].PermitID)
+			e, err := w.svc.Scheme().Render(msgs[0])
+			require.NoError(t, err)
+			require.Contains(t, e.Text, "£55.00 reserved on your card has been released")
+
+			// Approved, it is free: nothing is captured.
+			approved, err := w.svc.Approve(ctx, w.officer, first.ID)
+			require.NoError(t, err)
+			require.True(t, approved.Free)
+			require.Equal(t, 0, ledgerOps(w.pay, "capture"))
+			q, err := w.svc.Eligibility(ctx, squatter.ID, "essential-carer", time.Time{}, false)
+			require.NoError(t, err)
+			require.False(t, q.Free, "the household's free slot is the resident's now")
+		})
+	}
+}
+
+// Only a free application gives its slot away this way: rejecting a paid
+// one changes nothing for the others.
+func TestDefect5PaidRejectionPromotesNothing(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	a := w.account(home, "")
+	free := w.mustApply(a, "essential-carer", "AB12CDE")
+	paid := w.mustApply(a, "essential-carer", "CD34EFG")
+	_, err := w.svc.Reject(ctx, w.officer, paid.ID, permit.Rejection{Code: "proof_unclear", Reason: "The letter is unreadable."})
+	require.NoError(t, err)
+	got, err := w.svc.Permit(ctx, free.ID)
+	require.NoError(t, err)
+	require.True(t, got.Free)
+	require.Empty(t, eventsOfType(w.events(), permit.EventPermitBecameFree))
+}
+
+// Defect 5: the void of a promoted application's hold goes through the
+// money-return path: when the provider fails it is owed and retried by
+// the due jobs, and approving the now free permit never captures it.
+func TestDefect5PromotionVoidRetriedWhenProviderFails(t *testing.T) {
+	w := flakyWorld(t, at(2026, 11, 24, 10, 0), map[string]int{"void": 1})
+	ctx := context.Background()
+	squatter := w.account(home, "")
+	squat := w.mustApply(squatter, "essential-carer", "ZZ99ZZZ")
+	resident := w.account(home, "")
+	p := w.mustApply(resident, "essential-carer", "AB12CDE")
+	_, err := w.svc.Reject(ctx, w.officer, squat.ID, permit.Rejection{Code: "not_resident", Reason: "The applicant does not live here."})
+	require.NoError(t, err)
+	rs := w.retries()
+	require.Len(t, rs, 1)
+	require.Equal(t, "void:"+p.ID, rs[0].ID)
+	approved, err := w.svc.Approve(ctx, w.officer, p.ID)
+	require.NoError(t, err)
+	require.True(t, approved.Free)
+	w.advance(time.Minute)
+	require.Equal(t, permit.DueReport{PaymentsRetried: 1}, w.runDue())
+	require.Empty(t, w.retries())
+	require.Equal(t, 0, ledgerOps(w.pay, "capture"))
+	requireMoney(t, "0.00", w.pay.Held())
+	requireMoney(t, "0.00", w.pay.Taken())
+}

@@ -8,15 +8,21 @@ type EventType string
 
 // Event types.
 const (
-	EventAccountCreated         EventType = "account.created"
-	EventPermitApplied          EventType = "permit.applied"
-	EventPermitAuthorised       EventType = "permit.payment_authorised"
-	EventPermitPaymentFailed    EventType = "permit.payment_failed"
-	EventPermitApproved         EventType = "permit.approved"
-	EventPermitRejected         EventType = "permit.rejected"
-	EventPermitWithdrawn        EventType = "permit.withdrawn"
-	EventPermitCancelled        EventType = "permit.cancelled"
-	EventPermitEnded            EventType = "permit.ended"
+	EventAccountCreated      EventType = "account.created"
+	EventPermitApplied       EventType = "permit.applied"
+	EventPermitAuthorised    EventType = "permit.payment_authorised"
+	EventPermitPaymentFailed EventType = "permit.payment_failed"
+	EventPermitApproved      EventType = "permit.approved"
+	EventPermitRejected      EventType = "permit.rejected"
+	EventPermitWithdrawn     EventType = "permit.withdrawn"
+	EventPermitCancelled     EventType = "permit.cancelled"
+	EventPermitEnded         EventType = "permit.ended"
+	// EventPermitBecameFree: a paid application pending review took the
+	// free slot a rejected or withdrawn free application gave up (RULES
+	// R1, 2026-12); its authorisation is voided. Data: pool, slot,
+	// previous_price, freed_by (the permit that gave the slot up) and
+	// payment_id.
+	EventPermitBecameFree       EventType = "permit.became_free"
 	EventPermitRenewed          EventType = "permit.renewed"
 	EventVehicleChanged         EventType = "permit.vehicle_changed"
 	EventVehicleChangeScheduled EventType = "permit.vehicle_change_scheduled"
@@ -41,7 +47,7 @@ func EventTypes() []EventType {
 	return []EventType{
 		EventAccountCreated, EventPermitApplied, EventPermitAuthorised, EventPermitPaymentFailed,
 		EventPermitApproved, EventPermitRejected, EventPermitWithdrawn, EventPermitCancelled,
-		EventPermitEnded, EventPermitRenewed, EventVehicleChanged, EventVehicleChangeScheduled,
+		EventPermitEnded, EventPermitBecameFree, EventPermitRenewed, EventVehicleChanged, EventVehicleChangeScheduled,
 		EventVehicleChangeWithdrawn, EventReminderSent, EventAddressChangeRequested,
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,

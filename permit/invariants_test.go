@@ -173,8 +173,15 @@ func (w *world) checkInvariants(t *testing.T, accounts []permit.Account, where f
 	taken := decimal.Zero
 	for _, p := range all {
 		if p.Free {
-			require.Nil(t, p.Payment, where())
 			require.True(t, p.Price.IsZero(), where())
+			if p.Payment != nil {
+				// A paid application that became free (RULES R1,
+				// 2026-12) keeps its payment, voided: nothing taken.
+				g, ok := w.pay.Payment(p.Payment.ID)
+				require.True(t, ok, where())
+				require.Equal(t, permit.PaymentVoided, g.Status, where())
+				require.Equal(t, permit.PaymentVoided, p.Payment.Status, where())
+			}
 		}
 		switch p.Status {
 		case permit.Approved:

@@ -75,13 +75,14 @@ var messageSpecs = []messageSpec{
 	{kind: MessageVehicleScheduled, permit: true, extra: []string{"effective_on"}},
 	{kind: MessageExpiryReminder, permit: true, extra: []string{"days_before", "renew_from"}},
 	{kind: MessageAddressChanged, extra: []string{"address"}},
+	{kind: MessageBecameFree, permit: true, extra: []string{"previous_price"}},
 }
 
 // How values of some keys are written; Render refuses a message whose
 // value is not, so that a template never prints a half-formatted date.
 var (
 	dateKeys  = []string{"starts_on", "expires_on", "effective_on", "renew_from"}
-	moneyKeys = []string{"price", "refund"}
+	moneyKeys = []string{"price", "refund", "previous_price"}
 	countKeys = []string{"days_before"}
 )
 
@@ -343,7 +344,7 @@ func (s *Scheme) samples(k MessageKind) (full, sparse Message, ok bool) {
 		"council_name": s.Council.Name, "council_email": s.Council.Email, "council_phone": s.Council.Phone, "council_website": s.Council.Website,
 		"renewal_of": "per_0b8e41d7a2c69f35", "reason_code": "proof_unclear", "reason": "The letter does not show the carer's name.",
 		"reason_text": "The evidence you sent does not clearly show what the permit needs.",
-		"refund":      "27.50", "effective_on": "2026-06-12", "days_before": "30", "renew_from": "2027-03-01",
+		"refund":      "27.50", "previous_price": "55.00", "effective_on": "2026-06-12", "days_before": "30", "renew_from": "2027-03-01",
 	}
 	switch k {
 	case MessageCancelled:

@@ -67,7 +67,7 @@ func TestRenderEveryKind(t *testing.T) {
 func TestMessageKinds(t *testing.T) {
 	require.Equal(t, []permit.MessageKind{
 		permit.MessageApplicationReceived, permit.MessageApproved, permit.MessageRejected, permit.MessageCancelled,
-		permit.MessageVehicleChanged, permit.MessageVehicleScheduled, permit.MessageExpiryReminder, permit.MessageAddressChanged,
+		permit.MessageVehicleChanged, permit.MessageVehicleScheduled, permit.MessageExpiryReminder, permit.MessageAddressChanged, permit.MessageBecameFree,
 	}, permit.MessageKinds())
 	require.False(t, permit.MessageKind("refund").Valid())
 	require.Nil(t, permit.MessageKind("refund").Keys())
@@ -85,8 +85,15 @@ func TestServiceMessagesCarryTheirKeys(t *testing.T) {
 	w := newWorld(t, at(2026, 4, 1, 9, 0))
 	ctx := context.Background()
 	a := w.account(home, "jane@example.org")
+	// Next door, a free application is rejected and the paid one filed
+	// after it becomes free.
+	b := w.account(neighbour, "jane.next.door@example.org")
+	squat := w.mustApply(b, "essential-carer", "JK12LMN")
+	w.mustApply(b, "essential-carer", "LM34NPR")
+	_, err := w.svc.Reject(ctx, w.officer, squat.ID, permit.Rejection{Code: "not_resident", Reason: "The applicant does not live here."})
+	require.NoError(t, err)
 	free := w.mustApply(a, "essential-carer", "AB12CDE")
-	_, err := w.svc.Approve(ctx, w.officer, free.ID)
+	_, err = w.svc.Approve(ctx, w.officer, free.ID)
 	require.NoError(t, err)
 	refused := w.mustApply(a, "essential-carer", "CD34EFG")
 	_, err = w.svc.Reject(ctx, w.officer, refused.ID, permit.Rejection{Code: "proof_unclear", Reason: "The letter does not show the carer's name."})
@@ -372,7 +379,7 @@ func TestLoadSchemeTemplateProblems(t *testing.T) {
 `, 36, "notifications.templates.approved.text", `want text, got a list`},
 		{"templates not a mapping", `notifications:
   templates: [approved]
-`, 34, "notifications.templates", `want a mapping of keys (application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed), got a list`},
+`, 34, "notifications.templates", `want a mapping of keys (application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free), got a list`},
 		{"unknown section key", `notifications:
   template: {}
 `, 34, "notifications.template", `unknown key "template"; did you mean "templates"?`},

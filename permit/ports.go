@@ -238,6 +238,10 @@ const (
 	MessageVehicleScheduled    MessageKind = "vehicle_change_scheduled"
 	MessageExpiryReminder      MessageKind = "expiry_reminder"
 	MessageAddressChanged      MessageKind = "address_changed"
+	// MessageBecameFree: a paid application became free because the free
+	// application ahead of it was rejected or withdrawn; its card
+	// authorisation is cancelled.
+	MessageBecameFree MessageKind = "became_free"
 )
 
 // Message is a notification to an account holder. Data carries the values
