@@ -32,6 +32,8 @@ type BlobStore interface {
 	// Attrs returns the attributes of every blob whose key starts with
 	// prefix, by key.
 	Attrs(ctx context.Context, prefix string) (keys []string, attrs []map[string]string, err error)
+	// Delete removes a blob; a key with no blob is not an error.
+	Delete(ctx context.Context, key string) error
 }
 
 // MemoryBlobs is a BlobStore in memory, for tests: files are lost when
@@ -94,4 +96,12 @@ func (m *MemoryBlobs) Attrs(_ context.Context, prefix string) ([]string, []map[s
 		attrs[i] = maps.Clone(m.blobs[k].attrs)
 	}
 	return keys, attrs, nil
+}
+
+// Delete implements BlobStore.
+func (m *MemoryBlobs) Delete(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.blobs, key)
+	return nil
 }

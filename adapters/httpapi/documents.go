@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
@@ -207,22 +209,8 @@ func (h *api) uploadDocument(w http.ResponseWriter, r *http.Request, c *call) er
 	if !allowedDocumentType(u.contentType) {
 		return newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "The file must be a PDF, JPEG or PNG.")
 	}
-	_, held, err := h.blobs.Attrs(r.Context(), documentPrefix(p.ID))
-	if err != nil {
-		return fmt.Errorf("httpapi: listing documents: %w", err)
-	}
-	if len(held) >= h.maxDocs {
-		return newError(http.StatusUnprocessableEntity, CodeTooManyDocuments,
-			fmt.Sprintf("This permit already has %s, the most one permit may have.", documentCount(len(held))))
-	}
-	total := u.size
-	for _, a := range held {
-		n, _ := strconv.ParseInt(a["size"], 10, 64)
-		total += n
-	}
-	if total > h.maxPermitDocBytes {
-		return newError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
-			fmt.Sprintf("With this file the permit's documents would come to %d bytes; one permit's documents may come to at most %d bytes.", total, h.maxPermitDocBytes))
+	if err := h.withinCaps(r, p.ID, u.size, ""); err != nil {
+		return err
 	}
 	var idb [8]byte
 	_, _ = rand.Read(idb[:])
@@ -230,11 +218,49 @@ func (h *api) uploadDocument(w http.ResponseWriter, r *http.Request, c *call) er
 		Size: u.size, SHA256: u.sha256, UploadedAt: instant(h.serviceNow()), UploadedBy: c.p.actor().String()}
 	attrs := map[string]string{"id": doc.ID, "permit_id": doc.PermitID, "kind": doc.Kind, "content_type": doc.ContentType,
 		"size": strconv.FormatInt(doc.Size, 10), "sha256": doc.SHA256, "uploaded_at": doc.UploadedAt, "uploaded_by": doc.UploadedBy}
-	if err := h.blobs.Put(r.Context(), documentKey(p.ID, doc.ID), u.file, attrs); err != nil {
+	key := documentKey(p.ID, doc.ID)
+	if err := h.blobs.Put(r.Context(), key, u.file, attrs); err != nil {
 		return fmt.Errorf("httpapi: storing document: %w", err)
+	}
+	// Uploads at the same moment (on any instance) all passed the check
+	// above; one that finds the caps exceeded now takes its file back, so
+	// the caps hold (at worst both are refused, and a retry settles it).
+	if err := h.withinCaps(r, p.ID, 0, key); err != nil {
+		keep, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		if derr := h.blobs.Delete(keep, key); derr != nil {
+			return fmt.Errorf("httpapi: taking back a document over the caps: %w", derr)
+		}
+		return err
 	}
 	w.Header().Set("Location", "/v1/permits/"+p.ID+"/documents/"+doc.ID)
 	return writeJSON(w, http.StatusCreated, doc)
+}
+
+// withinCaps checks a permit's files against the caps with one more of
+// size bytes (size 0 and mine, the key of a file just stored: with it).
+func (h *api) withinCaps(r *http.Request, permitID string, size int64, mine string) error {
+	keys, held, err := h.blobs.Attrs(r.Context(), documentPrefix(permitID))
+	if err != nil {
+		return fmt.Errorf("httpapi: listing documents: %w", err)
+	}
+	others, total := len(held), size
+	for i, a := range held {
+		if keys[i] == mine {
+			others--
+		}
+		n, _ := strconv.ParseInt(a["size"], 10, 64)
+		total += n
+	}
+	if others >= h.maxDocs {
+		return newError(http.StatusUnprocessableEntity, CodeTooManyDocuments,
+			fmt.Sprintf("This permit already has %s, the most one permit may have.", documentCount(others)))
+	}
+	if total > h.maxPermitDocBytes {
+		return newError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+			fmt.Sprintf("With this file the permit's documents would come to %d bytes; one permit's documents may come to at most %d bytes.", total, h.maxPermitDocBytes))
+	}
+	return nil
 }
 
 // documentCount says "1 document" or "n documents".
