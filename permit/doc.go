@@ -27,6 +27,18 @@
 //     a retried operation never charges twice. A paid application is stored
 //     awaiting payment first, so a crash between the card authorisation and
 //     the store leaves a record the due-jobs run closes.
+//   - A capture, void or refund a decision owes is written down (a
+//     PaymentRetry) in the decision's own transaction and asked for after
+//     it commits. When the provider fails, the decision stands — an
+//     approval is approved with its payment still authorised, a rejection,
+//     withdrawal or cancellation is done with the hold or refund owed — an
+//     event says so, officers see it (Service.PaymentRetries), and RunDue
+//     asks again with a doubling pause (one minute up to six hours) until
+//     the provider does it. An approved permit whose capture is still owed
+//     counts as paid when it is cancelled.
+//   - Cancelling or ending a permit withdraws its renewal still awaiting a
+//     decision (its hold voided, the chain's free slot released); an
+//     approved renewal is a permit of its own and stays.
 //   - A free permit's slot is held by its renewal chain through a Claim the
 //     store keeps unique; a renewal moves the claim to the new permit, and a
 //     rejected, withdrawn or cancelled renewal moves it back.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
+	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/pricing"
 	"github.com/carerpermit/carerpermit/zones"
@@ -487,4 +488,33 @@ func TestUnrecordedOutcomeIsAskedAgainOnce(t *testing.T) {
 	got, err := w.svc.Permit(context.Background(), p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentVoided, got.Payment.Status)
+}
+
+// R7: an application pending in the old zone is withdrawn when a move to
+// another zone is approved; its hold used to stay on the card. It is
+// voided now, like any other withdrawal's.
+func TestMoveToAnotherZoneVoidsPendingApplicationsHold(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	a := w.account(home, "")
+	old := w.mustApply(a, "essential-carer", "AB12CDE")
+	_, err := w.svc.Approve(ctx, w.officer, old.ID)
+	require.NoError(t, err)
+	pending := w.mustApply(a, "essential-carer", "CD34EFG")
+	requireMoney(t, "55.00", w.pay.Held())
+
+	docs := append(w.proofOfCare(),
+		evidence.Document{Kind: "utility_bill", IssuedOn: d(2026, 11, 1), Name: "Jane Smith", Address: "3 Forest Road, Loughborough LE11 2AA"},
+		evidence.Document{Kind: "v5c", IssuedOn: d(2024, 5, 1), Fields: map[string]string{"document_reference": "12345678901", "vrm": "AB12 CDE"}})
+	np, err := w.svc.Apply(ctx, permit.AccountActor(a.ID), permit.Application{AccountID: a.ID, Type: "essential-carer", VRM: "AB12CDE", MoveTo: otherZone, Evidence: docs})
+	require.NoError(t, err)
+	_, err = w.svc.Approve(ctx, w.officer, np.ID)
+	require.NoError(t, err)
+
+	got, err := w.svc.Permit(ctx, pending.ID)
+	require.NoError(t, err)
+	require.Equal(t, permit.Withdrawn, got.Status)
+	require.Equal(t, permit.PaymentVoided, got.Payment.Status)
+	requireMoney(t, "0.00", w.pay.Held())
+	require.Empty(t, w.retries())
 }
