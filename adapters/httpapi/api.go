@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -71,7 +72,23 @@ type Options struct {
 	// timing (not for permit rules, which use the Service's clock); nil
 	// means time.Now.
 	Now func() time.Time
+	// BodyReadTimeout is how long a client has to send a request's body
+	// once the handler starts, so that a slow sender cannot hold a
+	// connection; 0 means DefaultBodyReadTimeout. A body that does not
+	// arrive in time is 408 request_timeout. It needs a real connection
+	// (http.ResponseController); elsewhere it does nothing.
+	BodyReadTimeout time.Duration
+	// UploadReadTimeout is the same for a file upload; 0 means
+	// DefaultUploadReadTimeout.
+	UploadReadTimeout time.Duration
 }
+
+// Defaults of Options' body read timeouts. A JSON body is at most 64 KiB;
+// an upload is at most MaxDocumentBytes.
+const (
+	DefaultBodyReadTimeout   = 10 * time.Second
+	DefaultUploadReadTimeout = 60 * time.Second
+)
 
 // api is the handler. Its routes are the table in routes.go.
 type api struct {
@@ -94,6 +111,8 @@ type api struct {
 	openapi           []byte
 	testMu            sync.Mutex // serialises test-clock moves
 	location          *time.Location
+	bodyTimeout       time.Duration
+	uploadTimeout     time.Duration
 }
 
 // New returns the v1 JSON API of API.md as an http.Handler. svc, locator
@@ -136,6 +155,12 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	}
 	if h.clock != nil {
 		svc.Now = h.clock.Now
+	}
+	if h.bodyTimeout = o.BodyReadTimeout; h.bodyTimeout <= 0 {
+		h.bodyTimeout = DefaultBodyReadTimeout
+	}
+	if h.uploadTimeout = o.UploadReadTimeout; h.uploadTimeout <= 0 {
+		h.uploadTimeout = DefaultUploadReadTimeout
 	}
 	h.mux = http.NewServeMux()
 	h.routes()
@@ -204,6 +229,7 @@ func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, 
 	}
 	c := &call{p: p}
 	if b == multipartDoc {
+		readWithin(w, h.uploadTimeout)
 		if c.upload, c.bodySum, err = h.readUpload(w, r); err != nil {
 			return err
 		}
@@ -248,6 +274,9 @@ func (h *api) readBody(w http.ResponseWriter, r *http.Request, b body) ([]byte, 
 		if errors.As(err, &mb) {
 			return nil, tooLarge(limit)
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, h.bodyTimedOut(h.bodyTimeout)
+		}
 		return nil, newError(http.StatusBadRequest, CodeInvalidJSON, "The request body could not be read to its end.")
 	}
 	if len(data) == 0 {
@@ -262,6 +291,22 @@ func (h *api) readBody(w http.ResponseWriter, r *http.Request, b body) ([]byte, 
 		return nil, newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json.")
 	}
 	return data, nil
+}
+
+// readWithin bounds the time the rest of the request may take to arrive,
+// from now. Without a real connection (a recorder in tests) it does
+// nothing.
+func readWithin(w http.ResponseWriter, d time.Duration) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+}
+
+// bodyTimedOut answers a body that did not arrive within d: 408, and the
+// connection is closed (its remaining bytes cannot be trusted).
+func (h *api) bodyTimedOut(d time.Duration) *apiError {
+	e := newError(http.StatusRequestTimeout, CodeRequestTimeout,
+		fmt.Sprintf("The request body did not arrive within %s; send the request again.", d))
+	e.header = http.Header{"Connection": {"close"}}
+	return e
 }
 
 func tooLarge(limit int64) *apiError {
@@ -376,6 +421,9 @@ func (h *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw.Header().Set("X-Request-Id", rec.id)
 	sw.Header().Set("X-Content-Type-Options", "nosniff")
 	sw.Header().Set("Cache-Control", "no-store")
+	// Every request's body, read by a route or drained by the server
+	// after it, must arrive within the body timeout (uploads get longer).
+	readWithin(sw, h.bodyTimeout)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

@@ -1,13 +1,21 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/httpapi/httpapitest"
+	"github.com/carerpermit/carerpermit/zones"
 )
 
 // Issue 11, defect 11: an unknown permit type answered 200 eligible:false on
@@ -68,4 +76,55 @@ func TestRejectReasonCodes(t *testing.T) {
 	require.Contains(t, rc.Description, "vehicle_mismatch: The vehicle registration certificate (V5C) is for a different vehicle")
 	_, err := httpapitest.NewValidator(r.body)
 	require.NoError(t, err, "the served document is still a valid OpenAPI document")
+}
+
+// slowPost sends a POST whose body of n bytes trickles in one byte per
+// gap, and returns the status line the server answers and how long it
+// took; the server closing the connection ends the trickle.
+func slowPost(t *testing.T, addr, path string, n int, gap time.Duration) (string, time.Duration) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	begin := time.Now()
+	_, err = fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, n)
+	require.NoError(t, err)
+	go func() {
+		for i := 0; i < n; i++ {
+			if _, err := c.Write([]byte(" ")); err != nil {
+				return
+			}
+			time.Sleep(gap)
+		}
+	}()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(30*time.Second)))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(t, err)
+	return strings.TrimSpace(line), time.Since(begin)
+}
+
+// Issue 11, defect 13: a body sent at 1 byte a second held a connection
+// for 60 s. A body must arrive within the body timeout: 408
+// request_timeout, and the connection is closed.
+func TestSlowBodyTimesOut(t *testing.T) {
+	hs := newHarness(t)
+	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
+	require.NoError(t, err)
+	auth, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})
+	require.NoError(t, err)
+	h, err := httpapi.New(hs.svc, g, auth, &httpapi.Options{BodyReadTimeout: 300 * time.Millisecond})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+
+	status, took := slowPost(t, addr, "/v1/accounts", 1000, 100*time.Millisecond)
+	require.Equal(t, "HTTP/1.1 408 Request Timeout", status)
+	require.Less(t, took, 3*time.Second, "answered at the body timeout, not after the whole body")
+
+	// The same body sent at once is read as usual.
+	resp, err := http.Post(srv.URL+"/v1/accounts", "application/json", strings.NewReader(`{"name":"Jane Smith","uprn":"`+home+`"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
 }

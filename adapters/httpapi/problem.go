@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/carerpermit/carerpermit/eligibility"
@@ -40,6 +41,7 @@ const (
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeInternal             = "internal_error"
 	CodeUnavailable          = "unavailable"
+	CodeRequestTimeout       = "request_timeout"
 )
 
 // fieldProblem is one entry of a problem's "errors" list.
@@ -212,6 +214,12 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 	case errors.Is(err, permit.ErrUnavailable):
 		e := newError(http.StatusServiceUnavailable, CodeUnavailable, "The permit service cannot reach its database just now; nothing was changed. Try again in a few seconds.")
 		e.header = http.Header{"Retry-After": {"5"}}
+		e.cause = err
+		return e
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// A request body (an upload) that did not arrive in time.
+		e := newError(http.StatusRequestTimeout, CodeRequestTimeout, "The request body did not arrive in time; send the request again.")
+		e.header = http.Header{"Connection": {"close"}}
 		e.cause = err
 		return e
 	case errors.Is(err, context.DeadlineExceeded):

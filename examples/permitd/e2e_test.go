@@ -384,6 +384,7 @@ func TestConfig(t *testing.T) {
 	require.NoError(t, err)
 	docs := func(c config) config {
 		c.maxDocumentBytes, c.maxDocuments = 10<<20, 20
+		c.bodyReadTimeout, c.uploadReadTimeout, c.maxConnections = 10*time.Second, time.Minute, 1000
 		return c
 	}
 	require.Equal(t, docs(config{addr: "0.0.0.0:9000", db: "postgres://x", officerTokens: []string{"a", "b"}, testClock: true}), c)

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -93,4 +98,83 @@ func TestTextThatIsNotUTF8(t *testing.T) {
 			require.False(t, strings.Contains(s.out.String(), `"status":500`), "no 500 in the access log")
 		})
 	}
+}
+
+// Issue 11, defect 13: a slow body held a connection for 60 s and
+// connections were not capped. permitd reads bodies under
+// --body-read-timeout (408 request_timeout) and accepts at most
+// --max-connections at once; both are flags.
+func TestSlowBodiesAndConnectionCap(t *testing.T) {
+	s := startServer(t, filepath.Join(t.TempDir(), "permitd.db"), "--body-read-timeout", "400ms", "--max-connections", "3")
+	addr := strings.TrimPrefix(s.base, "http://")
+
+	// A body trickling in a byte every 100 ms is cut off at 400 ms.
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	begin := time.Now()
+	_, err = fmt.Fprint(c, "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 600\r\n\r\n")
+	require.NoError(t, err)
+	go func() {
+		for range 600 {
+			if _, err := c.Write([]byte(" ")); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode, "%s", body)
+	require.Contains(t, string(body), `"code":"request_timeout"`)
+	require.Less(t, time.Since(begin), 5*time.Second)
+
+	// Three connections open (and idle) take every slot: a fourth client
+	// waits until one closes.
+	var idle []net.Conn
+	for range 3 {
+		ic, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		idle = append(idle, ic)
+	}
+	defer func() {
+		for _, ic := range idle {
+			_ = ic.Close()
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // let the server accept them
+	quick := &http.Client{Timeout: 500 * time.Millisecond}
+	_, err = quick.Get(s.base + "/healthz")
+	require.Error(t, err, "a fourth connection waits while three are open")
+	require.NoError(t, idle[0].Close())
+	idle = idle[1:]
+	patient := &http.Client{Timeout: 10 * time.Second}
+	r, err := patient.Get(s.base + "/healthz")
+	require.NoError(t, err)
+	r.Body.Close()
+	require.Equal(t, http.StatusOK, r.StatusCode)
+}
+
+func TestTimeoutAndConnectionFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--body-read-timeout", "0s"}, nil, "--body-read-timeout 0s: give a duration above 0"},
+		{[]string{"--upload-read-timeout", "2h"}, nil, "--upload-read-timeout 2h0m0s: give a duration above 0 and at most 1h"},
+		{[]string{"--max-connections", "0"}, nil, "--max-connections 0: give a number above 0"},
+		{nil, map[string]string{"PERMITD_BODY_READ_TIMEOUT": "ten"}, `PERMITD_BODY_READ_TIMEOUT="ten" is not a duration such as 10s`},
+	} {
+		_, err := parseConfig(c.args, func(k string) string { return c.env[k] }, io.Discard)
+		require.ErrorContains(t, err, c.want)
+	}
+	cfg, err := parseConfig(nil, func(k string) string {
+		return map[string]string{"PERMITD_BODY_READ_TIMEOUT": "3s", "PERMITD_MAX_CONNECTIONS": "50"}[k]
+	}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 3*time.Second, cfg.bodyReadTimeout)
+	require.Equal(t, 60*time.Second, cfg.uploadReadTimeout)
+	require.Equal(t, 50, cfg.maxConnections)
 }

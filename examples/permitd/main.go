@@ -20,6 +20,9 @@
 //	--max-document-bytes       (PERMITD_MAX_DOCUMENT_BYTES)        largest uploaded file, default 10 MiB
 //	--max-documents-per-permit (PERMITD_MAX_DOCUMENTS_PER_PERMIT)  most files one permit may have, default 20
 //	--max-permit-document-bytes (PERMITD_MAX_PERMIT_DOCUMENT_BYTES) most bytes of one permit's files, default 20 × the largest file
+//	--body-read-timeout   (PERMITD_BODY_READ_TIMEOUT)   how long a client has to send a request body, default 10s (then 408)
+//	--upload-read-timeout (PERMITD_UPLOAD_READ_TIMEOUT) the same for a file upload, default 60s
+//	--max-connections     (PERMITD_MAX_CONNECTIONS)     most client connections open at once, default 1000; more wait to be accepted
 //
 // Everything it remembers between requests is in the database: permits,
 // uploaded documents, Idempotency-Key answers (kept 24 hours, then deleted
@@ -86,8 +89,11 @@ const (
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
 	shutdownTimeout   = 30 * time.Second
-	jobsEvery         = time.Minute
-	webhookPoll       = time.Second
+	// defaultMaxConnections caps open client connections: each costs a
+	// goroutine and buffers, and a council's traffic needs far fewer.
+	defaultMaxConnections = 1000
+	jobsEvery             = time.Minute
+	webhookPoll           = time.Second
 )
 
 type config struct {
@@ -100,6 +106,9 @@ type config struct {
 	maxDocumentBytes            int64
 	maxDocuments                int
 	maxPermitDocumentBytes      int64
+	bodyReadTimeout             time.Duration
+	uploadReadTimeout           time.Duration
+	maxConnections              int
 }
 
 // tokenList is the repeatable --officer-token flag.
@@ -133,6 +142,18 @@ func envInt(getenv func(string) string, name string, def int64) (int64, error) {
 		return 0, fmt.Errorf("%s=%q is not a whole number", name, v)
 	}
 	return n, nil
+}
+
+func envDuration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a duration such as 10s", name, v)
+	}
+	return d, nil
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -189,8 +210,34 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	fs.Int64Var(&c.maxPermitDocumentBytes, "max-permit-document-bytes", maxPermitBytes,
 		"most bytes of all the files of one permit; 0 for max-documents-per-permit × max-document-bytes (PERMITD_MAX_PERMIT_DOCUMENT_BYTES)")
+	bodyTimeout, err := envDuration(getenv, "PERMITD_BODY_READ_TIMEOUT", httpapi.DefaultBodyReadTimeout)
+	if err != nil {
+		return config{}, err
+	}
+	fs.DurationVar(&c.bodyReadTimeout, "body-read-timeout", bodyTimeout,
+		"how long a client has to send a request body; a slower one gets 408 (PERMITD_BODY_READ_TIMEOUT)")
+	uploadTimeout, err := envDuration(getenv, "PERMITD_UPLOAD_READ_TIMEOUT", httpapi.DefaultUploadReadTimeout)
+	if err != nil {
+		return config{}, err
+	}
+	fs.DurationVar(&c.uploadReadTimeout, "upload-read-timeout", uploadTimeout,
+		"the same for a file upload (PERMITD_UPLOAD_READ_TIMEOUT)")
+	maxConns, err := envInt(getenv, "PERMITD_MAX_CONNECTIONS", defaultMaxConnections)
+	if err != nil {
+		return config{}, err
+	}
+	fs.IntVar(&c.maxConnections, "max-connections", int(maxConns),
+		"most client connections open at once; more wait to be accepted (PERMITD_MAX_CONNECTIONS)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
+	}
+	switch {
+	case c.bodyReadTimeout <= 0 || c.bodyReadTimeout > 10*time.Minute:
+		return config{}, fmt.Errorf("--body-read-timeout %s: give a duration above 0 and at most 10m, such as 10s", c.bodyReadTimeout)
+	case c.uploadReadTimeout <= 0 || c.uploadReadTimeout > time.Hour:
+		return config{}, fmt.Errorf("--upload-read-timeout %s: give a duration above 0 and at most 1h, such as 60s", c.uploadReadTimeout)
+	case c.maxConnections < 1:
+		return config{}, fmt.Errorf("--max-connections %d: give a number above 0", c.maxConnections)
 	}
 	switch {
 	case c.maxDocumentBytes < 1:
@@ -315,7 +362,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	idem := store.Idempotency(nil)
 	handler, err := httpapi.New(svc, gaz, auth, &httpapi.Options{Logger: log, TestClock: clock, Ping: pinger(store),
 		Blobs: store.Blobs(), Idempotency: idem, MaxDocumentBytes: cfg.maxDocumentBytes,
-		MaxDocumentsPerPermit: cfg.maxDocuments, MaxPermitDocumentBytes: cfg.maxPermitDocumentBytes})
+		MaxDocumentsPerPermit: cfg.maxDocuments, MaxPermitDocumentBytes: cfg.maxPermitDocumentBytes,
+		BodyReadTimeout: cfg.bodyReadTimeout, UploadReadTimeout: cfg.uploadReadTimeout})
 	if err != nil {
 		return err
 	}
@@ -342,17 +390,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// The handler bounds each body (--body-read-timeout, longer for
+		// uploads); this is the outer bound of a whole request.
+		ReadTimeout:    readHeaderTimeout + max(readTimeout, cfg.bodyReadTimeout, cfg.uploadReadTimeout),
+		WriteTimeout:   writeTimeout,
+		IdleTimeout:    idleTimeout,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	ln = limitListener(ln, cfg.maxConnections)
 	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", properties, "payments", "simulated (fakepay)")
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
