@@ -266,6 +266,12 @@ func holdPayment(e *env, name string, svc *permit.Service, pay *heldPayments, id
 		return failed(e, name, err)
 	}
 	pay.hold(p.Payment)
+	if p.RenewedBy != "" {
+		// Cancelling withdraws a renewal awaiting a decision and voids its hold.
+		if r, err := svc.Permit(e.ctx, p.RenewedBy); err == nil {
+			pay.hold(r.Payment)
+		}
+	}
 	return exitOK
 }
 
