@@ -85,11 +85,13 @@ func (s *Service) Eligibility(ctx context.Context, accountID, permitType string,
 	return d, err
 }
 
-// vrmInUse reports whether the registration is on another live permit of
-// the same type at the property uprn (R4: one vehicle, one permit).
-func vrmInUse(permits []Permit, uprn zones.UPRN, except string, typ string, vrm VRM, today time.Time) bool {
+// vrmInUse reports whether the registration is on a live permit of the
+// same type at the property uprn (R4: one vehicle, one permit), other than
+// the permits of the renewal chain exceptChain ("" for a new application):
+// a chain never clashes with itself (R4, decision of 2026-12).
+func vrmInUse(permits []Permit, uprn zones.UPRN, exceptChain string, typ string, vrm VRM, today time.Time) bool {
 	for _, p := range permits {
-		if p.UPRN == uprn && p.ID != except && p.Type == typ && p.Live(today) && (p.VRM == vrm || (p.PendingVehicleChange != nil && p.PendingVehicleChange.VRM == vrm)) {
+		if p.UPRN == uprn && (exceptChain == "" || chainOf(p) != exceptChain) && p.Type == typ && p.Live(today) && (p.VRM == vrm || (p.PendingVehicleChange != nil && p.PendingVehicleChange.VRM == vrm)) {
 			return true
 		}
 	}

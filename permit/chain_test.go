@@ -105,7 +105,9 @@ func TestR5PaidRenewalStaysPaidWhileSlotHeld(t *testing.T) {
 
 // R4 regression: a vehicle change dated after the permit's expiry used to
 // be accepted, then reported as applied on its day while the renewal in
-// force kept the old car. It is now refused, pointing at the renewal.
+// force kept the old car. It is refused while the permit has no renewal;
+// once renewed, the change belongs to the chain and reaches the renewal
+// whichever permit it is asked on (R4, decision of 2026-12).
 func TestR4ChangeAfterExpiryIsRefused(t *testing.T) {
 	w := newWorld(t, at(2026, 4, 1, 9, 0))
 	ctx := context.Background()
@@ -114,20 +116,23 @@ func TestR4ChangeAfterExpiryIsRefused(t *testing.T) {
 	_, err := w.svc.Approve(ctx, w.officer, p.ID) // to 31 March 2027
 	require.NoError(t, err)
 	w.setNow(at(2027, 3, 10, 9, 0))
+	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "XY99ZZZ", d(2027, 4, 10))
+	var v *permit.ValidationError
+	require.ErrorAs(t, err, &v)
+	require.Equal(t, "effective_on", v.Fields[0].Field)
+	require.Contains(t, v.Fields[0].Detail, "once it has been renewed")
+
 	r, err := w.svc.Renew(ctx, permit.AccountActor(a.ID), p.ID, permit.Renewal{Evidence: w.proofOfCare()})
 	require.NoError(t, err)
 	_, err = w.svc.Approve(ctx, w.officer, r.ID)
 	require.NoError(t, err)
 
-	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "XY99ZZZ", d(2027, 4, 10))
-	var v *permit.ValidationError
-	require.ErrorAs(t, err, &v)
-	require.Equal(t, "effective_on", v.Fields[0].Field)
-	require.Contains(t, v.Fields[0].Detail, r.ID)
-
-	_, change, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), r.ID, "XY99ZZZ", d(2027, 4, 10))
+	_, change, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "XY99ZZZ", d(2027, 4, 10))
 	require.NoError(t, err)
 	require.NotNil(t, change)
+	old, err := w.svc.Permit(ctx, p.ID)
+	require.NoError(t, err)
+	require.Nil(t, old.PendingVehicleChange, "the old permit ends before the change's day")
 	w.setNow(at(2027, 4, 10, 0, 0))
 	rep, err := w.svc.RunDue(ctx, w.svc.Now())
 	require.NoError(t, err)

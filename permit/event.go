@@ -27,6 +27,9 @@ const (
 	EventVehicleChanged         EventType = "permit.vehicle_changed"
 	EventVehicleChangeScheduled EventType = "permit.vehicle_change_scheduled"
 	EventVehicleChangeWithdrawn EventType = "permit.vehicle_change_withdrawn"
+	// A scheduled vehicle change replaced by a newer one before its day;
+	// data names the replaced change and replaced_by the new one.
+	EventVehicleChangeReplaced  EventType = "permit.vehicle_change_replaced"
 	EventReminderSent           EventType = "permit.reminder_sent"
 	EventAddressChangeRequested EventType = "address_change.requested"
 	EventAddressChangeApproved  EventType = "address_change.approved"
@@ -51,6 +54,7 @@ func EventTypes() []EventType {
 		EventVehicleChangeWithdrawn, EventReminderSent, EventAddressChangeRequested,
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
+		EventVehicleChangeReplaced,
 	}
 }
 

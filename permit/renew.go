@@ -61,14 +61,19 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		if !res.OK() {
 			return &EvidenceError{Result: res, Requirements: d.RequiredEvidence}
 		}
+		// The chain's scheduled vehicle change belongs to the renewal too
+		// (R4, decision of 2026-12): it is applied to both on its day, and
+		// withdrawing or replacing it reaches both.
 		vrm := old.VRM
-		if vc := old.PendingVehicleChange; vc != nil && !vc.EffectiveOn.After(d.StartsOn) {
-			vrm = vc.VRM
+		var pending *VehicleChange
+		if vc := old.PendingVehicleChange; vc != nil {
+			c := *vc
+			pending = &c
 		}
 		id := s.newID("per")
 		p = Permit{
 			ID: id, AccountID: old.AccountID, Type: old.Type, Status: PendingReview,
-			Free: d.Free, Pool: d.Pool, Price: d.Price, VRM: vrm,
+			Free: d.Free, Pool: d.Pool, Price: d.Price, VRM: vrm, PendingVehicleChange: pending,
 			UPRN: old.UPRN, Address: old.Address, Zone: old.Zone,
 			StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn,
 			ChainID: old.ChainID, RenewalOf: old.ID,

@@ -3,20 +3,36 @@ package permit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/carerpermit/carerpermit/evidence"
 )
 
 // ChangeVehicle changes the registration on a permit (R4). With effectiveOn
 // zero or not after today it takes effect at once and the permit is
 // returned with change nil; a later date schedules the change for the start
-// of that day (Europe/London), returned as change. A new change replaces a
-// scheduled one.
+// of that day (Europe/London), returned as change.
 //
-// Errors: *ValidationError (bad registration); ErrNotFound;
+// A vehicle change applies to the permit's renewal chain (R4, decision of
+// 2026-12): the permit and its renewal, whether current, upcoming or
+// pending review, all get it, whichever of them it is asked on. A chain has
+// at most one scheduled change: a new change replaces it on every member,
+// and the replaced change gets its own event (vehicle_change_replaced). A
+// scheduled change reaches the members still in force on its day; a date
+// after the last of them expires is refused (renew first).
+//
+// docs are the documents the scheme asks for a vehicle change of the
+// permit's type (evidence action vehicle_change, e.g. the new vehicle's
+// V5C); they are checked against the new registration and kept with the
+// change's event.
+//
+// Errors: *ValidationError (bad registration or date); ErrNotFound;
 // *TransitionError (the permit is not pending review or in force);
-// ErrVRMInUse when the registration is on another live permit of the same
-// type at the property.
-func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText string, effectiveOn time.Time) (p Permit, change *VehicleChange, err error) {
+// *EvidenceError (the scheme's vehicle-change evidence is missing or
+// wrong); ErrVRMInUse when the registration is on a live permit of another
+// chain of the same type at the property.
+func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText string, effectiveOn time.Time, docs ...evidence.Document) (p Permit, change *VehicleChange, err error) {
 	vrm, err := ParseVRM(vrmText)
 	if err != nil {
 		return Permit{}, nil, &ValidationError{Fields: []FieldError{{Field: "vrm", Code: "invalid_vrm", Detail: err.Error()}}}
@@ -35,40 +51,83 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 			if err := cur.transition(ChangeVehicle, today); err != nil {
 				return err
 			}
-			if effectiveOn.After(cur.ExpiresOn) {
-				detail := fmt.Sprintf("The permit ends on %s; a change from %s belongs on its renewal.", date(cur.ExpiresOn), date(effectiveOn))
-				if cur.RenewedBy != "" {
-					detail = fmt.Sprintf("The permit ends on %s; change the vehicle on its renewal %s instead.", date(cur.ExpiresOn), cur.RenewedBy)
-				}
-				return &ValidationError{Fields: []FieldError{{Field: "effective_on", Code: "after_expiry", Detail: detail}}}
-			}
 			others, err := tx.PermitsAtProperty(cur.UPRN)
 			if err != nil {
 				return err
 			}
-			if vrmInUse(others, cur.UPRN, cur.ID, cur.Type, vrm, today) {
+			members := chainMembers(others, cur, today)
+			day := today
+			if !effectiveOn.IsZero() && effectiveOn.After(today) {
+				day = effectiveOn
+			}
+			last := members[len(members)-1]
+			if day.After(last.ExpiresOn) {
+				detail := fmt.Sprintf("The permit ends on %s; a change from %s can be made once it has been renewed.", date(last.ExpiresOn), date(day))
+				return &ValidationError{Fields: []FieldError{{Field: "effective_on", Code: "after_expiry", Detail: detail}}}
+			}
+			if vrmInUse(others, cur.UPRN, chainOf(cur), cur.Type, vrm, today) {
 				return fmt.Errorf("%w: %s is already on another live %s permit at this property", ErrVRMInUse, vrm, cur.Type)
 			}
-			vc := VehicleChange{ID: changeID, VRM: vrm, EffectiveOn: effectiveOn, RequestedAt: at, RequestedBy: by.String()}
-			ev := Event{At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"change_id": vc.ID, "from_vrm": string(cur.VRM), "to_vrm": string(vrm)}}
-			if effectiveOn.IsZero() || !effectiveOn.After(today) {
-				vc.EffectiveOn = today
-				cur.VRM = vrm
-				cur.PendingVehicleChange = nil
-				ev.Type = EventVehicleChanged
-			} else {
-				cur.PendingVehicleChange = &vc
-				change = &vc
-				ev.Type = EventVehicleChangeScheduled
-			}
-			ev.Data["effective_on"] = date(vc.EffectiveOn)
-			cur.UpdatedAt = at
-			if err := save(tx, &cur); err != nil {
+			if err := s.checkVehicleEvidence(tx, cur, vrm, docs, today); err != nil {
 				return err
 			}
-			p = cur
-			return tx.AppendEvent(ev)
+			vc := VehicleChange{ID: changeID, VRM: vrm, EffectiveOn: day, RequestedAt: at, RequestedBy: by.String()}
+			immediate := !day.After(today)
+			fromVRM := make(map[string]VRM, len(members))
+			for _, m := range members {
+				fromVRM[m.ID] = m.VRM
+			}
+			for i := range members {
+				m := &members[i]
+				changed := false
+				if old := m.PendingVehicleChange; old != nil {
+					// Defect 7 of issue 11: a replaced change leaves a trace.
+					if err := tx.AppendEvent(Event{Type: EventVehicleChangeReplaced, At: at, Actor: by.String(), PermitID: m.ID, AccountID: m.AccountID,
+						Data: map[string]string{"change_id": old.ID, "vrm": string(old.VRM), "effective_on": date(old.EffectiveOn),
+							"replaced_by": vc.ID, "reason": "replaced by a new vehicle change"}}); err != nil {
+						return err
+					}
+					m.PendingVehicleChange = nil
+					changed = true
+				}
+				var et EventType
+				switch {
+				case immediate:
+					m.VRM = vrm
+					et = EventVehicleChanged
+				case !day.After(m.ExpiresOn):
+					c := vc
+					m.PendingVehicleChange = &c
+					et = EventVehicleChangeScheduled
+				}
+				// A member that ends before a scheduled change's day keeps
+				// its vehicle: the change is its renewal's.
+				if et != "" || changed {
+					m.UpdatedAt = at
+					if err := save(tx, m); err != nil {
+						return err
+					}
+				}
+				if et != "" {
+					data := map[string]string{"change_id": vc.ID, "from_vrm": string(fromVRM[m.ID]), "to_vrm": string(vrm), "effective_on": date(vc.EffectiveOn)}
+					if m.ID != cur.ID {
+						data["chain_of"] = cur.ID
+					}
+					if len(docs) > 0 {
+						data["documents"] = fmt.Sprint(len(docs))
+					}
+					if err := tx.AppendEvent(Event{Type: et, At: at, Actor: by.String(), PermitID: m.ID, AccountID: m.AccountID, Data: data}); err != nil {
+						return err
+					}
+				}
+				if m.ID == cur.ID {
+					p = *m
+				}
+			}
+			if !immediate {
+				change = &vc
+			}
+			return nil
 		})
 	})
 	if err != nil {
@@ -82,8 +141,52 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 	return p, change, nil
 }
 
+// chainOf is the ID of p's renewal chain.
+func chainOf(p Permit) string {
+	if p.ChainID == "" {
+		return p.ID
+	}
+	return p.ChainID
+}
+
+// chainMembers returns the permits of cur's renewal chain live on today
+// (cur itself, as read, among them) in the order they start. permits are
+// those at cur's property, where every member of its chain is.
+func chainMembers(permits []Permit, cur Permit, today time.Time) []Permit {
+	out := []Permit{cur}
+	for _, o := range permits {
+		if o.ID != cur.ID && chainOf(o) == chainOf(cur) && o.Live(today) {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b Permit) int { return a.StartsOn.Compare(b.StartsOn) })
+	return out
+}
+
+// checkVehicleEvidence checks the documents a vehicle change needs, when
+// the scheme asks for any for the permit's type (R4, decision of 2026-12).
+func (s *Service) checkVehicleEvidence(tx ReadTx, p Permit, vrm VRM, docs []evidence.Document, today time.Time) error {
+	reqs, _ := s.scheme.Requirements(p.Type, evidence.ActionVehicleChange)
+	if len(reqs) == 0 && len(docs) == 0 {
+		return nil
+	}
+	acc, err := tx.Account(p.AccountID)
+	if err != nil {
+		return err
+	}
+	res := s.scheme.Evidence.Check(evidence.Submission{
+		Action: evidence.ActionVehicleChange, On: today, Requirements: reqs, Documents: docs, VRM: string(vrm), HolderName: acc.Name,
+	})
+	if !res.OK() {
+		return &EvidenceError{Result: res, Requirements: reqs}
+	}
+	return nil
+}
+
 // WithdrawVehicleChange withdraws a scheduled vehicle change before it
-// takes effect. ErrNotFound when the permit has no such scheduled change.
+// takes effect, from every permit of the chain it was scheduled on (the
+// permit and its renewal), whichever of them it is asked on. ErrNotFound
+// when the chain has no such scheduled change.
 func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID, changeID string) (Permit, error) {
 	var out Permit
 	err := retry(ctx, func() error {
@@ -93,18 +196,35 @@ func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID,
 			if err != nil {
 				return err
 			}
-			vc := cur.PendingVehicleChange
-			if vc == nil || vc.ID != changeID {
-				return fmt.Errorf("%w: permit %s has no scheduled vehicle change %s", ErrNotFound, permitID, changeID)
-			}
-			cur.PendingVehicleChange = nil
-			cur.UpdatedAt = at
-			if err := save(tx, &cur); err != nil {
+			others, err := tx.PermitsAtProperty(cur.UPRN)
+			if err != nil {
 				return err
 			}
+			found := false
 			out = cur
-			return tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn)}})
+			for _, m := range chainMembers(others, cur, s.today(at)) {
+				vc := m.PendingVehicleChange
+				if vc == nil || vc.ID != changeID {
+					continue
+				}
+				found = true
+				m.PendingVehicleChange = nil
+				m.UpdatedAt = at
+				if err := save(tx, &m); err != nil {
+					return err
+				}
+				if m.ID == cur.ID {
+					out = m
+				}
+				if err := tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: by.String(), PermitID: m.ID, AccountID: m.AccountID,
+					Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn)}}); err != nil {
+					return err
+				}
+			}
+			if !found {
+				return fmt.Errorf("%w: permit %s has no scheduled vehicle change %s", ErrNotFound, permitID, changeID)
+			}
+			return nil
 		})
 	})
 	return out, err
@@ -115,6 +235,9 @@ func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID,
 type appliedChange struct {
 	p   Permit
 	acc Account
+	// tell is false for a renewal that starts after the change's day: the
+	// holder is told once, on the permit in force that day.
+	tell bool
 }
 
 // applyDueVehicleChanges makes scheduled changes whose day has come take
@@ -150,11 +273,14 @@ func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int
 			if err := save(tx, &cur); err != nil {
 				return appliedChange{}, false, err
 			}
-			return appliedChange{p: cur, acc: acc}, true, tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
+			return appliedChange{p: cur, acc: acc, tell: !cur.StartsOn.After(vc.EffectiveOn)}, true, tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
 				Data: map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}})
 		},
 	}, due)
 	for _, c := range done {
+		if !c.tell {
+			continue
+		}
 		s.notifyPermit(ctx, MessageVehicleChanged, c.acc, c.p, map[string]string{"vrm": string(c.p.VRM)})
 	}
 	return len(done), err

@@ -91,6 +91,7 @@ func RunStoreTests(t *testing.T, newHarness HarnessMaker) {
 		{"BackOffice", backOfficeTests},
 		{"PaymentRetries", paymentRetryTests},
 		{"Races", raceTests},
+		{"Rules", ruleTests},
 		{"Events", eventTests},
 	}
 	for _, g := range groups {

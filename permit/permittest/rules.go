@@ -1,0 +1,349 @@
+package permittest
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// The rule tests run a permit.Service on the store under test, so that
+// rules whose outcome the store keeps (a vehicle change reaching a
+// renewal, a move's permits, the free slot's claims) are proved on every
+// store, not only on the reference one. Each is a regression test for a
+// finding of issue 12 (or issue 11), named after the rule it guards.
+var ruleTests = []namedTest{
+	{"R4VehicleChangeAppliesToChain", testR4VehicleChangeAppliesToChain},
+	{"R4ScheduledChangeBelongsToChain", testR4ScheduledChangeBelongsToChain},
+	{"R4ReplacedScheduledChangeLeavesTrace", testR4ReplacedScheduledChangeLeavesTrace},
+}
+
+//go:embed testdata/scheme.yaml
+var schemeYAML string
+
+// The rule tests' gazetteer: real Loughborough postcodes, invented houses,
+// in the zones of the Leicestershire example scheme.
+const rulesGazetteer = zones.GazetteerHeader + `
+100000000001,,,12,Ashby Road,Loughborough,LE11 3AB,loughborough-3,Loughborough 3
+100000000002,,,14,Ashby Road,Loughborough,LE11 3AB,loughborough-3,Loughborough 3
+100000000003,,,16,Ashby Road,Loughborough,LE11 3AB,loughborough-3,Loughborough 3
+100000000004,,,3,Forest Road,Loughborough,LE11 2AA,loughborough-2,Loughborough 2
+`
+
+// The rule tests' properties.
+const (
+	home       = zones.UPRN(100000000001)
+	nextDoor   = zones.UPRN(100000000002) // same zone as home
+	threeDoors = zones.UPRN(100000000003) // same zone as home
+	otherZone  = zones.UPRN(100000000004)
+)
+
+// world is a Service on the store under test with a pinned clock.
+type world struct {
+	t       *testing.T
+	svc     *permit.Service
+	st      permit.Store
+	pay     *payments
+	mu      sync.Mutex
+	now     time.Time
+	officer permit.Actor
+}
+
+// newWorld wires a Service on a fresh store with the test scheme, changed
+// by each (old, new) pair of edits replacing text in the scheme file.
+func (s suite) newWorld(t *testing.T, now time.Time, edits ...string) *world {
+	t.Helper()
+	text := schemeYAML
+	for i := 0; i+1 < len(edits); i += 2 {
+		require.Contains(t, text, edits[i], "the scheme edit must match")
+		text = strings.Replace(text, edits[i], edits[i+1], 1)
+	}
+	scheme, err := permit.LoadScheme(strings.NewReader(text))
+	require.NoError(t, err)
+	g, err := zones.LoadGazetteer(strings.NewReader(rulesGazetteer))
+	require.NoError(t, err)
+	w := &world{t: t, st: s.store(t), pay: &payments{byID: map[string]*permit.Payment{}, keys: map[string]permit.Payment{}},
+		now: now, officer: permit.OfficerActor("jo")}
+	w.svc, err = permit.NewService(scheme, w.st, g, w.pay, nil)
+	require.NoError(t, err)
+	w.svc.Now = func() time.Time {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.now
+	}
+	return w
+}
+
+func (w *world) setNow(at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.now = at
+}
+
+// londonAt is a London wall-clock instant.
+func londonAt(t *testing.T, y int, m time.Month, d, hour int) time.Time {
+	return time.Date(y, m, d, hour, 0, 0, 0, london(t))
+}
+
+func (w *world) today() time.Time { return eligibility.Today(w.svc.Now(), london(w.t)) }
+
+func (w *world) account(uprn zones.UPRN) permit.Account {
+	w.t.Helper()
+	a, err := w.svc.CreateAccount(w.t.Context(), permit.System, permit.NewAccount{Name: "Jane Smith", Email: "jane@example.org", UPRN: uprn})
+	require.NoError(w.t, err)
+	return a
+}
+
+func (w *world) proofOfCare() []evidence.Document {
+	return []evidence.Document{{Kind: "proof_of_care", IssuedOn: w.today().AddDate(0, 0, -7), Name: "Jane Smith"}}
+}
+
+func (w *world) apply(a permit.Account, vrm string, pay bool) permit.Permit {
+	w.t.Helper()
+	p, err := w.svc.Apply(w.t.Context(), permit.AccountActor(a.ID), permit.Application{
+		AccountID: a.ID, Type: "essential-carer", VRM: vrm, Pay: pay, Evidence: w.proofOfCare()})
+	require.NoError(w.t, err)
+	return p
+}
+
+func (w *world) approve(id string) permit.Permit {
+	w.t.Helper()
+	p, err := w.svc.Approve(w.t.Context(), w.officer, id)
+	require.NoError(w.t, err)
+	return p
+}
+
+func (w *world) renew(a permit.Account, id string) permit.Permit {
+	w.t.Helper()
+	r, err := w.svc.Renew(w.t.Context(), permit.AccountActor(a.ID), id, permit.Renewal{Evidence: w.proofOfCare()})
+	require.NoError(w.t, err)
+	return r
+}
+
+func (w *world) permit(id string) permit.Permit {
+	w.t.Helper()
+	return getPermit(w.t, w.st, id)
+}
+
+// events returns the feed's events of one type about one permit.
+func (w *world) events(typ permit.EventType, permitID string) []permit.Event {
+	w.t.Helper()
+	var out []permit.Event
+	for _, e := range allEvents(w.t, w.st, 1000) {
+		if e.Type == typ && (permitID == "" || e.PermitID == permitID) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// runDue runs the due jobs at the world's clock.
+func (w *world) runDue() permit.DueReport {
+	w.t.Helper()
+	rep, err := w.svc.RunDue(w.t.Context(), w.svc.Now())
+	require.NoError(w.t, err)
+	return rep
+}
+
+// payments is a card provider that accepts every card, in memory, for the
+// rule tests (the suite imports no adapter).
+type payments struct {
+	mu   sync.Mutex
+	n    int
+	byID map[string]*permit.Payment
+	keys map[string]permit.Payment
+}
+
+var _ permit.Payments = (*payments)(nil)
+
+func (g *payments) Authorise(_ context.Context, req permit.PaymentRequest) (permit.Payment, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p, ok := g.keys[req.IdempotencyKey]; ok {
+		return p, nil
+	}
+	g.n++
+	p := &permit.Payment{ID: fmt.Sprintf("pay_%06d", g.n), Status: permit.PaymentAuthorised, Amount: req.Amount, Refunded: decimal.Zero}
+	g.byID[p.ID] = p
+	g.keys[req.IdempotencyKey] = *p
+	return *p, nil
+}
+
+func (g *payments) move(id, key string, want permit.PaymentStatus, apply func(p *permit.Payment)) (permit.Payment, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p, ok := g.keys[key]; ok {
+		return p, nil
+	}
+	p, ok := g.byID[id]
+	if !ok {
+		return permit.Payment{}, fmt.Errorf("payment %s: %w", id, permit.ErrNotFound)
+	}
+	if p.Status != want && !(want == permit.PaymentCaptured && p.Status == permit.PaymentRefunded) {
+		return permit.Payment{}, fmt.Errorf("payment %s is %s: %w", id, p.Status, permit.ErrInvalidTransition)
+	}
+	apply(p)
+	g.keys[key] = *p
+	return *p, nil
+}
+
+func (g *payments) Capture(_ context.Context, id, key string) (permit.Payment, error) {
+	return g.move(id, key, permit.PaymentAuthorised, func(p *permit.Payment) { p.Status = permit.PaymentCaptured })
+}
+
+func (g *payments) Void(_ context.Context, id, key string) (permit.Payment, error) {
+	return g.move(id, key, permit.PaymentAuthorised, func(p *permit.Payment) { p.Status = permit.PaymentVoided })
+}
+
+func (g *payments) Refund(_ context.Context, id string, amount decimal.Decimal, key string) (permit.Payment, error) {
+	return g.move(id, key, permit.PaymentCaptured, func(p *permit.Payment) {
+		p.Refunded = p.Refunded.Add(amount)
+		p.Status = permit.PaymentRefunded
+	})
+}
+
+// refunded is what the provider has returned on a payment.
+func (g *payments) refunded(id string) decimal.Decimal {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p, ok := g.byID[id]; ok {
+		return p.Refunded
+	}
+	return decimal.Zero
+}
+
+// Issue 12 finding 2: a vehicle change after renewing never reached the
+// renewal, and the chain's own renewal counted as a clash. R4 (decision of
+// 2026-12): a vehicle change applies to the chain, and a chain never
+// clashes with itself.
+func testR4VehicleChangeAppliesToChain(t *testing.T, s suite) {
+	ctx := t.Context()
+	w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9))
+	a := w.account(home)
+	p := w.approve(w.apply(a, "AB12CDE", false).ID) // 1 April 2026 to 31 March 2027
+	w.setNow(londonAt(t, 2027, 3, 10, 9))
+	r := w.renew(a, p.ID) // pending review, from 1 April 2027
+
+	// Asked on the current permit: both get the new vehicle at once.
+	got, change, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "CD34EFG", time.Time{})
+	require.NoError(t, err, "the chain's own renewal is no clash")
+	require.Nil(t, change)
+	require.Equal(t, permit.VRM("CD34EFG"), got.VRM)
+	require.Equal(t, permit.VRM("CD34EFG"), w.permit(r.ID).VRM, "the pending renewal gets the new vehicle too")
+	require.Len(t, w.events(permit.EventVehicleChanged, r.ID), 1)
+
+	// Asked on the renewal, once approved: the current permit follows.
+	w.approve(r.ID)
+	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), r.ID, "EF56GHJ", time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, permit.VRM("EF56GHJ"), w.permit(p.ID).VRM)
+	require.Equal(t, permit.VRM("EF56GHJ"), w.permit(r.ID).VRM)
+
+	// Changing back to a registration the chain had is no clash either;
+	// another chain's registration still is.
+	other := w.apply(a, "GH78JKL", false)
+	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), r.ID, "GH78JKL", time.Time{})
+	require.ErrorIs(t, err, permit.ErrVRMInUse)
+	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), other.ID, "EF56GHJ", time.Time{})
+	require.ErrorIs(t, err, permit.ErrVRMInUse)
+}
+
+// Issue 12 finding 3: a withdrawn or replaced scheduled change stayed on
+// the renewal, so on the renewal's first day the holder's only vehicle was
+// not permitted. The scheduled change belongs to the chain (R4, decision
+// of 2026-12): its withdrawal and its replacement reach the renewal too.
+func testR4ScheduledChangeBelongsToChain(t *testing.T, s suite) {
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name  string
+		after func(w *world, a permit.Account, p, r permit.Permit, changeID string)
+		want  permit.VRM // the renewal's vehicle on its first day
+	}{
+		{"applied on its day", func(*world, permit.Account, permit.Permit, permit.Permit, string) {}, "CD34EFG"},
+		{"withdrawn on the renewal", func(w *world, a permit.Account, _, r permit.Permit, id string) {
+			_, err := w.svc.WithdrawVehicleChange(ctx, permit.AccountActor(a.ID), r.ID, id)
+			require.NoError(t, err)
+		}, "AB12CDE"},
+		{"withdrawn on the old permit", func(w *world, a permit.Account, p, _ permit.Permit, id string) {
+			_, err := w.svc.WithdrawVehicleChange(ctx, permit.AccountActor(a.ID), p.ID, id)
+			require.NoError(t, err)
+		}, "AB12CDE"},
+		{"replaced", func(w *world, a permit.Account, p, _ permit.Permit, _ string) {
+			_, change, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "EF56GHJ", date(2027, 3, 25))
+			require.NoError(t, err)
+			require.NotNil(t, change)
+		}, "EF56GHJ"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9))
+			a := w.account(home)
+			p := w.approve(w.apply(a, "AB12CDE", false).ID) // to 31 March 2027
+			w.setNow(londonAt(t, 2027, 3, 5, 9))
+			_, change, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "CD34EFG", date(2027, 3, 20))
+			require.NoError(t, err)
+			require.NotNil(t, change)
+			w.setNow(londonAt(t, 2027, 3, 10, 9))
+			r := w.renew(a, p.ID)
+			require.NotNil(t, w.permit(r.ID).PendingVehicleChange, "the renewal carries the chain's scheduled change")
+			w.approve(r.ID)
+
+			tc.after(w, a, p, r, change.ID)
+			for _, id := range []string{p.ID, r.ID} {
+				pending := w.permit(id).PendingVehicleChange
+				if tc.name == "withdrawn on the renewal" || tc.name == "withdrawn on the old permit" {
+					require.Nil(t, pending, "permit %s", id)
+				}
+			}
+			w.setNow(londonAt(t, 2027, 3, 25, 0))
+			w.runDue()
+			w.setNow(londonAt(t, 2027, 4, 1, 8))
+			w.runDue()
+			got := w.permit(r.ID)
+			require.Equal(t, tc.want, got.VRM, "the renewal's vehicle on its first day")
+			require.Nil(t, got.PendingVehicleChange)
+			require.Equal(t, tc.want, w.permit(p.ID).VRM, "the old permit's vehicle on its last day")
+		})
+	}
+}
+
+// Issue 11 defect 7: replacing a scheduled vehicle change left no trace
+// (the feed showed two vehicle_change_scheduled events). The replaced
+// change gets its own event, naming the change that replaced it.
+func testR4ReplacedScheduledChangeLeavesTrace(t *testing.T, s suite) {
+	ctx := t.Context()
+	w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9))
+	a := w.account(home)
+	p := w.approve(w.apply(a, "AB12CDE", false).ID)
+	_, first, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "CD34EFG", date(2026, 5, 1))
+	require.NoError(t, err)
+	_, second, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "EF56GHJ", date(2026, 5, 2))
+	require.NoError(t, err)
+
+	replaced := w.events(permit.EventVehicleChangeReplaced, p.ID)
+	require.Len(t, replaced, 1)
+	require.Equal(t, first.ID, replaced[0].Data["change_id"])
+	require.Equal(t, "CD34EFG", replaced[0].Data["vrm"])
+	require.Equal(t, "2026-05-01", replaced[0].Data["effective_on"])
+	require.Equal(t, second.ID, replaced[0].Data["replaced_by"])
+	require.Len(t, w.events(permit.EventVehicleChangeScheduled, p.ID), 2)
+	require.Equal(t, second.ID, w.permit(p.ID).PendingVehicleChange.ID)
+
+	// An immediate change replaces the scheduled one too, with a trace.
+	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "GH78JKL", time.Time{})
+	require.NoError(t, err)
+	replaced = w.events(permit.EventVehicleChangeReplaced, p.ID)
+	require.Len(t, replaced, 2)
+	require.Equal(t, second.ID, replaced[1].Data["change_id"])
+	require.Nil(t, w.permit(p.ID).PendingVehicleChange)
+}
