@@ -33,6 +33,12 @@ const DefaultMaxDocumentBytes = 10 << 20
 // leaves MaxDocumentsPerPermit 0.
 const DefaultMaxDocumentsPerPermit = 20
 
+// idempotencyClaim is how long a request holds its Idempotency-Key before
+// its answer is saved: a request still running then is far beyond the
+// server's timeouts, and a claim left by a server that stopped mid-request
+// must not block the key for a whole day.
+const idempotencyClaim = 5 * time.Minute
+
 // DefaultIdempotencyTTL is how long an Idempotency-Key's answer is kept.
 const DefaultIdempotencyTTL = 24 * time.Hour
 
@@ -329,7 +335,7 @@ func (h *api) idempotent(w http.ResponseWriter, r *http.Request, c *call, fn han
 	}
 	fp := fingerprint(r.Method, r.URL.Path, c.bodySum)
 	ctx := r.Context()
-	claimed, firstFP, saved, err := h.idem.Reserve(ctx, key, fp, h.now().Add(h.idemTTL))
+	claimed, firstFP, saved, err := h.idem.Reserve(ctx, key, fp, h.now().Add(idempotencyClaim))
 	if err != nil {
 		return fmt.Errorf("httpapi: reserving idempotency key: %w", err)
 	}
@@ -365,7 +371,7 @@ func (h *api) idempotent(w http.ResponseWriter, r *http.Request, c *call, fn han
 			// out the credential the first request was given.
 			s.Body = withoutToken(s.ContentType, s.Body)
 		}
-		if err := h.idem.Save(keep, key, encodeSaved(s)); err != nil {
+		if err := h.idem.Save(keep, key, encodeSaved(s), h.now().Add(h.idemTTL)); err != nil {
 			h.log.ErrorContext(ctx, "saving idempotent response", "err", err, "request_id", recordOf(r).id)
 		}
 	} else if err := h.idem.Release(keep, key); err != nil {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -65,4 +66,30 @@ func TestConcurrentUploadsKeepTheCaps(t *testing.T) {
 	docs := hs.must(http.StatusOK, "GET", path, tok, nil)["documents"].([]any)
 	require.LessOrEqual(t, len(docs), 2, "the cap holds")
 	require.Equal(t, created, len(docs), "every 201 is a stored file")
+}
+
+// lostSaves is an idempotency store whose answers are never saved, as
+// when a server stops between running a request and keeping its answer.
+type lostSaves struct{ *httpapi.MemoryIdempotency }
+
+func (lostSaves) Save(context.Context, string, []byte, time.Time) error {
+	return errors.New("the server stopped")
+}
+
+// Issue 11: with idempotency records in the database, a claim left by a
+// request whose server stopped must not block its key for a day: it is
+// let go after a few minutes.
+func TestAbandonedIdempotencyClaimIsLetGo(t *testing.T) {
+	hs := newHarness(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	hs.withOptions(httpapi.Options{Idempotency: lostSaves{httpapi.NewMemoryIdempotency(clock)}, Now: clock})
+	body := map[string]any{"name": "Jane Smith", "email": "jane@example.com", "uprn": home}
+	require.Equal(t, http.StatusCreated, hs.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "k").status)
+	r := hs.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "k")
+	requireProblem(t, r, http.StatusConflict, "conflict")
+	require.NotEmpty(t, r.header.Get("Retry-After"))
+	now = now.Add(6 * time.Minute)
+	r = hs.do("POST", "/v1/accounts", "", body, "Idempotency-Key", "k")
+	require.Equal(t, http.StatusCreated, r.status, "the abandoned claim was let go: %s", r.body)
 }

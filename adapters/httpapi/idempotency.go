@@ -24,15 +24,18 @@ import (
 // request's method, path and body; a response is an opaque encoding owned
 // by this package. Implementations must be safe for concurrent use.
 type IdempotencyStore interface {
-	// Reserve claims key for a request with fingerprint, until expires.
-	// When the key is free (never used, or its record expired) it records
-	// the claim and returns claimed true: the caller runs the request and
-	// then calls Save or Release. Otherwise it returns claimed false with
-	// the fingerprint the key was first used with and the saved response,
-	// which is nil while that first request is still running.
+	// Reserve claims key for a request with fingerprint, until expires
+	// (soon: a claim whose request never finished, because its server
+	// stopped, frees the key then). When the key is free (never used, or
+	// its record expired) it records the claim and returns claimed true:
+	// the caller runs the request and then calls Save or Release.
+	// Otherwise it returns claimed false with the fingerprint the key was
+	// first used with and the saved response, which is nil while that
+	// first request is still running.
 	Reserve(ctx context.Context, key, fingerprint string, expires time.Time) (claimed bool, firstFingerprint string, response []byte, err error)
-	// Save records the response of the request that claimed key.
-	Save(ctx context.Context, key string, response []byte) error
+	// Save records the response of the request that claimed key, kept
+	// until expires. A key that is not claimed is an error.
+	Save(ctx context.Context, key string, response []byte, expires time.Time) error
 	// Release forgets a claim whose request left nothing to replay (a
 	// server error, a lost race), so that a retry runs again.
 	Release(ctx context.Context, key string) error
@@ -85,14 +88,14 @@ func (m *MemoryIdempotency) Reserve(_ context.Context, key, fingerprint string, 
 }
 
 // Save implements IdempotencyStore.
-func (m *MemoryIdempotency) Save(_ context.Context, key string, response []byte) error {
+func (m *MemoryIdempotency) Save(_ context.Context, key string, response []byte, expires time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.records[key]
 	if !ok {
 		return fmt.Errorf("httpapi: idempotency key %q was not reserved", key)
 	}
-	r.response = bytes.Clone(response)
+	r.response, r.expires = bytes.Clone(response), expires
 	return nil
 }
 

@@ -110,14 +110,14 @@ func TestIdempotencyRecords(t *testing.T) {
 		require.Equal(t, "fp1", fp)
 		require.Nil(t, resp, "still running")
 
-		require.NoError(t, recs.Save(ctx, "public::k1", []byte(`{"status":201}`)))
+		require.NoError(t, recs.Save(ctx, "public::k1", []byte(`{"status":201}`), day))
 		claimed, fp, resp, err = other.Reserve(ctx, "public::k1", "fp2", day)
 		require.NoError(t, err)
 		require.False(t, claimed)
 		require.Equal(t, "fp1", fp, "the first fingerprint, to refuse another request")
 		require.Equal(t, []byte(`{"status":201}`), resp)
 
-		require.Error(t, recs.Save(ctx, "public::never", []byte("x")), "a key never claimed")
+		require.Error(t, recs.Save(ctx, "public::never", []byte("x"), day), "a key never claimed")
 
 		claimed, _, _, err = recs.Reserve(ctx, "public::k2", "fp", day)
 		require.NoError(t, err)
@@ -126,13 +126,15 @@ func TestIdempotencyRecords(t *testing.T) {
 		claimed, _, _, err = recs.Reserve(ctx, "public::k2", "fp", day)
 		require.NoError(t, err)
 		require.True(t, claimed, "released: the retry runs again")
-		require.NoError(t, recs.Save(ctx, "public::k2", []byte("two")))
+		require.NoError(t, recs.Save(ctx, "public::k2", []byte("two"), day))
 
+		// A claim whose request never finished (its server stopped) and
+		// was never saved...
 		claimed, _, _, err = recs.Reserve(ctx, "public::short", "fp", now.Add(time.Hour))
 		require.NoError(t, err)
 		require.True(t, claimed)
 
-		// Two hours on: the short record expired; a new request claims it.
+		// ...frees the key when it expires: a new request claims it.
 		now = now.Add(2 * time.Hour)
 		claimed, _, _, err = other.Reserve(ctx, "public::short", "fp-new", now.Add(24*time.Hour))
 		require.NoError(t, err)

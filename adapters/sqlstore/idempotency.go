@@ -96,9 +96,9 @@ func (r *IdempotencyRecords) exec(ctx context.Context, op, q string, args ...any
 	return nil
 }
 
-// Save records the response of the request that claimed key. A key that
-// is not claimed is an error.
-func (r *IdempotencyRecords) Save(ctx context.Context, key string, response []byte) error {
+// Save records the response of the request that claimed key, kept until
+// expires. A key that is not claimed is an error.
+func (r *IdempotencyRecords) Save(ctx context.Context, key string, response []byte, expires time.Time) error {
 	s := r.s
 	if response == nil {
 		response = []byte{}
@@ -108,7 +108,8 @@ func (r *IdempotencyRecords) Save(ctx context.Context, key string, response []by
 		return err
 	}
 	defer unlock()
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE idempotency_records SET response = ? WHERE key = ?`), response, key)
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE idempotency_records SET response = ?, expires_at = ? WHERE key = ?`),
+		response, s.d.instant(expires), key)
 	if err != nil {
 		return s.describe("saving an idempotent response", err)
 	}
