@@ -52,7 +52,11 @@ func (s *Service) decide(ctx context.Context, tx ReadTx, accountID string, uprn 
 		hs[i] = holding(p)
 	}
 	req.AccountID, req.Property, req.Holdings = accountID, prop, hs
-	return s.scheme.Rules.Decide(req), prop, counting, nil
+	d := s.scheme.Rules.Decide(req)
+	if req.Kind == eligibility.KindNew {
+		s.capPendingApplications(&d, prop.UPRN, counting)
+	}
+	return d, prop, counting, nil
 }
 
 func (s *Service) property(ctx context.Context, uprn zones.UPRN) (zones.Property, error) {
@@ -103,7 +107,8 @@ func vrmInUse(permits []Permit, uprn zones.UPRN, exceptChain string, typ string,
 // together or not at all. It returns the permit pending review.
 //
 // Errors: *ValidationError; ErrNotFound (account or property);
-// *NotEligibleError; *EvidenceError; ErrVRMInUse; ErrPaymentFailed (the
+// *NotEligibleError (among its reasons CodeTooManyPendingApplications when
+// the property has the scheme's number of applications waiting); *EvidenceError; ErrVRMInUse; ErrPaymentFailed (the
 // application is withdrawn and nothing is taken).
 func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, error) {
 	var v ValidationError

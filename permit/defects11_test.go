@@ -249,3 +249,52 @@ func TestDefect5PromotionVoidRetriedWhenProviderFails(t *testing.T) {
 	requireMoney(t, "0.00", w.pay.Held())
 	requireMoney(t, "0.00", w.pay.Taken())
 }
+
+// Defect 5: the scheme caps the new applications waiting at one property
+// (Leicestershire 2), whichever accounts filed them; the eligibility
+// answer says so too.
+func TestDefect5PendingApplicationsPerPropertyCapped(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	a, b := w.account(home, ""), w.account(home, "")
+	w.mustApply(a, "essential-carer", "AB12CDE")
+	w.mustApply(b, "essential-carer", "CD34EFG")
+	c := w.account(home, "")
+	_, err := w.apply(c, "essential-carer", "EF56GHJ")
+	var ne *permit.NotEligibleError
+	require.ErrorAs(t, err, &ne)
+	var codes []string
+	for _, r := range ne.Decision.Reasons {
+		if r.Blocking {
+			codes = append(codes, string(r.Code))
+		}
+	}
+	require.Contains(t, codes, string(permit.CodeTooManyPendingApplications))
+	dec, err := w.svc.Eligibility(ctx, c.ID, "essential-carer", time.Time{}, false)
+	require.NoError(t, err)
+	require.False(t, dec.Eligible)
+	for _, r := range dec.Reasons {
+		if r.Code == permit.CodeTooManyPendingApplications {
+			require.Equal(t, "There are 2 applications at this address already waiting for a decision, the most this council allows; apply again once one of them has been decided.", r.Detail)
+		}
+	}
+}
+
+// Defect 5: at most the scheme's number of accounts opened at one
+// property in a day (Leicestershire 3), judged in Europe/London.
+func TestDefect5AccountsPerPropertyPerDayCapped(t *testing.T) {
+	w := newWorld(t, at(2026, 6, 1, 23, 30)) // 22:30 UTC, still 1 June in London
+	ctx := context.Background()
+	for range 3 {
+		w.account(home, "")
+	}
+	_, err := w.svc.CreateAccount(ctx, permit.System, permit.NewAccount{Name: "Jane Smith", UPRN: home})
+	require.ErrorIs(t, err, permit.ErrNotEligible)
+	var le *permit.LimitError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, permit.CodeTooManyNewAccounts, le.Code)
+	require.Equal(t, "3 accounts have been opened at this address today, the most this council allows in a day; try again tomorrow, or contact the council.", le.Detail)
+	w.account(neighbour, "")       // another address is not affected
+	w.setNow(at(2026, 6, 2, 0, 0)) // 23:00 UTC on 1 June, but 2 June in London
+	w.account(home, "")
+}

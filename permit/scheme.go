@@ -72,6 +72,15 @@ type Scheme struct {
 	// an application or an address change (R3), each with the words the
 	// resident reads. A scheme that lists none accepts any reason code.
 	RejectionReasons []RejectionReason
+	// PendingApplicationsPerProperty caps the new applications waiting
+	// for a decision (pending review or awaiting payment) at one property,
+	// whichever accounts made them (RULES R1, 2026-12, against squatting):
+	// one more is refused with CodeTooManyPendingApplications. 0: no cap.
+	PendingApplicationsPerProperty int
+	// AccountsPerPropertyPerDay caps the accounts opened at one property on
+	// one day (judged in Location): one more is refused with a *LimitError
+	// coded CodeTooManyNewAccounts. 0: no cap.
+	AccountsPerPropertyPerDay int
 
 	types map[string]int // permit type ID → index in Rules.PermitTypes
 	// messages are the notification templates by kind, proven at load
@@ -693,7 +702,7 @@ func (sr *schemeReader) items(m mapping, key string, required bool, keys []strin
 var (
 	topKeys = []string{"id", "council", "nation", "timezone", "review_working_days",
 		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones",
-		"permit_types", "pools", "limits", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
+		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
 	zoneKeys        = []string{"id", "name"}
 	permitTypeKeys  = []string{"id", "name", "validity_months", "renewable", "evidence"}
@@ -748,6 +757,8 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 		sr.add(top.values["renewal_window_days"], "renewal_window_days", "is %d; at most %d days", window, maxWindowDays)
 	}
 	furthest := sr.furthestStart(top)
+	s.PendingApplicationsPerProperty = sr.cap(top, "pending_applications_per_property")
+	s.AccountsPerPropertyPerDay = sr.cap(top, "accounts_per_property_per_day")
 	tariffs, tariffsOK := sr.tariffs(top, zs)
 	s.Refunds = sr.refunds(top)
 	s.RejectionReasons = sr.rejectionReasons(top)
@@ -786,6 +797,25 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 	}
 	sr.notifications(top, s)
 	return s
+}
+
+// maxCap bounds the anti-squatting caps: a number typed by mistake (a
+// year, a phone number) rather than a policy.
+const maxCap = 1000
+
+// cap reads an optional whole-number cap (pending applications per
+// property, accounts per property per day): 1 to maxCap, or left out for
+// no cap (0).
+func (sr *schemeReader) cap(top mapping, key string) int {
+	if top.values[key] == nil {
+		return 0
+	}
+	n, ok := sr.integer(top, key, false)
+	if ok && (n < 1 || n > maxCap) {
+		sr.add(top.values[key], key, "is %d; give 1 to %d, or leave it out for no cap", n, maxCap)
+		return 0
+	}
+	return n
 }
 
 // DefaultFurthestStartDays is the furthest start of a scheme file that

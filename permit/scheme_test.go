@@ -72,6 +72,8 @@ func TestLoadSchemeLeicestershire(t *testing.T) {
 	require.Equal(t, []int{30}, s.ReminderDays)
 	require.Equal(t, 30, s.Rules.RenewalWindowDays)
 	require.Equal(t, 90, s.Rules.FurthestStartDays, "R1 decision: a start at most 90 days ahead")
+	require.Equal(t, 2, s.PendingApplicationsPerProperty)
+	require.Equal(t, 3, s.AccountsPerPropertyPerDay)
 	require.Equal(t, pricing.RefundNone, s.Refunds.Kind)
 	require.Len(t, s.Rules.Zones, 17)
 
@@ -169,6 +171,8 @@ func TestLoadSchemeStrathmore(t *testing.T) {
 	require.Equal(t, []int{14, 3}, s.ReminderDays)
 	require.Equal(t, 14, s.Rules.RenewalWindowDays)
 	require.Equal(t, 60, s.Rules.FurthestStartDays)
+	require.Equal(t, 4, s.PendingApplicationsPerProperty)
+	require.Equal(t, 2, s.AccountsPerPropertyPerDay)
 	require.Equal(t, 5, s.ReviewWorkingDays)
 	require.Equal(t, 2*time.Hour, s.AbandonUnpaidAfter)
 	require.Equal(t, pricing.RefundProRata, s.Refunds.Kind)
@@ -192,6 +196,8 @@ func TestLoadSchemeMinimal(t *testing.T) {
 	s := mustLoad(t, "testdata/minimal.yaml")
 	require.Equal(t, "minimal", s.ID)
 	require.Equal(t, permit.DefaultFurthestStartDays, s.Rules.FurthestStartDays, "left out: a year ahead")
+	require.Zero(t, s.PendingApplicationsPerProperty, "left out: no cap")
+	require.Zero(t, s.AccountsPerPropertyPerDay, "left out: no cap")
 	require.Equal(t, "Europe/London", s.Location.String())
 }
 
@@ -388,6 +394,10 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 21: tariffs[0].price: 50.00 is a number to YAML; write money as text in quotes, as "50.00"`,
 			`line 22: tariffs[1].price: 55 is a number to YAML; write money as text in quotes, as "55.00"`,
 		}},
+		{"caps", []string{
+			`line 20: pending_applications_per_property: is 0; give 1 to 1000, or leave it out for no cap`,
+			`line 21: accounts_per_property_per_day: "3" is text; write the number without quotes`,
+		}},
 		{"furthest-start-0", []string{
 			`line 8: furthest_start_days: is 0; a permit must be able to start at least 1 day ahead`,
 		}},
@@ -401,7 +411,7 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, permit_types, pools, limits, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
+			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
 		}},
 		{"notification-templates", []string{
 			`line 36: notifications.templates.rejected.subject: unclosed action`,

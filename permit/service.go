@@ -153,7 +153,9 @@ type NewAccount struct {
 
 // CreateAccount opens an account at a property found through the Locator.
 // Errors: *ValidationError (ErrValidation) naming each bad field;
-// ErrNotFound when the UPRN is not a known property.
+// ErrNotFound when the UPRN is not a known property; a *LimitError
+// (CodeTooManyNewAccounts, wrapping ErrNotEligible) when the property has
+// had the scheme's number of accounts opened today.
 func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (Account, error) {
 	var v ValidationError
 	in.Name = strings.TrimSpace(in.Name)
@@ -192,12 +194,17 @@ func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (A
 		UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone, Credential: in.Credential,
 		CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		if err := tx.CreateAccount(a); err != nil {
-			return err
-		}
-		return tx.AppendEvent(Event{Type: EventAccountCreated, At: now, Actor: by.String(), AccountID: a.ID,
-			Data: map[string]string{"uprn": a.UPRN.String(), "zone": a.Zone.ID}})
+	err = retry(ctx, func() error {
+		return s.store.Update(ctx, func(tx Tx) error {
+			if err := s.capNewAccounts(tx, a.UPRN, now); err != nil {
+				return err
+			}
+			if err := tx.CreateAccount(a); err != nil {
+				return err
+			}
+			return tx.AppendEvent(Event{Type: EventAccountCreated, At: now, Actor: by.String(), AccountID: a.ID,
+				Data: map[string]string{"uprn": a.UPRN.String(), "zone": a.Zone.ID}})
+		})
 	})
 	if err != nil {
 		return Account{}, err

@@ -159,6 +159,7 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		te  *permit.TransitionError
 		pac *permit.PendingAddressChangeError
 		sac *permit.StaleAddressChangeError
+		le  *permit.LimitError
 		pce *zones.PostcodeError
 	)
 	switch {
@@ -189,6 +190,8 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 	case errors.As(err, &pac):
 		return newError(http.StatusConflict, CodeConflict, fmt.Sprintf(
 			"Address change %s is still waiting for a decision. You can ask for another once it has been decided.", pac.PendingID))
+	case errors.As(err, &le):
+		return newError(http.StatusUnprocessableEntity, le.Code, le.Detail)
 	case errors.As(err, &sac):
 		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
 			"Address change %s moves the account from another address: the account has moved since it was asked for. Reject it; the resident can ask again from their current address.", sac.ID))

@@ -38,6 +38,7 @@ func TestProblemFor(t *testing.T) {
 		{&permit.TransitionError{PermitID: "per_1", State: permit.Expired, Event: permit.Cancel}, 409, "invalid_transition", nil},
 		{fmt.Errorf("%w: AB12CDE", permit.ErrVRMInUse), 409, "vrm_in_use", nil},
 		{&permit.PendingAddressChangeError{AccountID: "acc_1", PendingID: "adc_1"}, 409, "conflict", nil},
+		{&permit.LimitError{Code: "too_many_new_accounts", Detail: "Try again tomorrow."}, 422, "too_many_new_accounts", nil},
 		{&permit.StaleAddressChangeError{ID: "adc_1", From: 1, AccountAt: 2}, 409, "invalid_transition", nil},
 		{fmt.Errorf("x: %w", permit.ErrInvalidVRM), 422, "invalid_vrm", []string{"vrm"}},
 		{fmt.Errorf("%w: declined", permit.ErrPaymentFailed), 402, "payment_failed", nil},
