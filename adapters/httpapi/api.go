@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -482,7 +483,7 @@ func (h *api) access(r *http.Request, rec *requestRecord, sw *statusWriter, star
 		level = slog.LevelError
 	}
 	attrs := []slog.Attr{
-		slog.String("request_id", rec.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("request_id", rec.id), slog.String("method", r.Method), slog.String("path", loggedPath(r, rec.route)),
 		slog.String("route", rec.route), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
 		slog.Duration("duration", h.now().Sub(start)),
 	}
@@ -496,6 +497,16 @@ func (h *api) access(r *http.Request, rec *requestRecord, sw *statusWriter, star
 		attrs = append(attrs, slog.Bool("idempotent_replay", true))
 	}
 	h.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// loggedPath is the request's path for the access log, with a vehicle
+// registration (enforcement look-ups) replaced by its route's {vrm}: a
+// registration identifies a person's car, and logs are for IDs.
+func loggedPath(r *http.Request, route string) string {
+	if _, pattern, ok := strings.Cut(route, " "); ok && strings.Contains(pattern, "{vrm}") {
+		return pattern
+	}
+	return r.URL.Path
 }
 
 type recordKey struct{}

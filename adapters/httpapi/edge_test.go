@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -108,13 +110,7 @@ func slowPost(t *testing.T, addr, path string, n int, gap time.Duration) (string
 // request_timeout, and the connection is closed.
 func TestSlowBodyTimesOut(t *testing.T) {
 	hs := newHarness(t)
-	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
-	require.NoError(t, err)
-	auth, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})
-	require.NoError(t, err)
-	h, err := httpapi.New(hs.svc, g, auth, &httpapi.Options{BodyReadTimeout: 300 * time.Millisecond})
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(handlerWith(t, hs, &httpapi.Options{BodyReadTimeout: 300 * time.Millisecond}))
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
@@ -127,4 +123,33 @@ func TestSlowBodyTimesOut(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
+}
+
+// handlerWith is another handler on the harness's service, with opts.
+func handlerWith(t *testing.T, hs *harness, opts *httpapi.Options) http.Handler {
+	t.Helper()
+	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
+	require.NoError(t, err)
+	auth, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})
+	require.NoError(t, err)
+	h, err := httpapi.New(hs.svc, g, auth, opts)
+	require.NoError(t, err)
+	return h
+}
+
+// Issue 11, defect 14: logs carry IDs, not personal data. An enforcement
+// look-up's path holds a registration; the access log shows the route.
+func TestAccessLogWithoutRegistrations(t *testing.T) {
+	hs := newHarness(t)
+	var buf bytes.Buffer
+	h := handlerWith(t, hs, &httpapi.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	for _, path := range []string{"/v1/enforcement/vehicles/XY19ZZQ?zone=loughborough-3", "/v1/enforcement/vehicles/xy19%20zzq?zone=loughborough-3"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+officerToken)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	}
+	require.Contains(t, buf.String(), "path=/v1/enforcement/vehicles/{vrm}")
+	require.NotContains(t, strings.ToUpper(buf.String()), "XY19")
 }

@@ -23,6 +23,7 @@ type sink struct {
 	dropData  int         // close the connection, unanswered, after the first dropData messages
 	dropHello int         // close the first dropHello connections before the greeting
 	rcptCode  int         // reply this to RCPT instead of 250
+	rcptEcho  bool        // with rcptCode, repeat the address in the reply
 	hang      bool        // accept and never answer
 	auth      string      // "user:password": offer AUTH PLAIN and require it
 	tls       *tls.Config // offer STARTTLS
@@ -182,6 +183,10 @@ func (s *sink) session(c net.Conn, n int) {
 			from, to = angle(arg), nil
 			reply("250 ok")
 		case "RCPT":
+			if s.rcptCode != 0 && s.rcptEcho {
+				reply("%d 5.1.1 %s: no such mailbox", s.rcptCode, arg)
+				continue
+			}
 			if s.rcptCode != 0 {
 				reply("%d 5.1.1 no such mailbox", s.rcptCode)
 				continue

@@ -405,7 +405,7 @@ func (n *Notifier) attempt(d *delivery) {
 		return
 	}
 	wait := n.backoff(d.attempts)
-	n.log.Warn("notification not sent; will retry", attrs(d.msg, "attempts", d.attempts, "retry_in", wait, "error", err.Error())...)
+	n.log.Warn("notification not sent; will retry", attrs(d.msg, "attempts", d.attempts, "retry_in", wait, "error", redact(d.msg, err))...)
 	n.mu.Lock()
 	n.stats.Retried++
 	n.mu.Unlock()
@@ -442,7 +442,7 @@ func permanent(err error) bool {
 func (n *Notifier) finish(d *delivery, err error) {
 	if err != nil {
 		err = &DeliveryError{Kind: d.msg.Kind, PermitID: d.msg.PermitID, Attempts: d.attempts, Err: err}
-		n.log.Error("notification not delivered", attrs(d.msg, "attempts", d.attempts, "error", err.Error())...)
+		n.log.Error("notification not delivered", attrs(d.msg, "attempts", d.attempts, "error", redact(d.msg, err))...)
 		if n.opts.OnFailure != nil {
 			n.opts.OnFailure(d.msg, err)
 		}
@@ -462,6 +462,19 @@ func (n *Notifier) finish(d *delivery, err error) {
 			close(n.drained)
 		}
 	}
+}
+
+// redact is err's text without the recipient's address, which SMTP
+// servers repeat in their replies ("550 <jane@example.com>: no such user").
+func redact(m permit.Message, err error) string {
+	s := err.Error()
+	if m.To == "" {
+		return s
+	}
+	for _, a := range []string{m.To, strings.ToLower(m.To)} {
+		s = strings.ReplaceAll(s, a, "<recipient>")
+	}
+	return s
 }
 
 // attrs are a message's log fields. The address is logged by its domain

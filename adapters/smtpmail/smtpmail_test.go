@@ -680,3 +680,17 @@ func BenchmarkNotify(b *testing.B) {
 	b.StopTimer()
 	require.NoError(b, n.Close(context.Background()))
 }
+
+// Issue 11, defect 14: logs carry IDs, not personal data. A server that
+// repeats the recipient's address in its refusal does not put it in the
+// log.
+func TestRefusalLoggedWithoutTheAddress(t *testing.T) {
+	scheme := loadScheme(t)
+	s := newSink(t, func(s *sink) { s.rcptCode, s.rcptEcho = 550, true })
+	h := newHarness(t, scheme, smtpmail.Config{Addr: s.addr()}, smtpmail.Options{})
+	require.NoError(t, h.n.Notify(context.Background(), rejection(t, scheme, "No proof.")))
+	h.close(t)
+	require.Contains(t, h.log.String(), "notification not delivered")
+	require.Contains(t, h.log.String(), "<recipient>")
+	require.NotContains(t, h.log.String(), "jane.smith")
+}
