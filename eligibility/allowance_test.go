@@ -350,7 +350,7 @@ func TestR1FreeSlotJudgedOnStartDate(t *testing.T) {
 		require.Equal(t, "55.00", pricing.FormatMoney(dec.Price))
 		why := reason(t, dec, eligibility.CodeFreePlaceTaken)
 		require.False(t, why.Blocking)
-		require.Equal(t, `This renewal is not free: permit "free-ecp" expires on 1 June 2026, and before it was renewed permit "new-ecp" took the free allowance for the days after that, so the renewal requires payment.`, why.Detail)
+		require.Equal(t, `This renewal is not free: permit "new-ecp" holds the free allowance for the days after permit "free-ecp" expires on 1 June 2026 (applied for before it was renewed, or held there before it moved), so the renewal requires payment.`, why.Detail)
 	})
 	t.Run("a renewed free chain keeps the slot past its expiry", func(t *testing.T) {
 		renewed := freeECP

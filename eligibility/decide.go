@@ -377,7 +377,8 @@ func openSlot(req *Request, p *poolRules, start day, renewed *Holding, own strin
 
 // freePlaceTaken explains why the renewal of a free permit is paid: the
 // permits of other chains that hold the pool's places on the renewal's
-// first day, applied for while this chain was not yet renewed.
+// first day, applied for while this chain was not yet renewed, or held at
+// the property the permit moved to (R7).
 func freePlaceTaken(req *Request, p *poolRules, start day, renewed *Holding, own string) Reason {
 	var takers []string
 	for i := range req.Holdings {
@@ -391,13 +392,13 @@ func freePlaceTaken(req *Request, p *poolRules, start day, renewed *Holding, own
 	if len(takers) == 0 {
 		return Reason{Code: CodeFreeAllowanceUsed, Detail: p.used}
 	}
-	who := "permit " + takers[0]
+	who := "permit " + takers[0] + " holds"
 	if len(takers) > 1 {
-		who = "permits " + joinWords(takers, "and")
+		who = "permits " + joinWords(takers, "and") + " hold"
 	}
-	return Reason{Code: CodeFreePlaceTaken, Detail: "This renewal is not free: permit " + strconv.Quote(renewed.ID) +
-		" expires on " + dayOf(renewed.ExpiresOn).String() + ", and before it was renewed " + who +
-		" took the free allowance for the days after that, so the renewal requires payment."}
+	return Reason{Code: CodeFreePlaceTaken, Detail: "This renewal is not free: " + who +
+		" the free allowance for the days after permit " + strconv.Quote(renewed.ID) + " expires on " +
+		dayOf(renewed.ExpiresOn).String() + " (applied for before it was renewed, or held there before it moved), so the renewal requires payment."}
 }
 
 // checkRenewal applies R5 to the permit being renewed and returns the

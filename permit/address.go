@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/zones"
 )
@@ -21,8 +23,13 @@ import (
 // another is refused with a *PendingAddressChangeError naming it (two at
 // once left the account and its permits at different addresses).
 //
+// A same-zone move that would break a per-property limit at the new
+// property is refused at once with a *NotEligibleError (limit_reached), as
+// its approval would be.
+//
 // Errors: *ValidationError; ErrNotFound (account or property);
-// *PendingAddressChangeError; *DifferentZoneError; *EvidenceError.
+// *PendingAddressChangeError; *DifferentZoneError; *NotEligibleError;
+// *EvidenceError.
 func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID string, to zones.UPRN, docs []evidence.Document) (AddressChange, error) {
 	if to.IsZero() {
 		return AddressChange{}, &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "required", Detail: "Choose the new property (UPRN)."}}}
@@ -48,6 +55,19 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 			}
 			if prop.Zone.IsZero() || prop.Zone != acc.Zone {
 				return &DifferentZoneError{From: acc.Zone, To: prop.Zone, Property: prop, RequiredEvidence: slices.Clone(s.scheme.NewZoneApplication)}
+			}
+			ps, err := tx.PermitsOfAccount(acc.ID)
+			if err != nil {
+				return err
+			}
+			var moving []Permit
+			for _, p := range ps {
+				if p.Live(today) && p.UPRN == acc.UPRN {
+					moving = append(moving, p)
+				}
+			}
+			if err := s.checkMoveLimits(tx, moving, prop.UPRN, prop.Address(), today); err != nil {
+				return err
 			}
 			res := s.scheme.Evidence.Check(evidence.Submission{
 				Action: evidence.ActionAddressChangeSameZone, On: today, Requirements: s.scheme.AddressChangeSameZone,
@@ -79,10 +99,17 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 // made stale by another move (a new-zone application approved meanwhile)
 // is refused with a *StaleAddressChangeError, and the officer rejects it.
 //
+// The new property's per-property limits hold (R7, decision of 2026-12):
+// a move that would give it more live permits than a limit allows is
+// refused with a *NotEligibleError (limit_reached) that says so. When
+// another household already holds the new property's free allowance, the
+// move still goes ahead ("you do not need to purchase a new permit"): the
+// moving permits keep what they paid until they expire (a free one stays
+// free without a place in the new property's pool), and at renewal the new
+// property's pool decides.
+//
 // Errors: ErrNotFound; *TransitionError when it is not pending;
-// *StaleAddressChangeError; *NotEligibleError when the new property's free
-// allowance is already used by another household (the officer must
-// resolve it first).
+// *StaleAddressChangeError; *NotEligibleError (limit_reached).
 func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string) (AddressChange, error) {
 	var out AddressChange
 	var acc Account
@@ -107,10 +134,16 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 			if err != nil {
 				return err
 			}
+			var moving []Permit
 			for _, p := range ps {
-				if !p.Live(today) || p.UPRN != c.FromUPRN {
-					continue
+				if p.Live(today) && p.UPRN == c.FromUPRN {
+					moving = append(moving, p)
 				}
+			}
+			if err := s.checkMoveLimits(tx, moving, c.ToUPRN, c.ToAddress, today); err != nil {
+				return err
+			}
+			for _, p := range moving {
 				if err := s.moveClaimTo(tx, p, c.ToUPRN, today); err != nil {
 					return err
 				}
@@ -228,4 +261,51 @@ func pendingAddressChange(tx ReadTx, accountID string) error {
 		}
 	}
 	return nil
+}
+
+// checkMoveLimits refuses a same-zone move that would give the new
+// property more live permits than one of the scheme's per-property limits
+// allows (R7, decision of 2026-12). Permits of one renewal chain count
+// once, as eligibility counts them; account-scoped limits do not change
+// with a move.
+func (s *Service) checkMoveLimits(tx ReadTx, moving []Permit, to zones.UPRN, toAddress string, today time.Time) error {
+	there, err := tx.PermitsAtProperty(to)
+	if err != nil {
+		return err
+	}
+	for _, l := range s.scheme.Rules.Limits {
+		if l.Scope != eligibility.ScopeProperty {
+			continue
+		}
+		count := func(ps []Permit) []string {
+			var chains []string
+			for _, p := range ps {
+				if p.Live(today) && slices.Contains(l.Types, p.Type) && !slices.Contains(chains, chainOf(p)) {
+					chains = append(chains, chainOf(p))
+				}
+			}
+			return chains
+		}
+		held, coming := len(count(there)), len(count(moving))
+		if coming == 0 || held+coming <= l.Max {
+			continue
+		}
+		names := make([]string, 0, len(l.Types))
+		for _, t := range l.Types {
+			names = append(names, s.typeName(t))
+		}
+		detail := fmt.Sprintf("The move cannot be made: %s already has %s (%s) current or applied for, "+
+			"and moving %s there would make %d, but no more than %d are allowed. %s",
+			toAddress, plural(held, "permit", "permits"), strings.Join(names, " or "), plural(coming, "permit", "permits"), held+coming, l.Max, l.Why)
+		return &NotEligibleError{Decision: eligibility.Decision{Reasons: []eligibility.Reason{{Code: eligibility.CodeLimitReached, Detail: detail, Blocking: true}}}}
+	}
+	return nil
+}
+
+// plural writes a count with its noun: "1 permit", "2 permits".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

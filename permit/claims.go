@@ -121,7 +121,10 @@ func (s *Service) heldClaim(tx ReadTx, p Permit) (Claim, bool, error) {
 
 // moveClaimTo moves a free permit's slot of a property-scoped pool to the
 // same pool at another property (a same-zone move), taking the lowest slot
-// not held by a live chain there.
+// not held by a live chain there. When every slot there is held by
+// another household, the claim is released: the permit stays free until it
+// expires without a place in the new property's pool (R7, decision of
+// 2026-12), and its renewal is judged by that pool.
 func (s *Service) moveClaimTo(tx Tx, p Permit, to zones.UPRN, today time.Time) error {
 	c, held, err := s.heldClaim(tx, p)
 	if err != nil || !held || c.PermitID != p.ID {
@@ -151,7 +154,7 @@ func (s *Service) moveClaimTo(tx Tx, p Permit, to zones.UPRN, today time.Time) e
 		moved.ScopeKey, moved.Slot = key, slot
 		return tx.MoveClaim(c, moved)
 	}
-	return fmt.Errorf("%w: the free allowance at the new address is already used; permit %s cannot move free", ErrNotEligible, p.ID)
+	return tx.Release(c)
 }
 
 func slotIn(cs []Claim, slot int) bool {

@@ -27,6 +27,8 @@ var ruleTests = []namedTest{
 	{"R4VehicleChangeAppliesToChain", testR4VehicleChangeAppliesToChain},
 	{"R4ScheduledChangeBelongsToChain", testR4ScheduledChangeBelongsToChain},
 	{"R4ReplacedScheduledChangeLeavesTrace", testR4ReplacedScheduledChangeLeavesTrace},
+	{"R7SameZoneMoveKeepsPropertyLimits", testR7SameZoneMoveKeepsPropertyLimits},
+	{"R7SameZoneMoveKeepsWhatPermitsPaid", testR7SameZoneMoveKeepsWhatPermitsPaid},
 }
 
 //go:embed testdata/scheme.yaml
@@ -346,4 +348,97 @@ func testR4ReplacedScheduledChangeLeavesTrace(t *testing.T, s suite) {
 	require.Len(t, replaced, 2)
 	require.Equal(t, second.ID, replaced[1].Data["change_id"])
 	require.Nil(t, w.permit(p.ID).PendingVehicleChange)
+}
+
+// moveTo asks for a same-zone move of the account to a property of the
+// rule tests' gazetteer, with a utility bill addressed there.
+func (w *world) moveTo(a permit.Account, to zones.UPRN, address string) (permit.AddressChange, error) {
+	return w.svc.RequestAddressChange(w.t.Context(), permit.AccountActor(a.ID), a.ID, to, []evidence.Document{{
+		Kind: "utility_bill", IssuedOn: w.today().AddDate(0, 0, -10), Name: "Jane Smith", Address: address + ", Loughborough LE11 3AB"}})
+}
+
+// Issue 12 finding 4: a same-zone move checked only the free slot, so a
+// property ended up with 3 live permits against a limit of 2. R7
+// (decision of 2026-12): the new property's limits hold (limit_reached,
+// explained), asked or approved.
+func testR7SameZoneMoveKeepsPropertyLimits(t *testing.T, s suite) {
+	ctx := t.Context()
+	w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9))
+	neighbours := w.account(nextDoor)
+	w.approve(w.apply(neighbours, "AB12CDE", false).ID)
+	mover := w.account(home)
+	w.approve(w.apply(mover, "CD34EFG", false).ID)
+
+	// One permit next door: the move makes 2, which is allowed...
+	c, err := w.moveTo(mover, nextDoor, "14 Ashby Road")
+	require.NoError(t, err)
+	// ...but meanwhile the neighbours apply for their second.
+	w.apply(neighbours, "EF56GHJ", false)
+	_, err = w.svc.ApproveAddressChange(ctx, w.officer, c.ID)
+	var ne *permit.NotEligibleError
+	require.ErrorAs(t, err, &ne)
+	require.Equal(t, "limit_reached", ne.Code())
+	why, _ := ne.Decision.Blocking()
+	require.Equal(t, "The move cannot be made: 14 Ashby Road, Loughborough, LE11 3AB already has 2 permits (Essential Carer Permit or Disabled Resident Permit) current or applied for, "+
+		"and moving 1 permit there would make 3, but no more than 2 are allowed. Leicestershire issues up to 2 permits per property, as for its residents' parking permits.", why.Detail)
+	require.Len(t, permitsAt(t, w.st, nextDoor), 2, "nothing moved")
+	require.Equal(t, home, getAccount(t, w.st, mover.ID).UPRN)
+
+	// Asked afresh now, the move is refused at once.
+	_, err = w.svc.RejectAddressChange(ctx, w.officer, c.ID, permit.Rejection{Code: firstRejectionCode(w), Reason: "The new address has its permits already."})
+	require.NoError(t, err)
+	_, err = w.moveTo(mover, nextDoor, "14 Ashby Road")
+	require.ErrorAs(t, err, &ne)
+	require.Equal(t, "limit_reached", ne.Code())
+}
+
+// firstRejectionCode is a rejection reason code the scheme accepts.
+func firstRejectionCode(w *world) string {
+	if rs := w.svc.Scheme().RejectionReasons; len(rs) > 0 {
+		return rs[0].Code
+	}
+	return "other"
+}
+
+func permitsAt(t *testing.T, st permit.Store, uprn zones.UPRN) []permit.Permit {
+	t.Helper()
+	return read(t, st, func(tx permit.ReadTx) ([]permit.Permit, error) { return tx.PermitsAtProperty(uprn) })
+}
+
+// Issue 12 finding 4, second half: when another household holds the new
+// property's free allowance, the move is still allowed ("you do not need
+// to purchase a new permit"). The moving permit keeps what it paid (free)
+// until it expires; the old property's free allowance opens; at renewal
+// the new property's pool decides.
+func testR7SameZoneMoveKeepsWhatPermitsPaid(t *testing.T, s suite) {
+	ctx := t.Context()
+	w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9))
+	neighbours := w.account(nextDoor)
+	theirs := w.approve(w.apply(neighbours, "AB12CDE", false).ID)
+	require.True(t, theirs.Free)
+	mover := w.account(home)
+	mine := w.approve(w.apply(mover, "CD34EFG", false).ID)
+	require.True(t, mine.Free)
+
+	c, err := w.moveTo(mover, nextDoor, "14 Ashby Road")
+	require.NoError(t, err)
+	_, err = w.svc.ApproveAddressChange(ctx, w.officer, c.ID)
+	require.NoError(t, err, "the free allowance next door being used is no reason to refuse the move")
+	moved := w.permit(mine.ID)
+	require.Equal(t, nextDoor, moved.UPRN)
+	require.True(t, moved.Free, "the moving permit keeps what it paid")
+	require.True(t, moved.Price.IsZero())
+	require.True(t, w.permit(theirs.ID).Free)
+
+	// The old property's free allowance is open again.
+	newcomer := w.account(home)
+	require.True(t, w.apply(newcomer, "EF56GHJ", false).Free)
+
+	// At renewal, the new property's pool decides: the neighbours renew
+	// theirs, so the mover's renewal is paid.
+	w.setNow(londonAt(t, 2027, 3, 10, 9))
+	require.True(t, w.renew(neighbours, theirs.ID).Free)
+	r := w.renew(mover, mine.ID)
+	require.False(t, r.Free)
+	require.Equal(t, "55.00", r.Price.StringFixed(2))
 }
