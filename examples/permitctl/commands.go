@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
 	"github.com/carerpermit/carerpermit/eligibility"
@@ -34,23 +35,26 @@ func openStore(e *env, c *common) (*sqlstore.Store, error) {
 
 // service wires a permit.Service on the store as permitd does, with the
 // imported gazetteer as its Locator (no command here looks properties
-// up), the simulated gateway (see heldPayments) and notifications logged
-// to stderr.
-func service(e *env, c *common, st *sqlstore.Store) (*permit.Service, *heldPayments, error) {
+// up), permitd's simulated gateway (see backOfficePayments) and
+// notifications logged to stderr.
+func service(e *env, c *common, st *sqlstore.Store) (*permit.Service, error) {
 	scheme, err := loadScheme(c.scheme)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	pay := newHeldPayments()
-	svc, err := permit.NewService(scheme, st, st.Locator(), pay, &permit.Options{Notifier: lognotify.New(log)})
+	gateway, err := fakepay.NewSQL(e.ctx, st.DB(), fakepay.Dialect(st.Dialect()))
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("opening the simulated gateway's tables: %w", err)
+	}
+	svc, err := permit.NewService(scheme, st, st.Locator(), backOfficePayments{gateway}, &permit.Options{Notifier: lognotify.New(log)})
+	if err != nil {
+		return nil, err
 	}
 	svc.NotifyFailed = func(m permit.Message, err error) {
 		log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
 	}
-	return svc, pay, nil
+	return svc, nil
 }
 
 func loadScheme(path string) (*permit.Scheme, error) {
@@ -70,17 +74,17 @@ func loadScheme(path string) (*permit.Scheme, error) {
 }
 
 // withService opens the store and the service for a command body.
-func withService(e *env, name string, c *common, body func(svc *permit.Service, pay *heldPayments) int) int {
+func withService(e *env, name string, c *common, body func(svc *permit.Service) int) int {
 	st, err := openStore(e, c)
 	if err != nil {
 		return failed(e, name, err)
 	}
 	defer st.Close()
-	svc, pay, err := service(e, c, st)
+	svc, err := service(e, c, st)
 	if err != nil {
 		return failed(e, name, err)
 	}
-	return body(svc, pay)
+	return body(svc)
 }
 
 // describe words an error for the person at the terminal.
@@ -121,22 +125,11 @@ func runJobsFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			}
 			when = t
 		}
-		return withService(e, "run-jobs", c, func(svc *permit.Service, pay *heldPayments) int {
+		return withService(e, "run-jobs", c, func(svc *permit.Service) int {
 			if *at != "" {
 				// Everything the jobs record happens at --at, as under
 				// permitd's test clock.
 				svc.Now = func() time.Time { return when }
-			}
-			// The captures, voids and refunds still owed are applied to the
-			// payments their permits record, as a decision's are.
-			owed, err := svc.PaymentRetries(e.ctx, 1000)
-			if err != nil {
-				return failed(e, "run-jobs", err)
-			}
-			for _, r := range owed {
-				if p, err := svc.Permit(e.ctx, r.PermitID); err == nil {
-					pay.hold(p.Payment)
-				}
 			}
 			rep, err := svc.RunDue(e.ctx, when)
 			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -165,7 +158,7 @@ func reviewQueueFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 		if *limit < 1 {
 			return usageError(e, "review-queue", "--limit %d: give 1 or more", *limit)
 		}
-		return withService(e, "review-queue", c, func(svc *permit.Service, _ *heldPayments) int {
+		return withService(e, "review-queue", c, func(svc *permit.Service) int {
 			items, err := svc.ReviewQueue(e.ctx, *limit)
 			if err != nil {
 				return failed(e, "review-queue", err)
@@ -202,9 +195,9 @@ func approveFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 		if who == "" {
 			return usageError(e, "approve", "no officer: give --officer NAME (or set $USER)")
 		}
-		return withService(e, "approve", c, func(svc *permit.Service, pay *heldPayments) int {
+		return withService(e, "approve", c, func(svc *permit.Service) int {
 			id := args[0]
-			if code := holdPayment(e, "approve", svc, pay, id); code != exitOK {
+			if code := knownPermit(e, "approve", svc, id); code != exitOK {
 				return code
 			}
 			p, err := svc.Approve(e.ctx, permit.OfficerActor(who), id)
@@ -236,9 +229,9 @@ func rejectFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 		case who == "":
 			return usageError(e, "reject", "no officer: give --officer NAME (or set $USER)")
 		}
-		return withService(e, "reject", c, func(svc *permit.Service, pay *heldPayments) int {
+		return withService(e, "reject", c, func(svc *permit.Service) int {
 			id := args[0]
-			if st := holdPayment(e, "reject", svc, pay, id); st != exitOK {
+			if st := knownPermit(e, "reject", svc, id); st != exitOK {
 				return st
 			}
 			p, err := svc.Reject(e.ctx, permit.OfficerActor(who), id, permit.Rejection{Code: *code, Reason: *reason})
@@ -254,23 +247,15 @@ func rejectFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 	}
 }
 
-// holdPayment tells the simulated gateway the payment the permit records,
-// and reports an unknown permit.
-func holdPayment(e *env, name string, svc *permit.Service, pay *heldPayments, id string) int {
-	p, err := svc.Permit(e.ctx, id)
+// knownPermit reports a permit that is not in the database.
+func knownPermit(e *env, name string, svc *permit.Service, id string) int {
+	_, err := svc.Permit(e.ctx, id)
 	if errors.Is(err, permit.ErrNotFound) {
 		fmt.Fprintf(e.stderr, "permitctl %s: no permit %q in the database\n", name, id)
 		return exitFailed
 	}
 	if err != nil {
 		return failed(e, name, err)
-	}
-	pay.hold(p.Payment)
-	if p.RenewedBy != "" {
-		// Cancelling withdraws a renewal awaiting a decision and voids its hold.
-		if r, err := svc.Permit(e.ctx, p.RenewedBy); err == nil {
-			pay.hold(r.Payment)
-		}
 	}
 	return exitOK
 }
@@ -284,7 +269,7 @@ func typeName(svc *permit.Service, id string) string {
 
 func historyFlags(_ *flag.FlagSet, c *common) func(*env, []string) int {
 	return func(e *env, args []string) int {
-		return withService(e, "history", c, func(svc *permit.Service, _ *heldPayments) int {
+		return withService(e, "history", c, func(svc *permit.Service) int {
 			id := args[0]
 			p, err := svc.Permit(e.ctx, id)
 			if err == nil {
@@ -364,7 +349,7 @@ func exportFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			}
 			day = d
 		}
-		return withService(e, "export-current", c, func(svc *permit.Service, _ *heldPayments) int {
+		return withService(e, "export-current", c, func(svc *permit.Service) int {
 			if day.IsZero() {
 				day = eligibility.Today(time.Now(), svc.Scheme().Location)
 			}

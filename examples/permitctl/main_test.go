@@ -199,6 +199,7 @@ type world struct {
 	db  string
 	st  *sqlstore.Store
 	svc *permit.Service
+	pay *fakepay.SQLGateway // permitd's simulated gateway
 	now time.Time
 }
 
@@ -212,9 +213,12 @@ func newWorld(t *testing.T, db string) *world {
 	t.Cleanup(func() { require.NoError(t, st.Close()) })
 	scheme, err := leicestershire.Scheme()
 	require.NoError(t, err)
-	// permitd's own gateway: what it authorised is unknown to permitctl's
-	// process, as in real use.
-	w.svc, err = permit.NewService(scheme, st, st.Locator(), fakepay.New(), nil)
+	// permitd's own gateway, as permitd wires it: its payments are in the
+	// database, where permitctl's decisions find them.
+	gateway, err := fakepay.NewSQL(t.Context(), st.DB(), fakepay.Dialect(st.Dialect()))
+	require.NoError(t, err)
+	w.pay = gateway
+	w.svc, err = permit.NewService(scheme, st, st.Locator(), gateway, nil)
 	require.NoError(t, err)
 	w.svc.Now = func() time.Time { return w.now }
 	w.st = st
@@ -317,12 +321,21 @@ func testReviewQueueAndDecisions(t *testing.T, db string) {
 	require.Equal(t, permit.Approved, got.Status)
 	require.Equal(t, permit.PaymentCaptured, got.Payment.Status)
 	require.Equal(t, "55.00", got.Payment.Amount.StringFixed(2))
+	// The capture is the gateway's too (issue 11: permitd's simulated
+	// payments live in the database), so permitd can refund it later.
+	held, found, err := w.pay.Payment(t.Context(), paid.Payment.ID)
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, permit.PaymentCaptured, held.Status)
 
 	// Reject the other: its authorisation is voided.
 	r = ctl(t, w.db, "reject", refuse.ID, "--code", "proof_unclear", "--reason", "The letter does not name the carer.")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Contains(t, r.stdout, "rejected "+refuse.ID+" (proof_unclear): The letter does not name the carer.")
 	require.Contains(t, r.stdout, "voided")
+	held, _, err = w.pay.Payment(t.Context(), refuse.Payment.ID)
+	require.NoError(t, err)
+	require.Equal(t, permit.PaymentVoided, held.Status, "the gateway released the hold")
 
 	// Failures: unknown permits, decisions the state does not allow.
 	for _, args := range [][]string{
