@@ -66,13 +66,22 @@ func TestCancelWithdrawsRenewalAndVoidIsRetriedFromTheDatabase(t *testing.T) {
 		require.NoError(t, err)
 		_, err = svc.Approve(ctx, permit.OfficerActor("jo"), paid.ID)
 		require.NoError(t, err)
+		_, err = svc.Approve(ctx, permit.OfficerActor("jo"), free.ID)
+		require.NoError(t, err)
 
 		mu.Lock()
 		now = time.Date(2028, time.October, 10, 9, 0, 0, 0, time.UTC)
 		mu.Unlock()
-		renewal, err := svc.Renew(ctx, permit.AccountActor(acc.ID), paid.ID, permit.Renewal{Evidence: []evidence.Document{
-			{Kind: "proof_of_care", IssuedOn: time.Date(2028, time.October, 1, 0, 0, 0, 0, time.UTC), Name: acc.Name}}})
+		proof := permit.Renewal{Evidence: []evidence.Document{
+			{Kind: "proof_of_care", IssuedOn: time.Date(2028, time.October, 1, 0, 0, 0, 0, time.UTC), Name: acc.Name}}}
+		// The free chain renews first and keeps the household's free slot,
+		// so the paid permit's renewal is paid too.
+		freeRenewal, err := svc.Renew(ctx, permit.AccountActor(acc.ID), free.ID, proof)
 		require.NoError(t, err)
+		require.True(t, freeRenewal.Free)
+		renewal, err := svc.Renew(ctx, permit.AccountActor(acc.ID), paid.ID, proof)
+		require.NoError(t, err)
+		require.False(t, renewal.Free)
 		require.Equal(t, permit.PaymentAuthorised, renewal.Payment.Status)
 
 		gateway.fail = 1
