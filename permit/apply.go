@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/carerpermit/carerpermit/eligibility"
@@ -39,6 +40,12 @@ func holding(p Permit) eligibility.Holding {
 // every permit that counts there (at the property or of the account, read
 // at once); it also returns the property and those permits.
 func (s *Service) decide(ctx context.Context, tx ReadTx, accountID string, uprn zones.UPRN, req eligibility.Request) (eligibility.Decision, zones.Property, []Permit, error) {
+	return s.decideExcept(ctx, tx, accountID, uprn, req, nil)
+}
+
+// decideExcept is decide leaving out the permits except reports true for:
+// those a new-zone application's approval ends (R7, decision of 2026-12).
+func (s *Service) decideExcept(ctx context.Context, tx ReadTx, accountID string, uprn zones.UPRN, req eligibility.Request, except func(Permit) bool) (eligibility.Decision, zones.Property, []Permit, error) {
 	prop, err := s.property(ctx, uprn)
 	if err != nil {
 		return eligibility.Decision{}, zones.Property{}, nil, err
@@ -46,6 +53,9 @@ func (s *Service) decide(ctx context.Context, tx ReadTx, accountID string, uprn 
 	counting, err := tx.PermitsAtPropertyOrOfAccount(uprn, accountID)
 	if err != nil {
 		return eligibility.Decision{}, zones.Property{}, nil, err
+	}
+	if except != nil {
+		counting = slices.DeleteFunc(counting, except)
 	}
 	hs := make([]eligibility.Holding, len(counting))
 	for i, p := range counting {
@@ -57,6 +67,30 @@ func (s *Service) decide(ctx context.Context, tx ReadTx, accountID string, uprn 
 		s.capPendingApplications(&d, prop.UPRN, counting)
 	}
 	return d, prop, counting, nil
+}
+
+// slotHeldBy reports whether p's free slot is held by a permit ending
+// reports true for.
+func (s *Service) slotHeldBy(tx ReadTx, p Permit, ending func(Permit) bool) (bool, error) {
+	pool, ok := poolOf(s.scheme, p.Pool)
+	if !ok {
+		return false, nil
+	}
+	claims, err := tx.Claims(p.Pool, scopeKey(pool, p.AccountID, p.UPRN))
+	if err != nil {
+		return false, err
+	}
+	for _, c := range claims {
+		if c.Slot != p.FreeSlot {
+			continue
+		}
+		holder, err := tx.Permit(c.PermitID)
+		if err != nil {
+			return false, err
+		}
+		return ending(holder), nil
+	}
+	return false, nil
 }
 
 func (s *Service) property(ctx context.Context, uprn zones.UPRN) (zones.Property, error) {
@@ -157,12 +191,17 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 			return err
 		}
 		uprn, move := acc.UPRN, false
+		var ending func(Permit) bool
 		if !in.MoveTo.IsZero() && in.MoveTo != acc.UPRN {
 			uprn, move = in.MoveTo, true
+			// The account's permits elsewhere end when this application
+			// is approved (moveAccount), so they count neither in its
+			// pools nor in its limits (R7, decision of 2026-12).
+			ending = func(o Permit) bool { return o.AccountID == acc.ID && o.UPRN != uprn }
 		}
-		d, prop, counting, err := s.decide(ctx, tx, acc.ID, uprn, eligibility.Request{
+		d, prop, counting, err := s.decideExcept(ctx, tx, acc.ID, uprn, eligibility.Request{
 			Kind: eligibility.KindNew, PermitType: in.Type, At: at, StartsOn: in.StartsOn, Pay: in.Pay,
-		})
+		}, ending)
 		if err != nil {
 			return err
 		}
@@ -199,7 +238,18 @@ func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm V
 		if d.Free {
 			p.FreeSlot = d.FreeSlot
 			if err := s.claim(tx, p, counting); err != nil {
-				return err
+				if !move || !errors.Is(err, ErrConflict) {
+					return err
+				}
+				// An account-scoped slot still held by a permit this
+				// application's approval ends is claimed on approval.
+				held, herr := s.slotHeldBy(tx, p, ending)
+				if herr != nil {
+					return herr
+				}
+				if !held {
+					return err
+				}
 			}
 		} else if d.Price.IsPositive() {
 			p.Status = AwaitingPayment

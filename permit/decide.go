@@ -137,6 +137,15 @@ func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permi
 					return err
 				}
 				owed = append(owed, held...)
+				// A free slot the ended permits held (an account-scoped
+				// pool) is this permit's now.
+				if _, has, err := s.heldClaim(tx, cur); err != nil {
+					return err
+				} else if cur.Free && !has {
+					if err := s.claim(tx, cur, nil); err != nil {
+						return err
+					}
+				}
 			}
 			if err := save(tx, &cur); err != nil {
 				return err
@@ -152,7 +161,11 @@ func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permi
 	out = s.settleAfter(ctx, out, owed)
 	s.notify(ctx, MessageApproved, out, nil)
 	for _, e := range ended {
-		s.notify(ctx, MessageCancelled, e, map[string]string{"reason": "moved to another permit zone"})
+		data := map[string]string{"reason": "moved to another permit zone"}
+		if e.Cancellation != nil && e.Status == Ended {
+			data["refund"] = pricing.FormatMoney(e.Cancellation.Refund)
+		}
+		s.notify(ctx, MessageCancelled, e, data)
 	}
 	return out, nil
 }
@@ -215,6 +228,7 @@ func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at
 			continue
 		}
 		t := End
+		refund := pricing.Refund{Amount: decimal.Zero}
 		if old.Status != Approved {
 			t = Withdraw
 			held, err := s.releaseHold(tx, old, at)
@@ -222,6 +236,23 @@ func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at
 				return nil, nil, err
 			}
 			owed = append(owed, held...)
+		} else if s.scheme.RefundOnMove == RefundOnMoveAsCancelled {
+			// R6/R7 (decision of 2026-12): the refund policy applies as
+			// if the holder had cancelled on the day the permit ends.
+			paid := decimal.Zero
+			if pay := old.Payment; pay != nil && (pay.Status == PaymentCaptured || pay.Status == PaymentAuthorised && !old.Free) {
+				paid = pay.Amount
+			}
+			refund = s.scheme.Refunds.Refund(paid, old.StartsOn, old.ExpiresOn, today)
+			if refund.Amount.IsPositive() {
+				r, ok, err := s.owe(tx, PaymentOpRefund, old, old.Payment.ID, refund.Amount, at)
+				if err != nil {
+					return nil, nil, err
+				}
+				if ok {
+					owed = append(owed, r)
+				}
+			}
 		}
 		if err := old.transition(t, today); err != nil {
 			return nil, nil, err
@@ -229,14 +260,14 @@ func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at
 		if err := s.releaseChain(tx, old); err != nil {
 			return nil, nil, err
 		}
-		old.Cancellation = &Cancellation{At: at, By: by.String(), Reason: "moved to another permit zone", Refund: decimal.Zero}
+		old.Cancellation = &Cancellation{At: at, By: by.String(), Reason: "moved to another permit zone", Refund: refund.Amount}
 		old.UpdatedAt = at
 		if err := save(tx, &old); err != nil {
 			return nil, nil, err
 		}
 		ended = append(ended, old)
 		if err := tx.AppendEvent(Event{Type: EventPermitEnded, At: at, Actor: by.String(), PermitID: old.ID, AccountID: acc.ID,
-			Data: map[string]string{"reason": "moved_zone", "superseded_by": newPermit.ID}}); err != nil {
+			Data: map[string]string{"reason": "moved_zone", "superseded_by": newPermit.ID, "refund": pricing.FormatMoney(refund.Amount)}}); err != nil {
 			return nil, nil, err
 		}
 	}

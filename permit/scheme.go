@@ -59,6 +59,11 @@ type Scheme struct {
 	NewZoneApplication []evidence.Requirement
 	// Refunds is what a cancellation returns (R6).
 	Refunds pricing.RefundPolicy
+	// RefundOnMove is what Refunds does for a permit that ends because its
+	// holder moved to another zone (refunds.on_move; R7, decision of
+	// 2026-12): by default the policy applies as if the permit were
+	// cancelled on the day it ends.
+	RefundOnMove RefundOnMove
 	// ReviewWorkingDays is how many working days in Calendar an officer
 	// has to decide an application or address change.
 	ReviewWorkingDays int
@@ -710,7 +715,7 @@ var (
 	poolKeys        = []string{"id", "name", "types", "scope", "free"}
 	limitKeys       = []string{"types", "scope", "max", "why"}
 	tariffKeys      = []string{"permit_type", "zone", "duration_months", "from", "until", "price"}
-	refundKeys      = []string{"kind", "admin_fee"}
+	refundKeys      = []string{"kind", "admin_fee", "on_move"}
 	evidenceKeys    = []string{"kinds", "requirements", string(evidence.ActionAddressChangeSameZone), string(evidence.ActionApplicationNewZone)}
 	kindKeys        = []string{"kind", "title", "max_age_months", "require_name", "require_address", "required_fields", "checks", "fresh_for_renewal"}
 	requirementKeys = []string{"id", "title", "one_of"}
@@ -760,7 +765,7 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 	s.PendingApplicationsPerProperty = sr.cap(top, "pending_applications_per_property")
 	s.AccountsPerPropertyPerDay = sr.cap(top, "accounts_per_property_per_day")
 	tariffs, tariffsOK := sr.tariffs(top, zs)
-	s.Refunds = sr.refunds(top)
+	s.Refunds, s.RefundOnMove = sr.refunds(top)
 	s.RejectionReasons = sr.rejectionReasons(top)
 
 	leaf := eligibility.Rules{
@@ -1245,10 +1250,32 @@ func tariffField(f string) string {
 	return strings.ToLower(f)
 }
 
-func (sr *schemeReader) refunds(top mapping) pricing.RefundPolicy {
+// RefundOnMove says what the refund policy does for a permit that ends
+// because its holder moved to another permit zone (R7).
+type RefundOnMove string
+
+// The settings of refunds.on_move.
+const (
+	// RefundOnMoveAsCancelled (the default): the policy applies as if the
+	// holder had cancelled the permit on the day it ends.
+	RefundOnMoveAsCancelled RefundOnMove = "as_cancelled"
+	// RefundOnMoveNone: a permit ended by a move returns nothing.
+	RefundOnMoveNone RefundOnMove = "none"
+)
+
+func (sr *schemeReader) refunds(top mapping) (pricing.RefundPolicy, RefundOnMove) {
 	m, ok := sr.mapping(sr.get(top, "refunds", true), "refunds", refundKeys...)
 	if !ok {
-		return pricing.RefundPolicy{}
+		return pricing.RefundPolicy{}, RefundOnMoveAsCancelled
+	}
+	onMove := RefundOnMoveAsCancelled
+	if v := sr.text(m, "on_move", false); v != "" {
+		switch RefundOnMove(v) {
+		case RefundOnMoveAsCancelled, RefundOnMoveNone:
+			onMove = RefundOnMove(v)
+		default:
+			sr.add(m.values["on_move"], "refunds.on_move", "%q is not a setting; write as_cancelled or none", v)
+		}
 	}
 	p := pricing.RefundPolicy{AdminFee: decimal.New(0, -2)}
 	kind := sr.text(m, "kind", true)
@@ -1256,7 +1283,7 @@ func (sr *schemeReader) refunds(top mapping) pricing.RefundPolicy {
 		k, err := pricing.ParseRefundKind(kind)
 		if err != nil {
 			sr.add(m.values["kind"], "refunds.kind", "%q is not a refund kind; write none, pro_rata or full", kind)
-			return p
+			return p, onMove
 		}
 		p.Kind = k
 	}
@@ -1283,7 +1310,7 @@ func (sr *schemeReader) refunds(top mapping) pricing.RefundPolicy {
 			sr.leaf("refunds", err.Error())
 		}
 	}
-	return p
+	return p, onMove
 }
 
 // evidence reads the document kinds, the requirement groups and the

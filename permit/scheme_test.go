@@ -332,6 +332,34 @@ func TestSchemeRefunds(t *testing.T) {
 	require.True(t, r.Amount.IsZero(), "Leicestershire's permits are non-refundable")
 }
 
+// refunds.on_move (R7, decision of 2026-12): what the refund policy does
+// for a permit ended by a move to another zone; as_cancelled by default,
+// none, and anything else is a problem of the file naming the key.
+func TestSchemeRefundOnMove(t *testing.T) {
+	require.Equal(t, permit.RefundOnMoveAsCancelled, mustLoad(t, strathmoreFile).RefundOnMove)
+	require.Equal(t, permit.RefundOnMoveAsCancelled, mustLoad(t, leicestershireFile).RefundOnMove)
+	raw, err := os.ReadFile(strathmoreFile)
+	require.NoError(t, err)
+	for _, tc := range []struct{ value, problem string }{
+		{"none", ""},
+		{"as_cancelled", ""},
+		{"later", `refunds.on_move: "later" is not a setting; write as_cancelled or none`},
+	} {
+		text := strings.Replace(string(raw), "on_move: as_cancelled", "on_move: "+tc.value, 1)
+		s, err := permit.LoadScheme(strings.NewReader(text))
+		if tc.problem != "" {
+			require.ErrorContains(t, err, tc.problem)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, permit.RefundOnMove(tc.value), s.RefundOnMove)
+	}
+	text := strings.Replace(string(raw), "  on_move: as_cancelled\n", "", 1)
+	s, err := permit.LoadScheme(strings.NewReader(text))
+	require.NoError(t, err)
+	require.Equal(t, permit.RefundOnMoveAsCancelled, s.RefundOnMove, "left out: as if cancelled")
+}
+
 // Working days follow the scheme's nation: St Andrew's Day (Monday
 // 30 November 2026) is a holiday in Scotland only.
 func TestSchemeReviewDeadline(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,8 @@ var ruleTests = []namedTest{
 	{"R4ReplacedScheduledChangeLeavesTrace", testR4ReplacedScheduledChangeLeavesTrace},
 	{"R7SameZoneMoveKeepsPropertyLimits", testR7SameZoneMoveKeepsPropertyLimits},
 	{"R7SameZoneMoveKeepsWhatPermitsPaid", testR7SameZoneMoveKeepsWhatPermitsPaid},
+	{"R7NewZoneApplicationLeavesOutWhatItEnds", testR7NewZoneApplicationLeavesOutWhatItEnds},
+	{"R7RefundWhenMovedToAnotherZone", testR7RefundWhenMovedToAnotherZone},
 }
 
 //go:embed testdata/scheme.yaml
@@ -441,4 +444,110 @@ func testR7SameZoneMoveKeepsWhatPermitsPaid(t *testing.T, s suite) {
 	r := w.renew(mover, mine.ID)
 	require.False(t, r.Free)
 	require.Equal(t, "55.00", r.Price.StringFixed(2))
+}
+
+// strathmoreLike are scheme edits giving the test scheme Strathmore's
+// account-scoped allowance (2 free permits per account, at most 3 per
+// account) and its pro-rata refunds less a £5.00 admin fee.
+var strathmoreLike = []string{
+	"    scope: property\n    free: 1", "    scope: account\n    free: 2",
+	"    scope: property\n    max: 2", "    scope: account\n    max: 3",
+	"  kind: none", "  kind: pro_rata\n  admin_fee: \"5.00\"",
+}
+
+// applyInOtherZone applies for a permit at otherZone (3 Forest Road), with
+// what a new-zone application needs: proof of care, proof of residency
+// there and the vehicle's V5C.
+func (w *world) applyInOtherZone(a permit.Account, vrm string) (permit.Permit, error) {
+	docs := append(w.proofOfCare(),
+		evidence.Document{Kind: "utility_bill", IssuedOn: w.today().AddDate(0, 0, -10), Name: "Jane Smith", Address: "3 Forest Road, Loughborough LE11 2AA"},
+		evidence.Document{Kind: "v5c", IssuedOn: w.today().AddDate(-1, 0, 0), Fields: map[string]string{"document_reference": "12345678901", "vrm": vrm}})
+	return w.svc.Apply(w.t.Context(), permit.AccountActor(a.ID), permit.Application{
+		AccountID: a.ID, Type: "essential-carer", VRM: vrm, Evidence: docs, MoveTo: otherZone})
+}
+
+// Issue 12 finding 5: an application to a new zone counted the permits
+// its own approval ends, so an account whose 2 free permits end on
+// approval was charged, and one with 3 permits could not apply at all
+// (limit_reached). R7 (decision of 2026-12): they are left out.
+func testR7NewZoneApplicationLeavesOutWhatItEnds(t *testing.T, s suite) {
+	for _, tc := range []struct {
+		name string
+		paid int // permits held besides the 2 free ones
+	}{{"two free permits", 0}, {"three permits, the limit", 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9), strathmoreLike...)
+			a := w.account(home)
+			var old []permit.Permit
+			for i, vrm := range []string{"AB12CDE", "CD34EFG", "EF56GHJ"}[:2+tc.paid] {
+				p := w.approve(w.apply(a, vrm, false).ID)
+				require.Equal(t, i < 2, p.Free)
+				old = append(old, p)
+			}
+			w.setNow(londonAt(t, 2026, 9, 1, 9))
+			moved, err := w.applyInOtherZone(a, "GH78JKL")
+			require.NoError(t, err, "the permits this application ends do not count")
+			require.True(t, moved.Free, "the account's free permits end when it is approved")
+			require.True(t, moved.Price.IsZero())
+			require.Equal(t, permit.PendingReview, moved.Status)
+
+			moved = w.approve(moved.ID)
+			for _, p := range old {
+				require.Equal(t, permit.Ended, w.permit(p.ID).Status)
+			}
+			require.Equal(t, otherZone, getAccount(t, w.st, a.ID).UPRN)
+			cs := claimsOf(t, w.st, moved.Pool, "account:"+a.ID)
+			require.Len(t, cs, 1, "the new permit holds its place in the account's pool")
+			require.Equal(t, moved.ID, cs[0].PermitID)
+			// The account's second free place is open in its new zone.
+			next, err := w.svc.Apply(t.Context(), permit.AccountActor(a.ID), permit.Application{
+				AccountID: a.ID, Type: "essential-carer", VRM: "JK90LMN", Evidence: w.proofOfCare()})
+			require.NoError(t, err)
+			require.True(t, next.Free)
+		})
+	}
+}
+
+// The refund setting for a permit ended by a move to another zone
+// (refunds.on_move, R7 decision of 2026-12): by default a pro-rata policy
+// applies as if the permit were cancelled on the day it ends; "none"
+// returns nothing.
+func testR7RefundWhenMovedToAnotherZone(t *testing.T, s suite) {
+	for _, tc := range []struct {
+		name   string
+		edits  []string
+		refund bool
+	}{
+		{"default: as if cancelled that day", strathmoreLike, true},
+		{"on_move: none", append(slices.Clone(strathmoreLike), "  admin_fee: \"5.00\"", "  admin_fee: \"5.00\"\n  on_move: none"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9), tc.edits...)
+			a := w.account(home)
+			paid, err := w.svc.Apply(t.Context(), permit.AccountActor(a.ID), permit.Application{
+				AccountID: a.ID, Type: "essential-carer", VRM: "AB12CDE", Pay: true, Evidence: w.proofOfCare()})
+			require.NoError(t, err)
+			paid = w.approve(paid.ID)
+			require.Equal(t, "55.00", paid.Price.StringFixed(2))
+
+			w.setNow(londonAt(t, 2026, 10, 10, 9))
+			moved, err := w.applyInOtherZone(a, "CD34EFG")
+			require.NoError(t, err)
+			w.approve(moved.ID)
+
+			ended := w.permit(paid.ID)
+			require.Equal(t, permit.Ended, ended.Status)
+			want := w.svc.Scheme().Refunds.Refund(paid.Price, paid.StartsOn, paid.ExpiresOn, date(2026, 10, 10)).Amount
+			if !tc.refund {
+				want = decimal.Zero
+			} else {
+				require.True(t, want.IsPositive())
+			}
+			require.Equal(t, want.StringFixed(2), ended.Cancellation.Refund.StringFixed(2))
+			require.Equal(t, want.StringFixed(2), w.pay.refunded(paid.Payment.ID).StringFixed(2), "what the provider returned")
+			evs := w.events(permit.EventPermitEnded, paid.ID)
+			require.Len(t, evs, 1)
+			require.Equal(t, want.StringFixed(2), evs[0].Data["refund"])
+		})
+	}
 }
