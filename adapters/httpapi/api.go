@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -75,6 +76,17 @@ type Options struct {
 	TestClock *TestClock
 	// Ping checks the database for GET /healthz; nil checks nothing.
 	Ping func(ctx context.Context) error
+	// Rates keeps the rate limits' counters; nil keeps them in memory
+	// (tests only: a server keeps them in its database, adapters/sqlstore's
+	// RateLimits, so that every instance counts the same requests).
+	Rates RateCounter
+	// AccountCreationLimit is how many accounts one client address may
+	// open (POST /v1/accounts) in a window: more is 429 rate_limited with
+	// Retry-After. The zero value sets no limit; officers are not limited.
+	AccountCreationLimit RateLimit
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// when finding a client's address; from anyone else it is ignored.
+	TrustedProxies []netip.Prefix
 	// Now is the wall clock used for idempotency expiry and request
 	// timing (not for permit rules, which use the Service's clock); nil
 	// means time.Now.
@@ -117,6 +129,7 @@ type api struct {
 	mux               *http.ServeMux
 	openapi           []byte
 	testMu            sync.Mutex // serialises test-clock moves
+	accountLimiter    *limiter
 	location          *time.Location
 	bodyTimeout       time.Duration
 	uploadTimeout     time.Duration
@@ -163,6 +176,12 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	if h.clock != nil {
 		svc.Now = h.clock.Now
 	}
+	rates := o.Rates
+	if rates == nil {
+		rates = NewMemoryRates()
+	}
+	h.accountLimiter = &limiter{kind: "accounts", limit: o.AccountCreationLimit, counter: rates,
+		proxies: o.TrustedProxies, now: h.now}
 	if h.bodyTimeout = o.BodyReadTimeout; h.bodyTimeout <= 0 {
 		h.bodyTimeout = DefaultBodyReadTimeout
 	}

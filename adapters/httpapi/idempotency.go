@@ -189,9 +189,10 @@ func validIdempotencyKey(k string) bool {
 }
 
 // replayable says whether a response may be given again for the same key.
-// Server errors and lost races are not: a retry should run again.
+// Server errors, lost races and rate limits are not: a retry should run
+// again.
 func replayable(status int, code string) bool {
-	return status < 500 && status != http.StatusUnauthorized && code != CodeConflict
+	return status < 500 && status != http.StatusUnauthorized && status != http.StatusTooManyRequests && code != CodeConflict
 }
 
 // bufferedWriter holds a response until the handler has finished, so it

@@ -34,6 +34,7 @@ const (
 	CodeDifferentZone        = "different_zone"
 	CodeVRMInUse             = "vrm_in_use"
 	CodeConflict             = "conflict"
+	CodeRateLimited          = "rate_limited"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodePayloadTooLarge      = "payload_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"

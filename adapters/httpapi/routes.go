@@ -103,6 +103,11 @@ type newAccountRequest struct {
 }
 
 func (h *api) createAccount(w http.ResponseWriter, r *http.Request, c *call) error {
+	if c.p.Role != RoleOfficer {
+		if err := h.accountLimiter.check(r.Context(), r); err != nil {
+			return err
+		}
+	}
 	var in newAccountRequest
 	if err := decodeJSON(c.body, &in); err != nil {
 		return err

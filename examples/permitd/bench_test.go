@@ -148,7 +148,7 @@ func openAccounts(b *testing.B, c *http.Client, base string, uprns []string) (id
 //
 //	go test ./examples/permitd -run '^$' -bench EligibilityHTTP -benchtime 20000x
 func BenchmarkEligibilityHTTP(b *testing.B) {
-	s := startServer(b, benchDB(b))
+	s := startServer(b, benchDB(b), "--account-creation-rate", "off")
 	c := benchClient()
 	ids, tokens := openAccounts(b, c, s.base, inZoneUPRNs(b, 200))
 	req := func(i int) *http.Request {
@@ -167,7 +167,7 @@ func BenchmarkEligibilityHTTP(b *testing.B) {
 //	go test ./examples/permitd -run '^$' -bench ApplyHTTP -benchtime 5000x
 func BenchmarkApplyHTTP(b *testing.B) {
 	n := max(b.N, 500)
-	s := startServer(b, benchDB(b))
+	s := startServer(b, benchDB(b), "--account-creation-rate", "off")
 	c := benchClient()
 	ids, tokens := openAccounts(b, c, s.base, inZoneUPRNs(b, n))
 	issued := time.Now().AddDate(0, 0, -7).Format(time.DateOnly)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/adapters/httpapi"
 )
 
 // resident is an account as the API gave it.
@@ -385,6 +387,7 @@ func TestConfig(t *testing.T) {
 	docs := func(c config) config {
 		c.maxDocumentBytes, c.maxDocuments = 10<<20, 20
 		c.bodyReadTimeout, c.uploadReadTimeout, c.maxConnections = 10*time.Second, time.Minute, 1000
+		c.accountCreationRate = httpapi.RateLimit{Max: 20, Per: time.Hour}
 		return c
 	}
 	require.Equal(t, docs(config{addr: "0.0.0.0:9000", db: "postgres://x", officerTokens: []string{"a", "b"}, testClock: true}), c)

@@ -23,6 +23,8 @@
 //	--body-read-timeout   (PERMITD_BODY_READ_TIMEOUT)   how long a client has to send a request body, default 10s (then 408)
 //	--upload-read-timeout (PERMITD_UPLOAD_READ_TIMEOUT) the same for a file upload, default 60s
 //	--max-connections     (PERMITD_MAX_CONNECTIONS)     most client connections open at once, default 1000; more wait to be accepted
+//	--account-creation-rate (PERMITD_ACCOUNT_CREATION_RATE) accounts one client address may open, N/duration, default 20/1h; off for none (429 rate_limited)
+//	--trusted-proxy       (PERMITD_TRUSTED_PROXY)       addresses or CIDR prefixes of proxies whose X-Forwarded-For is believed; repeatable or comma-separated
 //
 // Everything it remembers between requests is in the database: permits,
 // uploaded documents, Idempotency-Key answers (kept 24 hours, then deleted
@@ -52,6 +54,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -109,6 +112,46 @@ type config struct {
 	bodyReadTimeout             time.Duration
 	uploadReadTimeout           time.Duration
 	maxConnections              int
+	accountCreationRate         httpapi.RateLimit
+	trustedProxies              []netip.Prefix
+}
+
+// defaultAccountCreationRate is how many accounts one client address may
+// open: enough for a family or a council's front desk behind one address,
+// far below the 16,232 accounts in 45 seconds issue 11 saw.
+const defaultAccountCreationRate = "20/1h"
+
+// proxyList is the repeatable --trusted-proxy flag.
+type proxyList []netip.Prefix
+
+func (p *proxyList) String() string { return fmt.Sprintf("%d prefix(es)", len(*p)) }
+
+func (p *proxyList) Set(s string) error {
+	ps, err := httpapi.ParseTrustedProxies(s)
+	if err != nil {
+		return err
+	}
+	*p = append(*p, ps...)
+	return nil
+}
+
+// rateFlag is a flag.Value over httpapi.ParseRateLimit.
+type rateFlag struct{ r *httpapi.RateLimit }
+
+func (f rateFlag) String() string {
+	if f.r == nil {
+		return ""
+	}
+	return f.r.String()
+}
+
+func (f rateFlag) Set(s string) error {
+	r, err := httpapi.ParseRateLimit(s)
+	if err != nil {
+		return err
+	}
+	*f.r = r
+	return nil
 }
 
 // tokenList is the repeatable --officer-token flag.
@@ -228,9 +271,24 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	fs.IntVar(&c.maxConnections, "max-connections", int(maxConns),
 		"most client connections open at once; more wait to be accepted (PERMITD_MAX_CONNECTIONS)")
+	rate := envOr(getenv, "PERMITD_ACCOUNT_CREATION_RATE", defaultAccountCreationRate)
+	if c.accountCreationRate, err = httpapi.ParseRateLimit(rate); err != nil {
+		return config{}, fmt.Errorf("PERMITD_ACCOUNT_CREATION_RATE: %w", err)
+	}
+	fs.Var(rateFlag{&c.accountCreationRate}, "account-creation-rate",
+		"accounts one client address may open, as N/duration such as 20/1h, or off; more is 429 rate_limited (PERMITD_ACCOUNT_CREATION_RATE)")
+	var proxies proxyList
+	if v := getenv("PERMITD_TRUSTED_PROXY"); v != "" {
+		if err := proxies.Set(v); err != nil {
+			return config{}, fmt.Errorf("PERMITD_TRUSTED_PROXY: %w", err)
+		}
+	}
+	fs.Var(&proxies, "trusted-proxy",
+		"address or CIDR prefix of a proxy whose X-Forwarded-For is believed, repeatable or comma-separated; from anyone else it is ignored (PERMITD_TRUSTED_PROXY)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
+	c.trustedProxies = proxies
 	switch {
 	case c.bodyReadTimeout <= 0 || c.bodyReadTimeout > 10*time.Minute:
 		return config{}, fmt.Errorf("--body-read-timeout %s: give a duration above 0 and at most 10m, such as 10s", c.bodyReadTimeout)
@@ -363,7 +421,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	handler, err := httpapi.New(svc, gaz, auth, &httpapi.Options{Logger: log, TestClock: clock, Ping: pinger(store),
 		Blobs: store.Blobs(), Idempotency: idem, MaxDocumentBytes: cfg.maxDocumentBytes,
 		MaxDocumentsPerPermit: cfg.maxDocuments, MaxPermitDocumentBytes: cfg.maxPermitDocumentBytes,
-		BodyReadTimeout: cfg.bodyReadTimeout, UploadReadTimeout: cfg.uploadReadTimeout})
+		BodyReadTimeout: cfg.bodyReadTimeout, UploadReadTimeout: cfg.uploadReadTimeout,
+		Rates: store.RateLimits(), AccountCreationLimit: cfg.accountCreationRate, TrustedProxies: cfg.trustedProxies})
 	if err != nil {
 		return err
 	}
