@@ -151,8 +151,12 @@ func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permi
 				return err
 			}
 			out = cur
+			captured := amount(cur.Payment)
+			if cur.Free {
+				captured = decimal.Zero // a hold it had before it became free is voided, not taken
+			}
 			return tx.AppendEvent(Event{Type: EventPermitApproved, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn), "captured": pricing.FormatMoney(amount(cur.Payment))}})
+				Data: map[string]string{"starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn), "captured": pricing.FormatMoney(captured)}})
 		})
 	})
 	if err != nil {

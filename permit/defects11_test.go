@@ -201,6 +201,8 @@ func TestDefect5FreeSlotGoesToTheFirstApplicationApproved(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, approved.Free)
 			require.Equal(t, 0, ledgerOps(w.pay, "capture"))
+			ap := eventsOfType(w.events(), permit.EventPermitApproved)
+			require.Equal(t, "0.00", ap[len(ap)-1].Data["captured"])
 			q, err := w.svc.Eligibility(ctx, squatter.ID, "essential-carer", time.Time{}, false)
 			require.NoError(t, err)
 			require.False(t, q.Free, "the household's free slot is the resident's now")

@@ -29,7 +29,9 @@ import (
 // paid because the slot was taken (the choice is not stored), so it too
 // may become free: the allowance is the household's either way. Only an
 // application pending review is promoted; one still awaiting its card
-// authorisation is not yet an application an officer can decide.
+// authorisation is not yet an application an officer can decide. An
+// application withdrawn because its account's new-zone application was
+// approved passes nothing on: that approval decides the slots itself.
 
 // promoteToFree gives the free slot that gone (a free application just
 // rejected or withdrawn, already released) held to the oldest paid
