@@ -53,12 +53,12 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 			if err := pendingAddressChange(tx, acc.ID); err != nil {
 				return err
 			}
-			if prop.Zone.IsZero() || prop.Zone != acc.Zone {
-				return &DifferentZoneError{From: acc.Zone, To: prop.Zone, Property: prop, RequiredEvidence: slices.Clone(s.scheme.NewZoneApplication)}
-			}
 			ps, err := tx.PermitsOfAccount(acc.ID)
 			if err != nil {
 				return err
+			}
+			if prop.Zone.IsZero() || prop.Zone != acc.Zone {
+				return s.differentZone(acc, prop, ps, today)
 			}
 			var moving []Permit
 			for _, p := range ps {
@@ -308,4 +308,29 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// differentZone is the answer to a move to another zone: a new application
+// is needed there, with everything it needs listed (R7): for the types of
+// the account's live permits, the type's apply evidence, proof of
+// residency at the new address and the V5C, each requirement once.
+func (s *Service) differentZone(acc Account, prop zones.Property, ps []Permit, today time.Time) error {
+	e := &DifferentZoneError{From: acc.Zone, To: prop.Zone, Property: prop, ByType: make(map[string][]evidence.Requirement)}
+	for _, pt := range s.scheme.Rules.PermitTypes {
+		e.ByType[pt.ID], _ = s.scheme.Requirements(pt.ID, evidence.ActionApplicationNewZone)
+	}
+	for _, p := range ps {
+		if !p.Live(today) {
+			continue
+		}
+		for _, q := range e.ByType[p.Type] {
+			if !slices.ContainsFunc(e.RequiredEvidence, func(o evidence.Requirement) bool { return o.Name == q.Name }) {
+				e.RequiredEvidence = append(e.RequiredEvidence, q)
+			}
+		}
+	}
+	if len(e.RequiredEvidence) == 0 {
+		e.RequiredEvidence = slices.Clone(s.scheme.NewZoneApplication)
+	}
+	return e
 }

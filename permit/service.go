@@ -300,9 +300,17 @@ func (e *EvidenceError) Unwrap() []error { return []error{ErrEvidence, e.Result.
 // DifferentZoneError refuses a move to a property in another permit zone
 // (R7) and says what a new application there needs.
 type DifferentZoneError struct {
-	From, To         zones.Zone
-	Property         zones.Property
+	From, To zones.Zone
+	Property zones.Property
+	// RequiredEvidence is everything the new application needs (issue 12
+	// finding 8): proof of residency at the new address, the V5C and the
+	// permit type's own apply evidence (proof of care), for the types of
+	// the account's live permits; with none live, what every type needs
+	// in common is not known, so only the move's own requirements.
 	RequiredEvidence []evidence.Requirement
+	// ByType is what a new application of each of the scheme's permit
+	// types needs there, for an applicant choosing another type.
+	ByType map[string][]evidence.Requirement
 }
 
 func (e *DifferentZoneError) Error() string {

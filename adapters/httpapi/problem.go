@@ -68,6 +68,8 @@ type problemJSON struct {
 	RequiredEvidence     []requirementJSON      `json:"required_evidence,omitempty"`
 	EvidenceRequirements []requirementNamesJSON `json:"evidence_requirements,omitempty"`
 	Zone                 *zoneJSON              `json:"zone,omitempty"`
+	// RequiredEvidenceByType: on different_zone, each permit type's needs.
+	RequiredEvidenceByType map[string][]requirementJSON `json:"required_evidence_by_type,omitempty"`
 }
 
 // apiError is an error this adapter answers with; every error a handler
@@ -186,6 +188,12 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		e.extra = func(p *problemJSON) {
 			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(rules, dz.RequiredEvidence)
 			p.Zone = zoneOf(dz.To)
+			if len(dz.ByType) > 0 {
+				p.RequiredEvidenceByType = make(map[string][]requirementJSON, len(dz.ByType))
+				for typ, reqs := range dz.ByType {
+					p.RequiredEvidenceByType[typ], _ = requirementsJSON(rules, reqs)
+				}
+			}
 		}
 		return e
 	case errors.As(err, &pac):

@@ -264,7 +264,7 @@ func journey(t *testing.T, s *server) {
 	// approved, the account moves and its permits in the old zone end.
 	far := s.find("LE11 2AA", "3")
 	dz := s.problem(422, "different_zone", "POST", "/v1/accounts/"+jane.id+"/address-changes", jane.token, map[string]any{"uprn": far["uprn"], "evidence": residency})
-	require.Equal(t, []string{"proof_of_residency", "vehicle_registration"}, requirementNames(dz["required_evidence"]))
+	require.Equal(t, []string{"proof_of_care", "proof_of_residency", "vehicle_registration"}, requirementNames(dz["required_evidence"]), "everything the new application needs, the permit type's own evidence included")
 	move := map[string]any{"type": "essential-carer", "vrm": "EF56GHJ", "move_to": far["uprn"], "evidence": []map[string]any{
 		careLetter("Jane Smith", "2027-10-20")[0],
 		{"kind": "tenancy_agreement", "issued_on": "2027-10-01", "name": "Jane Smith", "address": "3 Welland Crescent, Loughborough, LE11 2AA",

@@ -1,0 +1,59 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// requirementIDs lists the requirement of each Requirement object.
+func requirementIDs(t *testing.T, v any) []string {
+	t.Helper()
+	list, ok := v.([]any)
+	require.True(t, ok, "want a list of Requirement objects, got %T", v)
+	var ids []string
+	for _, r := range list {
+		m := r.(map[string]any)
+		require.NotEmpty(t, m["detail"])
+		require.NotEmpty(t, m["one_of"])
+		ids = append(ids, m["requirement"].(string))
+	}
+	return ids
+}
+
+// Issue 12 finding 8: the different_zone answer listed proof of residency
+// and the V5C but not the permit type's own evidence (proof of care), so
+// an application built from it failed with evidence_missing. R7: it lists
+// everything the new application needs, as Requirement objects, and an
+// application built from it alone is accepted.
+func TestR7DifferentZoneListsEverythingTheApplicationNeeds(t *testing.T) {
+	hs := newHarness(t)
+	acc, tok := hs.account(home)
+	hs.apply(acc, tok, "AB12CDE")
+	residency := []map[string]any{{"kind": "utility_bill", "issued_on": hs.daysAgo(20), "name": "Jane Smith", "address": "3 Forest Road, Loughborough LE11 2AA"}}
+	m := requireProblem(t, hs.do("POST", "/v1/accounts/"+acc+"/address-changes", tok, map[string]any{"uprn": otherZone, "evidence": residency}),
+		http.StatusUnprocessableEntity, "different_zone")
+	require.Equal(t, []string{"proof_of_care", "proof_of_residency", "vehicle_registration"}, requirementIDs(t, m["required_evidence"]))
+	byType, ok := m["required_evidence_by_type"].(map[string]any)
+	require.True(t, ok, "%v", m)
+	require.Equal(t, []string{"proof_of_care", "proof_of_residency", "vehicle_registration"}, requirementIDs(t, byType["essential-carer"]))
+	require.Equal(t, []string{"disabled_status", "proof_of_residency", "vehicle_registration"}, requirementIDs(t, byType["disabled-resident"]))
+
+	// One document of a kind in each one_of is a complete application.
+	docs := map[string]map[string]any{
+		"proof_of_care":        hs.proofOfCare()[0],
+		"proof_of_residency":   residency[0],
+		"vehicle_registration": {"kind": "v5c", "issued_on": hs.daysAgo(400), "fields": map[string]string{"document_reference": "12345678901", "vrm": "CD34EFG"}},
+	}
+	var evidence []map[string]any
+	for _, r := range m["required_evidence"].([]any) {
+		req := r.(map[string]any)
+		doc := docs[req["requirement"].(string)]
+		require.Contains(t, req["one_of"], doc["kind"])
+		evidence = append(evidence, doc)
+	}
+	p := hs.must(http.StatusCreated, "POST", "/v1/accounts/"+acc+"/permits", tok,
+		map[string]any{"type": "essential-carer", "vrm": "CD34EFG", "move_to": otherZone, "evidence": evidence})
+	require.Equal(t, otherZone, p["uprn"])
+}
