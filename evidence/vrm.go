@@ -3,6 +3,7 @@ package evidence
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +20,7 @@ type VRM string
 // digits with at least one of each. Spaces, tabs and hyphens are ignored
 // and letters are upper-cased. Current, prefix, suffix and dateless formats
 // all pass; the DVLA, not this library, knows whether a mark is issued.
-// Errors wrap ErrInvalidVRM.
+// Errors are a *VRMError, which wraps ErrInvalidVRM.
 func ParseVRM(s string) (VRM, error) {
 	var b strings.Builder
 	letters, digits := 0, 0
@@ -35,7 +36,7 @@ func ParseVRM(s string) (VRM, error) {
 		case r >= '0' && r <= '9':
 			digits++
 		default:
-			return "", fmt.Errorf("%w %q: %q is not a letter or digit", ErrInvalidVRM, s, r)
+			return "", &VRMError{Input: s, Detail: fmt.Sprintf("A vehicle registration has only letters and digits, such as AB12 CDE; %q is neither.", r)}
 		}
 		if b.Len() >= 8 { // already too long: stop copying a huge input
 			continue
@@ -45,13 +46,36 @@ func ParseVRM(s string) (VRM, error) {
 	n := letters + digits
 	switch {
 	case n == 0:
-		return "", fmt.Errorf("%w: registration is empty", ErrInvalidVRM)
+		return "", &VRMError{Input: s, Detail: "Enter the vehicle registration, such as AB12 CDE."}
 	case n < 2 || n > 7:
-		return "", fmt.Errorf("%w %q: a registration has 2 to 7 letters and digits, this has %d", ErrInvalidVRM, s, n)
-	case letters == 0 || digits == 0:
-		return "", fmt.Errorf("%w %q: a registration has both letters and digits", ErrInvalidVRM, s)
+		return "", &VRMError{Input: s, Detail: fmt.Sprintf("A vehicle registration has 2 to 7 letters and digits, such as AB12 CDE; %s has %d.", shown(s), n)}
+	case digits == 0:
+		return "", &VRMError{Input: s, Detail: fmt.Sprintf("A vehicle registration has both letters and digits, such as AB12 CDE; %s has no digits.", shown(s))}
+	case letters == 0:
+		return "", &VRMError{Input: s, Detail: fmt.Sprintf("A vehicle registration has both letters and digits, such as AB12 CDE; %s has no letters.", shown(s))}
 	}
 	return VRM(b.String()), nil
+}
+
+// VRMError is why ParseVRM refused a registration. Its message is one
+// sentence for the person who typed it, fit to show them as it is.
+type VRMError struct {
+	Input  string // what was given
+	Detail string // why it is not a registration, and what one looks like
+}
+
+func (e *VRMError) Error() string { return e.Detail }
+
+// Unwrap returns ErrInvalidVRM.
+func (e *VRMError) Unwrap() error { return ErrInvalidVRM }
+
+// shown quotes what a resident typed, shortened when it is long.
+func shown(s string) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > 12 {
+		s = string(r[:12]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // String returns the registration in canonical form.

@@ -23,13 +23,17 @@ func TestParseVRM(t *testing.T) {
 		{in: "A123BCD", want: "A123BCD"},  // prefix
 		{in: "ABC 123D", want: "ABC123D"}, // suffix
 		{in: "1 ABC", want: "1ABC"},       // dateless
-		{in: "", err: "registration is empty"},
-		{in: " - ", err: "registration is empty"},
-		{in: "A", err: "2 to 7 letters and digits, this has 1"},
-		{in: "AB12CDEF", err: "this has 8"},
-		{in: "ABCDEF", err: "both letters and digits"},
-		{in: "AB*12", err: `'*' is not a letter or digit`},
-		{in: "ÅB12", err: "is not a letter or digit"},
+		// Issue 11, defect 15: messages in the council's words, not Go's
+		// ("invalid vehicle registration: registration is empty").
+		{in: "", err: "Enter the vehicle registration, such as AB12 CDE."},
+		{in: " - ", err: "Enter the vehicle registration, such as AB12 CDE."},
+		{in: "A", err: `A vehicle registration has 2 to 7 letters and digits, such as AB12 CDE; "A" has 1.`},
+		{in: "AB12CDEF", err: `A vehicle registration has 2 to 7 letters and digits, such as AB12 CDE; "AB12CDEF" has 8.`},
+		{in: strings.Repeat("AB12", 100), err: `such as AB12 CDE; "AB12AB12AB12…" has 400.`},
+		{in: "ABCDEF", err: `A vehicle registration has both letters and digits, such as AB12 CDE; "ABCDEF" has no digits.`},
+		{in: "123 456", err: `A vehicle registration has both letters and digits, such as AB12 CDE; "123 456" has no letters.`},
+		{in: "AB*12", err: `A vehicle registration has only letters and digits, such as AB12 CDE; '*' is neither.`},
+		{in: "ÅB12", err: "'Å' is neither."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -37,6 +41,7 @@ func TestParseVRM(t *testing.T) {
 			if tt.err != "" {
 				require.ErrorIs(t, err, evidence.ErrInvalidVRM)
 				require.ErrorContains(t, err, tt.err)
+				require.NotContains(t, err.Error(), "invalid vehicle registration", "a sentence for the resident")
 				require.Empty(t, got)
 				return
 			}

@@ -287,7 +287,7 @@ func (s *Service) retryPayments(ctx context.Context, at time.Time) (settleReport
 // the provider answers. A limit outside 1 to 1000 wraps ErrValidation.
 func (s *Service) PaymentRetries(ctx context.Context, limit int) ([]PaymentRetry, error) {
 	if limit <= 0 || limit > 1000 {
-		return nil, &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range", Detail: "limit must be between 1 and 1000"}}}
+		return nil, &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range", Detail: "limit must be a whole number from 1 to 1000."}}}
 	}
 	return view(ctx, s.store, func(tx ReadTx) ([]PaymentRetry, error) { return tx.PaymentRetriesPending(limit) })
 }

@@ -38,7 +38,7 @@ func ParseStatus(s string) (Status, error) {
 	case AwaitingPayment, PendingReview, Approved, Rejected, Cancelled, Withdrawn, Ended:
 		return st, nil
 	}
-	return "", &ValidationError{Fields: []FieldError{{Field: "status", Code: "invalid_status", Detail: "unknown permit status " + quote(s)}}}
+	return "", &ValidationError{Fields: []FieldError{{Field: "status", Code: "invalid_status", Detail: "There is no permit status " + quote(s) + "; the statuses are awaiting_payment, pending_review, approved, rejected, cancelled, withdrawn and ended."}}}
 }
 
 // PaymentStatus is where a permit's card payment stands.

@@ -250,7 +250,7 @@ func (s *Service) PermitsOfAccount(ctx context.Context, accountID string) ([]Per
 // Events pages through the audit and outbox feed; see Store.Events.
 func (s *Service) Events(ctx context.Context, after string, limit int) ([]Event, string, error) {
 	if limit <= 0 || limit > 1000 {
-		return nil, "", &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range", Detail: "limit must be between 1 and 1000"}}}
+		return nil, "", &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range", Detail: "limit must be a whole number from 1 to 1000."}}}
 	}
 	return s.store.Events(ctx, after, limit)
 }

@@ -153,3 +153,21 @@ func TestAccessLogWithoutRegistrations(t *testing.T) {
 	require.Contains(t, buf.String(), "path=/v1/enforcement/vehicles/{vrm}")
 	require.NotContains(t, strings.ToUpper(buf.String()), "XY19")
 }
+
+// Issue 11, defect 15: a registration refused in Go's words ("invalid
+// vehicle registration: registration is empty") is refused in the
+// council's.
+func TestRegistrationMessages(t *testing.T) {
+	hs := newHarness(t)
+	acc, tok := hs.account(home)
+	for vrm, want := range map[string]string{
+		"":         "Enter the vehicle registration, such as AB12 CDE.",
+		"ABCDEFG":  `A vehicle registration has both letters and digits, such as AB12 CDE; "ABCDEFG" has no digits.`,
+		"AB12CDEF": `A vehicle registration has 2 to 7 letters and digits, such as AB12 CDE; "AB12CDEF" has 8.`,
+	} {
+		m := requireProblem(t, hs.do("POST", "/v1/accounts/"+acc+"/permits", tok, map[string]any{"type": "essential-carer", "vrm": vrm, "evidence": hs.proofOfCare()}),
+			http.StatusUnprocessableEntity, "invalid_vrm")
+		require.Equal(t, want, m["detail"])
+		require.Equal(t, want, m["errors"].([]any)[0].(map[string]any)["detail"])
+	}
+}

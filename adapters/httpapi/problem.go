@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
@@ -182,20 +183,7 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 	case errors.As(err, &ee):
 		return evidenceProblem(ee, rules)
 	case errors.As(err, &dz):
-		e := newError(http.StatusUnprocessableEntity, CodeDifferentZone, fmt.Sprintf(
-			"%s is in %s, not %s: apply for a new permit there with the evidence listed.",
-			dz.Property.Address(), dz.To.String(), dz.From.String()))
-		e.extra = func(p *problemJSON) {
-			p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(rules, dz.RequiredEvidence)
-			p.Zone = zoneOf(dz.To)
-			if len(dz.ByType) > 0 {
-				p.RequiredEvidenceByType = make(map[string][]requirementJSON, len(dz.ByType))
-				for typ, reqs := range dz.ByType {
-					p.RequiredEvidenceByType[typ], _ = requirementsJSON(rules, reqs)
-				}
-			}
-		}
-		return e
+		return differentZone(dz, rules)
 	case errors.As(err, &pac):
 		return newError(http.StatusConflict, CodeConflict, fmt.Sprintf(
 			"Address change %s is still waiting for a decision. You can ask for another once it has been decided.", pac.PendingID))
@@ -205,8 +193,7 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
 			"Address change %s moves the account from another address: the account has moved since it was asked for. Reject it; the resident can ask again from their current address.", sac.ID))
 	case errors.As(err, &te):
-		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
-			"This cannot be done now: %s is %s, which does not allow %s.", te.PermitID, te.State, te.Event))
+		return newError(http.StatusConflict, CodeInvalidTransition, transitionDetail(te))
 	case errors.Is(err, permit.ErrNotFound):
 		return newError(http.StatusNotFound, CodeNotFound, "There is nothing here, or it is not yours to see.")
 	case errors.Is(err, permit.ErrVRMInUse):
@@ -285,8 +272,12 @@ func evidenceProblem(ee *permit.EvidenceError, rules *evidence.Rules) *apiError 
 		fs = append(fs, fieldProblem{Field: field, Code: string(pr.Code), Detail: pr.Detail, Requirement: pr.Requirement})
 	}
 	detail := ps[0].Detail
-	if len(ps) > 1 {
-		detail = fmt.Sprintf("%s (and %d more problems with the evidence; see errors)", ps[0].Detail, len(ps)-1)
+	switch len(ps) {
+	case 1:
+	case 2:
+		detail += " There is 1 more problem with the evidence; see errors."
+	default:
+		detail += fmt.Sprintf(" There are %d more problems with the evidence; see errors.", len(ps)-1)
 	}
 	e := newError(http.StatusUnprocessableEntity, string(ps[0].Code), detail)
 	e.extra = func(p *problemJSON) {
@@ -314,4 +305,79 @@ func (e *apiError) document(instance, requestID string) problemJSON {
 		e.extra(&p)
 	}
 	return p
+}
+
+// differentZone answers a move to a property in another zone: apply there
+// (with the evidence listed), or, for a property in no zone, say that no
+// permit can follow.
+func differentZone(dz *permit.DifferentZoneError, rules *evidence.Rules) *apiError {
+	addr := dz.Property.Address()
+	var detail string
+	switch {
+	case dz.To.IsZero():
+		detail = addr + " is not in a permit zone, so permits cannot move there and no permit can be issued for it. Cancel any permit you no longer need."
+	case dz.From.IsZero():
+		detail = fmt.Sprintf("%s is in %s, and your current address is in no permit zone: apply for a permit there (move_to set to its UPRN) with the evidence listed.", addr, dz.To.Name)
+	default:
+		detail = fmt.Sprintf("%s is in %s, not %s: apply for a new permit there (move_to set to its UPRN) with the evidence listed.", addr, dz.To.Name, dz.From.Name)
+	}
+	e := newError(http.StatusUnprocessableEntity, CodeDifferentZone, detail)
+	e.extra = func(p *problemJSON) {
+		p.Zone = zoneOf(dz.To)
+		if dz.To.IsZero() {
+			return // no application can be made there
+		}
+		p.RequiredEvidence, p.EvidenceRequirements = requirementsJSON(rules, dz.RequiredEvidence)
+		if len(dz.ByType) > 0 {
+			p.RequiredEvidenceByType = make(map[string][]requirementJSON, len(dz.ByType))
+			for typ, reqs := range dz.ByType {
+				p.RequiredEvidenceByType[typ], _ = requirementsJSON(rules, reqs)
+			}
+		}
+	}
+	return e
+}
+
+// transitionDetail says what is wrong with a transition and what to do
+// instead.
+func transitionDetail(te *permit.TransitionError) string {
+	what := "Permit " + te.PermitID
+	if strings.HasPrefix(te.PermitID, "adc_") {
+		what = "Address change " + te.PermitID
+	}
+	state := strings.ReplaceAll(string(te.State), "_", " ")
+	closed := te.State == permit.Rejected || te.State == permit.Withdrawn || te.State == permit.Cancelled ||
+		te.State == permit.Ended || te.State == permit.Expired
+	switch te.Event {
+	case permit.Approve, permit.Reject:
+		verb := "approved"
+		if te.Event == permit.Reject {
+			verb = "rejected"
+		}
+		if te.State == permit.AwaitingPayment {
+			return fmt.Sprintf("%s is waiting for its card payment, so it cannot be %s yet: decide it once the payment has gone through and it is pending review.", what, verb)
+		}
+		return fmt.Sprintf("%s is already %s, so it cannot be %s: only what is pending review can be decided. Nothing has been changed.", what, state, verb)
+	case permit.Cancel, permit.Withdraw, permit.End:
+		if closed {
+			return fmt.Sprintf("%s is already %s, so there is nothing to cancel.", what, state)
+		}
+	case permit.Renew:
+		switch {
+		case te.State == permit.PendingReview || te.State == permit.AwaitingPayment:
+			return fmt.Sprintf("%s is %s, so it cannot be renewed yet: renew it once it has been approved, in the weeks before it expires.", what, state)
+		case te.State == permit.Expired:
+			return fmt.Sprintf("%s has expired, so it can no longer be renewed: apply for a new permit instead.", what)
+		case closed:
+			return fmt.Sprintf("%s is %s, so it cannot be renewed: apply for a new permit instead.", what, state)
+		}
+	case permit.ChangeVehicle:
+		switch {
+		case te.State == permit.AwaitingPayment:
+			return fmt.Sprintf("%s is waiting for its card payment, so its vehicle cannot be changed yet: change it once the payment has gone through.", what)
+		case closed:
+			return fmt.Sprintf("%s is %s, so its vehicle cannot be changed: apply for a new permit for the new vehicle instead.", what, state)
+		}
+	}
+	return fmt.Sprintf("%s is %s, which does not allow this, so nothing has been changed. Check its status and try what it allows.", what, state)
 }

@@ -83,3 +83,54 @@ func TestUnavailableIs503(t *testing.T) {
 		require.NotContains(t, e.document("", "").Detail, "5432")
 	}
 }
+
+// Issue 11, defect 15: "(and 1 more problems…)", "is in outside every
+// permit zone", and a 409 that says what is wrong but not what to do.
+func TestProblemWording(t *testing.T) {
+	problems := func(n int) error {
+		var ps []evidence.Problem
+		for i := range n {
+			ps = append(ps, evidence.Problem{Code: evidence.CodeMissing, Document: -1, Detail: fmt.Sprintf("Problem %d.", i+1)})
+		}
+		return &permit.EvidenceError{Result: evidence.Result{Problems: ps}}
+	}
+	home := zones.Property{BuildingNumber: "12", Street: "Ashby Road", Town: "Loughborough"}
+	z3, z2 := zones.Zone{ID: "l3", Name: "Loughborough 3"}, zones.Zone{ID: "l2", Name: "Loughborough 2"}
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"one problem", problems(1), "Problem 1."},
+		{"two problems", problems(2), "Problem 1. There is 1 more problem with the evidence; see errors."},
+		{"three problems", problems(3), "Problem 1. There are 2 more problems with the evidence; see errors."},
+		{"move to another zone", &permit.DifferentZoneError{From: z3, To: z2, Property: home},
+			"12 Ashby Road, Loughborough is in Loughborough 2, not Loughborough 3: apply for a new permit there (move_to set to its UPRN) with the evidence listed."},
+		{"move out of every zone", &permit.DifferentZoneError{From: z3, Property: home},
+			"12 Ashby Road, Loughborough is not in a permit zone, so permits cannot move there and no permit can be issued for it. Cancel any permit you no longer need."},
+		{"move from no zone", &permit.DifferentZoneError{To: z2, Property: home},
+			"12 Ashby Road, Loughborough is in Loughborough 2, and your current address is in no permit zone: apply for a permit there (move_to set to its UPRN) with the evidence listed."},
+		{"approve a current permit", &permit.TransitionError{PermitID: "per_1", State: permit.Current, Event: permit.Approve},
+			"Permit per_1 is already current, so it cannot be approved: only what is pending review can be decided. Nothing has been changed."},
+		{"reject an unpaid application", &permit.TransitionError{PermitID: "per_1", State: permit.AwaitingPayment, Event: permit.Reject},
+			"Permit per_1 is waiting for its card payment, so it cannot be rejected yet: decide it once the payment has gone through and it is pending review."},
+		{"approve a decided address change", &permit.TransitionError{PermitID: "adc_1", State: "rejected", Event: permit.Approve},
+			"Address change adc_1 is already rejected, so it cannot be approved: only what is pending review can be decided. Nothing has been changed."},
+		{"cancel twice", &permit.TransitionError{PermitID: "per_1", State: permit.Cancelled, Event: permit.Cancel},
+			"Permit per_1 is already cancelled, so there is nothing to cancel."},
+		{"renew a pending application", &permit.TransitionError{PermitID: "per_1", State: permit.PendingReview, Event: permit.Renew},
+			"Permit per_1 is pending review, so it cannot be renewed yet: renew it once it has been approved, in the weeks before it expires."},
+		{"renew an expired permit", &permit.TransitionError{PermitID: "per_1", State: permit.Expired, Event: permit.Renew},
+			"Permit per_1 has expired, so it can no longer be renewed: apply for a new permit instead."},
+		{"change the vehicle of a rejected application", &permit.TransitionError{PermitID: "per_1", State: permit.Rejected, Event: permit.ChangeVehicle},
+			"Permit per_1 is rejected, so its vehicle cannot be changed: apply for a new permit for the new vehicle instead."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := problemFor(c.err).document("", "")
+			require.Equal(t, c.want, d.Detail)
+			require.NotContains(t, d.Detail, "outside every permit zone")
+		})
+	}
+	require.Nil(t, problemFor(&permit.DifferentZoneError{From: zones.Zone{ID: "a", Name: "A"}, Property: home}).document("", "").RequiredEvidence,
+		"no application can be made outside every zone")
+}

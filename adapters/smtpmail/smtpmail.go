@@ -152,7 +152,11 @@ type DeliveryError struct {
 }
 
 func (e *DeliveryError) Error() string {
-	return fmt.Sprintf("smtpmail: %s message for permit %q not delivered after %d attempt(s): %v", e.Kind, e.PermitID, e.Attempts, e.Err)
+	attempts := fmt.Sprintf("%d attempts", e.Attempts)
+	if e.Attempts == 1 {
+		attempts = "1 attempt"
+	}
+	return fmt.Sprintf("smtpmail: %s message for permit %q not delivered after %s: %v", e.Kind, e.PermitID, attempts, e.Err)
 }
 
 func (e *DeliveryError) Unwrap() error { return e.Err }

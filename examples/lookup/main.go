@@ -63,7 +63,11 @@ func lookup(load func() (*zones.Gazetteer, error), args []string, stdout, stderr
 		case len(all) == 0:
 			fmt.Fprintf(stderr, "lookup: no properties at %s: the example gazetteer holds Leicestershire's LE postcodes only\n", postcode)
 		default:
-			fmt.Fprintf(stderr, "lookup: no property at %s matches %q; leave the house out to list all %d there\n", postcode, house, len(all))
+			there := fmt.Sprintf("all %d properties", len(all))
+			if len(all) == 1 {
+				there = "the 1 property"
+			}
+			fmt.Fprintf(stderr, "lookup: no property at %s matches %q; leave the house out to list %s there\n", postcode, house, there)
 		}
 		return 1
 	}

@@ -55,7 +55,7 @@ func TestRun(t *testing.T) {
 			name:       "no such house",
 			args:       []string{"LE11 3AB", "112"},
 			wantCode:   1,
-			wantStderr: `lookup: no property at LE11 3AB matches "112"; leave the house out to list all 10 there`,
+			wantStderr: `lookup: no property at LE11 3AB matches "112"; leave the house out to list all 10 properties there`,
 		},
 		{
 			name:       "postcode outside the example",

@@ -361,7 +361,7 @@ func exportFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			if where == "-" {
 				where = "stdout"
 			}
-			fmt.Fprintf(e.stderr, "exported %d permits current on %s to %s\n", n, day.Format(dateLayout), where)
+			fmt.Fprintf(e.stderr, "exported %s current on %s to %s\n", count(n, "permit", "permits"), day.Format(dateLayout), where)
 			return exitOK
 		})
 	}

@@ -98,8 +98,8 @@ func importGazetteer(e *env, c *common, path string, s importSettings) int {
 			return exitFailed
 		}
 		if sum.Imported > 0 && !s.dryRun {
-			fmt.Fprintf(e.stderr, "permitctl %s: %s properties were imported before the failure; importing the file again completes it\n",
-				name, thousands(sum.Imported))
+			fmt.Fprintf(e.stderr, "permitctl %s: %s imported before the failure; importing the file again completes it\n",
+				name, count(sum.Imported, "property was", "properties were"))
 		}
 		return failed(e, name, err)
 	}
@@ -115,13 +115,13 @@ func printSummary(e *env, path string, sum sqlstore.ImportSummary, s importSetti
 	if s.dryRun {
 		verb = "checked (dry run, nothing written)"
 	}
-	fmt.Fprintf(e.stdout, "%s: %s rows read in %s; %s properties %s", path, thousands(sum.Rows), took.Round(100*time.Millisecond), thousands(sum.Imported), verb)
+	fmt.Fprintf(e.stdout, "%s: %s read in %s; %s %s", path, count(sum.Rows, "row", "rows"), took.Round(100*time.Millisecond), count(sum.Imported, "property", "properties"), verb)
 	if !s.dryRun {
 		fmt.Fprintf(e.stdout, " (%s new or changed)", thousands(sum.Changed))
 	}
 	fmt.Fprintf(e.stdout, "; %s rejected", thousands(sum.Rejected))
 	if sum.Duplicates > 0 {
-		fmt.Fprintf(e.stdout, " (%s repeat a UPRN of an earlier line)", thousands(sum.Duplicates))
+		fmt.Fprintf(e.stdout, " (%s a UPRN of an earlier line)", count(sum.Duplicates, "repeats", "repeat"))
 	}
 	fmt.Fprintln(e.stdout)
 	if sum.Rejected == 0 {
@@ -133,7 +133,7 @@ func printSummary(e *env, path string, sum sqlstore.ImportSummary, s importSetti
 		fmt.Fprintf(e.stdout, "  %s\n", p)
 	}
 	if more := len(sum.Problems) - len(problems) + sum.MoreProblems; more > 0 {
-		fmt.Fprintf(e.stdout, "  ... and %s more problems (--show-problems N lists more)\n", thousands(more))
+		fmt.Fprintf(e.stdout, "  ... and %s (--show-problems N lists more)\n", count(more, "more problem", "more problems"))
 	}
 }
 
@@ -203,7 +203,7 @@ func (b *progressBar) update(read int64, p sqlstore.ImportProgress, force bool) 
 		}
 		fmt.Fprintf(&line, "] %3.0f%%  ", share*100)
 	}
-	fmt.Fprintf(&line, "%s rows", thousands(p.Rows))
+	line.WriteString(count(p.Rows, "row", "rows"))
 	if p.Rejected > 0 {
 		fmt.Fprintf(&line, "  (%s rejected)", thousands(p.Rejected))
 	}
@@ -239,4 +239,12 @@ func thousands(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// count is n with the noun that agrees with it: "1 row", "1,200 rows".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
 }

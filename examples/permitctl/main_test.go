@@ -160,7 +160,7 @@ x,,,5,High Street,Anstey,LE7 7AA,,
 	r = ctl(t, db, "import-gazetteer", badFile, "--show-problems", "3")
 	require.Equal(t, exitRejected, r.code, r.stderr)
 	require.Contains(t, r.stdout, "7 rows read")
-	require.Contains(t, r.stdout, "2 properties imported (2 new or changed); 5 rejected (1 repeat a UPRN of an earlier line)")
+	require.Contains(t, r.stdout, "2 properties imported (2 new or changed); 5 rejected (1 repeats a UPRN of an earlier line)")
 	require.Contains(t, r.stdout, "  line 3: postcode: \"LE7 7A\"")
 	require.Contains(t, r.stdout, "  line 4: building_number: empty")
 	require.Contains(t, r.stdout, "  line 5: uprn: 200000000001 is also on line 2")
@@ -455,7 +455,7 @@ func testExportCurrent(t *testing.T, db string) {
 	out := filepath.Join(t.TempDir(), "current.csv")
 	r := ctl(t, db, "export-current", "--on", "2028-01-01", "--out", out)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	require.Contains(t, r.stderr, "exported 1003 permits current on 2028-01-01 to "+out)
+	require.Contains(t, r.stderr, "exported 1,003 permits current on 2028-01-01 to "+out)
 	f, err := os.Open(out)
 	require.NoError(t, err)
 	defer f.Close()
@@ -483,4 +483,23 @@ func testExportCurrent(t *testing.T, db string) {
 	require.Equal(t, "vrm,permit_id,type,zone_id,zone_name,starts_on,expires_on\n", r.stdout)
 	r = ctl(t, db, "export-current", "--out", filepath.Join(t.TempDir(), "missing", "x.csv"))
 	require.Equal(t, exitFailed, r.code)
+}
+
+// Issue 11, defect 15: "exported 1 permits", "and 1 more problems": the
+// noun agrees with its number.
+func TestCountAgrees(t *testing.T) {
+	for _, c := range []struct {
+		n         int
+		one, many string
+		want      string
+	}{
+		{0, "permit", "permits", "0 permits"},
+		{1, "permit", "permits", "1 permit"},
+		{2, "more problem", "more problems", "2 more problems"},
+		{1, "more problem", "more problems", "1 more problem"},
+		{1, "property was", "properties were", "1 property was"},
+		{12345, "row", "rows", "12,345 rows"},
+	} {
+		require.Equal(t, c.want, count(c.n, c.one, c.many))
+	}
 }

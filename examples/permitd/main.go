@@ -157,7 +157,12 @@ func (f rateFlag) Set(s string) error {
 // tokenList is the repeatable --officer-token flag.
 type tokenList []string
 
-func (t *tokenList) String() string { return fmt.Sprintf("%d token(s)", len(*t)) }
+func (t *tokenList) String() string {
+	if len(*t) == 1 {
+		return "1 token"
+	}
+	return fmt.Sprintf("%d tokens", len(*t))
+}
 
 func (t *tokenList) Set(s string) error {
 	*t = append(*t, splitTokens(s)...)
