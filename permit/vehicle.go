@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/carerpermit/carerpermit/evidence"
@@ -114,7 +115,11 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 						data["chain_of"] = cur.ID
 					}
 					if len(docs) > 0 {
-						data["documents"] = fmt.Sprint(len(docs))
+						kinds := make([]string, len(docs))
+						for i, d := range docs {
+							kinds[i] = string(d.Kind)
+						}
+						data["evidence"] = strings.Join(kinds, ",")
 					}
 					if err := tx.AppendEvent(Event{Type: et, At: at, Actor: by.String(), PermitID: m.ID, AccountID: m.AccountID, Data: data}); err != nil {
 						return err

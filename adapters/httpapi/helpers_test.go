@@ -68,10 +68,16 @@ func loadScheme(t testing.TB) *permit.Scheme {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessWith(t, loadScheme(t))
+}
+
+// newHarnessWith is newHarness with another scheme.
+func newHarnessWith(t testing.TB, scheme *permit.Scheme) *harness {
+	t.Helper()
 	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
 	require.NoError(t, err)
 	hs := &harness{t: t, store: memstore.New(), pay: fakepay.New(), clock: httpapi.NewTestClock(), officer: officerToken}
-	hs.svc, err = permit.NewService(loadScheme(t), hs.store, g, hs.pay, nil)
+	hs.svc, err = permit.NewService(scheme, hs.store, g, hs.pay, nil)
 	require.NoError(t, err)
 	hs.clock.Set(start)
 	auth, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})

@@ -303,8 +303,9 @@ func (h *api) cancel(w http.ResponseWriter, r *http.Request, c *call) error {
 }
 
 type vehicleChangeRequest struct {
-	VRM         string `json:"vrm"`
-	EffectiveOn string `json:"effective_on"`
+	VRM         string         `json:"vrm"`
+	EffectiveOn string         `json:"effective_on"`
+	Evidence    []documentJSON `json:"evidence"`
 }
 
 func (h *api) changeVehicle(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -313,13 +314,17 @@ func (h *api) changeVehicle(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	effectiveOn, fp := parseDate("effective_on", in.EffectiveOn)
+	docs, bad := documents(in.Evidence)
 	if fp != nil {
-		return invalidFields([]fieldProblem{*fp})
+		bad = append([]fieldProblem{*fp}, bad...)
+	}
+	if len(bad) > 0 {
+		return invalidFields(bad)
 	}
 	if _, err := h.ownPermit(r.Context(), c, r.PathValue("id")); err != nil {
 		return err
 	}
-	p, change, err := h.svc.ChangeVehicle(r.Context(), c.p.actor(), r.PathValue("id"), in.VRM, effectiveOn)
+	p, change, err := h.svc.ChangeVehicle(r.Context(), c.p.actor(), r.PathValue("id"), in.VRM, effectiveOn, docs...)
 	if err != nil {
 		return err
 	}

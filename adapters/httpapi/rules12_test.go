@@ -2,9 +2,13 @@ package httpapi_test
 
 import (
 	"net/http"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/permit"
 )
 
 // requirementIDs lists the requirement of each Requirement object.
@@ -56,4 +60,34 @@ func TestR7DifferentZoneListsEverythingTheApplicationNeeds(t *testing.T) {
 	p := hs.must(http.StatusCreated, "POST", "/v1/accounts/"+acc+"/permits", tok,
 		map[string]any{"type": "essential-carer", "vrm": "CD34EFG", "move_to": otherZone, "evidence": evidence})
 	require.Equal(t, otherZone, p["uprn"])
+}
+
+// Issue 12 finding 6: evidence a scheme requires for a vehicle change was
+// never checked, and the endpoint had no evidence field. POST
+// /v1/permits/{id}/vehicle-changes takes evidence, checked against the
+// scheme and the new registration (R4, decision of 2026-12).
+func TestR4VehicleChangeEvidenceChecked(t *testing.T) {
+	raw, err := os.ReadFile("../../examples/leicestershire/scheme.yaml")
+	require.NoError(t, err)
+	text := strings.Replace(string(raw), "vehicle_change: []", "vehicle_change: [vehicle_registration]", 1)
+	scheme, err := permit.LoadScheme(strings.NewReader(text))
+	require.NoError(t, err)
+	hs := newHarnessWith(t, scheme)
+	acc, tok := hs.account(home)
+	pid := hs.apply(acc, tok, "AB12CDE")["id"].(string)
+	path := "/v1/permits/" + pid + "/vehicle-changes"
+
+	m := requireProblem(t, hs.do("POST", path, tok, map[string]any{"vrm": "CD34EFG"}), http.StatusUnprocessableEntity, "evidence_missing")
+	require.Equal(t, []string{"vehicle_registration"}, requirementIDs(t, m["required_evidence"]))
+	v5c := func(vrm string) []map[string]any {
+		return []map[string]any{{"kind": "v5c", "issued_on": hs.daysAgo(30), "fields": map[string]string{"document_reference": "12345678901", "vrm": vrm}}}
+	}
+	r := hs.do("POST", path, tok, map[string]any{"vrm": "CD34EFG", "evidence": v5c("XY99ZZZ")})
+	require.Equal(t, http.StatusUnprocessableEntity, r.status, "a V5C for another vehicle: %s", r.body)
+	r = hs.do("POST", path, tok, map[string]any{"vrm": "CD34EFG", "evidence": []map[string]any{{"kind": "v5c", "issued_on": "yesterday"}}})
+	m = requireProblem(t, r, http.StatusUnprocessableEntity, "validation_failed")
+	require.Contains(t, m["detail"], "evidence[0].issued_on")
+
+	p := hs.must(http.StatusOK, "POST", path, tok, map[string]any{"vrm": "CD34EFG", "evidence": v5c("CD34 EFG")})
+	require.Equal(t, "CD34EFG", p["vrm"])
 }

@@ -28,6 +28,7 @@ var ruleTests = []namedTest{
 	{"R4VehicleChangeAppliesToChain", testR4VehicleChangeAppliesToChain},
 	{"R4ScheduledChangeBelongsToChain", testR4ScheduledChangeBelongsToChain},
 	{"R4ReplacedScheduledChangeLeavesTrace", testR4ReplacedScheduledChangeLeavesTrace},
+	{"R4VehicleChangeEvidenceChecked", testR4VehicleChangeEvidenceChecked},
 	{"R7SameZoneMoveKeepsPropertyLimits", testR7SameZoneMoveKeepsPropertyLimits},
 	{"R7SameZoneMoveKeepsWhatPermitsPaid", testR7SameZoneMoveKeepsWhatPermitsPaid},
 	{"R7NewZoneApplicationLeavesOutWhatItEnds", testR7NewZoneApplicationLeavesOutWhatItEnds},
@@ -550,4 +551,32 @@ func testR7RefundWhenMovedToAnotherZone(t *testing.T, s suite) {
 			require.Equal(t, want.StringFixed(2), evs[0].Data["refund"])
 		})
 	}
+}
+
+// Issue 12 finding 6: evidence a scheme requires for a vehicle change was
+// never checked. ChangeVehicle takes the documents, checks them against
+// the scheme and the new registration, and its event says which kinds
+// were given.
+func testR4VehicleChangeEvidenceChecked(t *testing.T, s suite) {
+	ctx := t.Context()
+	w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9), "vehicle_change: []", "vehicle_change: [vehicle_registration]")
+	a := w.account(home)
+	p := w.approve(w.apply(a, "AB12CDE", false).ID)
+	v5c := func(vrm string) evidence.Document {
+		return evidence.Document{Kind: "v5c", IssuedOn: date(2026, 3, 1), Fields: map[string]string{"document_reference": "12345678901", "vrm": vrm}}
+	}
+	_, _, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "CD34EFG", time.Time{})
+	var ee *permit.EvidenceError
+	require.ErrorAs(t, err, &ee)
+	require.ErrorIs(t, err, permit.ErrEvidence)
+	_, _, err = w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "CD34EFG", time.Time{}, v5c("XY99ZZZ"))
+	require.ErrorAs(t, err, &ee, "a V5C for another vehicle")
+	require.Equal(t, permit.VRM("AB12CDE"), w.permit(p.ID).VRM, "nothing changed")
+
+	got, _, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "CD34EFG", time.Time{}, v5c("CD34EFG"))
+	require.NoError(t, err)
+	require.Equal(t, permit.VRM("CD34EFG"), got.VRM)
+	evs := w.events(permit.EventVehicleChanged, p.ID)
+	require.Len(t, evs, 1)
+	require.Equal(t, "v5c", evs[0].Data["evidence"])
 }
