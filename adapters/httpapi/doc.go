@@ -28,7 +28,16 @@
 //     naming the field); uploads as multipart/form-data, sniffed to be PDF,
 //     JPEG or PNG, up to a configured size per file and per permit,
 //     spooled to a temporary file and streamed to a BlobStore, never held
-//     whole in memory.
+//     whole in memory. Dates and instants are read in the years 1900 to
+//     2199 (out_of_range otherwise); a permit's start is bounded by the
+//     scheme instead (starts_in_past, starts_too_late).
+//   - How fast one client may go: opening accounts is limited per client
+//     address (Options.AccountCreationLimit; 429 rate_limited with
+//     Retry-After), counted in a RateCounter that a server keeps in its
+//     database (adapters/sqlstore), the client's address taken from
+//     X-Forwarded-For only when a trusted proxy (Options.TrustedProxies)
+//     sent it. The same limiter serves any other kind of request that
+//     needs one (signing in, when there is such an endpoint).
 //
 // The OpenAPI 3.1 document describing all of it is embedded and served at
 // GET /v1/openapi.json; examples/permitd's end-to-end tests validate real
