@@ -445,7 +445,9 @@ func permanent(err error) bool {
 // finish records the end of a delivery; err nil means sent.
 func (n *Notifier) finish(d *delivery, err error) {
 	if err != nil {
-		err = &DeliveryError{Kind: d.msg.Kind, PermitID: d.msg.PermitID, Attempts: d.attempts, Err: err}
+		// The hook's caller logs the error too: its text leaves the
+		// recipient's address out.
+		err = &DeliveryError{Kind: d.msg.Kind, PermitID: d.msg.PermitID, Attempts: d.attempts, Err: withoutAddress{err: err, to: d.msg.To}}
 		n.log.Error("notification not delivered", attrs(d.msg, "attempts", d.attempts, "error", redact(d.msg, err))...)
 		if n.opts.OnFailure != nil {
 			n.opts.OnFailure(d.msg, err)
@@ -480,6 +482,17 @@ func redact(m permit.Message, err error) string {
 	}
 	return s
 }
+
+// withoutAddress is an error whose text leaves out the recipient's
+// address; errors.Is and errors.As still see the error it wraps.
+type withoutAddress struct {
+	err error
+	to  string
+}
+
+func (e withoutAddress) Error() string { return redact(permit.Message{To: e.to}, e.err) }
+
+func (e withoutAddress) Unwrap() error { return e.err }
 
 // attrs are a message's log fields. The address is logged by its domain
 // only: enough to see a provider refusing mail, without residents'

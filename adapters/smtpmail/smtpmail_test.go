@@ -693,4 +693,9 @@ func TestRefusalLoggedWithoutTheAddress(t *testing.T) {
 	require.Contains(t, h.log.String(), "notification not delivered")
 	require.Contains(t, h.log.String(), "<recipient>")
 	require.NotContains(t, h.log.String(), "jane.smith")
+	_, errs := h.fails.all()
+	require.Len(t, errs, 1)
+	require.NotContains(t, errs[0].Error(), "jane.smith", "the failure hook's error is logged by its caller")
+	var de *smtpmail.DeliveryError
+	require.ErrorAs(t, errs[0], &de)
 }
