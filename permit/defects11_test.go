@@ -300,3 +300,21 @@ func TestDefect5AccountsPerPropertyPerDayCapped(t *testing.T) {
 	w.setNow(at(2026, 6, 2, 0, 0)) // 23:00 UTC on 1 June, but 2 June in London
 	w.account(home, "")
 }
+
+// Defect 8: permit.ParseVRM accepted "AB12-CDE" but a V5C whose vrm was
+// "AB12-CDE" was refused ("is for vehicle AB12-CDE, not AB12CDE"): one
+// parser now reads both.
+func TestDefect8HyphenatedV5CIsTheSameVehicle(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	a := w.account(home, "")
+	vrm, err := permit.ParseVRM("AB12-CDE")
+	require.NoError(t, err)
+	require.Equal(t, permit.VRM("AB12CDE"), vrm)
+	docs := append(w.proofOfCare(),
+		evidence.Document{Kind: "utility_bill", IssuedOn: d(2026, 11, 1), Name: "Jane Smith", Address: "3 Forest Road, Loughborough LE11 2AA"},
+		evidence.Document{Kind: "v5c", IssuedOn: d(2024, 5, 1), Fields: map[string]string{"document_reference": "12345678901", "vrm": "AB12-CDE"}})
+	p, err := w.svc.Apply(ctx, permit.AccountActor(a.ID), permit.Application{AccountID: a.ID, Type: "essential-carer", VRM: "ab12 cde", MoveTo: otherZone, Evidence: docs})
+	require.NoError(t, err)
+	require.Equal(t, permit.VRM("AB12CDE"), p.VRM)
+}
