@@ -295,8 +295,9 @@ func (s *Service) notifyAccount(ctx context.Context, kind MessageKind, acc Accou
 		data = map[string]string{}
 	}
 	data["name"] = acc.Name
-	c := s.scheme.Council
+	c, o := s.scheme.Council, s.scheme.Operator
 	data["council_name"], data["council_email"], data["council_phone"], data["council_website"] = c.Name, c.Email, c.Phone, c.Website
+	data["operator_name"], data["operator_email"], data["operator_phone"], data["operator_website"] = o.Name, o.Email, o.Phone, o.Website
 	m := Message{Kind: kind, AccountID: acc.ID, To: acc.Email, PermitID: permitID, Data: data}
 	if err := s.notifier.Notify(ctx, m); err != nil {
 		s.notifyFailed(m, err)

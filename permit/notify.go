@@ -53,7 +53,8 @@ const maxRenderedBytes = 256 << 10
 // The keys every message about a permit carries, and every message at all.
 var (
 	permitMessageKeys  = []string{"permit_id", "permit_type", "vrm", "status", "starts_on", "expires_on", "price", "address"}
-	accountMessageKeys = []string{"name", "council_name", "council_email", "council_phone", "council_website"}
+	accountMessageKeys = []string{"name", "council_name", "council_email", "council_phone", "council_website",
+		"operator_name", "operator_email", "operator_phone", "operator_website"}
 )
 
 // messageSpec is what the Service puts in a message of one kind.
@@ -114,8 +115,11 @@ func (k MessageKind) Valid() bool {
 // templates may use — or nil for an unknown kind. Messages about a permit
 // carry permit_id, permit_type (its name), vrm, status, starts_on,
 // expires_on, price and address; every message carries name (the account
-// holder's) and council_name, council_email, council_phone and
-// council_website from the scheme. Per kind: application_received adds
+// holder's), council_name, council_email, council_phone and
+// council_website (the council: rejections) and operator_name,
+// operator_email, operator_phone and operator_website (who runs the
+// permit service: cancellations, scheduled changes, address changes)
+// from the scheme. Per kind: application_received adds
 // renewal_of (empty unless a renewal); rejected adds reason_code,
 // reason_text (the scheme's words for the code; empty when the scheme
 // lists no rejection reasons) and reason (the officer's); cancelled adds reason and refund (either may be empty);
@@ -151,8 +155,8 @@ type messageTemplates struct {
 // Render turns a message into the email its account holder reads, with
 // the scheme's templates for m.Kind (its own where the scheme file gives
 // them, the standard ones otherwise). Every key of m.Kind.Keys missing
-// from m.Data is taken as empty, except the council's contact details,
-// which are then taken from the scheme. The subject is one line: runs of
+// from m.Data is taken as empty, except the council's and the operator's
+// contact details, which are then taken from the scheme. The subject is one line: runs of
 // white space, line breaks included, become one space. HTML is escaped, so
 // a rejection reason cannot inject markup.
 //
@@ -193,7 +197,9 @@ func (s *Scheme) messageData(m Message) (map[string]string, error) {
 	keys := m.Kind.Keys()
 	data := make(map[string]string, len(keys))
 	council := map[string]string{"council_name": s.Council.Name, "council_email": s.Council.Email,
-		"council_phone": s.Council.Phone, "council_website": s.Council.Website}
+		"council_phone": s.Council.Phone, "council_website": s.Council.Website,
+		"operator_name": s.Operator.Name, "operator_email": s.Operator.Email,
+		"operator_phone": s.Operator.Phone, "operator_website": s.Operator.Website}
 	var v ValidationError
 	for _, k := range keys {
 		val, given := m.Data[k]
@@ -342,6 +348,7 @@ func (s *Scheme) samples(k MessageKind) (full, sparse Message, ok bool) {
 		"starts_on": "2026-04-01", "expires_on": "2027-03-31", "price": "55.00",
 		"address": "12 Ashby Road, Loughborough, LE11 3AB", "name": "Jane Smith",
 		"council_name": s.Council.Name, "council_email": s.Council.Email, "council_phone": s.Council.Phone, "council_website": s.Council.Website,
+		"operator_name": s.Operator.Name, "operator_email": s.Operator.Email, "operator_phone": s.Operator.Phone, "operator_website": s.Operator.Website,
 		"renewal_of": "per_0b8e41d7a2c69f35", "reason_code": "proof_unclear", "reason": "The letter does not show the carer's name.",
 		"reason_text": "The evidence you sent does not clearly show what the permit needs.",
 		"refund":      "27.50", "previous_price": "55.00", "effective_on": "2026-06-12", "days_before": "30", "renew_from": "2027-03-01",

@@ -46,14 +46,21 @@ func TestRenderEveryKind(t *testing.T) {
 				require.Equal(t, strings.TrimSpace(e.Subject), e.Subject)
 				require.True(t, strings.HasPrefix(e.HTML, "<!DOCTYPE html>"), e.HTML)
 				require.True(t, strings.HasSuffix(e.HTML, "</html>\n"), e.HTML)
+				// Cancellations, scheduled changes and address changes
+				// give the operator's contact; the others the council's.
+				contact := s.Council
+				if k == permit.MessageCancelled || k == permit.MessageVehicleScheduled || k == permit.MessageAddressChanged {
+					contact = s.Operator
+				}
 				for _, body := range []string{e.Text, e.HTML} {
 					require.Contains(t, body, "Dear Jane Smith,")
 					require.Contains(t, body, s.Council.Name)
-					if s.Council.Email != "" {
-						require.Contains(t, body, s.Council.Email)
+					require.Contains(t, body, contact.Name)
+					if contact.Email != "" {
+						require.Contains(t, body, contact.Email)
 					}
-					if s.Council.Phone != "" {
-						require.Contains(t, body, s.Council.Phone)
+					if contact.Phone != "" {
+						require.Contains(t, body, contact.Phone)
 					}
 					require.NotContains(t, body, "<no value>")
 					require.NotContains(t, body, "2027-03-31", "dates are written for people")
@@ -71,7 +78,8 @@ func TestMessageKinds(t *testing.T) {
 	}, permit.MessageKinds())
 	require.False(t, permit.MessageKind("refund").Valid())
 	require.Nil(t, permit.MessageKind("refund").Keys())
-	require.Equal(t, []string{"address", "name", "council_name", "council_email", "council_phone", "council_website"}, permit.MessageAddressChanged.Keys())
+	require.Equal(t, []string{"address", "name", "council_name", "council_email", "council_phone", "council_website",
+		"operator_name", "operator_email", "operator_phone", "operator_website"}, permit.MessageAddressChanged.Keys())
 	require.Contains(t, permit.MessageRejected.Keys(), "reason")
 	require.Contains(t, permit.MessageExpiryReminder.Keys(), "renew_from")
 	_, ok := mustLoad(t, "testdata/minimal.yaml").SampleMessage("refund")
@@ -171,11 +179,12 @@ func TestRenderRejectedSaysWhomToContact(t *testing.T) {
 	require.Equal(t, "Your Essential Carer Permit application (per_5f3a9c2e7b1d4086) has not been approved", e.Subject)
 	require.Contains(t, e.Text, "Reason: The evidence you sent does not clearly show what the permit needs. The letter does not show the carer's name.\nReason code: proof_unclear",
 		"the scheme's words for the code, then the officer's")
-	require.Contains(t, e.Text, "please contact Leicestershire County Council, quoting reference per_5f3a9c2e7b1d4086:\n  email help@mipermit.com\n  telephone 0345 520 7007 (option 2)")
+	require.Contains(t, e.Text, "please contact Leicestershire County Council directly, quoting reference per_5f3a9c2e7b1d4086:\n  website https://www.leicestershire.gov.uk\n")
 	require.Contains(t, e.Text, "The card payment of £55.00 has been cancelled")
 	require.Contains(t, e.Text, "apply again")
 	require.Contains(t, e.HTML, `The letter does not show the carer&#39;s name.`)
-	require.Contains(t, e.HTML, `email <a href="mailto:help@mipermit.com">help@mipermit.com</a> or telephone 0345 520 7007 (option 2).`)
+	require.Contains(t, e.HTML, `directly, quoting reference per_5f3a9c2e7b1d4086: see <a href="https://www.leicestershire.gov.uk">https://www.leicestershire.gov.uk</a>.`)
+	require.NotContains(t, e.Text+e.HTML, "mipermit", "a rejection is discussed with the council, not the operator")
 
 	free, err := s.Render(sample(t, s, permit.MessageRejected, map[string]string{"price": "0.00"}))
 	require.NoError(t, err)
@@ -273,9 +282,9 @@ func TestRenderFillsMissingKeys(t *testing.T) {
 	e, err := s.Render(permit.Message{Kind: permit.MessageAddressChanged, Data: map[string]string{"name": "Jane Smith", "address": "Rose Cottage"}})
 	require.NoError(t, err)
 	require.Contains(t, e.Text, "  Rose Cottage\n")
-	require.Contains(t, e.Text, "Email:     help@mipermit.com\nTelephone: 0345 520 7007 (option 2)\nWeb:       https://www.leicestershire.gov.uk\n")
+	require.Contains(t, e.Text, "MiPermit help desk\nEmail:     help@mipermit.com\nTelephone: 0345 520 7007 (option 2)\n")
 
-	e, err = s.Render(permit.Message{Kind: permit.MessageApproved, Data: map[string]string{"council_phone": ""}})
+	e, err = s.Render(permit.Message{Kind: permit.MessageAddressChanged, Data: map[string]string{"operator_phone": ""}})
 	require.NoError(t, err)
 	require.NotContains(t, e.Text, "Telephone", "a key given empty stays empty")
 }
@@ -331,7 +340,7 @@ func TestLoadSchemeTemplateProblems(t *testing.T) {
         Dear {{.name}},
 
         {{.vrm}} {{.nope}}
-`, 39, "notifications.templates.approved.text", `.nope: approved messages have no key "nope"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, name, council_name, council_email, council_phone, council_website`},
+`, 39, "notifications.templates.approved.text", `.nope: approved messages have no key "nope"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website`},
 		{"quoted with escaped lines", `notifications:
   templates:
     approved:
@@ -341,17 +350,17 @@ func TestLoadSchemeTemplateProblems(t *testing.T) {
   templates:
     approved:
       subject: '{{index . "refund"}}'
-`, 36, "notifications.templates.approved.subject", `index . "refund": approved messages have no key "refund"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, name, council_name, council_email, council_phone, council_website`},
+`, 36, "notifications.templates.approved.subject", `index . "refund": approved messages have no key "refund"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website`},
 		{"key used only on an untaken branch", `notifications:
   templates:
     application_received:
       text: "{{if eq .price \"-1\"}}{{$.pricee}}{{end}}Thanks"
-`, 36, "notifications.templates.application_received.text", `$.pricee: application_received messages have no key "pricee"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, renewal_of, name, council_name, council_email, council_phone, council_website`},
+`, 36, "notifications.templates.application_received.text", `$.pricee: application_received messages have no key "pricee"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, renewal_of, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website`},
 		{"standard part with the wrong kind", `notifications:
   templates:
     address_changed:
       text: '{{template "details" .}}'
-`, 36, "notifications.templates.address_changed.text", `{{template "details" .}} uses permit_type, permit_id, vrm, starts_on, expires_on, which address_changed messages do not have (they have address, name, council_name, council_email, council_phone, council_website)`},
+`, 36, "notifications.templates.address_changed.text", `{{template "details" .}} uses permit_type, permit_id, vrm, starts_on, expires_on, which address_changed messages do not have (they have address, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website)`},
 		{"standard part given text", `notifications:
   templates:
     approved:
@@ -540,7 +549,7 @@ func ExampleScheme_Render() {
 	//
 	// An application that has not been approved cannot be resubmitted. If you still need a permit, please apply again in the same way, with evidence that answers the reason above.
 	//
-	// If you would like to discuss the reasons, please contact Example Council, quoting reference per_1:
+	// If you would like to discuss the reasons, please contact Example Council directly, quoting reference per_1:
 	//   email permits@council.example
 	//
 	// Permits team
@@ -573,5 +582,51 @@ notifications:
 	fmt.Println(err)
 	// Output:
 	// Renew your Carer Permit from 1 March 2027
-	// permit: invalid scheme: 1 problem: line 34: notifications.templates.expiry_reminder.subject: .renews_from: expiry_reminder messages have no key "renews_from"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, days_before, renew_from, name, council_name, council_email, council_phone, council_website
+	// permit: invalid scheme: 1 problem: line 34: notifications.templates.expiry_reminder.subject: .renews_from: expiry_reminder messages have no key "renews_from"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, days_before, renew_from, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website
+}
+
+// Issue 12 finding 7: the Leicestershire rejection notice gave MiPermit's
+// help desk, while the help text sends residents to the council about a
+// rejection and to MiPermit about cancellations, scheduled changes and
+// address changes. R3 (decision of 2026-12): the scheme names both
+// contacts and each message uses the right one; the example gives the
+// council's name and website only, as published.
+func TestR3RejectionContactsCouncilOperatorForChanges(t *testing.T) {
+	s := mustLoad(t, leicestershireFile)
+	require.Equal(t, permit.Council{Name: "Leicestershire County Council", Website: "https://www.leicestershire.gov.uk"}, s.Council,
+		"the help text publishes no council email or phone")
+	require.Equal(t, permit.Council{Name: "MiPermit help desk", Email: "help@mipermit.com", Phone: "0345 520 7007 (option 2)"}, s.Operator)
+	for _, tc := range []struct {
+		kind     permit.MessageKind
+		operator bool
+	}{
+		{permit.MessageRejected, false},
+		{permit.MessageCancelled, true},
+		{permit.MessageVehicleScheduled, true},
+		{permit.MessageAddressChanged, true},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			m, ok := s.SampleMessage(tc.kind)
+			require.True(t, ok)
+			e, err := s.Render(m)
+			require.NoError(t, err)
+			for _, body := range []string{e.Text, e.HTML} {
+				if tc.operator {
+					require.Contains(t, body, "MiPermit help desk")
+					require.Contains(t, body, "help@mipermit.com")
+					require.Contains(t, body, "0345 520 7007 (option 2)")
+				} else {
+					require.Contains(t, body, "contact Leicestershire County Council directly")
+					require.Contains(t, body, "https://www.leicestershire.gov.uk")
+					require.NotContains(t, body, "help@mipermit.com")
+					require.NotContains(t, body, "0345 520 7007")
+				}
+			}
+		})
+	}
+	st := mustLoad(t, strathmoreFile)
+	require.Equal(t, "permits@strathmore.example", st.Council.Email)
+	require.Equal(t, "permit-service@strathmore.example", st.Operator.Email)
+	min := mustLoad(t, "testdata/minimal.yaml")
+	require.Equal(t, min.Council, min.Operator, "without an operator section the council is the operator")
 }

@@ -24,8 +24,11 @@ import (
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// Council is whom residents contact about a decision: rejections and
-// reminders carry these details (R3).
+// Council is a contact residents are given: the council itself (about a
+// rejection, R3) or the operator that runs the permit service for it
+// (about cancellations, scheduled vehicle changes and address changes; the
+// decision of 2026-12). A scheme gives only what is published: the
+// Leicestershire example has no council email or phone.
 type Council struct {
 	Name    string
 	Email   string
@@ -38,8 +41,15 @@ type Council struct {
 // passed every check. Treat it and everything it points to as read-only;
 // it is then safe for concurrent use.
 type Scheme struct {
-	ID       string // the scheme's identifier, e.g. "leicestershire"
-	Council  Council
+	ID string // the scheme's identifier, e.g. "leicestershire"
+	// Council is the council's contact: rejection notices send residents
+	// there (R3: "contact Leicestershire County Council directly").
+	Council Council
+	// Operator is the contact of whoever runs the permit service for the
+	// council (Leicestershire: MiPermit's help desk), for cancellations,
+	// scheduled vehicle changes and address changes. A scheme file without
+	// an operator section has the council as its operator.
+	Operator Council
 	Nation   zones.Nation
 	Location *time.Location // where dates are judged; Europe/London unless the file says otherwise
 	// Calendar is the Nation's working-day calendar (zones.Calendar). It is
@@ -705,7 +715,7 @@ func (sr *schemeReader) items(m mapping, key string, required bool, keys []strin
 
 // The keys of each part of the format, in the order the example files use.
 var (
-	topKeys = []string{"id", "council", "nation", "timezone", "review_working_days",
+	topKeys = []string{"id", "council", "operator", "nation", "timezone", "review_working_days",
 		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones",
 		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
@@ -747,6 +757,7 @@ func (sr *schemeReader) scheme(root *yaml.Node) *Scheme {
 		sr.add(top.values["id"], "id", "%q has spaces around it", s.ID)
 	}
 	s.Council = sr.council(top)
+	s.Operator = sr.operator(top, s.Council)
 
 	locationOK := sr.header(top, s)
 
@@ -967,6 +978,33 @@ func (sr *schemeReader) council(top mapping) Council {
 	if !ok {
 		return Council{}
 	}
+	c := sr.contact(m, "council")
+	if strings.TrimSpace(c.Email) == "" && strings.TrimSpace(c.Phone) == "" && strings.TrimSpace(c.Website) == "" {
+		sr.add(m.node, "council", "needs an email, a phone or a website: rejections tell residents how to reach the council")
+	}
+	return c
+}
+
+// operator reads the operator section: whom residents contact about
+// cancellations, scheduled vehicle changes and address changes. Left out,
+// the operator is the council.
+func (sr *schemeReader) operator(top mapping, council Council) Council {
+	if isNull(top.values["operator"]) {
+		return council
+	}
+	m, ok := sr.mapping(sr.get(top, "operator", false), "operator", councilKeys...)
+	if !ok {
+		return council
+	}
+	c := sr.contact(m, "operator")
+	if strings.TrimSpace(c.Email) == "" && strings.TrimSpace(c.Phone) == "" {
+		sr.add(m.node, "operator", "needs an email or a phone: cancellations and changes tell residents whom to contact")
+	}
+	return c
+}
+
+// contact reads a contact's name, email, phone and website.
+func (sr *schemeReader) contact(m mapping, path string) Council {
 	c := Council{
 		Name:    sr.text(m, "name", true),
 		Email:   sr.text(m, "email", false),
@@ -974,19 +1012,16 @@ func (sr *schemeReader) council(top mapping) Council {
 		Website: sr.text(m, "website", false),
 	}
 	if c.Name != "" && strings.TrimSpace(c.Name) == "" {
-		sr.add(m.values["name"], "council.name", "is blank")
-	}
-	if strings.TrimSpace(c.Email) == "" && strings.TrimSpace(c.Phone) == "" {
-		sr.add(m.node, "council", "needs an email or a phone: rejections tell residents whom to contact")
+		sr.add(m.values["name"], path+".name", "is blank")
 	}
 	if c.Email != "" {
 		if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || a.Name != "" {
-			sr.add(m.values["email"], "council.email", "%q is not an email address such as help@example.gov.uk", c.Email)
+			sr.add(m.values["email"], path+".email", "%q is not an email address such as help@example.gov.uk", c.Email)
 		}
 	}
 	if c.Website != "" {
 		if u, err := url.Parse(c.Website); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			sr.add(m.values["website"], "council.website", "%q is not a web address starting https://", c.Website)
+			sr.add(m.values["website"], path+".website", "%q is not a web address starting https://", c.Website)
 		}
 	}
 	return c

@@ -61,8 +61,6 @@ func TestLoadSchemeLeicestershire(t *testing.T) {
 	require.Equal(t, "leicestershire", s.ID)
 	require.Equal(t, permit.Council{
 		Name:    "Leicestershire County Council",
-		Email:   "help@mipermit.com",
-		Phone:   "0345 520 7007 (option 2)",
 		Website: "https://www.leicestershire.gov.uk",
 	}, s.Council)
 	require.Equal(t, zones.EnglandAndWales, s.Nation)
@@ -391,7 +389,6 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 5: timezone: want an IANA time zone name such as Europe/London, got "Local"`,
 		}},
 		{"council-contact", []string{
-			`line 3: council: needs an email or a phone: rejections tell residents whom to contact`,
 			`line 3: council.website: "ftp://test.example" is not a web address starting https://`,
 		}},
 		{"duplicate-key", []string{
@@ -439,15 +436,15 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
+			`line 2: want a mapping of keys (id, council, operator, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
 		}},
 		{"notification-templates", []string{
 			`line 36: notifications.templates.rejected.subject: unclosed action`,
-			`line 40: notifications.templates.rejected.text: .vrmm: rejected messages have no key "vrmm"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason_code, reason_text, reason, name, council_name, council_email, council_phone, council_website`,
+			`line 40: notifications.templates.rejected.text: .vrmm: rejected messages have no key "vrmm"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason_code, reason_text, reason, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website`,
 			`line 42: notifications.templates.approved.html: function "shout" not defined`,
-			`line 45: notifications.templates.address_changed.text: .vrm: address_changed messages have no key "vrm"; they have address, name, council_name, council_email, council_phone, council_website`,
+			`line 45: notifications.templates.address_changed.text: .vrm: address_changed messages have no key "vrm"; they have address, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website`,
 			`line 49: notifications.templates.expiry_reminder.text: at <longdate .vrm>: error calling longdate: "AB12CDE" is not a date written YYYY-MM-DD`,
-			`line 53: notifications.templates.cancelled.text: .refundd: cancelled messages have no key "refundd"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason, refund, name, council_name, council_email, council_phone, council_website`,
+			`line 53: notifications.templates.cancelled.text: .refundd: cancelled messages have no key "refundd"; they have permit_id, permit_type, vrm, status, starts_on, expires_on, price, address, reason, refund, name, council_name, council_email, council_phone, council_website, operator_name, operator_email, operator_phone, operator_website`,
 			`line 54: notifications.templates.cancelled.html: the HTML ends inside a tag, a quoted attribute, a script, a style or a comment; close it`,
 			`line 56: notifications.templates.vehicle_changed.subject: is empty; leave subject out to keep the standard wording`,
 			`line 57: notifications.templates.vehicle_changed.body: unknown key "body"; the keys here are subject, text, html`,

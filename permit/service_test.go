@@ -270,7 +270,7 @@ func TestR3RejectionReturnsMoneyAndFreesSlot(t *testing.T) {
 	msgs := w.notes.Of(permit.MessageRejected)
 	require.Len(t, msgs, 1)
 	require.Equal(t, "The letter does not show the carer's name.", msgs[0].Data["reason"])
-	require.NotEmpty(t, msgs[0].Data["council_email"], "the rejection says whom to contact")
+	require.NotEmpty(t, msgs[0].Data["council_website"], "the rejection says whom to contact")
 
 	// A rejected permit is not resubmitted: approving it is an invalid transition.
 	_, err = w.svc.Approve(ctx, w.officer, r.ID)

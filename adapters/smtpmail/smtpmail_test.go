@@ -247,8 +247,8 @@ func TestDeliversMultipartAlternative(t *testing.T) {
 	require.Equal(t, strings.ReplaceAll(want.HTML, "\n", "\r\n"), parts[1].body)
 	for _, p := range parts {
 		require.Contains(t, p.body, "Leicestershire County Council")
-		require.Contains(t, p.body, "help@mipermit.com")
-		require.Contains(t, p.body, "0345 520 7007")
+		require.Contains(t, p.body, "https://www.leicestershire.gov.uk", "a rejection sends residents to the council")
+		require.NotContains(t, p.body, "0345 520 7007", "not the operator's help desk")
 	}
 	require.Contains(t, parts[0].body, `Reason: The evidence you sent does not clearly show what the permit needs. Evidence unreadable <script>alert("x")</script> & more`)
 	require.Contains(t, parts[1].body, `Evidence unreadable &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more`)
@@ -628,7 +628,7 @@ func ExampleNew() {
 	mailer, err := smtpmail.New(scheme, smtpmail.Config{
 		Addr:    server.addr(),
 		From:    "Leicestershire Parking Permits <permits@leics.example>",
-		ReplyTo: scheme.Council.Email,
+		ReplyTo: scheme.Operator.Email,
 	}, &smtpmail.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Println(err)

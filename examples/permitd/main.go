@@ -378,7 +378,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var notifier permit.Notifier = lognotify.New(log)
 	if cfg.smtp.Addr != "" {
 		smtpCfg := cfg.smtp
-		smtpCfg.ReplyTo = scheme.Council.Email
+		// Replies go to whoever answers residents' questions about
+		// their permits: the operator (the council when it runs the
+		// service itself).
+		smtpCfg.ReplyTo = scheme.Operator.Email
 		mailer, err := smtpmail.New(scheme, smtpCfg, &smtpmail.Options{Logger: log})
 		if err != nil {
 			return fmt.Errorf("email: %w", err)

@@ -123,10 +123,10 @@ func walk(w io.Writer, places *zones.Gazetteer) (*household, error) {
 		h.say("(the %s email to %s could not be sent: %v)", m.Kind, m.To, err)
 	}
 
-	c := scheme.Council
+	c, o := scheme.Council, scheme.Operator
 	h.printf("A year of Essential Carer Permits at one household\n")
-	h.printf("%s", wrap("", fmt.Sprintf("Scheme: %s (%s); dates judged in %s; a permit officer reviews within %d working days; residents' questions go to %s, %s.",
-		c.Name, scheme.ID, scheme.Location, scheme.ReviewWorkingDays, c.Email, c.Phone)))
+	h.printf("%s", wrap("", fmt.Sprintf("Scheme: %s (%s); dates judged in %s; a permit officer reviews within %d working days; rejections are discussed with the council (%s); cancellations and changes go to %s, %s, %s.",
+		c.Name, scheme.ID, scheme.Location, scheme.ReviewWorkingDays, c.Website, o.Name, o.Email, o.Phone)))
 
 	for _, chapter := range []func() error{
 		h.firstApplication,
@@ -197,8 +197,8 @@ func (h *household) rejectionAndReapplication() error {
 	h.say("Permit officer %s rejects %s (reason code %s): %q It is now %s; %s.",
 		officerName, r.ID, r.Rejection.Code, r.Rejection.Reason, words(r.Status), paymentWords(r.Payment))
 	if m, ok := h.lastEmail(permit.MessageRejected); ok {
-		h.note("Email to %s: your application %s was rejected: %s To discuss it, contact %s (%s, %s).",
-			m.To, m.PermitID, m.Data["reason"], m.Data["council_name"], m.Data["council_email"], m.Data["council_phone"])
+		h.note("Email to %s: your application %s was rejected: %s To discuss it, contact %s directly (%s).",
+			m.To, m.PermitID, m.Data["reason"], m.Data["council_name"], m.Data["council_website"])
 	}
 	d, err := h.svc.Eligibility(h.ctx, h.account.ID, carerPermit, time.Time{}, false)
 	if err != nil {
@@ -592,8 +592,8 @@ func (h *household) reminderEmail() error {
 	if err != nil {
 		return fmt.Errorf("reminder for %s: renew_from: %w", m.PermitID, err)
 	}
-	h.note("Email to %s: your %s %s for %s expires on %s (%s days). You can renew it from %s; questions to %s.",
-		m.To, m.Data["permit_type"], m.PermitID, m.Data["vrm"], longDate(expires), m.Data["days_before"], longDate(from), m.Data["council_email"])
+	h.note("Email to %s: your %s %s for %s expires on %s (%s days). You can renew it from %s; see %s.",
+		m.To, m.Data["permit_type"], m.PermitID, m.Data["vrm"], longDate(expires), m.Data["days_before"], longDate(from), m.Data["council_website"])
 	return nil
 }
 
