@@ -98,9 +98,16 @@ func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in R
 		if err := save(tx, &old); err != nil {
 			return err
 		}
-		return tx.AppendEvent(Event{Type: EventPermitRenewed, At: at, Actor: by.String(), PermitID: p.ID, AccountID: p.AccountID,
-			Data: map[string]string{"renewal_of": old.ID, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
-				"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn)}})
+		data := map[string]string{"renewal_of": old.ID, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
+			"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn)}
+		// Why it is free or paid (e.g. free_place_taken: another permit
+		// took the free place for the days after the old one expires).
+		for _, r := range d.Reasons {
+			if !r.Blocking {
+				data["allowance"], data["allowance_detail"] = string(r.Code), r.Detail
+			}
+		}
+		return tx.AppendEvent(Event{Type: EventPermitRenewed, At: at, Actor: by.String(), PermitID: p.ID, AccountID: p.AccountID, Data: data})
 	})
 	return p, err
 }

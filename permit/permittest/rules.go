@@ -25,6 +25,7 @@ import (
 // store, not only on the reference one. Each is a regression test for a
 // finding of issue 12 (or issue 11), named after the rule it guards.
 var ruleTests = []namedTest{
+	{"R1FreeSlotJudgedOnStartDate", testR1FreeSlotJudgedOnStartDate},
 	{"R4VehicleChangeAppliesToChain", testR4VehicleChangeAppliesToChain},
 	{"R4ScheduledChangeBelongsToChain", testR4ScheduledChangeBelongsToChain},
 	{"R4ReplacedScheduledChangeLeavesTrace", testR4ReplacedScheduledChangeLeavesTrace},
@@ -579,4 +580,37 @@ func testR4VehicleChangeEvidenceChecked(t *testing.T, s suite) {
 	evs := w.events(permit.EventVehicleChanged, p.ID)
 	require.Len(t, evs, 1)
 	require.Equal(t, "v5c", evs[0].Data["evidence"])
+}
+
+// Issue 12 finding 1 on every store: the free slot is judged on the new
+// permit's start date. A free permit running to 31 March 2027, not yet
+// renewed, does not keep the slot for a permit starting 1 April 2027: that
+// one is free and claims it; the old chain's later renewal is paid and
+// says why (free_place_taken).
+func testR1FreeSlotJudgedOnStartDate(t *testing.T, s suite) {
+	ctx := t.Context()
+	w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9))
+	a := w.account(home)
+	old := w.approve(w.apply(a, "AB12CDE", false).ID) // free, 1 April 2026 to 31 March 2027
+	require.True(t, old.Free)
+
+	w.setNow(londonAt(t, 2027, 3, 5, 9))
+	next, err := w.svc.Apply(ctx, permit.AccountActor(a.ID), permit.Application{AccountID: a.ID, Type: "essential-carer",
+		VRM: "CD34EFG", StartsOn: date(2027, 4, 1), Evidence: w.proofOfCare()})
+	require.NoError(t, err)
+	require.True(t, next.Free, "the slot is open on its start date")
+	cs := claimsOf(t, w.st, next.Pool, "uprn:"+home.String())
+	require.Len(t, cs, 1)
+	require.Equal(t, next.ID, cs[0].PermitID, "the new permit holds the place")
+
+	r := w.renew(a, old.ID)
+	require.False(t, r.Free)
+	require.Equal(t, "55.00", r.Price.StringFixed(2))
+	renewed := w.events(permit.EventPermitRenewed, r.ID)
+	require.Len(t, renewed, 1)
+	require.Equal(t, "free_place_taken", renewed[0].Data["allowance"], "the renewal says why it is paid")
+	require.Contains(t, renewed[0].Data["allowance_detail"], next.ID)
+	d, err := w.svc.Eligibility(ctx, a.ID, "essential-carer", date(2027, 4, 1), false)
+	require.NoError(t, err)
+	require.False(t, d.Free)
 }
