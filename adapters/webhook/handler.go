@@ -220,6 +220,11 @@ func problemOf(err error) *problem {
 		return notFound()
 	case errors.Is(err, ErrNotRetryable):
 		return newProblem(http.StatusConflict, CodeInvalidTransition, "This delivery was delivered; there is nothing to retry.")
+	case databaseUnavailable(err):
+		p = newProblem(http.StatusServiceUnavailable, CodeUnavailable, "The permit service cannot reach its database just now; nothing was changed. Try again in a few seconds.")
+		p.header = http.Header{"Retry-After": {"5"}}
+		p.cause = err
+		return p
 	case errors.Is(err, context.DeadlineExceeded):
 		p = newProblem(http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again shortly.")
 		p.header = http.Header{"Retry-After": {"1"}}

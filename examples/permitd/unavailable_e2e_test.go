@@ -99,21 +99,26 @@ func TestDatabaseUnavailable(t *testing.T) {
 	for _, c := range []struct {
 		method, path, token string
 		body                any
+		headers             []string
 	}{
-		{"GET", "/v1/accounts/" + jane.id, jane.token, nil}, // the token is checked against the database first
-		{"GET", "/v1/permits/" + p["id"].(string), testOfficerToken, nil},
-		{"GET", "/v1/review-queue", testOfficerToken, nil},
-		{"GET", "/v1/events", testOfficerToken, nil},
-		{"POST", "/v1/accounts", "", map[string]any{"name": "Sam Jones", "uprn": jane.uprn}},
-		{"POST", "/v1/permits/" + p["id"].(string) + "/approve", testOfficerToken, nil},
-		{"GET", "/healthz", "", nil},
+		{"GET", "/v1/accounts/" + jane.id, jane.token, nil, nil}, // the token is checked against the database first
+		{"GET", "/v1/permits/" + p["id"].(string), testOfficerToken, nil, nil},
+		{"GET", "/v1/review-queue", testOfficerToken, nil, nil},
+		{"GET", "/v1/events", testOfficerToken, nil, nil},
+		{"POST", "/v1/accounts", "", map[string]any{"name": "Sam Jones", "uprn": jane.uprn}, nil},
+		{"POST", "/v1/permits/" + p["id"].(string) + "/approve", testOfficerToken, nil, nil},
+		{"GET", "/healthz", "", nil, nil},
+		{"POST", "/v1/accounts", "", map[string]any{"name": "Sam Jones", "uprn": jane.uprn}, []string{"Idempotency-Key", "k-1"}},
+		{"GET", "/v1/permits/" + p["id"].(string) + "/documents", jane.token, nil, nil},
+		{"GET", "/v1/webhooks", testOfficerToken, nil, nil},
 	} {
-		r := s.do(c.method, c.path, c.token, c.body)
+		r := s.do(c.method, c.path, c.token, c.body, c.headers...)
 		require.Equal(t, 503, r.status, "%s %s: %s", c.method, c.path, r.body)
 		require.Equal(t, "unavailable", r.obj(t)["code"], "%s %s", c.method, c.path)
 		require.NotEmpty(t, r.header.Get("Retry-After"), "%s %s", c.method, c.path)
 	}
 	require.NotContains(t, s.out.String(), "status=500")
+	require.Equal(t, 200, s.do("GET", "/v1/addresses?postcode=LE11+3AB", "", nil).status, "the gazetteer is in memory: no database needed")
 
 	proxy.start() // back again: the pool reconnects on its own
 	require.Eventually(t, func() bool { return s.do("GET", "/healthz", "", nil).status == 200 }, 20*time.Second, 100*time.Millisecond)
