@@ -46,15 +46,27 @@
 //     permit is approved with evidence that did not pass.
 //   - A cancellation of a pending application is a withdrawal: the
 //     authorisation is voided and nothing is taken.
-//   - A new vehicle change replaces any scheduled one; a scheduled change
-//     takes effect at the start of its day in Europe/London when RunDue runs.
+//   - A vehicle change applies to the permit's renewal chain (the permit
+//     and its renewal, current, upcoming or pending); a chain never clashes
+//     with itself over a registration. A new vehicle change replaces any
+//     scheduled one on the whole chain, with a vehicle_change_replaced
+//     event; a scheduled change takes effect at the start of its day in
+//     Europe/London when RunDue runs. A scheme may ask for evidence (the
+//     V5C) with a vehicle change.
+//   - Rejections give the council's contact; cancellations, scheduled
+//     vehicle changes and address changes the operator's (Scheme.Operator).
 //   - Expiry reminders: for each of the scheme's reminder offsets at most one
 //     message per permit, only to accounts with an email address, never for
 //     a permit already renewed. When jobs did not run for a while, only the
 //     most urgent due offset is sent and the earlier ones are marked passed.
 //   - A move to another zone is a new application for the new property with
 //     proof of residency and the V5C; when it is approved the account moves
-//     and its permits in the old zone end.
+//     and its permits in the old zone end, refunded as the scheme's
+//     refunds.on_move says (by default as if cancelled that day). The
+//     application leaves those permits out of its pools and limits.
+//   - A move within the zone keeps the new property's per-property limits;
+//     when another household holds the free allowance there, the moving
+//     permits keep what they paid until they expire.
 //   - An enforcement look-up (CheckVehicle) counts a permit that is approved,
 //     current on the instant's London date and in that zone, under the
 //     registration in force that day: a scheduled change counts from the
