@@ -743,3 +743,29 @@ func BenchmarkLoadScheme(b *testing.B) {
 		}
 	}
 }
+
+// The rule tests of permit/permittest run on a copy of the Leicestershire
+// scheme (the suite reads no file of another package); the copy must say
+// what the example says.
+func TestPermittestSchemeIsLeicestershire(t *testing.T) {
+	want := mustLoad(t, leicestershireFile)
+	got := mustLoad(t, "permittest/testdata/scheme.yaml")
+	require.Equal(t, want.Council, got.Council)
+	require.Equal(t, want.Operator, got.Operator)
+	require.Equal(t, want.Rules.PermitTypes, got.Rules.PermitTypes)
+	require.Equal(t, want.Rules.Pools, got.Rules.Pools)
+	require.Equal(t, want.Rules.Limits, got.Rules.Limits)
+	require.Equal(t, want.Rules.RenewalWindowDays, got.Rules.RenewalWindowDays)
+	require.Equal(t, want.Rules.FurthestStartDays, got.Rules.FurthestStartDays)
+	require.Equal(t, want.Rules.Zones, got.Rules.Zones)
+	require.Equal(t, want.Refunds, got.Refunds)
+	require.Equal(t, want.RefundOnMove, got.RefundOnMove)
+	require.Equal(t, want.AddressChangeSameZone, got.AddressChangeSameZone)
+	require.Equal(t, want.NewZoneApplication, got.NewZoneApplication)
+	require.Equal(t, want.RejectionReasons, got.RejectionReasons)
+	require.Equal(t, want.ReviewWorkingDays, got.ReviewWorkingDays)
+	require.Equal(t, want.ReminderDays, got.ReminderDays)
+	require.Equal(t, want.AbandonUnpaidAfter, got.AbandonUnpaidAfter)
+	require.Equal(t, want.PendingApplicationsPerProperty, got.PendingApplicationsPerProperty)
+	require.Equal(t, want.AccountsPerPropertyPerDay, got.AccountsPerPropertyPerDay)
+}

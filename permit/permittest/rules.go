@@ -521,7 +521,7 @@ func testR7RefundWhenMovedToAnotherZone(t *testing.T, s suite) {
 		refund bool
 	}{
 		{"default: as if cancelled that day", strathmoreLike, true},
-		{"on_move: none", append(slices.Clone(strathmoreLike), "  admin_fee: \"5.00\"", "  admin_fee: \"5.00\"\n  on_move: none"), false},
+		{"on_move: none", append(slices.Clone(strathmoreLike), "  on_move: as_cancelled", "  on_move: none"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := s.newWorld(t, londonAt(t, 2026, 4, 1, 9), tc.edits...)
