@@ -35,7 +35,7 @@ const MaxPageSize = 1000
 func (s *Service) CurrentPermits(ctx context.Context, on time.Time, afterID string, limit int) ([]Permit, error) {
 	if limit < 1 || limit > MaxPageSize {
 		return nil, &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range",
-			Detail: fmt.Sprintf("limit must be between 1 and %d, not %d", MaxPageSize, limit)}}}
+			Detail: fmt.Sprintf("limit must be a whole number from 1 to %d, not %d.", MaxPageSize, limit)}}}
 	}
 	if on.IsZero() {
 		on = s.today(s.now())

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,19 @@ func literal(e ast.Expr) string {
 		return ""
 	}
 	return s
+}
+
+// hasKeys reports whether a composite literal sets every one of keys.
+func hasKeys(x *ast.CompositeLit, keys ...string) bool {
+	n := 0
+	for _, el := range x.Elts {
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			if k, ok := kv.Key.(*ast.Ident); ok && slices.Contains(keys, k.Name) {
+				n++
+			}
+		}
+	}
+	return n == len(keys)
 }
 
 // errorCodesInSource reads the non-test Go files of the packages whose
@@ -133,8 +147,8 @@ func errorCodesInSource(t *testing.T) (problem, field, reason, either codeSet) {
 					case *ast.SelectorExpr:
 						typ = tt.Sel.Name
 					}
-					if typ != "fieldProblem" && typ != "FieldError" {
-						return true
+					if typ != "fieldProblem" && typ != "FieldError" && (typ != "" || !hasKeys(x, "Field", "Code")) {
+						return true // an element of []FieldError{{...}} has no type of its own
 					}
 					for _, el := range x.Elts {
 						if kv, ok := el.(*ast.KeyValueExpr); ok {
