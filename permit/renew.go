@@ -28,6 +28,28 @@ func (s *Service) Renew(ctx context.Context, by Actor, permitID string, in Renew
 		map[string]string{"renewal_of": permitID})
 }
 
+// RenewalEligibility answers "may this permit be renewed now, is the
+// renewal free, what does it cost, what evidence is needed, and why",
+// without changing anything: the decision Renew would take. A renewal of
+// a free permit whose place another permit took for the days after it
+// expires is paid, and the answer says so (free_place_taken, R1 decision
+// of 2026-12). ErrNotFound when the permit does not exist.
+func (s *Service) RenewalEligibility(ctx context.Context, permitID string, pay bool) (eligibility.Decision, error) {
+	at := s.now()
+	var d eligibility.Decision
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		old, err := tx.Permit(permitID)
+		if err != nil {
+			return err
+		}
+		d, _, _, err = s.decide(ctx, tx, old.AccountID, old.UPRN, eligibility.Request{
+			Kind: eligibility.KindRenewal, PermitType: old.Type, At: at, Pay: pay, RenewalOf: old.ID,
+		})
+		return err
+	})
+	return d, err
+}
+
 func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
 	at := s.now()
 	today := s.today(at)

@@ -156,7 +156,8 @@ func (h *api) eligibility(w http.ResponseWriter, r *http.Request, c *call) error
 	}
 	q := r.URL.Query()
 	typ := q.Get("type")
-	if typ == "" {
+	renewalOf := q.Get("renewal_of")
+	if typ == "" && renewalOf == "" {
 		return badRequest("type", "required", "Give the permit type, such as ?type=essential-carer.")
 	}
 	startsOn, fp := parseStartDate("starts_on", q.Get("starts_on"))
@@ -170,8 +171,23 @@ func (h *api) eligibility(w http.ResponseWriter, r *http.Request, c *call) error
 			return badRequest("pay", "invalid_boolean", "pay must be true or false.")
 		}
 	}
-	d, err := h.svc.Eligibility(r.Context(), id, typ, startsOn, pay)
-	if err != nil {
+	var d eligibility.Decision
+	var err error
+	if renewalOf != "" {
+		// The renewal of one of the account's permits: why it would be
+		// free or paid (R1, decision of 2026-12).
+		p, err := h.ownPermit(r.Context(), c, renewalOf)
+		if err != nil {
+			return err
+		}
+		if p.AccountID != id {
+			return newError(http.StatusNotFound, CodeNotFound, "The account has no permit "+renewalOf+".")
+		}
+		d, err = h.svc.RenewalEligibility(r.Context(), renewalOf, pay)
+		if err != nil {
+			return err
+		}
+	} else if d, err = h.svc.Eligibility(r.Context(), id, typ, startsOn, pay); err != nil {
 		return err
 	}
 	if slices.ContainsFunc(d.Reasons, func(r eligibility.Reason) bool { return r.Code == eligibility.CodeUnknownPermitType }) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -90,4 +91,33 @@ func TestR4VehicleChangeEvidenceChecked(t *testing.T) {
 
 	p := hs.must(http.StatusOK, "POST", path, tok, map[string]any{"vrm": "CD34EFG", "evidence": v5c("CD34 EFG")})
 	require.Equal(t, "CD34EFG", p["vrm"])
+}
+
+// Issue 12 finding 1 over HTTP: a renewal of a free permit whose place was
+// taken for the days after it expires is paid, and the eligibility answer
+// for that renewal (?renewal_of=) says why.
+func TestR1RenewalEligibilitySaysWhyItIsPaid(t *testing.T) {
+	hs := newHarness(t)
+	acc, tok := hs.account(home)
+	old := hs.apply(acc, tok, "AB12CDE")
+	require.Equal(t, true, old["free"])
+	oid := old["id"].(string)
+	hs.must(http.StatusOK, "POST", "/v1/permits/"+oid+"/approve", officerToken, nil) // 2 November 2026 to 1 November 2027
+	hs.clock.Set(time.Date(2027, 10, 20, 10, 0, 0, 0, time.UTC))
+	next := hs.must(http.StatusCreated, "POST", "/v1/accounts/"+acc+"/permits", tok,
+		map[string]any{"type": "essential-carer", "vrm": "CD34EFG", "starts_on": "2027-11-02", "evidence": hs.proofOfCare()})
+	require.Equal(t, true, next["free"], "the slot is judged on the start date")
+
+	el := hs.must(http.StatusOK, "GET", "/v1/accounts/"+acc+"/eligibility?renewal_of="+oid, tok, nil)
+	require.Equal(t, true, el["eligible"])
+	require.Equal(t, false, el["free"])
+	require.Equal(t, "55.00", el["price"])
+	var codes []string
+	for _, r := range el["reasons"].([]any) {
+		codes = append(codes, r.(map[string]any)["code"].(string))
+	}
+	require.Contains(t, codes, "free_place_taken")
+
+	_, otherTok := hs.account(neighbour)
+	requireProblem(t, hs.do("GET", "/v1/accounts/"+acc+"/eligibility?renewal_of="+oid, otherTok, nil), http.StatusNotFound, "not_found")
 }
