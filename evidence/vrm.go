@@ -64,6 +64,7 @@ type VRMError struct {
 	Detail string // why it is not a registration, and what one looks like
 }
 
+// Error returns Detail: the sentence is the message.
 func (e *VRMError) Error() string { return e.Detail }
 
 // Unwrap returns ErrInvalidVRM.
