@@ -56,7 +56,11 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 		errs = append(errs, err)
 	}
 	r.PaymentsRetried, r.PaymentRetriesFailed = paid.done, paid.failed
-	return r, errors.Join(errs...)
+	err = errors.Join(errs...)
+	if s.dueRan != nil {
+		s.dueRan(r, err)
+	}
+	return r, err
 }
 
 // dueOffset returns the reminder offset to send for a permit on a date:

@@ -24,6 +24,7 @@ type Service struct {
 	locator  zones.Locator
 	payments Payments
 	notifier Notifier
+	dueRan   func(DueReport, error)
 
 	// Now is the clock; nil means time.Now. Tests and the evaluation
 	// server's test clock replace it.
@@ -44,6 +45,9 @@ type Service struct {
 // Options are the optional parts of a Service.
 type Options struct {
 	Notifier Notifier // nil sends nothing
+	// DueRan is told what each RunDue call did (its report and error),
+	// after the run; metrics count due jobs with it. Nil tells nothing.
+	DueRan func(r DueReport, err error)
 }
 
 // maxAttempts bounds the retries of an operation that lost a race
@@ -71,7 +75,7 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 	}
 	s := &Service{scheme: scheme, store: store, locator: locator, payments: payments}
 	if opts != nil {
-		s.notifier = opts.Notifier
+		s.notifier, s.dueRan = opts.Notifier, opts.DueRan
 	}
 	return s, nil
 }

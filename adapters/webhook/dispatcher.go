@@ -96,6 +96,9 @@ type DispatcherOptions struct {
 	Jitter func() float64
 	// Logger receives failures and dead letters; nil logs nothing.
 	Logger *slog.Logger
+	// Reported is told what each of Run's rounds did (its report and
+	// error); metrics count deliveries with it. Nil tells nothing.
+	Reported func(rep Report, err error)
 	// Transport replaces the HTTP transport, for tests that need one; the
 	// default connects only where Policy allows. A replacement bypasses
 	// that check.
@@ -119,6 +122,7 @@ type Dispatcher struct {
 	now         func() time.Time
 	jitter      func() float64
 	log         *slog.Logger
+	reported    func(Report, error)
 
 	purgeMu   sync.Mutex
 	lastPurge time.Time
@@ -145,7 +149,7 @@ func NewDispatcher(store Store, source EventSource, opts *DispatcherOptions) (*D
 	}
 	d := &Dispatcher{store: store, source: source, maxAttempts: o.MaxAttempts, base: o.BackoffBase, max: o.BackoffMax,
 		lease: o.Lease, concurrency: o.Concurrency, batch: o.Batch, pageSize: o.PageSize, poll: o.PollInterval,
-		keep: o.KeepDelivered, now: o.Now, jitter: o.Jitter, log: o.Logger}
+		keep: o.KeepDelivered, now: o.Now, jitter: o.Jitter, log: o.Logger, reported: o.Reported}
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -253,6 +257,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		rep, err := d.round(ctx, d.now)
 		if err != nil && ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "webhooks", "err", err)
+		}
+		if d.reported != nil && (ctx.Err() == nil || rep != (Report{})) {
+			d.reported(rep, err)
 		}
 		if rep != (Report{}) {
 			d.log.InfoContext(ctx, "webhooks", "enqueued", rep.Enqueued, "delivered", rep.Delivered, "failed", rep.Failed, "dead", rep.Dead, "purged", rep.Purged)

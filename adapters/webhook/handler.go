@@ -77,6 +77,10 @@ type HandlerOptions struct {
 	// Authorization header, bodies or query values) and the detail of
 	// every server error; nil logs nothing.
 	Logger *slog.Logger
+	// Observe is told of every request once it is answered, as
+	// httpapi.Options.Observe is: its route pattern ("" when none
+	// matched), status and duration. Nil tells nothing.
+	Observe func(route string, status int, elapsed time.Duration)
 }
 
 type handler struct {
@@ -87,6 +91,7 @@ type handler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	mux      *http.ServeMux
+	observe  func(route string, status int, elapsed time.Duration)
 }
 
 // NewHandler returns the officers' webhook endpoints of the API, all
@@ -106,7 +111,7 @@ func NewHandler(store Store, opts *HandlerOptions) (http.Handler, error) {
 	if store == nil || opts == nil || opts.Authorize == nil {
 		return nil, errors.New("webhook: NewHandler needs a Store and HandlerOptions.Authorize")
 	}
-	h := &handler{store: store, auth: opts.Authorize, policy: opts.Policy, resolver: opts.Resolver, now: opts.Now, log: opts.Logger}
+	h := &handler{store: store, auth: opts.Authorize, policy: opts.Policy, resolver: opts.Resolver, now: opts.Now, log: opts.Logger, observe: opts.Observe}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -340,13 +345,17 @@ func (h *handler) access(r *http.Request, w *recordingWriter, start time.Time) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	elapsed := time.Since(start)
+	if h.observe != nil {
+		h.observe(w.route, status, elapsed)
+	}
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
 	}
 	attrs := []slog.Attr{
 		slog.String("request_id", w.Header().Get("X-Request-Id")), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.String("route", w.route), slog.Int("status", status), slog.Int64("bytes", w.bytes), slog.Duration("duration", time.Since(start)),
+		slog.String("route", w.route), slog.Int("status", status), slog.Int64("bytes", w.bytes), slog.Duration("duration", elapsed),
 	}
 	if w.caller.SignedIn {
 		role := "account"
