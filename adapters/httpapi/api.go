@@ -105,6 +105,11 @@ type Options struct {
 	// matched), never the raw path with its IDs, the status sent, and how
 	// long it took. Metrics count requests with it; nil tells nothing.
 	Observe func(route string, status int, elapsed time.Duration)
+	// Metrics, when set, is served at GET /metrics to officers only (401
+	// and 403 as for any officer route). It is the server's, not part of
+	// the v1 contract; a server that serves metrics on a listener of its
+	// own leaves it nil.
+	Metrics http.Handler
 }
 
 // Defaults of Options' body read timeouts. A JSON body is at most 64 KiB;
@@ -139,6 +144,7 @@ type api struct {
 	bodyTimeout       time.Duration
 	uploadTimeout     time.Duration
 	observe           func(route string, status int, elapsed time.Duration)
+	metrics           http.Handler
 }
 
 // New returns the v1 JSON API of API.md as an http.Handler. svc, locator
@@ -154,7 +160,7 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	h := &api{svc: svc, locator: locator, auth: auth, log: o.Logger, idem: o.Idempotency, idemTTL: o.IdempotencyTTL,
 		blobs: o.Blobs, maxDoc: o.MaxDocumentBytes, maxDocs: o.MaxDocumentsPerPermit, maxPermitDocBytes: o.MaxPermitDocumentBytes,
 		tempDir: o.TempDir, clock: o.TestClock, ping: o.Ping, now: o.Now,
-		openapi: openAPIFor(svc.Scheme()), location: svc.Scheme().Location, observe: o.Observe}
+		openapi: openAPIFor(svc.Scheme()), location: svc.Scheme().Location, observe: o.Observe, metrics: o.Metrics}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

@@ -43,6 +43,9 @@ func (h *api) routes() {
 	h.route("GET /v1/events", officer, noBody, h.events)
 	h.route("GET /v1/openapi.json", anyone, noBody, h.openAPI)
 	h.route("GET /healthz", anyone, noBody, h.healthz)
+	if h.metrics != nil {
+		h.route("GET /metrics", officer, noBody, h.serveMetrics)
+	}
 	if h.clock != nil {
 		h.route("GET /v1/test-clock", officer, noBody, h.getTestClock)
 		h.route("POST /v1/test-clock", officer, requiredJSON, h.setTestClock)
@@ -581,4 +584,10 @@ func (h *api) setTestClock(w http.ResponseWriter, r *http.Request, c *call) erro
 		"reviews_overdue": rep.ReviewsOverdue, "address_changes_overdue": rep.AddressChangesOverdue,
 		"payments_retried": rep.PaymentsRetried, "payment_retries_failed": rep.PaymentRetriesFailed,
 	})
+}
+
+// serveMetrics hands GET /metrics to Options.Metrics.
+func (h *api) serveMetrics(w http.ResponseWriter, r *http.Request, _ *call) error {
+	h.metrics.ServeHTTP(w, r)
+	return nil
 }

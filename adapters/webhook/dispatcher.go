@@ -96,8 +96,9 @@ type DispatcherOptions struct {
 	Jitter func() float64
 	// Logger receives failures and dead letters; nil logs nothing.
 	Logger *slog.Logger
-	// Reported is told what each of Run's rounds did (its report and
-	// error); metrics count deliveries with it. Nil tells nothing.
+	// Reported is told what each of Run's rounds did: its report, and its
+	// error (nil when the round ended because Run was stopping). Metrics
+	// count deliveries with it; nil tells nothing.
 	Reported func(rep Report, err error)
 	// Transport replaces the HTTP transport, for tests that need one; the
 	// default connects only where Policy allows. A replacement bypasses
@@ -258,7 +259,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "webhooks", "err", err)
 		}
-		if d.reported != nil && (ctx.Err() == nil || rep != (Report{})) {
+		if d.reported != nil {
+			if ctx.Err() != nil {
+				err = nil // stopping, not a failure
+			}
 			d.reported(rep, err)
 		}
 		if rep != (Report{}) {

@@ -25,6 +25,8 @@
 //	--max-connections     (PERMITD_MAX_CONNECTIONS)     most client connections open at once, default 1000; more wait to be accepted
 //	--account-creation-rate (PERMITD_ACCOUNT_CREATION_RATE) accounts one client address may open, N/duration, default 20/1h; off for none (429 rate_limited)
 //	--trusted-proxy       (PERMITD_TRUSTED_PROXY)       addresses or CIDR prefixes of proxies whose X-Forwarded-For is believed; repeatable or comma-separated
+//	--metrics-addr        (PERMITD_METRICS_ADDR)        serve GET /metrics (Prometheus) there, without a token, and not on --addr;
+//	                                                    empty (default): on --addr, to officers only
 //
 // Everything it remembers between requests is in the database: permits,
 // uploaded documents, Idempotency-Key answers (kept 24 hours, then deleted
@@ -66,6 +68,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
+	"github.com/carerpermit/carerpermit/adapters/metrics"
 	"github.com/carerpermit/carerpermit/adapters/smtpmail"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
 	"github.com/carerpermit/carerpermit/adapters/webhook"
@@ -114,6 +117,7 @@ type config struct {
 	maxConnections              int
 	accountCreationRate         httpapi.RateLimit
 	trustedProxies              []netip.Prefix
+	metricsAddr                 string
 }
 
 // defaultAccountCreationRate is how many accounts one client address may
@@ -290,6 +294,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	fs.Var(&proxies, "trusted-proxy",
 		"address or CIDR prefix of a proxy whose X-Forwarded-For is believed, repeatable or comma-separated; from anyone else it is ignored (PERMITD_TRUSTED_PROXY)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", getenv("PERMITD_METRICS_ADDR"),
+		"listen address for GET /metrics without a token (keep it private); empty serves it on --addr to officers only (PERMITD_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -397,7 +403,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("opening the simulated gateway's tables: %w", err)
 	}
-	svc, err := permit.NewService(scheme, store, gaz, pay, &permit.Options{Notifier: notifier})
+	mx := metrics.New()
+	if err := mx.WatchDB(store.DB()); err != nil {
+		return err
+	}
+	svc, err := permit.NewService(scheme, mx.Store(store), gaz, mx.Payments(pay),
+		&permit.Options{Notifier: mx.Notifier(notifier), DueRan: mx.ObserveDue})
 	if err != nil {
 		return err
 	}
@@ -430,7 +441,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Blobs: store.Blobs(), Idempotency: idem, MaxDocumentBytes: cfg.maxDocumentBytes,
 		MaxDocumentsPerPermit: cfg.maxDocuments, MaxPermitDocumentBytes: cfg.maxPermitDocumentBytes,
 		BodyReadTimeout: cfg.bodyReadTimeout, UploadReadTimeout: cfg.uploadReadTimeout,
-		Rates: store.RateLimits(), AccountCreationLimit: cfg.accountCreationRate, TrustedProxies: cfg.trustedProxies})
+		Rates: store.RateLimits(), AccountCreationLimit: cfg.accountCreationRate, TrustedProxies: cfg.trustedProxies,
+		Observe: mx.ObserveRequest, Metrics: metricsOnMain(cfg, mx)})
 	if err != nil {
 		return err
 	}
@@ -438,12 +450,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("opening the webhook tables: %w", err)
 	}
-	hooksAPI, err := webhook.NewHandler(hooks, &webhook.HandlerOptions{Authorize: webhookCaller(auth), Policy: cfg.webhookPolicy, Logger: log})
+	if err := mx.WatchWebhookBacklog(webhookBacklog(hooks)); err != nil {
+		return err
+	}
+	hooksAPI, err := webhook.NewHandler(hooks, &webhook.HandlerOptions{Authorize: webhookCaller(auth), Policy: cfg.webhookPolicy, Logger: log,
+		Observe: mx.ObserveRequest})
 	if err != nil {
 		return err
 	}
 	dispatcher, err := webhook.NewDispatcher(hooks, svc, &webhook.DispatcherOptions{Policy: cfg.webhookPolicy,
-		MaxAttempts: cfg.webhookMaxAttempts, PollInterval: webhookPoll, Logger: log})
+		MaxAttempts: cfg.webhookMaxAttempts, PollInterval: webhookPoll, Logger: log, Reported: webhookReported(mx)})
 	if err != nil {
 		return err
 	}
@@ -475,6 +491,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
+	if cfg.metricsAddr != "" {
+		msrv, err := serveMetrics(ctx, cfg.metricsAddr, mx, log, out, served)
+		if err != nil {
+			return err
+		}
+		defer msrv.Close()
+	}
 
 	var jobs sync.WaitGroup
 	jobsCtx, stopJobs := context.WithCancel(ctx)
@@ -504,6 +527,56 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// metricsOnMain is GET /metrics on the main listener, to officers only,
+// unless --metrics-addr gives it a listener of its own.
+func metricsOnMain(cfg config, mx *metrics.Metrics) http.Handler {
+	if cfg.metricsAddr != "" {
+		return nil
+	}
+	return mx.Handler()
+}
+
+// serveMetrics serves GET /metrics, without a token, on a listener of its
+// own (--metrics-addr): one that only the council's monitoring reaches.
+// A failure to serve is sent to served, as the main listener's is.
+func serveMetrics(ctx context.Context, addr string, mx *metrics.Metrics, log *slog.Logger, out io.Writer, served chan<- error) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", mx.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			select {
+			case served <- fmt.Errorf("metrics: %w", err):
+			default: // the main listener failed first
+			}
+		}
+	}()
+	fmt.Fprintf(out, "metrics on http://%s/metrics\n", ln.Addr())
+	return srv, nil
+}
+
+// webhookBacklog and webhookReported bridge the webhook adapter to the
+// metrics one: adapters do not import each other.
+func webhookBacklog(hooks *webhook.SQLStore) metrics.WebhookBacklog {
+	return func(ctx context.Context) (int, int, error) {
+		b, err := hooks.Backlog(ctx)
+		return b.Pending, b.Dead, err
+	}
+}
+
+func webhookReported(mx *metrics.Metrics) func(webhook.Report, error) {
+	return func(r webhook.Report, err error) {
+		mx.ObserveWebhooks(metrics.WebhookRound{Enqueued: r.Enqueued, Delivered: r.Delivered, Failed: r.Failed, Dead: r.Dead, Purged: r.Purged}, err)
+	}
 }
 
 // webhookCaller lets the webhook endpoints use the API's authentication:
