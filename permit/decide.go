@@ -12,16 +12,6 @@ import (
 	"github.com/carerpermit/carerpermit/pricing"
 )
 
-// save writes p (optimistically, by version) and keeps p's version in step
-// with the store's.
-func save(tx Tx, p *Permit) error {
-	if err := tx.UpdatePermit(*p); err != nil {
-		return err
-	}
-	p.Version++
-	return nil
-}
-
 // releaseChain gives up what a permit held when it stops being live: its
 // place as its predecessor's renewal and its free slot (which returns to
 // the predecessor when that one is still live and free).

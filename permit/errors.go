@@ -3,6 +3,7 @@ package permit
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/carerpermit/carerpermit/evidence"
 )
@@ -80,3 +81,7 @@ func (e *ValidationError) err() error {
 	}
 	return e
 }
+
+// quote puts a value the caller gave inside quotes in an error's wording,
+// escaped, so that an empty or odd value is still visible.
+func quote(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,57 @@
+package permit
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// ReviewItem is one entry of the officers' review queue.
+type ReviewItem struct {
+	Kind          string // "permit" or "address_change"
+	Permit        *Permit
+	AddressChange *AddressChange
+	SubmittedAt   time.Time
+	DueOn         time.Time // submission date + the scheme's review working days
+	Overdue       bool      // DueOn has passed: the review deadline is breached
+}
+
+// ReviewQueue returns up to limit pending applications and address
+// changes, oldest first, each with its review deadline counted in working
+// days of the council nation's calendar and whether that deadline has
+// passed (today by the service's clock).
+func (s *Service) ReviewQueue(ctx context.Context, limit int) ([]ReviewItem, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var items []ReviewItem
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		ps, err := tx.PendingReview(limit)
+		if err != nil {
+			return err
+		}
+		cs, err := tx.PendingAddressChanges(limit)
+		if err != nil {
+			return err
+		}
+		for i := range ps {
+			p := ps[i]
+			items = append(items, ReviewItem{Kind: "permit", Permit: &p, SubmittedAt: p.CreatedAt,
+				DueOn: s.scheme.ReviewDueOn(s.submittedOn(p))})
+		}
+		for i := range cs {
+			c := cs[i]
+			items = append(items, ReviewItem{Kind: "address_change", AddressChange: &c, SubmittedAt: c.CreatedAt, DueOn: c.DueOn})
+		}
+		return nil
+	})
+	sort.SliceStable(items, func(i, j int) bool { return items[i].SubmittedAt.Before(items[j].SubmittedAt) })
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	today := s.today(s.now())
+	for i := range items {
+		items[i].Overdue = items[i].DueOn.Before(today)
+	}
+	return items, err
+}
