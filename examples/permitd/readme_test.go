@@ -85,7 +85,8 @@ func TestREADMEJourneyAsWritten(t *testing.T) {
 	got := string(out)
 	for _, want := range []string{`"zone":null`, `"code":"invalid_postcode"`, `"content_type":"application/pdf"`, `"status":"current"`,
 		`"vehicle_changes_applied":1`, `"permitted":true`, `"code":"renewal_window_not_open"`, `"renewal_of":"per_`,
-		`"status":"cancelled"`, `"code":"different_zone"`, `"status":"approved"`, `"secret":"whsec_`, `"deliveries":[{`} {
+		`"status":"cancelled"`, `"code":"different_zone"`, `"status":"approved"`, `"secret":"whsec_`, `"deliveries":[{`,
+		`carerpermit_permit_outcomes_total{charge="free",outcome="approved"} 1`, "401\n"} {
 		require.Contains(t, got, want)
 	}
 	require.NotContains(t, got, "internal_error")
