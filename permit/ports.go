@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/carerpermit/carerpermit/permit/message"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -225,34 +226,29 @@ type Payments interface {
 	Refund(ctx context.Context, paymentID string, amount decimal.Decimal, idempotencyKey string) (Payment, error)
 }
 
-// MessageKind names a notification template.
-type MessageKind string
+// MessageKind names a notification template (package message).
+type MessageKind = message.Kind
 
 // Notifications the Service sends.
 const (
-	MessageApplicationReceived MessageKind = "application_received"
-	MessageApproved            MessageKind = "approved"
-	MessageRejected            MessageKind = "rejected"
-	MessageCancelled           MessageKind = "cancelled"
-	MessageVehicleChanged      MessageKind = "vehicle_changed"
-	MessageVehicleScheduled    MessageKind = "vehicle_change_scheduled"
-	MessageExpiryReminder      MessageKind = "expiry_reminder"
-	MessageAddressChanged      MessageKind = "address_changed"
+	MessageApplicationReceived = message.ApplicationReceived
+	MessageApproved            = message.Approved
+	MessageRejected            = message.Rejected
+	MessageCancelled           = message.Cancelled
+	MessageVehicleChanged      = message.VehicleChanged
+	MessageVehicleScheduled    = message.VehicleScheduled
+	MessageExpiryReminder      = message.ExpiryReminder
+	MessageAddressChanged      = message.AddressChanged
 	// MessageBecameFree: a paid application became free because the free
 	// application ahead of it was rejected or withdrawn; its card
 	// authorisation is cancelled.
-	MessageBecameFree MessageKind = "became_free"
+	MessageBecameFree = message.BecameFree
 )
 
-// Message is a notification to an account holder. Data carries the values
-// a template fills in (permit, dates, amounts, reasons, council contact).
-type Message struct {
-	Kind      MessageKind
-	AccountID string
-	To        string // email address
-	PermitID  string
-	Data      map[string]string
-}
+// Message is a notification to an account holder (package message). Data
+// carries the values a template fills in (permit, dates, amounts, reasons,
+// council contact).
+type Message = message.Message
 
 // Notifier sends messages to account holders. A failed send must not undo
 // the operation that caused it: the Service records the event first and

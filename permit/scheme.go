@@ -20,6 +20,7 @@ import (
 
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit/message"
 	"github.com/carerpermit/carerpermit/pricing"
 	"github.com/carerpermit/carerpermit/zones"
 )
@@ -98,9 +99,9 @@ type Scheme struct {
 	AccountsPerPropertyPerDay int
 
 	types map[string]int // permit type ID → index in Rules.PermitTypes
-	// messages are the notification templates by kind, proven at load
-	// (see Render).
-	messages map[MessageKind]*messageTemplates
+	// Messages are the notification templates of every kind, proven at
+	// load (see Render).
+	Messages *message.Templates
 }
 
 // PermitType returns the scheme's permit type with that ID. Its Evidence
@@ -860,18 +861,18 @@ func (sr *schemeReader) notifications(top mapping, s *Scheme) {
 	overrides := make(map[MessageKind]map[string]string)
 	m, ok := sr.mapping(sr.get(top, "notifications", false), "notifications", notificationKeys...)
 	if ok {
-		kinds := make([]string, 0, len(messageSpecs))
+		kinds := make([]string, 0, len(MessageKinds()))
 		for _, k := range MessageKinds() {
 			kinds = append(kinds, string(k))
 		}
 		ts, _ := sr.mapping(sr.get(m, "templates", false), "notifications.templates", kinds...)
 		for _, kind := range kinds {
 			// A missing or malformed templates mapping has no values.
-			km, given := sr.mapping(sr.get(ts, kind, false), join(ts.path, kind), messageParts...)
+			km, given := sr.mapping(sr.get(ts, kind, false), join(ts.path, kind), message.Parts()...)
 			if !given {
 				continue
 			}
-			for _, part := range messageParts {
+			for _, part := range message.Parts() {
 				path := join(km.path, part)
 				if v := km.values[part]; v != nil && isNull(v) {
 					sr.add(v, path, "is empty; leave %s out to keep the standard wording", part)
@@ -895,36 +896,36 @@ func (sr *schemeReader) notifications(top mapping, s *Scheme) {
 			}
 		}
 	}
-	var problems []templateProblem
-	s.messages, problems = s.compileMessages(overrides)
+	var problems []message.Problem
+	s.Messages, problems = message.Compile(s.Sender(), overrides)
 	for _, p := range problems {
-		if _, given := overrides[p.kind][p.part]; !given {
+		if _, given := overrides[p.Kind][p.Part]; !given {
 			// A bug of this package, which its tests rule out; said
 			// plainly rather than blamed on the file.
-			sr.add(nil, "notifications", "the standard %s template for %s messages does not work: %s", p.part, p.kind, p.reason)
+			sr.add(nil, "notifications", "the standard %s template for %s messages does not work: %s", p.Part, p.Kind, p.Reason)
 			continue
 		}
-		path := "notifications.templates." + string(p.kind) + "." + p.part
+		path := "notifications.templates." + string(p.Kind) + "." + p.Part
 		v := sr.nodes[path]
 		line := v.Line
-		if p.line > 0 {
+		if p.Line > 0 {
 			switch v.Style {
 			case yaml.LiteralStyle:
 				// The text starts on the line after the "|".
-				line += p.line
+				line += p.Line
 			case 0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-				if p.line == 1 {
+				if p.Line == 1 {
 					break
 				}
 				fallthrough
 			default:
 				// Folded or escaped line breaks: the template's lines are
 				// not the file's.
-				p.reason = fmt.Sprintf("template line %d: %s", p.line, p.reason)
+				p.Reason = fmt.Sprintf("template line %d: %s", p.Line, p.Reason)
 			}
 		}
 		sr.own[path] = true
-		sr.problems = append(sr.problems, SchemeProblem{Line: line, Path: path, Reason: p.reason})
+		sr.problems = append(sr.problems, SchemeProblem{Line: line, Path: path, Reason: p.Reason})
 	}
 }
 
