@@ -13,6 +13,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/memstore"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -212,14 +213,14 @@ func TestCheckVehicleRefusesBadInput(t *testing.T) {
 
 func ExampleService_CheckVehicle() {
 	ctx := context.Background()
-	scheme, err := permit.LoadScheme(strings.NewReader(exampleScheme))
+	sch, err := scheme.Load(strings.NewReader(exampleScheme))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	g, _ := zones.LoadGazetteer(strings.NewReader(zones.GazetteerHeader + "\n" +
 		"100000000001,,,12,Ashby Road,Loughborough,LE11 3AB,centre,Town Centre\n"))
-	svc, _ := permit.NewService(scheme, memstore.New(), g, fakepay.New(), nil)
+	svc, _ := permit.NewService(sch, memstore.New(), g, fakepay.New(), nil)
 	now := time.Date(2027, time.March, 1, 9, 0, 0, 0, time.UTC)
 	svc.Now = func() time.Time { return now }
 

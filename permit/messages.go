@@ -26,11 +26,11 @@ func MessageKinds() []MessageKind { return message.Kinds() }
 // Errors: a *ValidationError (ErrValidation) for an unknown kind or a
 // value not written as its key requires (a date not YYYY-MM-DD, money not
 // "55.00"); an error for a Scheme without Messages (not built by
-// LoadScheme). Template mistakes never reach Render: LoadScheme refuses
+// scheme.Load). Template mistakes never reach Render: scheme.Load refuses
 // them.
 func (s *Scheme) Render(m Message) (Email, error) {
 	if s.Messages == nil {
-		return Email{}, errors.New("permit: Render: the scheme has no templates; build it with LoadScheme")
+		return Email{}, errors.New("permit: Render: the scheme has no templates; build it with scheme.Load")
 	}
 	e, err := s.Messages.Render(m)
 	var de *message.DataError
@@ -48,7 +48,7 @@ func (s *Scheme) Render(m Message) (Email, error) {
 }
 
 // SampleMessage returns a message of kind k with every key filled with an
-// example value and the scheme's own council details: what LoadScheme
+// example value and the scheme's own council details: what scheme.Load
 // renders each template with, and what a preview of the templates can
 // show. ok is false for an unknown kind.
 func (s *Scheme) SampleMessage(k MessageKind) (m Message, ok bool) {

@@ -15,25 +15,26 @@ import (
 
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
 // withNotifications is the minimal scheme with a notifications section.
 func withNotifications(t testing.TB, section string) string {
 	t.Helper()
-	base, err := os.ReadFile("testdata/minimal.yaml")
+	base, err := os.ReadFile(minimalFile)
 	require.NoError(t, err)
 	return string(base) + section
 }
 
 func loadString(t testing.TB, doc string) (*permit.Scheme, error) {
 	t.Helper()
-	return permit.LoadScheme(strings.NewReader(doc))
+	return scheme.Load(strings.NewReader(doc))
 }
 
 // Every kind renders with every example scheme: a one-line subject, a
 // text and an HTML body that both name the council and how to reach it.
 func TestRenderEveryKind(t *testing.T) {
-	for _, file := range []string{leicestershireFile, strathmoreFile, "testdata/minimal.yaml"} {
+	for _, file := range []string{leicestershireFile, strathmoreFile, minimalFile} {
 		s := mustLoad(t, file)
 		for _, k := range permit.MessageKinds() {
 			t.Run(s.ID+"/"+string(k), func(t *testing.T) {
@@ -82,7 +83,7 @@ func TestMessageKinds(t *testing.T) {
 		"operator_name", "operator_email", "operator_phone", "operator_website"}, permit.MessageAddressChanged.Keys())
 	require.Contains(t, permit.MessageRejected.Keys(), "reason")
 	require.Contains(t, permit.MessageExpiryReminder.Keys(), "renew_from")
-	_, ok := mustLoad(t, "testdata/minimal.yaml").SampleMessage("refund")
+	_, ok := mustLoad(t, minimalFile).SampleMessage("refund")
 	require.False(t, ok)
 }
 
@@ -249,7 +250,7 @@ func TestRenderEscapes(t *testing.T) {
 }
 
 func TestRenderErrors(t *testing.T) {
-	s := mustLoad(t, "testdata/minimal.yaml")
+	s := mustLoad(t, minimalFile)
 	for _, tc := range []struct {
 		name  string
 		m     permit.Message
@@ -272,7 +273,7 @@ func TestRenderErrors(t *testing.T) {
 		})
 	}
 	_, err := (&permit.Scheme{}).Render(permit.Message{Kind: permit.MessageApproved})
-	require.ErrorContains(t, err, "LoadScheme")
+	require.ErrorContains(t, err, "scheme.Load")
 }
 
 // Keys missing from Data are empty, and the council's contact details
@@ -318,7 +319,7 @@ func TestSchemeTemplateOverride(t *testing.T) {
 	require.Equal(t, "<p>Carer Permit ends Wednesday 31 March 2027; renew from 1 March 2027 (1 day notice).</p>\n<p>Test Council<br>Email: <a href=\"mailto:permits@test.example\">permits@test.example</a><br>Telephone: 01632 960000</p>\n", e.HTML)
 	require.Equal(t, "Your Carer Permit for AB12CDE expires on 31 March 2027", e.Subject, "the standard subject")
 
-	standard := mustLoad(t, "testdata/minimal.yaml")
+	standard := mustLoad(t, minimalFile)
 	want, err := standard.Render(sample(t, standard, permit.MessageApproved, nil))
 	require.NoError(t, err)
 	got, err := s.Render(sample(t, s, permit.MessageApproved, nil))
@@ -420,7 +421,7 @@ func FuzzRenderValues(f *testing.F) {
 	f.Add("The letter does not show the carer's name.", "Jane Smith")
 	f.Add("<script>alert(1)</script>", "\r\nBcc: x@example.com")
 	f.Add("a\u2028b\u0085c", "<img src=x onerror=alert(1)>")
-	s := mustLoad(f, "testdata/minimal.yaml")
+	s := mustLoad(f, minimalFile)
 	render := func(t *testing.T, k permit.MessageKind, reason, name string) permit.Email {
 		m, _ := s.SampleMessage(k)
 		m.Data["name"] = name
@@ -511,7 +512,7 @@ func BenchmarkRender(b *testing.B) {
 // into the email. Dates and money arrive as programs write them and leave
 // written for people.
 func ExampleScheme_Render() {
-	s, err := permit.LoadScheme(strings.NewReader(exampleScheme))
+	s, err := scheme.Load(strings.NewReader(exampleScheme))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -569,7 +570,7 @@ notifications:
     expiry_reminder:
       subject: "Renew your {{.permit_type}} from {{longdate .renew_from}}"
 `
-	s, err := permit.LoadScheme(strings.NewReader(doc))
+	s, err := scheme.Load(strings.NewReader(doc))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -578,7 +579,7 @@ notifications:
 	e, _ := s.Render(m)
 	fmt.Println(e.Subject)
 
-	_, err = permit.LoadScheme(strings.NewReader(strings.Replace(doc, ".renew_from", ".renews_from", 1)))
+	_, err = scheme.Load(strings.NewReader(strings.Replace(doc, ".renew_from", ".renews_from", 1)))
 	fmt.Println(err)
 	// Output:
 	// Renew your Carer Permit from 1 March 2027
@@ -627,6 +628,6 @@ func TestR3RejectionContactsCouncilOperatorForChanges(t *testing.T) {
 	st := mustLoad(t, strathmoreFile)
 	require.Equal(t, "permits@strathmore.example", st.Council.Email)
 	require.Equal(t, "permit-service@strathmore.example", st.Operator.Email)
-	min := mustLoad(t, "testdata/minimal.yaml")
+	min := mustLoad(t, minimalFile)
 	require.Equal(t, min.Council, min.Operator, "without an operator section the council is the operator")
 }

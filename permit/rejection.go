@@ -1,7 +1,6 @@
 package permit
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,12 +14,6 @@ type RejectionReason struct {
 	Code string // e.g. "proof_unclear"
 	Text string // one or two sentences for the resident
 }
-
-// maxRejectionTextLength bounds a reason's text: it is read in an email
-// or a letter, not a document.
-const maxRejectionTextLength = 500
-
-var rejectionCodePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
 // RejectionReason returns the scheme's reason with that code. A scheme
 // that lists no reasons knows none.
@@ -67,33 +60,4 @@ func wordList(words []string, last string) string {
 		return strings.Join(words, "")
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " " + last + " " + words[len(words)-1]
-}
-
-var rejectionReasonKeys = []string{"code", "text"}
-
-// rejectionReasons reads the optional list of the council's reasons.
-func (sr *schemeReader) rejectionReasons(top mapping) []RejectionReason {
-	var out []RejectionReason
-	sr.items(top, "rejection_reasons", false, rejectionReasonKeys, func(i int, m mapping) {
-		r := RejectionReason{Code: sr.text(m, "code", true), Text: sr.text(m, "text", true)}
-		path := join(m.path, "code")
-		switch {
-		case m.values["code"] == nil:
-		case !rejectionCodePattern.MatchString(r.Code):
-			sr.add(m.values["code"], path, "%q is not a code: write lower-case letters, digits and underscores, such as proof_unclear", r.Code)
-		case slices.ContainsFunc(out, func(o RejectionReason) bool { return o.Code == r.Code }):
-			sr.add(m.values["code"], path, "%q is listed more than once", r.Code)
-		}
-		text := strings.TrimSpace(r.Text)
-		switch {
-		case m.values["text"] == nil:
-		case text == "":
-			sr.add(m.values["text"], join(m.path, "text"), "is blank; it is what the resident reads")
-		case len(text) > maxRejectionTextLength:
-			sr.add(m.values["text"], join(m.path, "text"), "is %d characters long; keep it to %d, a sentence or two", len(text), maxRejectionTextLength)
-		}
-		r.Text = text
-		out = append(out, r)
-	})
-	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
 func TestLoadSchemeRejectionReasons(t *testing.T) {
@@ -21,9 +22,9 @@ func TestLoadSchemeRejectionReasons(t *testing.T) {
 	r, ok := mustLoad(t, leicestershireFile).RejectionReason("not_resident")
 	require.True(t, ok)
 	require.Equal(t, "The evidence you sent does not show that you live at the address.", r.Text)
-	require.Empty(t, mustLoad(t, "testdata/minimal.yaml").RejectionCodes(), "the section is optional")
+	require.Empty(t, mustLoad(t, minimalFile).RejectionCodes(), "the section is optional")
 
-	minimal, err := os.ReadFile("testdata/minimal.yaml")
+	minimal, err := os.ReadFile(minimalFile)
 	require.NoError(t, err)
 	base := string(minimal)
 	line := strings.Count(base, "\n") + 1 // the first line of what a case appends
@@ -48,7 +49,7 @@ func TestLoadSchemeRejectionReasons(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := permit.LoadScheme(strings.NewReader(base + c.yaml))
+			_, err := scheme.Load(strings.NewReader(base + c.yaml))
 			if c.want == nil {
 				require.NoError(t, err)
 				return

@@ -18,6 +18,7 @@ import (
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -74,7 +75,7 @@ func loadLeicestershire(t testing.TB) *permit.Scheme {
 	f, err := os.Open("../examples/leicestershire/scheme.yaml")
 	require.NoError(t, err)
 	defer f.Close()
-	s, err := permit.LoadScheme(f)
+	s, err := scheme.Load(f)
 	require.NoError(t, err)
 	return s
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/memstore"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -20,7 +21,7 @@ import (
 func ExampleNew() {
 	f, _ := os.Open("../../examples/leicestershire/scheme.yaml")
 	defer f.Close()
-	scheme, _ := permit.LoadScheme(f)
+	scheme, _ := scheme.Load(f)
 	gaz, _ := zones.LoadGazetteer(strings.NewReader(testGazetteer))
 	svc, _ := permit.NewService(scheme, memstore.New(), gaz, fakepay.New(), nil)
 	auth, _ := httpapi.NewTokenAuth(svc, []string{"an-officer-token-of-some-length"})

@@ -19,6 +19,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/httpapi/httpapitest"
 	"github.com/carerpermit/carerpermit/adapters/memstore"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -61,7 +62,7 @@ func loadScheme(t testing.TB) *permit.Scheme {
 	f, err := os.Open("../../examples/leicestershire/scheme.yaml")
 	require.NoError(t, err)
 	defer f.Close()
-	s, err := permit.LoadScheme(f)
+	s, err := scheme.Load(f)
 	require.NoError(t, err)
 	return s
 }

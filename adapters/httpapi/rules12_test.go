@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
 // requirementIDs lists the requirement of each Requirement object.
@@ -71,9 +71,9 @@ func TestR4VehicleChangeEvidenceChecked(t *testing.T) {
 	raw, err := os.ReadFile("../../examples/leicestershire/scheme.yaml")
 	require.NoError(t, err)
 	text := strings.Replace(string(raw), "vehicle_change: []", "vehicle_change: [vehicle_registration]", 1)
-	scheme, err := permit.LoadScheme(strings.NewReader(text))
+	sch, err := scheme.Load(strings.NewReader(text))
 	require.NoError(t, err)
-	hs := newHarnessWith(t, scheme)
+	hs := newHarnessWith(t, sch)
 	acc, tok := hs.account(home)
 	pid := hs.apply(acc, tok, "AB12CDE")["id"].(string)
 	path := "/v1/permits/" + pid + "/vehicle-changes"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
 func textLogger(w *bytes.Buffer) *slog.Logger {
@@ -38,7 +39,7 @@ func TestNoPersonalDataInTheLog(t *testing.T) {
 	f, err := os.Open("../../examples/leicestershire/scheme.yaml")
 	require.NoError(t, err)
 	defer f.Close()
-	s, err := permit.LoadScheme(f)
+	s, err := scheme.Load(f)
 	require.NoError(t, err)
 	for _, kind := range permit.MessageKinds() {
 		t.Run(string(kind), func(t *testing.T) {

@@ -31,6 +31,7 @@ import (
 
 	"github.com/carerpermit/carerpermit/adapters/smtpmail"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
 func loadScheme(t testing.TB) *permit.Scheme {
@@ -38,7 +39,7 @@ func loadScheme(t testing.TB) *permit.Scheme {
 	f, err := os.Open("../../examples/leicestershire/scheme.yaml")
 	require.NoError(t, err)
 	defer f.Close()
-	s, err := permit.LoadScheme(f)
+	s, err := scheme.Load(f)
 	require.NoError(t, err)
 	return s
 }
@@ -620,23 +621,23 @@ func ExampleNew() {
 		return
 	}
 	defer f.Close()
-	scheme, err := permit.LoadScheme(f)
+	sch, err := scheme.Load(f)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	mailer, err := smtpmail.New(scheme, smtpmail.Config{
+	mailer, err := smtpmail.New(sch, smtpmail.Config{
 		Addr:    server.addr(),
 		From:    "Leicestershire Parking Permits <permits@leics.example>",
-		ReplyTo: scheme.Operator.Email,
+		ReplyTo: sch.Operator.Email,
 	}, &smtpmail.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	// permit.NewService(scheme, store, locator, payments, &permit.Options{Notifier: mailer})
+	// permit.NewService(sch, store, locator, payments, &permit.Options{Notifier: mailer})
 	// sends through it; here one reminder is sent by hand.
-	m, _ := scheme.SampleMessage(permit.MessageExpiryReminder)
+	m, _ := sch.SampleMessage(permit.MessageExpiryReminder)
 	if err := mailer.Notify(context.Background(), m); err != nil {
 		fmt.Println(err)
 		return

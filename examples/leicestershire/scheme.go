@@ -5,6 +5,7 @@ import (
 	_ "embed"
 
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
 //go:embed scheme.yaml
@@ -18,5 +19,5 @@ func SchemeYAML() []byte { return bytes.Clone(schemeYAML) }
 // Scheme loads Leicestershire County Council's Essential Carer Permit
 // scheme from the embedded scheme.yaml. Each call returns a new *Scheme.
 func Scheme() (*permit.Scheme, error) {
-	return permit.LoadScheme(bytes.NewReader(schemeYAML))
+	return scheme.Load(bytes.NewReader(schemeYAML))
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/examples/leicestershire"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/pricing"
 )
 
@@ -66,7 +67,7 @@ func loadScheme(path string) (*permit.Scheme, error) {
 		return nil, fmt.Errorf("scheme: %w", err)
 	}
 	defer f.Close()
-	s, err := permit.LoadScheme(f)
+	s, err := scheme.Load(f)
 	if err != nil {
 		return nil, fmt.Errorf("scheme %s: %w", path, err)
 	}

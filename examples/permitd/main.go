@@ -74,6 +74,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/webhook"
 	"github.com/carerpermit/carerpermit/examples/leicestershire"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -663,7 +664,7 @@ func loadScheme(path string) (*permit.Scheme, error) {
 		return nil, err
 	}
 	defer f.Close()
-	s, err := permit.LoadScheme(f)
+	s, err := scheme.Load(f)
 	if err != nil {
 		return nil, fmt.Errorf("scheme %s: %w", path, err)
 	}

@@ -12,6 +12,7 @@ import (
 	_ "embed"
 
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -26,7 +27,7 @@ func SchemeYAML() []byte { return bytes.Clone(schemeYAML) }
 
 // Scheme loads the embedded scheme file. Each call returns a new *Scheme.
 func Scheme() (*permit.Scheme, error) {
-	return permit.LoadScheme(bytes.NewReader(schemeYAML))
+	return scheme.Load(bytes.NewReader(schemeYAML))
 }
 
 // Gazetteer loads the embedded gazetteer: eleven properties in four zones

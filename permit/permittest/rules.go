@@ -16,6 +16,7 @@ import (
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
@@ -76,13 +77,13 @@ func (s suite) newWorld(t *testing.T, now time.Time, edits ...string) *world {
 		require.Contains(t, text, edits[i], "the scheme edit must match")
 		text = strings.Replace(text, edits[i], edits[i+1], 1)
 	}
-	scheme, err := permit.LoadScheme(strings.NewReader(text))
+	sch, err := scheme.Load(strings.NewReader(text))
 	require.NoError(t, err)
 	g, err := zones.LoadGazetteer(strings.NewReader(rulesGazetteer))
 	require.NoError(t, err)
 	w := &world{t: t, st: s.store(t), pay: &payments{byID: map[string]*permit.Payment{}, keys: map[string]permit.Payment{}},
 		now: now, officer: permit.OfficerActor("jo")}
-	w.svc, err = permit.NewService(scheme, w.st, g, w.pay, nil)
+	w.svc, err = permit.NewService(sch, w.st, g, w.pay, nil)
 	require.NoError(t, err)
 	w.svc.Now = func() time.Time {
 		w.mu.Lock()

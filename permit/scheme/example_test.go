@@ -1,4 +1,4 @@
-package permit_test
+package scheme_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
 // exampleScheme is a small but complete scheme file; the example councils
@@ -42,8 +43,8 @@ evidence:
   application_new_zone: [residency]
 `
 
-func ExampleLoadScheme() {
-	s, err := permit.LoadScheme(strings.NewReader(exampleScheme))
+func ExampleLoad() {
+	s, err := scheme.Load(strings.NewReader(exampleScheme))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -67,14 +68,14 @@ func ExampleLoadScheme() {
 }
 
 // Every problem in a scheme file is reported at once, with its line.
-func ExampleLoadScheme_problems() {
+func ExampleLoad_problems() {
 	bad := strings.NewReplacer(
 		"nation: scotland", "nation: Alba",
 		"reminder_days: [14, 3]", "reminder_days: [3, 14]\nreminder_day: 7",
 		`price: "40.00"`, `price: 40.00`,
 	).Replace(exampleScheme)
 
-	_, err := permit.LoadScheme(strings.NewReader(bad))
+	_, err := scheme.Load(strings.NewReader(bad))
 	fmt.Println(errors.Is(err, permit.ErrInvalidScheme))
 	var se *permit.SchemeError
 	if errors.As(err, &se) {

@@ -1,4 +1,4 @@
-package permit_test
+package scheme_test
 
 import (
 	"bytes"
@@ -19,20 +19,21 @@ import (
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/pricing"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
 const (
-	leicestershireFile = "../examples/leicestershire/scheme.yaml"
-	strathmoreFile     = "../examples/strathmore/scheme.yaml"
+	leicestershireFile = "../../examples/leicestershire/scheme.yaml"
+	strathmoreFile     = "../../examples/strathmore/scheme.yaml"
 )
 
 func loadFile(t testing.TB, path string) (*permit.Scheme, error) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	return permit.LoadScheme(bytes.NewReader(data))
+	return scheme.Load(bytes.NewReader(data))
 }
 
 func mustLoad(t testing.TB, path string) *permit.Scheme {
@@ -132,7 +133,7 @@ func TestLeicestershireZonesMatchGazetteer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the whole Leicestershire gazetteer")
 	}
-	f, err := os.Open("../examples/leicestershire/gazetteer.csv.gz")
+	f, err := os.Open("../../examples/leicestershire/gazetteer.csv.gz")
 	if errors.Is(err, os.ErrNotExist) {
 		t.Skip("examples/leicestershire/gazetteer.csv.gz is not there")
 	}
@@ -151,7 +152,7 @@ func TestLeicestershireZonesMatchGazetteer(t *testing.T) {
 }
 
 func TestStrathmoreZonesMatchGazetteer(t *testing.T) {
-	f, err := os.Open("../examples/strathmore/gazetteer.csv")
+	f, err := os.Open("../../examples/strathmore/gazetteer.csv")
 	require.NoError(t, err)
 	defer f.Close()
 	g, err := zones.LoadGazetteer(f)
@@ -193,7 +194,7 @@ func TestLoadSchemeStrathmore(t *testing.T) {
 func TestLoadSchemeMinimal(t *testing.T) {
 	s := mustLoad(t, "testdata/minimal.yaml")
 	require.Equal(t, "minimal", s.ID)
-	require.Equal(t, permit.DefaultFurthestStartDays, s.Rules.FurthestStartDays, "left out: a year ahead")
+	require.Equal(t, scheme.DefaultFurthestStartDays, s.Rules.FurthestStartDays, "left out: a year ahead")
 	require.Zero(t, s.PendingApplicationsPerProperty, "left out: no cap")
 	require.Zero(t, s.AccountsPerPropertyPerDay, "left out: no cap")
 	require.Equal(t, "Europe/London", s.Location.String())
@@ -344,7 +345,7 @@ func TestSchemeRefundOnMove(t *testing.T) {
 		{"later", `refunds.on_move: "later" is not a setting; write as_cancelled or none`},
 	} {
 		text := strings.Replace(string(raw), "on_move: as_cancelled", "on_move: "+tc.value, 1)
-		s, err := permit.LoadScheme(strings.NewReader(text))
+		s, err := scheme.Load(strings.NewReader(text))
 		if tc.problem != "" {
 			require.ErrorContains(t, err, tc.problem)
 			continue
@@ -353,7 +354,7 @@ func TestSchemeRefundOnMove(t *testing.T) {
 		require.Equal(t, permit.RefundOnMove(tc.value), s.RefundOnMove)
 	}
 	text := strings.Replace(string(raw), "  on_move: as_cancelled\n", "", 1)
-	s, err := permit.LoadScheme(strings.NewReader(text))
+	s, err := scheme.Load(strings.NewReader(text))
 	require.NoError(t, err)
 	require.Equal(t, permit.RefundOnMoveAsCancelled, s.RefundOnMove, "left out: as if cancelled")
 }
@@ -563,14 +564,14 @@ func TestSchemeErrorMessage(t *testing.T) {
 
 func TestLoadSchemeReadError(t *testing.T) {
 	boom := errors.New("disk on fire")
-	_, err := permit.LoadScheme(iotest.ErrReader(boom))
+	_, err := scheme.Load(iotest.ErrReader(boom))
 	require.ErrorIs(t, err, boom)
 	require.NotErrorIs(t, err, permit.ErrInvalidScheme)
 }
 
 func TestLoadSchemeTooLarge(t *testing.T) {
-	big := io.MultiReader(strings.NewReader("id: x\n"), strings.NewReader("#"+strings.Repeat("x", permit.MaxSchemeBytes)))
-	_, err := permit.LoadScheme(big)
+	big := io.MultiReader(strings.NewReader("id: x\n"), strings.NewReader("#"+strings.Repeat("x", scheme.MaxBytes)))
+	_, err := scheme.Load(big)
 	require.ErrorIs(t, err, permit.ErrInvalidScheme)
 	require.ErrorContains(t, err, "larger than 1048576 bytes")
 }
@@ -606,7 +607,7 @@ func TestLoadSchemeValueShapes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Contains(t, string(base), tc.old)
 			doc := strings.Replace(string(base), tc.old, tc.new, 1)
-			s, err := permit.LoadScheme(strings.NewReader(doc))
+			s, err := scheme.Load(strings.NewReader(doc))
 			if tc.want == "" {
 				require.NoError(t, err)
 				require.NotNil(t, s)
@@ -635,7 +636,7 @@ func TestLoadSchemeHostileInput(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
-			_, err := permit.LoadScheme(strings.NewReader(doc))
+			_, err := scheme.Load(strings.NewReader(doc))
 			require.ErrorIs(t, err, permit.ErrInvalidScheme)
 			require.Less(t, time.Since(start), 5*time.Second)
 		})
@@ -652,7 +653,7 @@ func FuzzLoadScheme(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := permit.LoadScheme(bytes.NewReader(data))
+		s, err := scheme.Load(bytes.NewReader(data))
 		if err != nil {
 			require.Nil(t, s)
 			require.ErrorIs(t, err, permit.ErrInvalidScheme)
@@ -738,7 +739,7 @@ func BenchmarkLoadScheme(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := permit.LoadScheme(bytes.NewReader(data)); err != nil {
+		if _, err := scheme.Load(bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -749,7 +750,7 @@ func BenchmarkLoadScheme(b *testing.B) {
 // what the example says.
 func TestPermittestSchemeIsLeicestershire(t *testing.T) {
 	want := mustLoad(t, leicestershireFile)
-	got := mustLoad(t, "permittest/testdata/scheme.yaml")
+	got := mustLoad(t, "../permittest/testdata/scheme.yaml")
 	require.Equal(t, want.Council, got.Council)
 	require.Equal(t, want.Operator, got.Operator)
 	require.Equal(t, want.Rules.PermitTypes, got.Rules.PermitTypes)
