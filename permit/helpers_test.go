@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/carerpermit/carerpermit/permit"
@@ -29,11 +27,6 @@ func mustLoad(t testing.TB, path string) *permit.Scheme {
 	require.NoError(t, err)
 	return s
 }
-
-// day is a Europe/London civil date as the library carries it.
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-func money(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 // exampleScheme is a small but complete scheme file; the example councils
 // under examples/ explain every section in their comments.
