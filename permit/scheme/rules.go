@@ -1,0 +1,280 @@
+package scheme
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/carerpermit/carerpermit/eligibility"
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/pricing"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+func (sr *reader) zones(top mapping) []zones.Zone {
+	var out []zones.Zone
+	sr.items(top, "zones", true, zoneKeys, func(_ int, m mapping) {
+		out = append(out, zones.Zone{ID: sr.text(m, "id", true), Name: sr.text(m, "name", true)})
+	})
+	return out
+}
+
+func (sr *reader) permitTypes(top mapping, groups map[string]evidence.Requirement) []eligibility.PermitType {
+	var out []eligibility.PermitType
+	sr.items(top, "permit_types", true, permitTypeKeys, func(i int, m mapping) {
+		pt := eligibility.PermitType{
+			ID:        sr.text(m, "id", true),
+			Name:      sr.text(m, "name", true),
+			Renewable: sr.boolean(m, "renewable", true),
+		}
+		pt.ValidityMonths, _ = sr.integer(m, "validity_months", true)
+		if ev, ok := sr.mapping(sr.get(m, "evidence", false), join(m.path, "evidence"), typeActionKeys...); ok {
+			pt.Evidence = make(map[evidence.Action][]evidence.Requirement)
+			for _, a := range typeActionKeys {
+				if reqs, given := sr.references(ev, a, false, groups); given {
+					pt.Evidence[evidence.Action(a)] = reqs
+				}
+			}
+			if !pt.Renewable && len(pt.Evidence[evidence.ActionRenew]) > 0 {
+				sr.add(ev.values[string(evidence.ActionRenew)], join(ev.path, "renew"), "is given but the permit type is not renewable (renewable: false)")
+			}
+		}
+		out = append(out, pt)
+	})
+	return out
+}
+
+// references reads a list of requirement group IDs and resolves them.
+func (sr *reader) references(m mapping, key string, required bool, groups map[string]evidence.Requirement) ([]evidence.Requirement, bool) {
+	items, ok := sr.texts(m, key, required)
+	if !ok {
+		return nil, false
+	}
+	out := make([]evidence.Requirement, 0, len(items))
+	for i, it := range items {
+		switch q, known := groups[it.value]; {
+		case slices.IndexFunc(items[:i], func(o textItem) bool { return o.value == it.value }) >= 0:
+			sr.add(it.node, it.path, "%q is listed more than once", it.value)
+		case !known:
+			sr.add(it.node, it.path, "unknown requirement %q; define it under evidence.requirements", it.value)
+		default:
+			out = append(out, q)
+		}
+	}
+	return out, true
+}
+
+func (sr *reader) pools(top mapping) []eligibility.AllowancePool {
+	var out []eligibility.AllowancePool
+	sr.items(top, "pools", false, poolKeys, func(_ int, m mapping) {
+		p := eligibility.AllowancePool{
+			ID:    sr.text(m, "id", true),
+			Name:  sr.text(m, "name", true),
+			Scope: eligibility.Scope(sr.text(m, "scope", true)),
+		}
+		ts, _ := sr.texts(m, "types", true)
+		p.Types = values(ts)
+		p.Free, _ = sr.integer(m, "free", true)
+		out = append(out, p)
+	})
+	return out
+}
+
+func (sr *reader) limits(top mapping) []eligibility.Limit {
+	var out []eligibility.Limit
+	sr.items(top, "limits", false, limitKeys, func(_ int, m mapping) {
+		l := eligibility.Limit{
+			Scope: eligibility.Scope(sr.text(m, "scope", true)),
+			Why:   sr.text(m, "why", true),
+		}
+		ts, _ := sr.texts(m, "types", true)
+		l.Types = values(ts)
+		l.Max, _ = sr.integer(m, "max", true)
+		out = append(out, l)
+	})
+	return out
+}
+
+// tariffs reads the price table and builds it with pricing.NewTariffs. It
+// reports false when the table could not be built.
+func (sr *reader) tariffs(top mapping, zs []zones.Zone) (*pricing.Tariffs, bool) {
+	list, ok := sr.list(top, "tariffs", true)
+	if !ok {
+		return nil, false
+	}
+	// One row per item, so that NewTariffs' row numbers are the file's.
+	rows := make([]pricing.Tariff, len(list))
+	// flagged marks rows with a problem of their own, which NewTariffs
+	// would only repeat in other words.
+	flagged := make([]bool, len(list))
+	for i, n := range list {
+		p := index("tariffs", i)
+		before := len(sr.problems)
+		if isNull(n) {
+			sr.add(n, p, "is empty")
+		}
+		if m, ok := sr.mapping(n, p, tariffKeys...); ok {
+			r := pricing.Tariff{
+				PermitType: sr.text(m, "permit_type", true),
+				Zone:       sr.text(m, "zone", false),
+			}
+			r.DurationMonths, _ = sr.integer(m, "duration_months", false)
+			r.From, _ = sr.date(m, "from", true)
+			r.Until, _ = sr.date(m, "until", false)
+			r.Price, _ = sr.money(m, "price", true)
+			if r.Zone != "" && !slices.ContainsFunc(zs, func(z zones.Zone) bool { return z.ID == r.Zone }) {
+				sr.add(m.values["zone"], join(p, "zone"), "unknown zone %q; leave zone out to price every zone", r.Zone)
+			}
+			rows[i] = r
+		}
+		flagged[i] = len(sr.problems) > before
+	}
+	t, err := pricing.NewTariffs(rows)
+	var te *pricing.TariffsError
+	if !errors.As(err, &te) {
+		return t, err == nil
+	}
+	for _, p := range te.Problems {
+		if len(p.Rows) == 0 || slices.ContainsFunc(p.Rows, func(i int) bool { return i < 0 || i >= len(rows) || flagged[i] }) {
+			continue
+		}
+		if len(p.Rows) == 2 && p.Field == "" {
+			a, b := p.Rows[0], p.Rows[1]
+			sr.leaf(index("tariffs", b)+".from", describeTariffPair(a, rows[a], rows[b]))
+			continue
+		}
+		sr.leaf(index("tariffs", p.Rows[0])+"."+tariffField(p.Field), p.Detail)
+	}
+	return nil, false
+}
+
+// describeTariffPair explains a gap or overlap between rows a and b of one
+// group, where b starts after a in date order, for the council officer
+// editing the file.
+func describeTariffPair(a int, ra, rb pricing.Tariff) string {
+	group := ra.PermitType
+	if ra.Zone != "" {
+		group += " in zone " + ra.Zone
+	}
+	if ra.DurationMonths != 0 {
+		group += fmt.Sprintf(" for %d months", ra.DurationMonths)
+	}
+	from := rb.From.Format(time.DateOnly)
+	switch {
+	case ra.Until.IsZero():
+		return fmt.Sprintf("%s starts while tariffs[%d] for %s is still open-ended; give tariffs[%d] an until date of %s",
+			from, a, group, a, rb.From.AddDate(0, 0, -1).Format(time.DateOnly))
+	case !rb.From.After(ra.Until):
+		return fmt.Sprintf("%s overlaps tariffs[%d], which runs until %s for %s; start the day after that",
+			from, a, ra.Until.Format(time.DateOnly), group)
+	}
+	first, last := ra.Until.AddDate(0, 0, 1), rb.From.AddDate(0, 0, -1)
+	missing := "no price on " + first.Format(time.DateOnly)
+	if !first.Equal(last) {
+		missing = "no price from " + first.Format(time.DateOnly) + " to " + last.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("%s leaves a gap after %s for %s (tariffs[%d]): %s",
+		from, ra.Until.Format(time.DateOnly), group, a, missing)
+}
+
+// tariffField maps a pricing.Tariff field name to the file's key.
+func tariffField(f string) string {
+	switch f {
+	case "PermitType":
+		return "permit_type"
+	case "DurationMonths":
+		return "duration_months"
+	}
+	return strings.ToLower(f)
+}
+
+func (sr *reader) refunds(top mapping) (pricing.RefundPolicy, permit.RefundOnMove) {
+	m, ok := sr.mapping(sr.get(top, "refunds", true), "refunds", refundKeys...)
+	if !ok {
+		return pricing.RefundPolicy{}, permit.RefundOnMoveAsCancelled
+	}
+	onMove := permit.RefundOnMoveAsCancelled
+	if v := sr.text(m, "on_move", false); v != "" {
+		switch permit.RefundOnMove(v) {
+		case permit.RefundOnMoveAsCancelled, permit.RefundOnMoveNone:
+			onMove = permit.RefundOnMove(v)
+		default:
+			sr.add(m.values["on_move"], "refunds.on_move", "%q is not a setting; write as_cancelled or none", v)
+		}
+	}
+	p := pricing.RefundPolicy{AdminFee: decimal.New(0, -2)}
+	kind := sr.text(m, "kind", true)
+	if kind != "" {
+		k, err := pricing.ParseRefundKind(kind)
+		if err != nil {
+			sr.add(m.values["kind"], "refunds.kind", "%q is not a refund kind; write none, pro_rata or full", kind)
+			return p, onMove
+		}
+		p.Kind = k
+	}
+	if fee, ok := sr.money(m, "admin_fee", false); ok {
+		p.AdminFee = fee
+	}
+	var errs []error
+	if err := p.Validate(); err != nil {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		} else {
+			errs = []error{err}
+		}
+	}
+	for _, err := range errs {
+		var pe *pricing.RefundPolicyError
+		if errors.As(err, &pe) {
+			field := "refunds.kind"
+			if pe.Field == "AdminFee" {
+				field = "refunds.admin_fee"
+			}
+			sr.leaf(field, pe.Reason)
+		} else {
+			sr.leaf("refunds", err.Error())
+		}
+	}
+	return p, onMove
+}
+
+// maxRejectionTextLength bounds a reason's text: it is read in an email
+// or a letter, not a document.
+const maxRejectionTextLength = 500
+
+var rejectionCodePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+var rejectionReasonKeys = []string{"code", "text"}
+
+// rejectionReasons reads the optional list of the council's reasons.
+func (sr *reader) rejectionReasons(top mapping) []permit.RejectionReason {
+	var out []permit.RejectionReason
+	sr.items(top, "rejection_reasons", false, rejectionReasonKeys, func(i int, m mapping) {
+		r := permit.RejectionReason{Code: sr.text(m, "code", true), Text: sr.text(m, "text", true)}
+		path := join(m.path, "code")
+		switch {
+		case m.values["code"] == nil:
+		case !rejectionCodePattern.MatchString(r.Code):
+			sr.add(m.values["code"], path, "%q is not a code: write lower-case letters, digits and underscores, such as proof_unclear", r.Code)
+		case slices.ContainsFunc(out, func(o permit.RejectionReason) bool { return o.Code == r.Code }):
+			sr.add(m.values["code"], path, "%q is listed more than once", r.Code)
+		}
+		text := strings.TrimSpace(r.Text)
+		switch {
+		case m.values["text"] == nil:
+		case text == "":
+			sr.add(m.values["text"], join(m.path, "text"), "is blank; it is what the resident reads")
+		case len(text) > maxRejectionTextLength:
+			sr.add(m.values["text"], join(m.path, "text"), "is %d characters long; keep it to %d, a sentence or two", len(text), maxRejectionTextLength)
+		}
+		r.Text = text
+		out = append(out, r)
+	})
+	return out
+}
