@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/carerpermit/carerpermit/zones"
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // Code is a stable, machine-readable name for a kind of problem. Codes are
@@ -138,10 +139,10 @@ func (e *ProblemsError) Unwrap() error {
 // Check judges the documents of s against s.Requirements and the kind rules.
 // It never panics, whatever s holds; a nil *Rules knows no kinds.
 func (r *Rules) Check(s Submission) Result {
-	j := judge{docs: s.Documents, vrm: s.VRM, holder: s.HolderName, on: civil(s.On), renew: s.Action == ActionRenew,
+	j := judge{docs: s.Documents, vrm: s.VRM, holder: s.HolderName, on: civil.Of(s.On), renew: s.Action == ActionRenew,
 		postcode: s.PropertyPostcode, address: s.PropertyAddress}
 	if j.renew && !s.PreviousAcceptedOn.IsZero() {
-		j.hasPrev, j.prev = true, civil(s.PreviousAcceptedOn)
+		j.hasPrev, j.prev = true, civil.Of(s.PreviousAcceptedOn)
 	}
 	var res Result
 	for _, q := range s.Requirements {
@@ -208,10 +209,10 @@ type judge struct {
 	// addresses are not compared).
 	postcode zones.Postcode
 	address  string
-	on       time.Time
+	on       civil.Date
 	renew    bool
 	hasPrev  bool
-	prev     time.Time
+	prev     civil.Date
 }
 
 // document appends the problems of document i, judged as kind kr for the
@@ -228,27 +229,27 @@ func (j *judge) document(dst []Problem, req string, i int, kr *kindRule) []Probl
 
 	if d.IssuedOn.IsZero() {
 		add(CodeIncomplete, "issued_on", "Your %s does not show the date it was issued.", title)
-	} else if issued := civil(d.IssuedOn); issued.After(j.on) {
+	} else if issued := civil.Of(d.IssuedOn); issued.After(j.on) {
 		add(CodeDatedInFuture, "issued_on", "Your %s is dated %s, which is after the date of this request (%s).",
-			title, formatDate(issued), formatDate(j.on))
+			title, issued.Long(), j.on.Long())
 	} else {
-		var earliest time.Time
+		var earliest civil.Date
 		hasLimit, byPrevious := false, false
 		if kr.MaxAgeMonths > 0 {
-			earliest, hasLimit = MonthsBefore(j.on, kr.MaxAgeMonths), true
+			earliest, hasLimit = j.on.AddMonths(-kr.MaxAgeMonths), true
 		}
 		if kr.FreshForRenewal && j.hasPrev {
-			if next := j.prev.AddDate(0, 0, 1); !hasLimit || next.After(earliest) {
+			if next := j.prev.AddDays(1); !hasLimit || next.After(earliest) {
 				earliest, hasLimit, byPrevious = next, true, true
 			}
 		}
 		if hasLimit && issued.Before(earliest) {
 			if byPrevious {
 				add(CodeOutOfDate, "issued_on", "Your %s is dated %s; to renew, it must be dated after %s, when your previous %s was accepted.",
-					title, formatDate(issued), formatDate(j.prev), title)
+					title, issued.Long(), j.prev.Long(), title)
 			} else {
 				add(CodeOutOfDate, "issued_on", "Your %s is dated %s; it must be dated on or after %s (within the last %s).",
-					title, formatDate(issued), formatDate(earliest), monthsWords(kr.MaxAgeMonths))
+					title, issued.Long(), earliest.Long(), monthsWords(kr.MaxAgeMonths))
 			}
 		}
 	}
@@ -322,22 +323,22 @@ func (j *judge) tenancyTerm(add func(Code, string, string, ...any), d *Document,
 	if blank(rawStart) || blank(rawEnd) {
 		return
 	}
-	start, errStart := parseDate(rawStart)
+	start, errStart := civil.Parse(rawStart)
 	if errStart != nil {
 		add(CodeInvalid, "fields."+FieldTermStart, "The start date of the term on your %s (%q) must be written as YYYY-MM-DD.", title, strings.TrimSpace(rawStart))
 	}
-	end, errEnd := parseDate(rawEnd)
+	end, errEnd := civil.Parse(rawEnd)
 	if errEnd != nil {
 		add(CodeInvalid, "fields."+FieldTermEnd, "The end date of the term on your %s (%q) must be written as YYYY-MM-DD.", title, strings.TrimSpace(rawEnd))
 	}
 	switch {
 	case errStart != nil || errEnd != nil:
 	case end.Before(start):
-		add(CodeInvalid, "fields."+FieldTermEnd, "The term on your %s ends on %s, before it starts on %s.", title, formatDate(end), formatDate(start))
+		add(CodeInvalid, "fields."+FieldTermEnd, "The term on your %s ends on %s, before it starts on %s.", title, end.Long(), start.Long())
 	case j.on.Before(start):
-		add(CodeDatedInFuture, "fields."+FieldTermStart, "The term on your %s starts on %s, after the date of this request (%s).", title, formatDate(start), formatDate(j.on))
+		add(CodeDatedInFuture, "fields."+FieldTermStart, "The term on your %s starts on %s, after the date of this request (%s).", title, start.Long(), j.on.Long())
 	case j.on.After(end):
-		add(CodeOutOfDate, "fields."+FieldTermEnd, "The term on your %s ended on %s, before the date of this request (%s).", title, formatDate(end), formatDate(j.on))
+		add(CodeOutOfDate, "fields."+FieldTermEnd, "The term on your %s ended on %s, before the date of this request (%s).", title, end.Long(), j.on.Long())
 	}
 }
 

@@ -16,10 +16,11 @@
 //
 // # Dates
 //
-// Every date is a civil date in Europe/London carried as a time.Time; only its
-// year, month and day (as returned by its Date method) are used, and dates the
-// package returns are at 00:00 UTC. "Within the last N months" counts calendar
-// months back from the submission date and clamps to the month's end
+// Every date is a calendar date in Europe/London (package zones/civil)
+// carried as a time.Time; only its year, month and day (as returned by its
+// Date method) are used, and dates the package returns are at 00:00 UTC.
+// "Within the last N months" counts calendar months back from the
+// submission date and clamps to the month's end
 // (MonthsBefore: 31 May − 3 months = 28 or 29 February), never a number of
 // days. A document issued exactly on that boundary date is accepted. A
 // document dated after the submission date is never accepted.
@@ -79,6 +80,6 @@
 // for people; Result.Err turns them into a *ProblemsError that errors.Is
 // matches to the category sentinel of the first problem.
 //
-// ReviewDueOn counts a review deadline in working days of the council's
-// nation, given as a github.com/rickar/cal/v2 business calendar.
+// Review deadlines in working days are not this package's business: package
+// permit counts them with zones.AddWorkingDays.
 package evidence

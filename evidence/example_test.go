@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/carerpermit/carerpermit/evidence"
-	"github.com/rickar/cal/v2"
-	"github.com/rickar/cal/v2/gb"
 )
 
 func ExampleRules_Check() {
@@ -60,16 +58,6 @@ func ExampleMonthsBefore() {
 	// 31 May 2025 − 3 months = 28 Feb 2025
 	// 31 May 2024 − 3 months = 29 Feb 2024
 	// 30 Jun 2025 − 3 months = 30 Mar 2025
-}
-
-func ExampleReviewDueOn() {
-	englandAndWales := cal.NewBusinessCalendar()
-	englandAndWales.AddHoliday(gb.Holidays...)
-
-	submitted := time.Date(2025, time.December, 19, 0, 0, 0, 0, time.UTC)
-	fmt.Println(evidence.ReviewDueOn(englandAndWales, submitted, 10).Format("Monday 2 January 2006"))
-	// Output:
-	// Wednesday 7 January 2026
 }
 
 func ExampleParseAction() {

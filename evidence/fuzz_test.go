@@ -3,7 +3,6 @@ package evidence
 import (
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -24,26 +23,6 @@ func FuzzParseAction(f *testing.F) {
 		}
 		if string(a) != s || !a.Valid() || !slices.Contains(Actions(), a) {
 			t.Fatalf("ParseAction(%q) = %q", s, a)
-		}
-	})
-}
-
-func FuzzParseDate(f *testing.F) {
-	for _, s := range []string{"2025-05-31", " 2024-02-29 ", "2025-02-29", "31/05/2025", "+2025-05-31", "2025-5-31", "0000-01-01", "9999-12-31", "2025-05-31T00:00:00Z"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseDate(s)
-		if err != nil {
-			return
-		}
-		// A date that parses is written back exactly as given, less spaces,
-		// and is a civil date at midnight UTC.
-		if back := got.Format(dateLayout); back != strings.TrimSpace(s) {
-			t.Fatalf("parseDate(%q) = %s", s, back)
-		}
-		if got.Location() != time.UTC || !got.Equal(civil(got)) {
-			t.Fatalf("parseDate(%q) = %v, not a civil date", s, got)
 		}
 	})
 }

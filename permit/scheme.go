@@ -139,9 +139,11 @@ func (s *Scheme) Requirements(permitType string, a evidence.Action) ([]evidence.
 
 // ReviewDueOn is the date by which an officer should decide something
 // submitted on submittedOn: ReviewWorkingDays working days later in the
-// council's calendar, the submission day itself not counting.
+// council's calendar, the submission day itself not counting
+// (zones.AddWorkingDays). A ReviewWorkingDays below 1 gives the submission
+// date. The result is at 00:00 UTC.
 func (s *Scheme) ReviewDueOn(submittedOn time.Time) time.Time {
-	return evidence.ReviewDueOn(s.Calendar, submittedOn, s.ReviewWorkingDays)
+	return zones.AddWorkingDays(s.Calendar, submittedOn, max(s.ReviewWorkingDays, 0))
 }
 
 // ErrInvalidScheme is wrapped by every *SchemeError: the scheme file's

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/rickar/cal/v2"
+
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // Calendar returns a new business calendar for nation n: Monday to Friday
@@ -79,10 +81,7 @@ func twoWeekdaysOn() []cal.AltDay {
 // dates in cal.DefaultLoc (time.Local); converting keeps substitute-day
 // arithmetic in UTC, where every day is 24 hours long, whatever the
 // machine's zone.
-func civilUTC(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func civilUTC(t time.Time) time.Time { return civil.Of(t).Time() }
 
 func dayOfMonth(h *cal.Holiday, year int) time.Time {
 	return civilUTC(cal.CalcDayOfMonth(h, year))
@@ -167,6 +166,8 @@ func northernIrelandHolidays() []*cal.Holiday {
 
 // AddWorkingDays returns the n-th working day after from in calendar c: the
 // date a deadline of n working days falls due when the clock starts on from.
+// It is the project's one working-day count: permit.Scheme.ReviewDueOn, the
+// deadline for deciding an application or an address change, uses it.
 //
 // from itself never counts, whether or not it is a working day: one working
 // day after Friday is Monday, and one working day after a Saturday or a bank
@@ -174,12 +175,33 @@ func northernIrelandHolidays() []*cal.Holiday {
 // even when from is not a working day); n < 0 counts back, so -1 gives the
 // last working day before from.
 //
-// Dates are civil dates: only the year, month and day of from, as read in
-// its own location, matter, and the result is at 00:00 UTC. Convert an
-// instant with In(london) before calling. c must not be nil and must have
-// at least one working day a week.
+// Dates are calendar dates (see package civil): only the year, month and
+// day of from, as read in its own location, matter, and the result is at
+// 00:00 UTC. Convert an instant with civil.In(at, london) first. c must not
+// be nil and must have at least one working day a week.
+//
+// The calendars from Calendar apply everywhere. A calendar whose Locations
+// were limited (to Europe/London, say) is consulted at noon of each date in
+// its first Location, so its holidays still count; a time.Time in another
+// zone is never handed to it, where cal would ignore every holiday.
 func AddWorkingDays(c *cal.BusinessCalendar, from time.Time, n int) time.Time {
-	return c.WorkdaysFrom(civilUTC(from), n)
+	return WorkingDaysAfter(c, civil.Of(from), n).Time()
+}
+
+// WorkingDaysAfter is AddWorkingDays on a civil.Date.
+func WorkingDaysAfter(c *cal.BusinessCalendar, from civil.Date, n int) civil.Date {
+	return civil.Of(c.WorkdaysFrom(calDay(c, from), n))
+}
+
+// calDay is the time.Time at which calendar c is asked about date d: 00:00
+// UTC when c applies everywhere (every day 24 hours long), else noon in c's
+// first Location, which keeps the date whatever that zone's offset and
+// whatever clock change falls on it.
+func calDay(c *cal.BusinessCalendar, d civil.Date) time.Time {
+	if len(c.Locations) == 0 || c.Locations[0] == nil {
+		return d.Time()
+	}
+	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, c.Locations[0])
 }
 
 // WorkingDaysBetween counts the working days in calendar c after from up to
@@ -195,14 +217,14 @@ func AddWorkingDays(c *cal.BusinessCalendar, from time.Time, n int) time.Time {
 // As for AddWorkingDays, only the year, month and day of each argument, as
 // read in its own location, matter.
 func WorkingDaysBetween(c *cal.BusinessCalendar, from, to time.Time) int {
-	from, to = civilUTC(from), civilUTC(to)
+	f, t := civil.Of(from), civil.Of(to)
 	switch {
-	case to.After(from):
+	case t.After(f):
 		// cal's WorkdaysInRange counts both ends; excluding from keeps the
 		// count consistent with AddWorkingDays.
-		return c.WorkdaysInRange(from.AddDate(0, 0, 1), to)
-	case to.Before(from):
-		return -c.WorkdaysInRange(to.AddDate(0, 0, 1), from)
+		return c.WorkdaysInRange(calDay(c, f.AddDays(1)), calDay(c, t))
+	case t.Before(f):
+		return -c.WorkdaysInRange(calDay(c, t.AddDays(1)), calDay(c, f))
 	}
 	return 0
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carerpermit/carerpermit/zones"
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // bhDate is a civil date as the package represents it: 00:00 UTC.
@@ -490,6 +491,57 @@ func TestAddWorkingDaysUsesCivilDate(t *testing.T) {
 
 	// n = 0 still drops the time of day.
 	require.Equal(t, bhDate(2026, 8, 28), zones.AddWorkingDays(c, from, 0))
+}
+
+// TestAddWorkingDaysReviewDeadlines pins the review-deadline cases that
+// evidence.ReviewDueOn, the second working-day count now removed, was tested
+// with, so the one function answers them the same.
+func TestAddWorkingDaysReviewDeadlines(t *testing.T) {
+	c := zones.Calendar(zones.EnglandAndWales)
+	tests := []struct {
+		name string
+		on   time.Time
+		days int
+		want time.Time
+	}{
+		{"10 working days from Friday 19 December 2025 skip Christmas, Boxing Day and New Year's Day", bhDate(2025, 12, 19), 10, bhDate(2026, 1, 7)},
+		{"1 working day from a Friday is the Monday", bhDate(2025, 5, 30), 1, bhDate(2025, 6, 2)},
+		{"1 working day from a Saturday is the Monday", bhDate(2025, 5, 31), 1, bhDate(2025, 6, 2)},
+		{"the submission day does not count even when it is a working day", bhDate(2025, 6, 2), 1, bhDate(2025, 6, 3)},
+		{"1 working day from Maundy Thursday skips Good Friday and Easter Monday", bhDate(2025, 4, 17), 1, bhDate(2025, 4, 22)},
+		{"Spring bank holiday 26 May 2025 is skipped", bhDate(2025, 5, 23), 1, bhDate(2025, 5, 27)},
+		{"0 working days is the submission date", bhDate(2025, 5, 31), 0, bhDate(2025, 5, 31)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.want, zones.AddWorkingDays(c, tt.on, tt.days))
+		})
+	}
+}
+
+// TestAddWorkingDaysLimitedCalendar is the regression test for the two
+// working-day counts disagreeing: a calendar limited to Europe/London (cal's
+// Locations) ignores every holiday on a time.Time in another zone, and
+// AddWorkingDays used to hand it 00:00 UTC, so it counted Christmas as a
+// working day. It now asks such a calendar at noon in its own zone.
+func TestAddWorkingDaysLimitedCalendar(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	require.NoError(t, err)
+	c := zones.Calendar(zones.EnglandAndWales)
+	c.Locations = []*time.Location{london}
+
+	require.Equal(t, bhDate(2026, 1, 7), zones.AddWorkingDays(c, time.Date(2025, 12, 19, 0, 0, 0, 0, london), 10))
+	require.Equal(t, bhDate(2025, 4, 22), zones.AddWorkingDays(c, bhDate(2025, 4, 17), 1))
+	require.Equal(t, bhDate(2025, 4, 17), zones.AddWorkingDays(c, bhDate(2025, 4, 22), -1))
+	// Over the clock changes (30 March and 26 October 2025) each date is still one day.
+	require.Equal(t, bhDate(2025, 3, 31), zones.AddWorkingDays(c, bhDate(2025, 3, 28), 1))
+	require.Equal(t, bhDate(2025, 10, 27), zones.AddWorkingDays(c, bhDate(2025, 10, 24), 1))
+	require.Equal(t, 9, zones.WorkingDaysBetween(c, bhDate(2025, 12, 19), bhDate(2026, 1, 6)))
+	require.Equal(t, -9, zones.WorkingDaysBetween(c, bhDate(2026, 1, 6), bhDate(2025, 12, 19)))
+	require.Equal(t, 1, zones.WorkingDaysBetween(c, bhDate(2025, 3, 28), bhDate(2025, 3, 31)))
+
+	d := zones.WorkingDaysAfter(c, civil.Date{Year: 2025, Month: time.December, Day: 19}, 10)
+	require.Equal(t, civil.Date{Year: 2026, Month: time.January, Day: 7}, d)
 }
 
 func TestWorkingDaysBetween(t *testing.T) {
