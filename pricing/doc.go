@@ -75,5 +75,7 @@
 //
 // Calendar dates are time.Time values representing a Europe/London civil
 // date; only the year, month and day (read in the value's own location) are
-// used, and dates this package returns are at 00:00 UTC.
+// used, and dates this package returns are at 00:00 UTC. Internally every
+// date is a zones/civil Date, the project's one calendar-date type, which is
+// the only project package pricing imports.
 package pricing

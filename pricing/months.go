@@ -1,77 +1,36 @@
 package pricing
 
-import "time"
+import (
+	"time"
 
-// civil is a calendar date with nothing else: tariffs and refunds compare
-// days, never instants, so a time zone can never move a boundary.
-type civil struct {
-	y int
-	m time.Month
-	d int
-}
-
-// civilOf reads the date of t in t's own location: a London midnight and
-// a UTC midnight of the same day give the same civil date.
-func civilOf(t time.Time) civil {
-	y, m, d := t.Date()
-	return civil{y, m, d}
-}
-
-// key orders civil dates: day and month fit below 512, so a larger key is
-// a later date. It is not a day count; use addDays for arithmetic.
-func (c civil) key() int64 {
-	return int64(c.y)*512 + int64(c.m)*32 + int64(c.d)
-}
-
-func (c civil) time() time.Time {
-	return time.Date(c.y, c.m, c.d, 0, 0, 0, 0, time.UTC)
-}
-
-func (c civil) addDays(n int) civil {
-	return civilOf(time.Date(c.y, c.m, c.d+n, 0, 0, 0, 0, time.UTC))
-}
-
-// String writes the date as ISO 8601, as errors about tariff rows do.
-func (c civil) String() string { return c.time().Format(time.DateOnly) }
-
-// long writes the date as a sentence does: "1 April 2025".
-func (c civil) long() string { return c.time().Format("2 January 2006") }
-
-func daysIn(y int, m time.Month) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
-}
+	"github.com/carerpermit/carerpermit/zones/civil"
+)
 
 // monthsAfter is the day on which the n-th month after c begins: the same day
 // of the month n months later or, when that month is too short to have it,
 // the first day of the month after. So a month from 31 January ends with the
 // last day of February, and each permit month is whole by the same rule
 // that gives a permit its expiry date.
-func monthsAfter(c civil, n int) civil {
-	total := int(c.m-1) + n
-	y, m := c.y+total/12, total%12
-	if m < 0 {
-		y, m = y-1, m+12
+func monthsAfter(c civil.Date, n int) civil.Date {
+	// AddMonths clamps a missing day to the month's last day; the month
+	// then begins on the day after it.
+	m := c.AddMonths(n)
+	if m.Day != c.Day {
+		return m.AddDays(1)
 	}
-	month := time.Month(m + 1)
-	if c.d <= daysIn(y, month) {
-		return civil{y, month, c.d}
-	}
-	if month == time.December {
-		return civil{y + 1, time.January, 1}
-	}
-	return civil{y, month + 1, 1}
+	return m
 }
 
 // wholeMonths counts the whole months from from (inclusive) up to end
 // (exclusive): the largest n with monthsAfter(from, n) on or before end.
-func wholeMonths(from, end civil) int {
-	if end.key() <= from.key() {
+func wholeMonths(from, end civil.Date) int {
+	if end.Days() <= from.Days() {
 		return 0
 	}
 	// The month difference is right or one too many (when end's day of the
 	// month is earlier than from's), never too few.
-	n := (end.y-from.y)*12 + int(end.m) - int(from.m)
-	for n > 0 && monthsAfter(from, n).key() > end.key() {
+	n := (end.Year-from.Year)*12 + int(end.Month) - int(from.Month)
+	for n > 0 && monthsAfter(from, n).Days() > end.Days() {
 		n--
 	}
 	return n
@@ -87,5 +46,5 @@ func wholeMonths(from, end civil) int {
 //
 // months below 1 give the day before startsOn: a permit with no days.
 func ExpiryDate(startsOn time.Time, months int) time.Time {
-	return monthsAfter(civilOf(startsOn), months).addDays(-1).time()
+	return monthsAfter(civil.Of(startsOn), months).AddDays(-1).Time()
 }

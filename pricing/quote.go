@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // ErrFreeReasonMissing is returned by Quote when asked for a free quote
@@ -43,7 +45,7 @@ func (t *Tariffs) Quote(permitType, zone string, months int, startsOn time.Time,
 		reason := strings.TrimSuffix(strings.TrimSpace(freeReason), ".")
 		if reason == "" {
 			return Quote{}, fmt.Errorf("pricing: free quote for permit type %q starting on %s: %w",
-				permitType, civilOf(startsOn), ErrFreeReasonMissing)
+				permitType, civil.Of(startsOn), ErrFreeReasonMissing)
 		}
 		q := Quote{Amount: zeroPence(), Free: true, Reason: "Free: " + reason + "."}
 		if err == nil {
@@ -73,10 +75,10 @@ func describeTariff(r Tariff) string {
 		b.WriteString(monthsPhrase(r.DurationMonths))
 	}
 	b.WriteString(" in force from ")
-	b.WriteString(civilOf(r.From).long())
+	b.WriteString(civil.Of(r.From).Long())
 	if !r.Until.IsZero() {
 		b.WriteString(" to ")
-		b.WriteString(civilOf(r.Until).long())
+		b.WriteString(civil.Of(r.Until).Long())
 	}
 	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // RefundKind is what a council refunds when a holder cancels a permit.
@@ -114,9 +116,9 @@ type Refund struct {
 // Refund trusts p to be valid: a kind it does not know refunds nothing, and
 // a negative admin fee is not deducted.
 func (p RefundPolicy) Refund(paid decimal.Decimal, startsOn, expiresOn, cancelledOn time.Time) Refund {
-	start, expiry, cancelled := civilOf(startsOn), civilOf(expiresOn), civilOf(cancelledOn)
-	end := expiry.addDays(1)
-	beforeStart := cancelled.key() < start.key()
+	start, expiry, cancelled := civil.Of(startsOn), civil.Of(expiresOn), civil.Of(cancelledOn)
+	end := expiry.AddDays(1)
+	beforeStart := cancelled.Days() < start.Days()
 	from := cancelled
 	if beforeStart {
 		from = start
@@ -138,8 +140,8 @@ func (p RefundPolicy) Refund(paid decimal.Decimal, startsOn, expiresOn, cancelle
 	case p.Kind != RefundProRata && p.Kind != RefundFull:
 		r.Reason = "Nothing to refund: permits are non-refundable."
 		return r
-	case cancelled.key() > expiry.key():
-		r.Reason = "Nothing to refund: the permit expired on " + expiry.long() + ", before it was cancelled."
+	case cancelled.Days() > expiry.Days():
+		r.Reason = "Nothing to refund: the permit expired on " + expiry.Long() + ", before it was cancelled."
 		return r
 	case p.Kind == RefundFull:
 		gross = paid.RoundDown(2)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // Tariff is one row of a council's price table: the price of one permit
@@ -88,7 +90,7 @@ func (e *NoTariffError) Error() string {
 		zone = "in zone " + strconv.Quote(e.Zone)
 	}
 	return "pricing: no tariff for permit type " + strconv.Quote(e.PermitType) + " " + zone +
-		" for " + monthsPhrase(e.Months) + " on " + civilOf(e.On).String()
+		" for " + monthsPhrase(e.Months) + " on " + civil.Of(e.On).String()
 }
 
 // Unwrap lets errors.Is(err, ErrNoTariff) match.
@@ -110,7 +112,7 @@ type groupKey struct {
 // span is a row of one group, with its days as keys so that PriceOn
 // compares integers; spans of a group are sorted and never overlap.
 type span struct {
-	from, until int64 // civil keys, inclusive; until is math.MaxInt64 when open-ended
+	from, until int64 // civil.Date day numbers (Days), inclusive; until is math.MaxInt64 when open-ended
 	row         int   // index into Tariffs.rows
 }
 
@@ -161,21 +163,21 @@ func NewTariffs(rows []Tariff) (*Tariffs, error) {
 		}
 
 		datesOK := true
-		from, until := civilOf(r.From), civilOf(r.Until)
+		from, until := civil.Of(r.From), civil.Of(r.Until)
 		if r.From.IsZero() {
 			rowProblem("From", "is not set")
 			datesOK = false
 		} else {
-			r.From = from.time()
+			r.From = from.Time()
 		}
-		s := span{from: from.key(), until: math.MaxInt64, row: i}
+		s := span{from: from.Days(), until: math.MaxInt64, row: i}
 		if !r.Until.IsZero() {
-			if !r.From.IsZero() && until.key() < from.key() {
+			if !r.From.IsZero() && until.Days() < from.Days() {
 				rowProblem("Until", until.String()+" is before From "+from.String())
 				datesOK = false
 			}
-			r.Until = until.time()
-			s.until = until.key()
+			r.Until = until.Time()
+			s.until = until.Days()
 		}
 		r.Price = r.Price.Round(2)
 		t.rows[i] = r
@@ -199,22 +201,22 @@ func NewTariffs(rows []Tariff) (*Tariffs, error) {
 			switch {
 			case reach.until == math.MaxInt64:
 				problems = append(problems, TariffProblem{Rows: pair, Detail: describeRow(reach.row, a) +
-					" is open-ended, so it overlaps " + describeRow(s.row, b) + " from " + civilOf(b.From).String() +
+					" is open-ended, so it overlaps " + describeRow(s.row, b) + " from " + civil.Of(b.From).String() +
 					": only the last row of a group may be open-ended"})
 			case s.from <= reach.until:
-				last := civilOf(a.Until)
+				last := civil.Of(a.Until)
 				if s.until < reach.until {
-					last = civilOf(b.Until)
+					last = civil.Of(b.Until)
 				}
 				problems = append(problems, TariffProblem{Rows: pair, Detail: describeRow(reach.row, a) +
-					" and " + describeRow(s.row, b) + " overlap from " + civilOf(b.From).String() +
+					" and " + describeRow(s.row, b) + " overlap from " + civil.Of(b.From).String() +
 					" to " + last.String()})
 			default:
-				next := civilOf(a.Until).addDays(1)
-				if s.from != next.key() {
+				next := civil.Of(a.Until).AddDays(1)
+				if s.from != next.Days() {
 					problems = append(problems, TariffProblem{Rows: pair, Detail: "gap between " +
 						describeRow(reach.row, a) + " and " + describeRow(s.row, b) + ": no price from " +
-						next.String() + " to " + civilOf(b.From).addDays(-1).String()})
+						next.String() + " to " + civil.Of(b.From).AddDays(-1).String()})
 				}
 			}
 			if s.until > reach.until {
@@ -247,13 +249,13 @@ func describeRow(i int, r Tariff) string {
 	if r.From.IsZero() {
 		b.WriteString("no start date")
 	} else {
-		b.WriteString(civilOf(r.From).String())
+		b.WriteString(civil.Of(r.From).String())
 	}
 	b.WriteString(" to ")
 	if r.Until.IsZero() {
 		b.WriteString("open-ended")
 	} else {
-		b.WriteString(civilOf(r.Until).String())
+		b.WriteString(civil.Of(r.Until).String())
 	}
 	b.WriteString(")")
 	return b.String()
@@ -281,7 +283,7 @@ func monthsPhrase(n int) string {
 // every decision.
 func (t *Tariffs) PriceOn(permitType, zone string, months int, on time.Time) (Tariff, error) {
 	if t != nil {
-		day := civilOf(on).key()
+		day := civil.Of(on).Days()
 		if i, ok := t.find(groupKey{permitType, zone, months}, day); ok {
 			return t.rows[i], nil
 		}
@@ -301,7 +303,7 @@ func (t *Tariffs) PriceOn(permitType, zone string, months int, on time.Time) (Ta
 			}
 		}
 	}
-	return Tariff{}, &NoTariffError{PermitType: permitType, Zone: zone, Months: months, On: civilOf(on).time()}
+	return Tariff{}, &NoTariffError{PermitType: permitType, Zone: zone, Months: months, On: civil.Of(on).Time()}
 }
 
 // find returns the row of group k in force on day, by binary search over
