@@ -283,7 +283,7 @@ func monthsPhrase(n int) string {
 // every decision.
 func (t *Tariffs) PriceOn(permitType, zone string, months int, on time.Time) (Tariff, error) {
 	if t != nil {
-		day := civil.Of(on).Days()
+		day := civil.DaysOf(on)
 		if i, ok := t.find(groupKey{permitType, zone, months}, day); ok {
 			return t.rows[i], nil
 		}

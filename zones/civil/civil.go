@@ -73,6 +73,18 @@ func Of(t time.Time) Date {
 	return Date{y, m, d}
 }
 
+// DaysOf returns Of(t).Days(), the day number of t's date, without building
+// the Date: hot paths that compare dates by day number use it.
+func DaysOf(t time.Time) int64 {
+	if t.Location() == time.UTC {
+		if s := t.Unix(); s%secondsPerDay == 0 {
+			return s / secondsPerDay
+		}
+	}
+	y, m, d := t.Date()
+	return Date{y, m, d}.Days()
+}
+
 // In returns the calendar date of the instant at in loc: the date a clock in
 // loc shows at that moment. In(2026-10-24T23:30:00Z, Europe/London) is
 // 25 October 2026 (00:30 BST), and In(2027-03-28T23:30:00Z, Europe/London)
