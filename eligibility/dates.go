@@ -4,38 +4,29 @@ import (
 	"time"
 
 	"github.com/carerpermit/carerpermit/pricing"
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
-// day is a civil date as a count of days since 1 January 1970. Decide works
-// in days because comparing and stepping integers is cheaper and less error
-// prone than re-normalising time.Time values on every comparison.
+// day is a calendar date as its zones/civil day number (civil.Date.Days):
+// Decide compares and steps dates as integers, which is cheaper than
+// comparing civil.Date values field by field on every holding. The
+// conversions below are the only place eligibility turns dates into day
+// numbers and back; the calendar arithmetic is package civil's.
 type day int64
 
-const secondsPerDay = 24 * 60 * 60
+// dayOf returns the date of t, read in t's own location (civil.Of).
+func dayOf(t time.Time) day { return day(civil.DaysOf(t)) }
 
-// dayOf returns the civil date of t, read in t's own location, as the
-// project's convention says calendar dates are only their year, month and
-// day.
-func dayOf(t time.Time) day {
-	// Most dates arrive already at 00:00 UTC; skip Date's calendar
-	// arithmetic for them.
-	if t.Location() == time.UTC {
-		if s := t.Unix(); s%secondsPerDay == 0 {
-			return day(s / secondsPerDay)
-		}
-	}
-	y, m, d := t.Date()
-	return day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / secondsPerDay)
-}
+func (d day) date() civil.Date { return civil.FromDays(int64(d)) }
 
 // time returns the date at 00:00 UTC.
-func (d day) time() time.Time { return time.Unix(int64(d)*secondsPerDay, 0).UTC() }
+func (d day) time() time.Time { return civil.MidnightUTC(int64(d)) }
 
 // String writes the date as residents read it: "1 March 2027".
-func (d day) String() string { return d.time().Format("2 January 2006") }
+func (d day) String() string { return d.date().Long() }
 
-// Today returns the civil date of the instant at in loc, as a time.Time at
-// 00:00 UTC. While British Summer Time is in force the London date runs an
+// Today returns the calendar date of the instant at in loc (civil.In), as a
+// time.Time at 00:00 UTC. While British Summer Time is in force the London date runs an
 // hour ahead of the UTC date: 2026-10-24T23:30:00Z is 25 October (00:30
 // BST, half an hour before the clocks go back), and 2027-03-28T23:30:00Z is
 // 29 March (the clocks went forward that morning). A nil loc means UTC.
@@ -44,10 +35,7 @@ func Today(at time.Time, loc *time.Location) time.Time {
 }
 
 func today(at time.Time, loc *time.Location) day {
-	if loc == nil {
-		loc = time.UTC
-	}
-	return dayOf(at.In(loc))
+	return day(civil.In(at, loc).Days())
 }
 
 // ExpiryDate returns the last day of a permit that starts on startsOn and

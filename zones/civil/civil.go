@@ -101,7 +101,7 @@ func In(at time.Time, loc *time.Location) Date {
 // exported fields carry dates.
 func (d Date) Time() time.Time {
 	if d.valid() {
-		return time.Unix(d.Days()*secondsPerDay, 0).UTC()
+		return MidnightUTC(d.Days())
 	}
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
 }
@@ -163,6 +163,11 @@ func FromDays(n int64) Date {
 	}
 	return Date{int(y), time.Month(m), int(day)}
 }
+
+// MidnightUTC returns FromDays(n).Time(), the 00:00 UTC time.Time of day
+// number n, without building the Date: hot paths that keep day numbers use
+// it.
+func MidnightUTC(n int64) time.Time { return time.Unix(n*secondsPerDay, 0).UTC() }
 
 func floorDiv(a, b int64) int64 {
 	q := a / b

@@ -71,6 +71,7 @@ func TestTimeRoundTrip(t *testing.T) {
 		require.Equal(t, d, civil.Of(tm), d.String())
 		require.Equal(t, d, civil.FromDays(d.Days()), d.String())
 		require.Equal(t, d.Days(), civil.DaysOf(tm), d.String())
+		require.Equal(t, tm, civil.MidnightUTC(d.Days()), d.String())
 		require.Equal(t, d.Days(), civil.DaysOf(time.Date(d.Year, d.Month, d.Day, 23, 59, 0, 0, time.FixedZone("west", -11*3600))), d.String())
 	}
 	require.Equal(t, int64(0), date(1970, 1, 1).Days())
