@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Describe is the detail of API.md's Requirement objects: a client builds an
+// Describe is the detail of docs/API.md's Requirement objects: a client builds an
 // application from it, so it names every kind accepted and its age limit.
 func TestDescribe(t *testing.T) {
 	r := exampleRules(t)

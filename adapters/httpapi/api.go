@@ -25,7 +25,7 @@ import (
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// MaxJSONBytes caps a JSON request body (API.md: 64 KiB → 413).
+// MaxJSONBytes caps a JSON request body (docs/API.md: 64 KiB → 413).
 const MaxJSONBytes = 64 << 10
 
 // DefaultMaxDocumentBytes caps an uploaded file when Options leaves it 0.
@@ -147,7 +147,7 @@ type api struct {
 	metrics           http.Handler
 }
 
-// New returns the v1 JSON API of API.md as an http.Handler. svc, locator
+// New returns the v1 JSON API of docs/API.md as an http.Handler. svc, locator
 // and auth are required; opts may be nil.
 func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *Options) (http.Handler, error) {
 	if svc == nil || locator == nil || auth == nil {

@@ -86,7 +86,7 @@ func TestJourney(t *testing.T) {
 	require.Equal(t, true, el["eligible"])
 	require.Equal(t, true, el["free"])
 	require.Equal(t, "0.00", el["price"])
-	// required_evidence is API.md's Requirement objects, not bare IDs
+	// required_evidence is docs/API.md's Requirement objects, not bare IDs
 	// (issue 11, defect 10): a client builds the application from them.
 	require.Equal(t, []any{map[string]any{"requirement": "proof_of_care", "detail": "Proof of care, dated in the last 6 months.",
 		"one_of": []any{"proof_of_care"}}}, el["required_evidence"])

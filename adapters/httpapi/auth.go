@@ -17,7 +17,7 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 )
 
-// Role is what a caller may do (API.md "Auth").
+// Role is what a caller may do (docs/API.md "Auth").
 type Role string
 
 // The two roles.

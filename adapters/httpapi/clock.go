@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// TestClock is the evaluation server's movable clock (API.md "Test
+// TestClock is the evaluation server's movable clock (docs/API.md "Test
 // clock"): until it is first set it reads the wall clock; once set it
 // stands still at that instant until set again, like a Stripe test clock,
 // so that a test's dates do not drift while it runs. Safe for concurrent

@@ -1,4 +1,4 @@
-// Package httpapi is the v1 JSON API of API.md over a permit.Service: the
+// Package httpapi is the v1 JSON API of docs/API.md over a permit.Service: the
 // HTTP face that council portals and back-office systems integrate with.
 // It decides how requests and answers look on the wire and who may make
 // them; every permit rule stays in package permit.

@@ -20,7 +20,7 @@ import (
 // non-resolvable URI; "code" carries the same word for convenience).
 const problemTypePrefix = "urn:carerpermit:problem:"
 
-// The error codes of API.md, and the ones this adapter added. Codes are a
+// The error codes of docs/API.md, and the ones this adapter added. Codes are a
 // contract: add new ones, never rename.
 const (
 	CodeInvalidJSON          = "invalid_json"

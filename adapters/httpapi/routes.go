@@ -194,7 +194,7 @@ func (h *api) eligibility(w http.ResponseWriter, r *http.Request, c *call) error
 		return err
 	}
 	if slices.ContainsFunc(d.Reasons, func(r eligibility.Reason) bool { return r.Code == eligibility.CodeUnknownPermitType }) {
-		// API.md: an unknown type is 422 unknown_permit_type, as when applying.
+		// docs/API.md: an unknown type is 422 unknown_permit_type, as when applying.
 		return &permit.NotEligibleError{Decision: d}
 	}
 	return writeJSON(w, http.StatusOK, eligibilityOf(h.svc.Scheme().Evidence, d))

@@ -11,7 +11,7 @@ import (
 
 // Text a database cannot hold — bytes that are not UTF-8, and NUL, which
 // PostgreSQL refuses in text even when it is valid UTF-8 — is refused at
-// the door (API.md "More error codes"): in a path 404, in a query or body
+// the door (docs/API.md "More error codes"): in a path 404, in a query or body
 // 400, in a bearer token 401. Nothing of it reaches the rules or a query,
 // so both databases answer the same.
 

@@ -12,7 +12,7 @@ import (
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// The JSON shapes of API.md. They are separate from the domain types so
+// The JSON shapes of docs/API.md. They are separate from the domain types so
 // that the wire format is a contract of its own: a field renamed in the
 // domain cannot rename one here.
 
@@ -170,7 +170,7 @@ type reasonJSON struct {
 	Blocking bool   `json:"blocking"`
 }
 
-// requirementJSON is API.md's Requirement: one document of any kind in
+// requirementJSON is docs/API.md's Requirement: one document of any kind in
 // one_of meets it, so a client can build an application from the answer.
 type requirementJSON struct {
 	Requirement string   `json:"requirement"`
@@ -186,7 +186,7 @@ type requirementNamesJSON struct {
 	OneOf []string `json:"one_of"`
 }
 
-// requirementsJSON gives API.md's Requirement objects (required_evidence)
+// requirementsJSON gives docs/API.md's Requirement objects (required_evidence)
 // and the older evidence_requirements beside them. rules (the scheme's
 // document kinds) word each detail.
 func requirementsJSON(rules *evidence.Rules, rs []evidence.Requirement) ([]requirementJSON, []requirementNamesJSON) {

@@ -21,7 +21,7 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 )
 
-// Error codes of the problem documents, as API.md lists them; the one
+// Error codes of the problem documents, as docs/API.md lists them; the one
 // this package adds is CodeInvalidWebhookURL.
 const (
 	CodeInvalidJSON          = "invalid_json"

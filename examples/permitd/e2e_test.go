@@ -44,7 +44,7 @@ func careLetter(name, issued string) []map[string]any {
 }
 
 // TestEndToEnd starts the real server on a loopback port and drives every
-// rule of RULES.md over HTTP with the test clock, both roles' permissions,
+// rule of docs/RULES.md over HTTP with the test clock, both roles' permissions,
 // idempotency and uploads; every exchange is checked against openapi.json.
 func TestEndToEnd(t *testing.T) {
 	for name, db := range databases(t) {
@@ -440,7 +440,7 @@ func TestGeneratedOfficerToken(t *testing.T) {
 }
 
 // requirementNames are the requirement IDs of a required_evidence list of
-// API.md's Requirement objects.
+// docs/API.md's Requirement objects.
 func requirementNames(v any) []string {
 	var out []string
 	list, _ := v.([]any)

@@ -1,4 +1,4 @@
-// Command permitd is the evaluation server: the v1 JSON API of API.md over
+// Command permitd is the evaluation server: the v1 JSON API of docs/API.md over
 // a SQLite file (or a PostgreSQL database), the Leicestershire example
 // scheme and gazetteer, a simulated card gateway that moves no money, and
 // notifications written to the log. `go run ./examples/permitd` starts it
