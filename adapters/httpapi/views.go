@@ -5,6 +5,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/eventjson"
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
@@ -282,23 +283,11 @@ func paymentRetryOf(r permit.PaymentRetry) paymentRetryJSON {
 		NextAttemptAt: instant(r.NextAttemptAt), CreatedAt: instant(r.CreatedAt), UpdatedAt: instant(r.UpdatedAt)}
 }
 
-type eventJSON struct {
-	ID        string            `json:"id"`
-	Type      string            `json:"type"`
-	At        string            `json:"at"`
-	Actor     string            `json:"actor"`
-	PermitID  string            `json:"permit_id,omitempty"`
-	AccountID string            `json:"account_id,omitempty"`
-	Data      map[string]string `json:"data"`
-}
+// eventJSON is an event as GET /v1/events lists it, the same form webhook
+// deliveries carry.
+type eventJSON = eventjson.Event
 
-func eventOf(e permit.Event) eventJSON {
-	data := e.Data
-	if data == nil {
-		data = map[string]string{}
-	}
-	return eventJSON{ID: e.ID, Type: string(e.Type), At: instant(e.At), Actor: e.Actor, PermitID: e.PermitID, AccountID: e.AccountID, Data: data}
-}
+func eventOf(e permit.Event) eventJSON { return eventjson.Of(e) }
 
 // money is GBP with two decimals, as text ("55.00").
 func money(d decimal.Decimal) string { return pricing.FormatMoney(d) }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/eventjson"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
@@ -362,27 +363,10 @@ func (d *Dispatcher) fanOut(ctx context.Context, now time.Time) (int, error) {
 	return total, ctx.Err()
 }
 
-// eventJSON is the body of every delivery: the event as GET /v1/events
-// shows it, so a receiver can share its code with a feed reader.
-type eventJSON struct {
-	ID        string            `json:"id"`
-	Type      string            `json:"type"`
-	At        string            `json:"at"`
-	Actor     string            `json:"actor"`
-	PermitID  string            `json:"permit_id,omitempty"`
-	AccountID string            `json:"account_id,omitempty"`
-	Data      map[string]string `json:"data"`
-}
-
 // EventBody is the JSON body delivered for an event: {id, type, at,
 // actor, permit_id?, account_id?, data}, as in GET /v1/events.
 func EventBody(e permit.Event) ([]byte, error) {
-	data := e.Data
-	if data == nil {
-		data = map[string]string{}
-	}
-	b, err := json.Marshal(eventJSON{ID: e.ID, Type: string(e.Type), At: e.At.UTC().Format(time.RFC3339), Actor: e.Actor,
-		PermitID: e.PermitID, AccountID: e.AccountID, Data: data})
+	b, err := json.Marshal(eventjson.Of(e))
 	if err != nil {
 		return nil, fmt.Errorf("webhook: encoding event %s: %w", e.ID, err)
 	}

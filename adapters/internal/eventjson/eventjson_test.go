@@ -1,0 +1,35 @@
+package eventjson_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/adapters/internal/eventjson"
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+func TestOf(t *testing.T) {
+	bst := time.FixedZone("BST", 3600)
+	tests := []struct {
+		name string
+		in   permit.Event
+		want string
+	}{
+		{"no data is an empty object, instants in UTC",
+			permit.Event{ID: "evt_1", Type: "permit.approved", At: time.Date(2027, 6, 1, 10, 0, 0, 0, bst), Actor: "officer:ann", PermitID: "pmt_1"},
+			`{"id":"evt_1","type":"permit.approved","at":"2027-06-01T09:00:00Z","actor":"officer:ann","permit_id":"pmt_1","data":{}}`},
+		{"account and data kept",
+			permit.Event{ID: "evt_2", Type: "account.created", At: time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC), Actor: "public", AccountID: "acc_1", Data: map[string]string{"uprn": "1"}},
+			`{"id":"evt_2","type":"account.created","at":"2027-01-02T03:04:05Z","actor":"public","account_id":"acc_1","data":{"uprn":"1"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(eventjson.Of(tt.in))
+			require.NoError(t, err)
+			require.JSONEq(t, tt.want, string(b))
+		})
+	}
+}
