@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 )
 
 // blobChunk is the most bytes one row of blob_chunks holds: a file is
@@ -65,15 +67,15 @@ func (b *Blobs) Put(ctx context.Context, key string, r io.Reader, attrs map[stri
 			_ = tx.Rollback()
 		}
 	}()
-	_, err = tx.ExecContext(ctx, s.d.rebind(`INSERT INTO blobs (key, attrs, size, chunks, created_at) VALUES (?, ?, 0, 0, ?)`),
-		key, string(meta), s.d.instant(time.Now()))
+	_, err = tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO blobs (key, attrs, size, chunks, created_at) VALUES (?, ?, 0, 0, ?)`),
+		key, string(meta), s.d.Instant(time.Now()))
 	if err != nil {
-		if s.d.classify(err) == kindUnique {
+		if s.d.Classify(err) == sqldb.Unique {
 			return fmt.Errorf("sqlstore: blob %s: %w: %w", quote(key), fs.ErrExist, s.describe("storing a file", err))
 		}
 		return s.describe("storing a file", err)
 	}
-	insert := s.d.rebind(`INSERT INTO blob_chunks (key, seq, data) VALUES (?, ?, ?)`)
+	insert := s.d.Rebind(`INSERT INTO blob_chunks (key, seq, data) VALUES (?, ?, ?)`)
 	buf := make([]byte, blobChunk)
 	var size int64
 	seq := 0
@@ -96,7 +98,7 @@ func (b *Blobs) Put(ctx context.Context, key string, r io.Reader, attrs map[stri
 			return err
 		}
 	}
-	if _, err = tx.ExecContext(ctx, s.d.rebind(`UPDATE blobs SET size = ?, chunks = ? WHERE key = ?`), size, seq, key); err != nil {
+	if _, err = tx.ExecContext(ctx, s.d.Rebind(`UPDATE blobs SET size = ?, chunks = ? WHERE key = ?`), size, seq, key); err != nil {
 		return s.describe("storing a file", err)
 	}
 	if err = tx.Commit(); err != nil {
@@ -113,7 +115,7 @@ func (b *Blobs) Get(ctx context.Context, key string) (io.ReadCloser, map[string]
 	s := b.s
 	var meta string
 	var chunks int
-	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT attrs, chunks FROM blobs WHERE key = ?`), key).Scan(&meta, &chunks)
+	err := s.db.QueryRowContext(ctx, s.d.Rebind(`SELECT attrs, chunks FROM blobs WHERE key = ?`), key).Scan(&meta, &chunks)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("sqlstore: blob %s: %w", quote(key), fs.ErrNotExist)
 	}
@@ -148,7 +150,7 @@ func (r *blobReader) Read(p []byte) (int, error) {
 		}
 		s := r.b.s
 		var data []byte
-		err := s.db.QueryRowContext(r.ctx, s.d.rebind(`SELECT data FROM blob_chunks WHERE key = ? AND seq = ?`), r.key, r.next).Scan(&data)
+		err := s.db.QueryRowContext(r.ctx, s.d.Rebind(`SELECT data FROM blob_chunks WHERE key = ? AND seq = ?`), r.key, r.next).Scan(&data)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("sqlstore: blob %s lost its part %d while being read: %w", quote(r.key), r.next, io.ErrUnexpectedEOF)
 		}
@@ -176,7 +178,7 @@ func (b *Blobs) Attrs(ctx context.Context, prefix string) ([]string, []map[strin
 		q += ` AND key < ?`
 		args = append(args, upper)
 	}
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(q+` ORDER BY key`), args...)
+	rows, err := s.db.QueryContext(ctx, s.d.Rebind(q+` ORDER BY key`), args...)
 	if err != nil {
 		return nil, nil, s.describe("listing files", err)
 	}
@@ -211,7 +213,7 @@ func (b *Blobs) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	defer unlock()
-	if _, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM blobs WHERE key = ?`), key); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.d.Rebind(`DELETE FROM blobs WHERE key = ?`), key); err != nil {
 		return s.describe("deleting a file", err)
 	}
 	return nil

@@ -11,15 +11,7 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 )
 
-// instantLayout is how SQLite stores an instant: UTC, fixed width, so that
-// text order is time order.
-const instantLayout = "2006-01-02T15:04:05.000000Z"
-
 const dateLayout = "2006-01-02"
-
-func formatInstant(t time.Time) string {
-	return t.UTC().Truncate(time.Microsecond).Format(instantLayout)
-}
 
 // dateArg passes a calendar date as YYYY-MM-DD (a DATE on PostgreSQL, text
 // on SQLite); the zero time is NULL. Only the year, month and day of the
@@ -131,36 +123,6 @@ func decodeData(s string) (map[string]string, error) {
 		return nil, nil
 	}
 	return m, nil
-}
-
-// instantCol scans an instant: a TIMESTAMPTZ (time.Time) on PostgreSQL,
-// text in instantLayout on SQLite; NULL is the zero time. Values come back
-// in UTC.
-type instantCol struct{ t *time.Time }
-
-func (c instantCol) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*c.t = time.Time{}
-	case time.Time:
-		*c.t = v.UTC()
-	case string:
-		return c.parse(v)
-	case []byte:
-		return c.parse(string(v))
-	default:
-		return fmt.Errorf("sqlstore: an instant stored as %T", src)
-	}
-	return nil
-}
-
-func (c instantCol) parse(s string) error {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return fmt.Errorf("sqlstore: stored instant %q: %w", s, err)
-	}
-	*c.t = t.UTC()
-	return nil
 }
 
 // dateCol scans a calendar date: a DATE (time.Time) on PostgreSQL, text

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
@@ -62,18 +63,18 @@ func (s *Store) describe(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("sqlstore: %s: %w", op, err)
 	}
-	switch s.d.classify(err) {
-	case kindUnique:
+	switch s.d.Classify(err) {
+	case sqldb.Unique:
 		return fmt.Errorf("sqlstore: %s: %w: %w", op, permit.ErrConflict, err)
-	case kindForeignKey:
+	case sqldb.ForeignKey:
 		return fmt.Errorf("sqlstore: %s: %w: %w", op, permit.ErrNotFound, err)
-	case kindConflict:
+	case sqldb.Conflict:
 		return fmt.Errorf("sqlstore: %s: a concurrent transaction won: %w: %w", op, permit.ErrConflict, err)
-	case kindUnavailable:
+	case sqldb.Unavailable:
 		return fmt.Errorf("sqlstore: %s: %w: %w", op, ErrUnavailable, err)
-	case kindReadOnly:
+	case sqldb.ReadOnly:
 		return fmt.Errorf("sqlstore: %s: %w: %w", op, ErrReadOnly, err)
-	case kindFull:
+	case sqldb.Full:
 		return fmt.Errorf("sqlstore: %s: %w: %w", op, ErrFull, err)
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)

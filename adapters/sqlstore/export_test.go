@@ -39,7 +39,7 @@ func BulkInsert(ctx context.Context, s *Store, accounts []permit.Account, permit
 					values = append(values, a...)
 				}
 				q := "INSERT INTO " + table + " (" + cols + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", to-from), ", ")
-				if _, err := sqlTx.ExecContext(ctx, s.d.rebind(q), values...); err != nil {
+				if _, err := sqlTx.ExecContext(ctx, s.d.Rebind(q), values...); err != nil {
 					_ = sqlTx.Rollback()
 					return fmt.Errorf("bulk insert into %s: %w", table, err)
 				}

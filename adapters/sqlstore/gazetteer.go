@@ -101,15 +101,13 @@ func (s *Store) upsertProperties(n int) string {
   properties.town, properties.postcode, properties.zone_id, properties.position)
   IS NOT (excluded.sub_building, excluded.building_name, excluded.building_number, excluded.street,
   excluded.town, excluded.postcode, excluded.zone_id, excluded.position)`
-	if s.d.name == Postgres {
-		changed = strings.Replace(changed, "IS NOT", "IS DISTINCT FROM", 1)
-	}
+	changed = strings.Replace(changed, "IS NOT", s.d.IsDistinctFrom(), 1)
 	q := `INSERT INTO properties (` + propertyColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + `
 ON CONFLICT (uprn) DO UPDATE SET sub_building = excluded.sub_building, building_name = excluded.building_name,
   building_number = excluded.building_number, street = excluded.street, town = excluded.town,
   postcode = excluded.postcode, zone_id = excluded.zone_id, position = excluded.position
 WHERE ` + changed
-	return s.d.rebind(q)
+	return s.d.Rebind(q)
 }
 
 // ImportGazetteer reads a gazetteer file (the CSV of zones.LoadGazetteer:
@@ -273,7 +271,7 @@ func (imp *importer) write() (changed int, err error, again bool) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return 0, fmt.Errorf("sqlstore: importing the gazetteer: %s: %w", op, ctxErr), false
 		}
-		return 0, s.describe("importing the gazetteer: "+op, err), s.d.retryable(err)
+		return 0, s.describe("importing the gazetteer: "+op, err), s.d.Retryable(err)
 	}
 	if imp.full == nil {
 		st, err := s.db.PrepareContext(ctx, s.upsertProperties(propertiesPerInsert))
@@ -291,7 +289,7 @@ func (imp *importer) write() (changed int, err error, again bool) {
 	defer func() { _ = sqlTx.Rollback() }() // a no-op after Commit
 
 	for _, z := range imp.newZones {
-		q := s.d.rebind(`INSERT INTO zones (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE zones.name <> excluded.name`)
+		q := s.d.Rebind(`INSERT INTO zones (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE zones.name <> excluded.name`)
 		if _, err := sqlTx.ExecContext(ctx, q, z.ID, z.Name); err != nil {
 			return fail("storing zone "+quote(z.ID), err)
 		}
@@ -346,8 +344,8 @@ var _ zones.Locator = (*Locator)(nil)
 func (s *Store) Locator() *Locator {
 	return &Locator{
 		s:          s,
-		byPostcode: lazyStmt{query: s.d.rebind(locatorSelect + ` WHERE p.postcode = ? ORDER BY p.position, p.uprn`)},
-		byUPRN:     lazyStmt{query: s.d.rebind(locatorSelect + ` WHERE p.uprn = ?`)},
+		byPostcode: lazyStmt{query: s.d.Rebind(locatorSelect + ` WHERE p.postcode = ? ORDER BY p.position, p.uprn`)},
+		byUPRN:     lazyStmt{query: s.d.Rebind(locatorSelect + ` WHERE p.uprn = ?`)},
 	}
 }
 

@@ -2,71 +2,26 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb/sqldbtest"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/permit/permittest"
 )
 
-// postgresEnv names the variable that points the tests at a PostgreSQL
-// server; without it the PostgreSQL tests skip.
-const postgresEnv = "CARERPERMIT_POSTGRES_DSN"
-
 // postgresDSN returns the server's DSN or skips the test.
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)", postgresEnv)
-	}
-	return dsn
-}
-
-func randomName(prefix string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
-}
+func postgresDSN(t testing.TB) string { return sqldbtest.PostgresDSN(t) }
 
 // postgresSchema creates a schema of its own for one test and returns a
 // DSN whose connections use it (search_path), so that runs never see each
 // other's rows. The schema is dropped when the test ends.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	dsn := postgresDSN(t)
-	schema := randomName("sqlstore_test_")
-	admin, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	ctx := context.Background()
-	_, err = admin.ExecContext(ctx, `CREATE SCHEMA `+schema)
-	require.NoError(t, err, "creating schema %s on %s", schema, dsn)
-	t.Cleanup(func() {
-		_, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-		require.NoError(t, err, "dropping schema %s", schema)
-		require.NoError(t, admin.Close())
-	})
-	u, err := url.Parse(dsn)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func postgresSchema(t testing.TB) string { return sqldbtest.PostgresSchema(t, "sqlstore_test_") }
 
 // sqliteFile is a new database file path in the test's temporary directory.
-func sqliteFile(t testing.TB) string {
-	return filepath.Join(t.TempDir(), "permits.db")
-}
+func sqliteFile(t testing.TB) string { return sqldbtest.SQLiteFile(t, "permits.db") }
 
 // openStore opens a store and closes it when the test ends.
 func openStore(t testing.TB, dsn string, opts *sqlstore.Options) *sqlstore.Store {
@@ -110,6 +65,3 @@ func TestConformancePostgres(t *testing.T) {
 		return harness{newDSN: postgresSchema}, nil
 	})
 }
-
-// The pgx driver must be linked for sql.Open("pgx", ...) above.
-var _ = stdlib.GetDefaultDriver

@@ -15,7 +15,7 @@ func (r *readTx) EventsOfPermit(permitID string) ([]permit.Event, error) {
 		return []permit.Event{}, nil
 	}
 	q := `SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE permit_id = ? ORDER BY id`
-	return collect(r, "reading the history of permit "+quote(permitID), r.s.scanEvent, r.s.d.rebind(q), permitID)
+	return collect(r, "reading the history of permit "+quote(permitID), r.s.scanEvent, r.s.d.Rebind(q), permitID)
 }
 
 // PermitsCurrentOn implements permit.ReadTx. It walks the partial index of
@@ -31,5 +31,5 @@ func (r *readTx) PermitsCurrentOn(on time.Time, afterID string, limit int) ([]pe
 WHERE status = 'approved' AND id > ? AND starts_on <= ? AND expires_on >= ?
 ORDER BY id LIMIT ?`
 	day := dateArg(on)
-	return collect(r, "listing permits current on "+on.Format(dateLayout), scanPermit, r.s.d.rebind(q), afterID, day, day, limit)
+	return collect(r, "listing permits current on "+on.Format(dateLayout), scanPermit, r.s.d.Rebind(q), afterID, day, day, limit)
 }

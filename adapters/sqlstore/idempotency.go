@@ -45,8 +45,8 @@ func (r *IdempotencyRecords) Reserve(ctx context.Context, key, fingerprint strin
 			response []byte
 			live     bool
 		)
-		err = s.db.QueryRowContext(ctx, s.d.rebind(`SELECT fingerprint, response, expires_at > ? FROM idempotency_records WHERE key = ?`),
-			s.d.instant(r.now()), key).Scan(&firstFP, &response, &live)
+		err = s.db.QueryRowContext(ctx, s.d.Rebind(`SELECT fingerprint, response, expires_at > ? FROM idempotency_records WHERE key = ?`),
+			s.d.Instant(r.now()), key).Scan(&firstFP, &response, &live)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			continue // released meanwhile: claim it again
@@ -57,7 +57,7 @@ func (r *IdempotencyRecords) Reserve(ctx context.Context, key, fingerprint strin
 		}
 		// Expired: forget it (unless another request did first) and claim.
 		if err := r.exec(ctx, "forgetting an idempotency record", `DELETE FROM idempotency_records WHERE key = ? AND expires_at <= ?`,
-			key, s.d.instant(r.now())); err != nil {
+			key, s.d.Instant(r.now())); err != nil {
 			return false, "", nil, err
 		}
 	}
@@ -71,8 +71,8 @@ func (r *IdempotencyRecords) insert(ctx context.Context, key, fingerprint string
 		return false, err
 	}
 	defer unlock()
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`INSERT INTO idempotency_records (key, fingerprint, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`),
-		key, fingerprint, s.d.instant(expires))
+	res, err := s.db.ExecContext(ctx, s.d.Rebind(`INSERT INTO idempotency_records (key, fingerprint, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`),
+		key, fingerprint, s.d.Instant(expires))
 	if err != nil {
 		return false, s.describe("claiming an idempotency key", err)
 	}
@@ -90,7 +90,7 @@ func (r *IdempotencyRecords) exec(ctx context.Context, op, q string, args ...any
 		return err
 	}
 	defer unlock()
-	if _, err := s.db.ExecContext(ctx, s.d.rebind(q), args...); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.d.Rebind(q), args...); err != nil {
 		return s.describe(op, err)
 	}
 	return nil
@@ -108,8 +108,8 @@ func (r *IdempotencyRecords) Save(ctx context.Context, key string, response []by
 		return err
 	}
 	defer unlock()
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`UPDATE idempotency_records SET response = ?, expires_at = ? WHERE key = ?`),
-		response, s.d.instant(expires), key)
+	res, err := s.db.ExecContext(ctx, s.d.Rebind(`UPDATE idempotency_records SET response = ?, expires_at = ? WHERE key = ?`),
+		response, s.d.Instant(expires), key)
 	if err != nil {
 		return s.describe("saving an idempotent response", err)
 	}
@@ -133,7 +133,7 @@ func (r *IdempotencyRecords) DeleteExpired(ctx context.Context, now time.Time) (
 		return 0, err
 	}
 	defer unlock()
-	res, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM idempotency_records WHERE expires_at <= ?`), s.d.instant(now))
+	res, err := s.db.ExecContext(ctx, s.d.Rebind(`DELETE FROM idempotency_records WHERE expires_at <= ?`), s.d.Instant(now))
 	if err != nil {
 		return 0, s.describe("deleting expired idempotency records", err)
 	}

@@ -1,13 +1,8 @@
 package sqlstore
 
 import (
-	"errors"
-	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -37,11 +32,6 @@ func TestSQLiteDSN(t *testing.T) {
 	require.Error(t, err)
 	_, err = url.ParseQuery("%zz")
 	require.Error(t, err)
-}
-
-func TestRebindDollar(t *testing.T) {
-	require.Equal(t, "SELECT $1, $2 FROM t WHERE a = $3", rebindDollar("SELECT ?, ? FROM t WHERE a = ?"))
-	require.Equal(t, "SELECT 1", rebindDollar("SELECT 1"))
 }
 
 func TestCursors(t *testing.T) {
@@ -76,23 +66,6 @@ func FuzzParseCursor(f *testing.F) {
 			require.Equal(t, s, eventID(id), "accepted %q", s)
 		}
 	})
-}
-
-// A connection lost under a query (server restart, network fault) is
-// unavailable, whatever layer reports it.
-func TestLostConnectionIsUnavailable(t *testing.T) {
-	for _, err := range []error{
-		&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET},
-		fmt.Errorf("reading: %w", io.ErrUnexpectedEOF),
-		fmt.Errorf("dial: %w", syscall.ECONNREFUSED),
-		errors.New("sql: database is closed"),
-		errors.New("conn closed"),
-	} {
-		require.Equal(t, kindUnavailable, classifyPostgres(err), "%v", err)
-	}
-	require.Equal(t, kindUnavailable, classifySQLite(errors.New("sql: database is closed")))
-	require.Equal(t, kindOther, classifyPostgres(errors.New("something else")))
-	require.ErrorIs(t, ErrUnavailable, permit.ErrUnavailable)
 }
 
 func TestSQLitePath(t *testing.T) {

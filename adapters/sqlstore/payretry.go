@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
@@ -14,7 +15,7 @@ func scanPaymentRetry(row rowScanner) (permit.PaymentRetry, error) {
 	var r permit.PaymentRetry
 	var op, status string
 	err := row.Scan(&r.ID, &op, &r.PaymentID, moneyCol{d: &r.Amount}, &r.PermitID, &r.AccountID, &status, &r.Attempts, &r.LastError,
-		instantCol{&r.NextAttemptAt}, instantCol{&r.CreatedAt}, instantCol{&r.UpdatedAt}, &r.Version)
+		sqldb.ScanInstant(&r.NextAttemptAt), sqldb.ScanInstant(&r.CreatedAt), sqldb.ScanInstant(&r.UpdatedAt), &r.Version)
 	r.Op, r.Status = permit.PaymentOp(op), permit.PaymentRetryStatus(status)
 	return r, err
 }
@@ -34,7 +35,7 @@ func (r *readTx) PaymentRetriesDue(at time.Time, limit int) ([]permit.PaymentRet
 	if limit < 1 {
 		return nil, validation("limit", "out_of_range", "limit must be at least 1, not "+strconv.Itoa(limit))
 	}
-	return collect(r, "listing payment retries due", scanPaymentRetry, r.s.q.paymentRetriesDue, r.s.d.instant(at), limit)
+	return collect(r, "listing payment retries due", scanPaymentRetry, r.s.q.paymentRetriesDue, r.s.d.Instant(at), limit)
 }
 
 func (r *readTx) PaymentRetriesPending(limit int) ([]permit.PaymentRetry, error) {
@@ -53,7 +54,7 @@ func (t *tx) paymentRetryArgs(r permit.PaymentRetry) ([]any, error) {
 	}
 	d := t.s.d
 	return []any{string(r.Op), r.PaymentID, amount, r.PermitID, r.AccountID, string(r.Status), r.Attempts, r.LastError,
-		d.instant(r.NextAttemptAt), d.instant(r.CreatedAt), d.instant(r.UpdatedAt)}, nil
+		d.Instant(r.NextAttemptAt), d.Instant(r.CreatedAt), d.Instant(r.UpdatedAt)}, nil
 }
 
 func (t *tx) CreatePaymentRetry(r permit.PaymentRetry) error {

@@ -155,18 +155,18 @@ WHERE status = 'pending'
 ORDER BY created_at, id LIMIT ?`,
 	}
 	for _, p := range q.all() {
-		*p = d.rebind(*p)
+		*p = d.Rebind(*p)
 	}
 	q.events = d.eventsQuery
-	if d.name == Postgres {
+	if d.feedLock {
 		// The first event of a transaction takes the feed lock, shared, in
 		// the same statement, before its id is drawn (the filter runs
 		// before the row is formed). The lock is held until the commit;
 		// writers share it, so they commit together, and a reader that
 		// takes it exclusively waits for every id drawn to be settled.
-		q.feedEvent = d.rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data)
+		q.feedEvent = d.Rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data)
 SELECT ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock_shared(?, ?)::text = ''`)
-		q.feedSettled = d.rebind(`SELECT pg_advisory_xact_lock(?, ?)`)
+		q.feedSettled = d.Rebind(`SELECT pg_advisory_xact_lock(?, ?)`)
 	}
 	return q
 }

@@ -40,14 +40,14 @@ func (r *RateLimits) Hit(ctx context.Context, key string, at time.Time, window t
 	}
 	defer unlock()
 	var hits int
-	err = s.db.QueryRowContext(ctx, s.d.rebind(`INSERT INTO rate_limits (key, window_start, window_end, hits) VALUES (?, ?, ?, 1)
+	err = s.db.QueryRowContext(ctx, s.d.Rebind(`INSERT INTO rate_limits (key, window_start, window_end, hits) VALUES (?, ?, ?, 1)
 ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-RETURNING hits`), key, s.d.instant(start), s.d.instant(end)).Scan(&hits)
+RETURNING hits`), key, s.d.Instant(start), s.d.Instant(end)).Scan(&hits)
 	if err != nil {
 		return 0, time.Time{}, s.describe("counting a request for a rate limit", err)
 	}
 	if hits == 1 {
-		if _, err := s.db.ExecContext(ctx, s.d.rebind(`DELETE FROM rate_limits WHERE window_end <= ?`), s.d.instant(at)); err != nil {
+		if _, err := s.db.ExecContext(ctx, s.d.Rebind(`DELETE FROM rate_limits WHERE window_end <= ?`), s.d.Instant(at)); err != nil {
 			return 0, time.Time{}, s.describe("forgetting ended rate-limit windows", err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
 )
@@ -19,7 +20,7 @@ func scanAccount(row rowScanner) (permit.Account, error) {
 	var a permit.Account
 	var uprn int64
 	err := row.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &uprn, &a.Address, &a.Zone.ID, &a.Zone.Name, &a.Credential,
-		instantCol{&a.CreatedAt}, instantCol{&a.UpdatedAt}, &a.Version)
+		sqldb.ScanInstant(&a.CreatedAt), sqldb.ScanInstant(&a.UpdatedAt), &a.Version)
 	a.UPRN = zones.UPRN(uprn)
 	return a, err
 }
@@ -41,12 +42,12 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 	)
 	err := row.Scan(&p.ID, &p.AccountID, &p.Type, &status, &p.Free, &p.Pool, &p.FreeSlot, moneyCol{d: &p.Price},
 		&payID, &payStatus, moneyCol{d: &payAmount}, moneyCol{d: &payRefunded},
-		&vrm, &vcID, &vcVRM, dateCol{&vc.EffectiveOn}, instantCol{&vc.RequestedAt}, &vcBy,
+		&vrm, &vcID, &vcVRM, dateCol{&vc.EffectiveOn}, sqldb.ScanInstant(&vc.RequestedAt), &vcBy,
 		&uprn, &p.Address, &p.Zone.ID, &p.Zone.Name, dateCol{&p.StartsOn}, dateCol{&p.ExpiresOn},
 		&p.ChainID, &p.RenewalOf, &p.RenewedBy,
 		&evidence, dateCol{&p.EvidenceAcceptedOn}, &rejCode, &rejReason,
-		&cBy, instantCol{&cancel.At}, &cReason, moneyCol{d: &cancel.Refund},
-		&reminders, dateCol{&p.ReviewOverdueOn}, instantCol{&p.CreatedAt}, instantCol{&p.UpdatedAt}, &p.Version)
+		&cBy, sqldb.ScanInstant(&cancel.At), &cReason, moneyCol{d: &cancel.Refund},
+		&reminders, dateCol{&p.ReviewOverdueOn}, sqldb.ScanInstant(&p.CreatedAt), sqldb.ScanInstant(&p.UpdatedAt), &p.Version)
 	if err != nil {
 		return permit.Permit{}, err
 	}
@@ -82,7 +83,7 @@ func scanAddressChange(row rowScanner) (permit.AddressChange, error) {
 		rejCode, rejReason sql.NullString
 	)
 	err := row.Scan(&c.ID, &c.AccountID, &from, &to, &c.ToAddress, &c.Zone.ID, &c.Zone.Name, &evidence, &status,
-		&rejCode, &rejReason, dateCol{&c.SubmittedOn}, dateCol{&c.DueOn}, dateCol{&c.ReviewOverdueOn}, instantCol{&c.CreatedAt}, instantCol{&c.DecidedAt}, &c.Version)
+		&rejCode, &rejReason, dateCol{&c.SubmittedOn}, dateCol{&c.DueOn}, dateCol{&c.ReviewOverdueOn}, sqldb.ScanInstant(&c.CreatedAt), sqldb.ScanInstant(&c.DecidedAt), &c.Version)
 	if err != nil {
 		return permit.AddressChange{}, err
 	}
@@ -110,7 +111,7 @@ func (s *Store) scanEvent(row rowScanner) (permit.Event, error) {
 		id        int64
 		typ, data string
 	)
-	if err := row.Scan(&id, &typ, instantCol{&e.At}, &e.Actor, &e.PermitID, &e.AccountID, &data); err != nil {
+	if err := row.Scan(&id, &typ, sqldb.ScanInstant(&e.At), &e.Actor, &e.PermitID, &e.AccountID, &data); err != nil {
 		return permit.Event{}, s.describe("reading events", err)
 	}
 	e.ID, e.Type = eventID(id), permit.EventType(typ)

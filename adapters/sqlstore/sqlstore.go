@@ -124,13 +124,13 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts *Options) (*Stor
 	if opts != nil {
 		s.opts = *opts
 	}
-	if d.name == SQLite {
+	if d.SingleWriter() {
 		s.writeMu = make(chan struct{}, 1)
 	}
 	if err := s.start(ctx); err != nil {
 		return nil, err
 	}
-	if d.name == SQLite {
+	if d.prepare {
 		if err := s.prepare(ctx); err != nil {
 			return nil, err
 		}
@@ -168,7 +168,7 @@ func (s *Store) start(ctx context.Context) error {
 	if err := s.ping(ctx); err != nil {
 		return s.describe("connecting", err)
 	}
-	if s.d.name == Postgres {
+	if s.d.feedLock {
 		schema, err := s.schema(ctx)
 		if err != nil {
 			return err
@@ -202,7 +202,7 @@ func (s *Store) ping(ctx context.Context) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for attempt := 1; ; attempt++ {
 		err := s.db.PingContext(ctx)
-		if err == nil || s.d.name != SQLite || !s.d.retryable(err) || time.Now().After(deadline) {
+		if err == nil || !s.d.SingleWriter() || !s.d.Retryable(err) || time.Now().After(deadline) {
 			return err
 		}
 		if err := pause(ctx, min(attempt, 5)); err != nil {
@@ -218,11 +218,9 @@ func (s *Store) Close() error {
 	if !s.ownDB {
 		return nil
 	}
-	if s.d.name == SQLite {
-		// SQLite's advice for long-lived connections: refresh the planner's
-		// statistics where they have drifted, at close. Best effort.
+	if s.d.atClose != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, _ = s.db.ExecContext(ctx, `PRAGMA optimize`)
+		_, _ = s.db.ExecContext(ctx, s.d.atClose)
 		cancel()
 	}
 	return s.db.Close()
@@ -286,7 +284,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(permit.Tx) error) (err e
 			return ctx.Err(), false
 		}
 	}
-	sqlTx, err := s.db.BeginTx(ctx, s.d.writeTx)
+	sqlTx, err := s.db.BeginTx(ctx, s.d.WriteTx())
 	if err != nil {
 		return s.failure(ctx, "beginning a write transaction", err)
 	}
@@ -329,7 +327,7 @@ func (s *Store) failure(ctx context.Context, op string, err error) (error, bool)
 		return fmt.Errorf("sqlstore: %s: %w", op, ctxErr), false
 	}
 	e := s.describe(op, err)
-	return e, s.d.retryable(err)
+	return e, s.d.Retryable(err)
 }
 
 // View runs fn in a read-only transaction over one consistent snapshot
@@ -338,7 +336,7 @@ func (s *Store) View(ctx context.Context, fn func(permit.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sqlTx, err := s.db.BeginTx(ctx, s.d.readTx)
+	sqlTx, err := s.db.BeginTx(ctx, s.d.ReadTx())
 	if err != nil {
 		e, _ := s.failure(ctx, "beginning a read transaction", err)
 		return e
@@ -384,7 +382,7 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.E
 		return nil, after, err
 	}
 	r := &readTx{s: s, ctx: ctx}
-	if s.d.name == Postgres {
+	if s.d.feedLock {
 		tx, err := s.settledFeed(ctx)
 		if err != nil {
 			return nil, after, err

@@ -70,7 +70,7 @@ func (r *readTx) fail(op string, err error) error {
 		return fmt.Errorf("sqlstore: %s: %w (%v)", op, ctxErr, err)
 	}
 	e := r.s.describe(op, err)
-	if r.aborted == nil && r.s.d.retryable(err) {
+	if r.aborted == nil && r.s.d.Retryable(err) {
 		r.aborted = e
 	}
 	return e
@@ -162,7 +162,7 @@ func (r *readTx) VehicleChangesDue(on time.Time) ([]permit.Permit, error) {
 }
 
 func (r *readTx) PermitsAwaitingPaymentSince(before time.Time) ([]permit.Permit, error) {
-	return collect(r, "listing permits awaiting payment", scanPermit, r.s.q.awaitingPaymentSince, r.s.d.instant(before))
+	return collect(r, "listing permits awaiting payment", scanPermit, r.s.q.awaitingPaymentSince, r.s.d.Instant(before))
 }
 
 func (r *readTx) PendingReview(limit int) ([]permit.Permit, error) {
@@ -190,7 +190,7 @@ func (r *readTx) PermitsByVRM(vrm permit.VRM) ([]permit.Permit, error) {
 }
 
 func (r *readTx) ReviewsOverdueBefore(createdBefore time.Time) ([]permit.Permit, error) {
-	return collect(r, "listing overdue reviews", scanPermit, r.s.q.reviewsOverdue, r.s.d.instant(createdBefore))
+	return collect(r, "listing overdue reviews", scanPermit, r.s.q.reviewsOverdue, r.s.d.Instant(createdBefore))
 }
 
 func (r *readTx) AddressChangesOverdueOn(on time.Time) ([]permit.AddressChange, error) {
@@ -283,7 +283,7 @@ func (t *tx) accountArgs(a permit.Account) ([]any, error) {
 		return nil, err
 	}
 	return []any{a.Name, a.Email, a.Phone, int64(a.UPRN), a.Address, a.Zone.ID, a.Zone.Name, a.Credential,
-		t.s.d.instant(a.CreatedAt), t.s.d.instant(a.UpdatedAt)}, nil
+		t.s.d.Instant(a.CreatedAt), t.s.d.Instant(a.UpdatedAt)}, nil
 }
 
 func (t *tx) CreatePermit(p permit.Permit) error {
@@ -364,7 +364,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 	}
 	var vcID, vcVRM, vcOn, vcAt, vcBy any
 	if vc := p.PendingVehicleChange; vc != nil {
-		vcID, vcVRM, vcOn, vcAt, vcBy = vc.ID, string(vc.VRM), dateArg(vc.EffectiveOn), d.instant(vc.RequestedAt), vc.RequestedBy
+		vcID, vcVRM, vcOn, vcAt, vcBy = vc.ID, string(vc.VRM), dateArg(vc.EffectiveOn), d.Instant(vc.RequestedAt), vc.RequestedBy
 	}
 	var rejCode, rejReason any
 	if rj := p.Rejection; rj != nil {
@@ -376,7 +376,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		cBy, cAt, cReason, cRefund = c.By, d.instant(c.At), c.Reason, refund
+		cBy, cAt, cReason, cRefund = c.By, d.Instant(c.At), c.Reason, refund
 	}
 	ev, err := encodeEvidence(p.Evidence)
 	if err != nil {
@@ -390,7 +390,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 		p.ChainID, p.RenewalOf, p.RenewedBy,
 		ev, dateArg(p.EvidenceAcceptedOn), rejCode, rejReason,
 		cBy, cAt, cReason, cRefund,
-		encodeInts(p.RemindersSent), dateArg(p.ReviewOverdueOn), d.instant(p.CreatedAt), d.instant(p.UpdatedAt),
+		encodeInts(p.RemindersSent), dateArg(p.ReviewOverdueOn), d.Instant(p.CreatedAt), d.Instant(p.UpdatedAt),
 	}, nil
 }
 
@@ -446,7 +446,7 @@ func (t *tx) addressChangeArgs(c permit.AddressChange) ([]any, error) {
 	}
 	return []any{
 		c.AccountID, int64(c.FromUPRN), int64(c.ToUPRN), c.ToAddress, c.Zone.ID, c.Zone.Name, ev, string(c.Status),
-		rejCode, rejReason, dateArg(c.SubmittedOn), dateArg(c.DueOn), dateArg(c.ReviewOverdueOn), t.s.d.instant(c.CreatedAt), t.s.d.instant(c.DecidedAt),
+		rejCode, rejReason, dateArg(c.SubmittedOn), dateArg(c.DueOn), dateArg(c.ReviewOverdueOn), t.s.d.Instant(c.CreatedAt), t.s.d.Instant(c.DecidedAt),
 	}, nil
 }
 
@@ -544,7 +544,7 @@ func (t *tx) AppendEvent(e permit.Event) error {
 	if err := tc.err(); err != nil {
 		return fmt.Errorf("sqlstore: appending event %s: %w", e.Type, err)
 	}
-	t.events = append(t.events, []any{string(e.Type), t.s.d.instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data)})
+	t.events = append(t.events, []any{string(e.Type), t.s.d.Instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data)})
 	return nil
 }
 
@@ -555,7 +555,7 @@ const eventColumns = 6
 // On PostgreSQL the first insert takes the feed lock (see Store.Events).
 func (t *tx) flushEvents() error {
 	events := t.events
-	if len(events) > 0 && t.s.d.name == Postgres {
+	if len(events) > 0 && t.s.d.feedLock {
 		args := append(append([]any{}, events[0]...), feedLockClass, t.s.feedLock)
 		if _, err := t.exec("appending events", t.s.q.feedEvent, args...); err != nil {
 			return err
@@ -572,7 +572,7 @@ func (t *tx) flushEvents() error {
 		q := t.s.q.singleEvent // the usual case, prepared
 		if len(batch) > 1 {
 			row := "(" + placeholders(eventColumns) + ")"
-			q = t.s.d.rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", "))
+			q = t.s.d.Rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", "))
 		}
 		if _, err := t.exec("appending events", q, args...); err != nil {
 			return err
