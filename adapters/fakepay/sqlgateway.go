@@ -8,27 +8,22 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io/fs"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"github.com/shopspring/decimal"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
-// Dialect names the database an SQLGateway is on.
-type Dialect string
+// Dialect names the database an SQLGateway is on: the same type as
+// adapters/sqlstore's Dialect, so a server passes the store's dialect.
+type Dialect = sqldb.Name
 
-// Dialects. The names match adapters/sqlstore's, so a server can pass one
-// store's dialect to the other.
+// Dialects.
 const (
-	SQLite   Dialect = "sqlite"   // modernc.org/sqlite
-	Postgres Dialect = "postgres" // github.com/jackc/pgx/v5/stdlib
+	SQLite   Dialect = sqldb.SQLite   // modernc.org/sqlite
+	Postgres Dialect = sqldb.Postgres // github.com/jackc/pgx/v5/stdlib
 )
 
 //go:embed migrations
@@ -47,7 +42,7 @@ const VersionTable = "fakepay_db_version"
 // use, across instances too: an operation locks its payment's row.
 type SQLGateway struct {
 	db      *sql.DB
-	dialect Dialect
+	dialect *sqldb.Dialect
 	now     func() time.Time
 
 	// Decline, when it returns a reason, refuses an authorisation; used to
@@ -65,10 +60,11 @@ func NewSQL(ctx context.Context, db *sql.DB, dialect Dialect) (*SQLGateway, erro
 	if db == nil {
 		return nil, errors.New("fakepay: NewSQL: db is nil")
 	}
-	if dialect != SQLite && dialect != Postgres {
-		return nil, fmt.Errorf("fakepay: NewSQL: dialect %q is not sqlite or postgres", dialect)
+	d, err := sqldb.Lookup("fakepay: NewSQL", dialect)
+	if err != nil {
+		return nil, err
 	}
-	g := &SQLGateway{db: db, dialect: dialect, now: time.Now}
+	g := &SQLGateway{db: db, dialect: d, now: time.Now}
 	if err := g.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -78,71 +74,18 @@ func NewSQL(ctx context.Context, db *sql.DB, dialect Dialect) (*SQLGateway, erro
 // migrate brings the tables to this code's version; on PostgreSQL an
 // advisory lock (per schema) lets one of several instances migrate.
 func (g *SQLGateway) migrate(ctx context.Context) error {
-	dir, gd := "migrations/sqlite", goose.DialectSQLite3
-	opts := []goose.ProviderOption{
-		goose.WithTableName(VersionTable),
-		goose.WithDisableGlobalRegistry(true),
-		goose.WithLogger(goose.NopLogger()),
-	}
-	if g.dialect == Postgres {
-		dir, gd = "migrations/postgres", goose.DialectPostgres
-		var schema string
-		if err := g.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-			return fmt.Errorf("fakepay: finding the current schema: %w", err)
-		}
-		id := int64(crc32.ChecksumIEEE([]byte("carerpermit/fakepay:" + schema)))
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
-		if err != nil {
-			return fmt.Errorf("fakepay: migration lock: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	sub, err := fs.Sub(migrations, dir)
+	p, err := g.dialect.Provider(ctx, g.db, sqldb.Migrations{FS: migrations, Dir: "migrations", Table: VersionTable, Lock: "carerpermit/fakepay"})
 	if err != nil {
-		return fmt.Errorf("fakepay: migrations: %w", err)
+		return fmt.Errorf("fakepay: %w", err)
 	}
-	// Never Close the provider: that would close the caller's db.
-	p, err := goose.NewProvider(gd, g.db, sub, opts...)
-	if err != nil {
-		return fmt.Errorf("fakepay: loading migrations: %w", err)
-	}
-	for attempt := 1; ; attempt++ {
-		if _, err = p.Up(ctx); err == nil || attempt == 3 || ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
+	if err := sqldb.Up(ctx, p); err != nil {
 		return fmt.Errorf("fakepay: migrating the gateway's tables: %w", err)
 	}
 	return nil
 }
 
-// q rewrites ? placeholders as $1, $2, ... on PostgreSQL.
-func (g *SQLGateway) q(query string) string {
-	if g.dialect != Postgres {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// forUpdate locks the rows a query reads until the transaction ends; on
-// SQLite the immediate write transaction already holds the database.
-func (g *SQLGateway) forUpdate() string {
-	if g.dialect == Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
+// q rewrites ? placeholders for the database.
+func (g *SQLGateway) q(query string) string { return g.dialect.Rebind(query) }
 
 // replayedError is a refusal given again for its idempotency key.
 type replayedError struct {
@@ -315,7 +258,7 @@ func (g *SQLGateway) move(ctx context.Context, paymentID, key, op string, apply 
 		var refusal error
 		err := g.inTx(ctx, func(tx *sql.Tx) error {
 			var status, amount, refunded string
-			err := tx.QueryRowContext(ctx, g.q(`SELECT status, amount, refunded FROM fakepay_payments WHERE id = ?`+g.forUpdate()), paymentID).
+			err := tx.QueryRowContext(ctx, g.q(`SELECT status, amount, refunded FROM fakepay_payments WHERE id = ?`+g.dialect.ForUpdate()), paymentID).
 				Scan(&status, &amount, &refunded)
 			if errors.Is(err, sql.ErrNoRows) {
 				// An unknown payment, unless this key was answered before.
