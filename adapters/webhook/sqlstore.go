@@ -6,25 +6,22 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 )
 
-// Dialect names the database an SQLStore is on.
-type Dialect string
+// Dialect names the database an SQLStore is on: the same type as
+// adapters/sqlstore's Dialect, so a server passes the store's dialect.
+type Dialect = sqldb.Name
 
-// Dialects. The names match adapters/sqlstore's, so a server can pass one
-// store's dialect to the other.
+// Dialects.
 const (
-	SQLite   Dialect = "sqlite"   // modernc.org/sqlite
-	Postgres Dialect = "postgres" // github.com/jackc/pgx/v5/stdlib
+	SQLite   Dialect = sqldb.SQLite   // modernc.org/sqlite
+	Postgres Dialect = sqldb.Postgres // github.com/jackc/pgx/v5/stdlib
 )
 
 //go:embed migrations
@@ -43,7 +40,7 @@ const VersionTable = "webhook_db_version"
 // the single writer serialises them.
 type SQLStore struct {
 	db      *sql.DB
-	dialect Dialect
+	dialect *sqldb.Dialect
 }
 
 var _ Store = (*SQLStore)(nil)
@@ -55,10 +52,11 @@ func NewSQLStore(ctx context.Context, db *sql.DB, dialect Dialect) (*SQLStore, e
 	if db == nil {
 		return nil, errors.New("webhook: NewSQLStore: db is nil")
 	}
-	if dialect != SQLite && dialect != Postgres {
-		return nil, fmt.Errorf("webhook: NewSQLStore: dialect %q is not sqlite or postgres", dialect)
+	d, err := sqldb.Lookup("webhook: NewSQLStore", dialect)
+	if err != nil {
+		return nil, err
 	}
-	s := &SQLStore{db: db, dialect: dialect}
+	s := &SQLStore{db: db, dialect: d}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -69,71 +67,25 @@ func NewSQLStore(ctx context.Context, db *sql.DB, dialect Dialect) (*SQLStore, e
 // an advisory lock (per schema) lets one of several instances starting at
 // once migrate while the others wait; on SQLite a lost race is retried.
 func (s *SQLStore) migrate(ctx context.Context) error {
-	dir, gd := "migrations/sqlite", goose.DialectSQLite3
-	opts := []goose.ProviderOption{
-		goose.WithTableName(VersionTable),
-		goose.WithDisableGlobalRegistry(true),
-		goose.WithLogger(goose.NopLogger()),
-	}
-	if s.dialect == Postgres {
-		dir, gd = "migrations/postgres", goose.DialectPostgres
-		var schema string
-		if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-			return fmt.Errorf("webhook: finding the current schema: %w", err)
-		}
-		id := int64(crc32.ChecksumIEEE([]byte("carerpermit/webhook:" + schema)))
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
-		if err != nil {
-			return fmt.Errorf("webhook: migration lock: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	sub, err := fs.Sub(migrations, dir)
+	p, err := s.dialect.Provider(ctx, s.db, sqldb.Migrations{FS: migrations, Dir: "migrations", Table: VersionTable, Lock: "carerpermit/webhook"})
 	if err != nil {
-		return fmt.Errorf("webhook: migrations: %w", err)
+		return fmt.Errorf("webhook: %w", err)
 	}
-	// Never Close the provider: that would close the caller's db.
-	p, err := goose.NewProvider(gd, s.db, sub, opts...)
-	if err != nil {
-		return fmt.Errorf("webhook: loading migrations: %w", err)
-	}
-	for attempt := 1; ; attempt++ {
-		if _, err = p.Up(ctx); err == nil || attempt == 3 || ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
+	if err := sqldb.Up(ctx, p); err != nil {
 		return fmt.Errorf("webhook: migrating the webhook tables: %w", err)
 	}
-	srcs := p.ListSources()
 	found, err := p.GetDBVersion(ctx)
 	if err != nil {
 		return fmt.Errorf("webhook: reading the schema version: %w", err)
 	}
-	if known := srcs[len(srcs)-1].Version; found != known {
+	if known := sqldb.Known(p); found != known {
 		return fmt.Errorf("webhook: the database's webhook schema is version %d; this code knows %d", found, known)
 	}
 	return nil
 }
 
-// q rewrites ? placeholders as $1, $2, ... on PostgreSQL. The queries
-// hold no ? of their own.
-func (s *SQLStore) q(query string) string {
-	if s.dialect != Postgres {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+// q rewrites ? placeholders for the database.
+func (s *SQLStore) q(query string) string { return s.dialect.Rebind(query) }
 
 func toMS(t time.Time) int64 {
 	if t.IsZero() {
@@ -308,11 +260,7 @@ func (s *SQLStore) Enqueue(ctx context.Context, from, to string, ds []Delivery) 
 		}
 		// Only endpoints that still exist get deliveries; on PostgreSQL
 		// FOR SHARE keeps them existing until this commits.
-		lockEndpoints := `SELECT id FROM webhook_endpoints`
-		if s.dialect == Postgres {
-			lockEndpoints += ` FOR SHARE`
-		}
-		rows, err := tx.QueryContext(ctx, lockEndpoints)
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_endpoints`+s.dialect.ForShare())
 		if err != nil {
 			return fmt.Errorf("webhook: reading endpoints: %w", err)
 		}
@@ -400,7 +348,7 @@ func (s *SQLStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit i
 	token := newLeaseToken()
 	nowMS := toMS(now)
 	var query string
-	if s.dialect == Postgres {
+	if s.dialect.Name() == Postgres {
 		// SKIP LOCKED: an instance claiming at the same moment takes other
 		// rows instead of waiting for these.
 		query = `WITH c AS (SELECT d.id FROM webhook_deliveries d WHERE ` + claimFilter + `
@@ -416,7 +364,7 @@ func (s *SQLStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit i
 			RETURNING ` + deliveryColumns
 	}
 	var args []any
-	if s.dialect == Postgres {
+	if s.dialect.Name() == Postgres {
 		args = []any{nowMS, nowMS, limit, toMS(leaseUntil), token}
 	} else {
 		args = []any{toMS(leaseUntil), token, nowMS, nowMS, limit}
