@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
@@ -439,13 +438,9 @@ func writeProblem(w http.ResponseWriter, e *apiError, instance, requestID string
 
 // writeJSON sends v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("httpapi: encoding response: %w", err)
+	if err := httpx.WriteJSON(w, status, v); err != nil {
+		return fmt.Errorf("httpapi: %w", err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 	return nil
 }
 
@@ -468,7 +463,7 @@ func (h *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			h.log.ErrorContext(r.Context(), "panic", "request_id", rec.id, "route", rec.route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			if sw.status == 0 {
+			if sw.Status == 0 {
 				rec.code = CodeInternal
 				writeProblem(sw, problemFor(errors.New("panic")), r.URL.Path, rec.id)
 			}
@@ -505,7 +500,7 @@ func (h *api) unrouted(w http.ResponseWriter, r *http.Request, rec *requestRecor
 // access writes the access-log record: never the Authorization header,
 // query values (postcodes) or bodies.
 func (h *api) access(r *http.Request, rec *requestRecord, sw *statusWriter, start time.Time) {
-	status := sw.status
+	status := sw.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
@@ -519,7 +514,7 @@ func (h *api) access(r *http.Request, rec *requestRecord, sw *statusWriter, star
 	}
 	attrs := []slog.Attr{
 		slog.String("request_id", rec.id), slog.String("method", r.Method), slog.String("path", loggedPath(r, rec.route)),
-		slog.String("route", rec.route), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
+		slog.String("route", rec.route), slog.Int("status", status), slog.Int64("bytes", sw.Bytes),
 		slog.Duration("duration", elapsed),
 	}
 	if !rec.principal.Anonymous() {
@@ -562,35 +557,10 @@ func recordOf(r *http.Request) *requestRecord {
 	return &requestRecord{}
 }
 
-func requestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return "req_" + hex.EncodeToString(b[:])
-}
+func requestID() string { return httpx.RequestID() }
 
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	n, err := s.ResponseWriter.Write(b)
-	s.bytes += int64(n)
-	return n, err
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+// statusWriter records the status and size of a response for the access log.
+type statusWriter = httpx.StatusWriter
 
 // today is the Service clock's date in the scheme's time zone, by which
 // approved permits show upcoming, current or expired.

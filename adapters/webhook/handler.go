@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
@@ -143,31 +144,11 @@ func (p *problem) Error() string { return p.code + ": " + p.detail }
 
 // recordingWriter keeps what the access log says about a request.
 type recordingWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int64
+	*httpx.StatusWriter
 	route  string
 	caller Caller
 	code   string
 }
-
-func (w *recordingWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *recordingWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += int64(n)
-	return n, err
-}
-
-func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type fieldProblem struct {
 	Field  string `json:"field"`
@@ -267,13 +248,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("webhook: encoding response: %w", err)
+	if err := httpx.WriteJSON(w, status, v); err != nil {
+		return fmt.Errorf("webhook: %w", err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 	return nil
 }
 
@@ -314,9 +291,9 @@ func unauthorized(detail string) *problem {
 // methods with problem documents.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	w := &recordingWriter{ResponseWriter: rw}
+	w := &recordingWriter{StatusWriter: &httpx.StatusWriter{ResponseWriter: rw}}
 	if w.Header().Get("X-Request-Id") == "" {
-		w.Header().Set("X-Request-Id", requestID())
+		w.Header().Set("X-Request-Id", httpx.RequestID())
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
@@ -341,7 +318,7 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // access writes the access-log record, as the rest of the API does.
 func (h *handler) access(r *http.Request, w *recordingWriter, start time.Time) {
-	status := w.status
+	status := w.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
@@ -355,7 +332,7 @@ func (h *handler) access(r *http.Request, w *recordingWriter, start time.Time) {
 	}
 	attrs := []slog.Attr{
 		slog.String("request_id", w.Header().Get("X-Request-Id")), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.String("route", w.route), slog.Int("status", status), slog.Int64("bytes", w.bytes), slog.Duration("duration", elapsed),
+		slog.String("route", w.route), slog.Int("status", status), slog.Int64("bytes", w.Bytes), slog.Duration("duration", elapsed),
 	}
 	if w.caller.SignedIn {
 		role := "account"
@@ -386,12 +363,6 @@ func (p *probeWriter) WriteHeader(code int) {
 	if p.status == 0 {
 		p.status = code
 	}
-}
-
-func requestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return "req_" + hex.EncodeToString(b[:])
 }
 
 // readJSON reads a JSON object body into v. With optional, no body at all
