@@ -1,15 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/zones"
 )
@@ -19,19 +16,8 @@ import (
 // invalid_json that names the field or the byte offset. An empty body
 // leaves v as it is (routes that need a body refuse it earlier).
 func decodeJSON(data []byte, v any) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	if t := bytes.TrimLeft(data, " \t\r\n"); t[0] != '{' {
-		return invalidJSON("", "The body must be a JSON object.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return invalidJSON("", "The body must hold one JSON object and nothing after it.")
+	if je, ok := errors.AsType[*httpx.JSONError](httpx.DecodeJSON(data, v)); ok {
+		return invalidJSON(je.Field, je.Detail)
 	}
 	return nil
 }
@@ -44,48 +30,6 @@ func invalidJSON(field, detail string) *apiError {
 		}
 	}
 	return e
-}
-
-// jsonError turns encoding/json's errors into problems that say where.
-func jsonError(err error) error {
-	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &syn):
-		return invalidJSON("", fmt.Sprintf("The body is not valid JSON (at byte %d).", syn.Offset))
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return invalidJSON("", "The JSON body ends too soon: it was cut short.")
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return invalidJSON("", fmt.Sprintf("The body holds %s where %s was expected.", typ.Value, jsonType(typ.Type.Kind().String())))
-		}
-		return invalidJSON(field, fmt.Sprintf("%s must be %s, not %s.", field, jsonType(typ.Type.Kind().String()), typ.Value))
-	}
-	const unknown = "json: unknown field "
-	if msg := err.Error(); strings.HasPrefix(msg, unknown) {
-		name := strings.Trim(strings.TrimPrefix(msg, unknown), `"`)
-		return invalidJSON(name, fmt.Sprintf("Unknown field %q: check its spelling against the API documentation.", name))
-	}
-	return invalidJSON("", "The body is not valid JSON.")
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "slice", "array":
-		return "an array"
-	case "map", "struct", "ptr":
-		return "an object"
-	case "int", "int64", "float64", "uint64":
-		return "a number"
-	}
-	return "a " + kind
 }
 
 // The dates and instants the API accepts, whatever they are for: a

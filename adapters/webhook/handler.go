@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -404,35 +403,8 @@ func invalidJSON(field, detail string) *problem {
 
 // decodeJSON reads exactly one JSON object with no unknown fields.
 func decodeJSON(data []byte, v any) error {
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return invalidJSON("", "The body must be a JSON object.")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var (
-			syn *json.SyntaxError
-			typ *json.UnmarshalTypeError
-		)
-		switch {
-		case errors.As(err, &syn):
-			return invalidJSON("", fmt.Sprintf("The body is not valid JSON (at byte %d).", syn.Offset))
-		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-			return invalidJSON("", "The JSON body ends too soon: it was cut short.")
-		case errors.As(err, &typ) && typ.Field != "":
-			return invalidJSON(typ.Field, fmt.Sprintf("%s has the wrong type (%s).", typ.Field, typ.Value))
-		case errors.As(err, &typ):
-			return invalidJSON("", fmt.Sprintf("The body holds %s where something else was expected.", typ.Value))
-		}
-		const unknown = "json: unknown field "
-		if msg := err.Error(); strings.HasPrefix(msg, unknown) {
-			name := strings.Trim(strings.TrimPrefix(msg, unknown), `"`)
-			return invalidJSON(name, fmt.Sprintf("Unknown field %q: check its spelling against the API documentation.", clip(name, 60)))
-		}
-		return invalidJSON("", "The body is not valid JSON.")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return invalidJSON("", "The body must hold one JSON object and nothing after it.")
+	if je, ok := errors.AsType[*httpx.JSONError](httpx.DecodeJSON(data, v)); ok {
+		return invalidJSON(je.Field, je.Detail)
 	}
 	return nil
 }
