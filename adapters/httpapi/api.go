@@ -508,25 +508,12 @@ func (h *api) access(r *http.Request, rec *requestRecord, sw *statusWriter, star
 	if h.observe != nil {
 		h.observe(rec.route, status, elapsed)
 	}
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelError
-	}
-	attrs := []slog.Attr{
-		slog.String("request_id", rec.id), slog.String("method", r.Method), slog.String("path", loggedPath(r, rec.route)),
-		slog.String("route", rec.route), slog.Int("status", status), slog.Int64("bytes", sw.Bytes),
-		slog.Duration("duration", elapsed),
-	}
+	a := httpx.Access{RequestID: rec.id, Method: r.Method, Path: loggedPath(r, rec.route), Route: rec.route,
+		Status: status, Bytes: sw.Bytes, Duration: elapsed, Code: rec.code, Replayed: rec.replayed}
 	if !rec.principal.Anonymous() {
-		attrs = append(attrs, slog.String("role", string(rec.principal.Role)), slog.String("principal", rec.principal.ID))
+		a.Role, a.Principal = string(rec.principal.Role), rec.principal.ID
 	}
-	if rec.code != "" {
-		attrs = append(attrs, slog.String("code", rec.code))
-	}
-	if rec.replayed {
-		attrs = append(attrs, slog.Bool("idempotent_replay", true))
-	}
-	h.log.LogAttrs(r.Context(), level, "request", attrs...)
+	httpx.LogAccess(r.Context(), h.log, a)
 }
 
 // loggedPath is the request's path for the access log, with a vehicle

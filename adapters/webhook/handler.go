@@ -325,25 +325,15 @@ func (h *handler) access(r *http.Request, w *recordingWriter, start time.Time) {
 	if h.observe != nil {
 		h.observe(w.route, status, elapsed)
 	}
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelError
-	}
-	attrs := []slog.Attr{
-		slog.String("request_id", w.Header().Get("X-Request-Id")), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.String("route", w.route), slog.Int("status", status), slog.Int64("bytes", w.Bytes), slog.Duration("duration", elapsed),
-	}
+	a := httpx.Access{RequestID: w.Header().Get("X-Request-Id"), Method: r.Method, Path: r.URL.Path, Route: w.route,
+		Status: status, Bytes: w.Bytes, Duration: elapsed, Code: w.code}
 	if w.caller.SignedIn {
-		role := "account"
+		a.Role, a.Principal = "account", w.caller.Name
 		if w.caller.Officer {
-			role = "officer"
+			a.Role = "officer"
 		}
-		attrs = append(attrs, slog.String("role", role), slog.String("principal", w.caller.Name))
 	}
-	if w.code != "" {
-		attrs = append(attrs, slog.String("code", w.code))
-	}
-	h.log.LogAttrs(r.Context(), level, "request", attrs...)
+	httpx.LogAccess(r.Context(), h.log, a)
 }
 
 type probeWriter struct {
