@@ -31,10 +31,9 @@ func BenchmarkApply(b *testing.B) {
 	}
 	g, err := zones.LoadGazetteer(strings.NewReader(csv.String()))
 	require.NoError(b, err)
-	svc, err := permit.NewService(loadLeicestershire(b), memstore.New(), g, fakepay.New(), nil)
-	require.NoError(b, err)
 	now := at(2026, 11, 24, 10, 0)
-	svc.Now = func() time.Time { return now }
+	svc, err := permit.NewService(loadLeicestershire(b), memstore.New(), g, fakepay.New(), &permit.Options{Now: func() time.Time { return now }})
+	require.NoError(b, err)
 	accounts := make([]permit.Account, properties)
 	for i := range accounts {
 		accounts[i], err = svc.CreateAccount(ctx, permit.System, permit.NewAccount{Name: "Jane Smith", UPRN: zones.UPRN(200000000000 + i)})

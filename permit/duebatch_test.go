@@ -46,10 +46,9 @@ type dueFixture struct {
 func newDueFixture(t *testing.T, n int) *dueFixture {
 	t.Helper()
 	f := &dueFixture{store: memstore.New(), gaz: street(t, n), now: at(2027, 3, 1, 9, 0)}
-	svc := f.service(t, nil)
 	ctx := context.Background()
-	created := at(2026, 4, 1, 9, 0)
-	svc.Now = func() time.Time { return created }
+	f.now = at(2026, 4, 1, 9, 0)
+	svc := f.service(t, nil)
 	for i := range n {
 		a, err := svc.CreateAccount(ctx, permit.System, permit.NewAccount{Name: "Jane Smith", Email: fmt.Sprintf("r%d@example.org", i), UPRN: zones.UPRN(200000000001 + i)})
 		require.NoError(t, err)
@@ -60,15 +59,19 @@ func newDueFixture(t *testing.T, n int) *dueFixture {
 		require.NoError(t, err)
 		f.permits = append(f.permits, p)
 	}
-	svc.Now = func() time.Time { return at(2027, 2, 20, 9, 0) }
+	f.now = at(2027, 2, 20, 9, 0)
 	for i, p := range f.permits {
 		if i%2 == 0 {
 			_, _, err := svc.ChangeVehicle(ctx, permit.AccountActor(p.AccountID), p.ID, fmt.Sprintf("XY%02dZZZ", i%100), d(2027, 3, 1))
 			require.NoError(t, err)
 		}
 	}
+	f.now = at(2027, 3, 1, 9, 0)
 	return f
 }
+
+// clock reads the fixture's clock (Options.Now).
+func (f *dueFixture) clock() time.Time { return f.now }
 
 func (f *dueFixture) service(t *testing.T, st permit.Store) *permit.Service {
 	t.Helper()
@@ -76,9 +79,8 @@ func (f *dueFixture) service(t *testing.T, st permit.Store) *permit.Service {
 		st = f.store
 	}
 	notes := &recorder.Notifier{}
-	svc, err := permit.NewService(loadLeicestershire(t), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes})
+	svc, err := permit.NewService(loadLeicestershire(t), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
-	svc.Now = func() time.Time { return f.now }
 	return svc
 }
 
@@ -88,9 +90,8 @@ func TestRunDueManyItems(t *testing.T) {
 	const n = 450
 	f := newDueFixture(t, n)
 	notes := &recorder.Notifier{}
-	svc, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes})
+	svc, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
-	svc.Now = func() time.Time { return f.now }
 	ctx := context.Background()
 
 	rep, err := svc.RunDue(ctx, f.now)
@@ -124,9 +125,8 @@ func TestRunDueConcurrentInstances(t *testing.T) {
 	var svcs [2]*permit.Service
 	for i := range svcs {
 		notes[i] = &recorder.Notifier{}
-		svc, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes[i]})
+		svc, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes[i], Now: f.clock})
 		require.NoError(t, err)
-		svc.Now = func() time.Time { return f.now }
 		svcs[i] = svc
 	}
 	var wg sync.WaitGroup
@@ -189,9 +189,8 @@ func TestRunDueOneBadItem(t *testing.T) {
 	f := newDueFixture(t, 5)
 	bad := f.permits[3]
 	notes := &recorder.Notifier{}
-	svc, err := permit.NewService(loadLeicestershire(t), failingStore{f.store, bad.ID}, f.gaz, fakepay.New(), &permit.Options{Notifier: notes})
+	svc, err := permit.NewService(loadLeicestershire(t), failingStore{f.store, bad.ID}, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
-	svc.Now = func() time.Time { return f.now }
 
 	rep, err := svc.RunDue(context.Background(), f.now)
 	require.ErrorIs(t, err, errCannotWrite)
@@ -229,17 +228,15 @@ func TestRunDueOvertaken(t *testing.T) {
 	f := newDueFixture(t, n)
 	var otherRep permit.DueReport
 	otherNotes := &recorder.Notifier{}
-	other, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: otherNotes})
+	other, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: otherNotes, Now: f.clock})
 	require.NoError(t, err)
-	other.Now = func() time.Time { return f.now }
 	st := &overtakenStore{Store: f.store, other: func() {
 		otherRep, err = other.RunDue(context.Background(), f.now)
 		require.NoError(t, err)
 	}}
 	notes := &recorder.Notifier{}
-	late, err := permit.NewService(loadLeicestershire(t), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes})
+	late, err := permit.NewService(loadLeicestershire(t), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
-	late.Now = func() time.Time { return f.now }
 
 	rep, err := late.RunDue(context.Background(), f.now)
 	require.NoError(t, err)

@@ -220,9 +220,8 @@ func ExampleService_CheckVehicle() {
 	}
 	g, _ := zones.LoadGazetteer(strings.NewReader(zones.GazetteerHeader + "\n" +
 		"100000000001,,,12,Ashby Road,Loughborough,LE11 3AB,centre,Town Centre\n"))
-	svc, _ := permit.NewService(sch, memstore.New(), g, fakepay.New(), nil)
 	now := time.Date(2027, time.March, 1, 9, 0, 0, 0, time.UTC)
-	svc.Now = func() time.Time { return now }
+	svc, _ := permit.NewService(sch, memstore.New(), g, fakepay.New(), &permit.Options{Now: func() time.Time { return now }})
 
 	acc, _ := svc.CreateAccount(ctx, permit.System, permit.NewAccount{Name: "Jane Smith", UPRN: 100000000001})
 	p, _ := svc.Apply(ctx, permit.AccountActor(acc.ID), permit.Application{AccountID: acc.ID, Type: "carer", VRM: "AB12 CDE",

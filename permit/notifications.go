@@ -55,7 +55,7 @@ func (s *Service) notifyAccount(ctx context.Context, kind MessageKind, acc Accou
 }
 
 func (s *Service) notifyFailed(m Message, err error) {
-	if s.NotifyFailed != nil {
-		s.NotifyFailed(m, err)
+	if s.onNotifyFailed != nil {
+		s.onNotifyFailed(m, err)
 	}
 }

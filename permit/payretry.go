@@ -299,8 +299,8 @@ func (s *Service) settleAfter(ctx context.Context, p Permit, owed []PaymentRetry
 	if len(owed) == 0 {
 		return p
 	}
-	if _, err := s.settle(ctx, owed); err != nil && s.PaymentRecordFailed != nil {
-		s.PaymentRecordFailed(err) // the records stay due: RunDue asks again
+	if _, err := s.settle(ctx, owed); err != nil && s.paymentRecordFailed != nil {
+		s.paymentRecordFailed(err) // the records stay due: RunDue asks again
 	}
 	if cur, err := s.Permit(ctx, p.ID); err == nil {
 		return cur

@@ -462,11 +462,10 @@ func TestUnrecordedOutcomeIsAskedAgainOnce(t *testing.T) {
 	failing := false
 	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
 	require.NoError(t, err)
-	svc, err := permit.NewService(loadLeicestershire(t), unrecordingStore{w.store, &failing}, g, w.pay, nil)
-	require.NoError(t, err)
-	svc.Now, svc.NewID = w.svc.Now, w.svc.NewID
 	var hooked []error
-	svc.PaymentRecordFailed = func(err error) { hooked = append(hooked, err) }
+	svc, err := permit.NewService(loadLeicestershire(t), unrecordingStore{w.store, &failing}, g, w.pay, &permit.Options{
+		Now: w.clock, NewID: w.newID, PaymentRecordFailed: func(err error) { hooked = append(hooked, err) }})
+	require.NoError(t, err)
 	w.svc = svc
 
 	p := w.paidApplication()

@@ -26,8 +26,17 @@ type Service struct {
 	notifier Notifier
 	dueRan   func(DueReport, error)
 
-	// Now is the clock; nil means time.Now. Tests and the evaluation
-	// server's test clock replace it.
+	clock               func() time.Time
+	newIDFn             func(prefix string) string
+	onNotifyFailed      func(m Message, err error)
+	paymentRecordFailed func(err error)
+}
+
+// Options are the optional parts of a Service, fixed when it is built.
+type Options struct {
+	Notifier Notifier // nil sends nothing
+	// Now is the clock; nil means time.Now. Tests, and an evaluation
+	// server's test clock (adapters/httpapi.TestClock.Now), set it.
 	Now func() time.Time
 	// NewID returns a new identifier with the given prefix ("per", "acc",
 	// ...); nil means 16 random hex digits. Tests pin it for golden output.
@@ -40,11 +49,6 @@ type Service struct {
 	// store failed); the decision stands and the owed call stays due, so
 	// RunDue asks for it again. Nil ignores it.
 	PaymentRecordFailed func(err error)
-}
-
-// Options are the optional parts of a Service.
-type Options struct {
-	Notifier Notifier // nil sends nothing
 	// DueRan is told what each RunDue call did (its report and error),
 	// after the run; metrics count due jobs with it. Nil tells nothing.
 	DueRan func(r DueReport, err error)
@@ -76,6 +80,13 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 	s := &Service{scheme: scheme, store: store, locator: locator, payments: payments}
 	if opts != nil {
 		s.notifier, s.dueRan = opts.Notifier, opts.DueRan
+		s.clock = opts.Now
+		s.newIDFn = opts.NewID
+		s.onNotifyFailed = opts.NotifyFailed
+		s.paymentRecordFailed = opts.PaymentRecordFailed
+	}
+	if s.clock == nil {
+		s.clock = time.Now
 	}
 	return s, nil
 }
@@ -83,12 +94,17 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 // Scheme returns the council scheme the service applies.
 func (s *Service) Scheme() *Scheme { return s.scheme }
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+// Now is the service's clock (Options.Now), in UTC: the instant the
+// service would record for something done now. Adapters read it for
+// instants recorded beside the service's own.
+func (s *Service) Now() time.Time { return s.clock().UTC() }
+
+// Today is the service clock's date in the scheme's time zone (Europe/London
+// for the bundled schemes), as a midnight UTC time.Time: the date by which
+// permits show upcoming, current or expired.
+func (s *Service) Today() time.Time { return s.today(s.Now()) }
+
+func (s *Service) now() time.Time { return s.Now() }
 
 // today is the civil date of an instant in the scheme's time zone.
 func (s *Service) today(at time.Time) time.Time {
@@ -96,8 +112,8 @@ func (s *Service) today(at time.Time) time.Time {
 }
 
 func (s *Service) newID(prefix string) string {
-	if s.NewID != nil {
-		return s.NewID(prefix)
+	if s.newIDFn != nil {
+		return s.newIDFn(prefix)
 	}
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {

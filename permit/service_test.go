@@ -68,6 +68,8 @@ type world struct {
 	mu      sync.Mutex
 	ids     map[string]int
 	officer permit.Actor
+	// onNotifyFailed, when set, hears of notifications that failed.
+	onNotifyFailed func(m permit.Message, err error)
 }
 
 func loadLeicestershire(t testing.TB) *permit.Scheme {
@@ -97,20 +99,32 @@ func newWorldPaying(t *testing.T, now time.Time, wrap func(*fakepay.Gateway) per
 	if wrap != nil {
 		payments = wrap(w.pay)
 	}
-	w.svc, err = permit.NewService(loadLeicestershire(t), w.store, g, payments, &permit.Options{Notifier: w.notes})
+	w.svc, err = permit.NewService(loadLeicestershire(t), w.store, g, payments, &permit.Options{Notifier: w.notes,
+		Now: w.clock, NewID: w.newID, NotifyFailed: w.notifyFailed})
 	require.NoError(t, err)
-	w.svc.Now = func() time.Time {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		return w.now
-	}
-	w.svc.NewID = func(prefix string) string {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		w.ids[prefix]++
-		return fmt.Sprintf("%s_%d", prefix, w.ids[prefix])
-	}
 	return w
+}
+
+// clock is the world's clock, the service's Options.Now.
+func (w *world) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
+}
+
+// newID numbers identifiers per prefix, the service's Options.NewID.
+func (w *world) newID(prefix string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ids[prefix]++
+	return fmt.Sprintf("%s_%d", prefix, w.ids[prefix])
+}
+
+// notifyFailed passes a failed notification to the test's hook, if any.
+func (w *world) notifyFailed(m permit.Message, err error) {
+	if w.onNotifyFailed != nil {
+		w.onNotifyFailed(m, err)
+	}
 }
 
 func (w *world) setNow(t time.Time) {
@@ -571,7 +585,7 @@ func TestFailedNotificationNeverUndoesOperation(t *testing.T) {
 	w := newWorld(t, at(2026, 11, 24, 10, 0))
 	w.notes.Fail = fmt.Errorf("smtp down")
 	var failed []permit.Message
-	w.svc.NotifyFailed = func(m permit.Message, err error) { failed = append(failed, m) }
+	w.onNotifyFailed = func(m permit.Message, err error) { failed = append(failed, m) }
 	a := w.account(home, "jane@example.org")
 	p := w.mustApply(a, "essential-carer", "AB12CDE")
 	require.Equal(t, permit.PendingReview, p.Status)

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
-	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
 )
@@ -70,8 +69,9 @@ type Options struct {
 	// TempDir is where uploads are spooled while they arrive; "" means
 	// os.TempDir().
 	TempDir string
-	// TestClock, when set, enables POST /v1/test-clock (evaluation only)
-	// and becomes the Service's clock: New sets svc.Now to TestClock.Now.
+	// TestClock, when set, enables POST /v1/test-clock (evaluation only).
+	// It must also be the Service's clock: build the Service with
+	// permit.Options{Now: clock.Now}, so that moving it moves the rules.
 	TestClock *TestClock
 	// Ping checks the database for GET /healthz; nil checks nothing.
 	Ping func(ctx context.Context) error
@@ -139,7 +139,6 @@ type api struct {
 	openapi           []byte
 	testMu            sync.Mutex // serialises test-clock moves
 	accountLimiter    *limiter
-	location          *time.Location
 	bodyTimeout       time.Duration
 	uploadTimeout     time.Duration
 	observe           func(route string, status int, elapsed time.Duration)
@@ -159,7 +158,7 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	h := &api{svc: svc, locator: locator, auth: auth, log: o.Logger, idem: o.Idempotency, idemTTL: o.IdempotencyTTL,
 		blobs: o.Blobs, maxDoc: o.MaxDocumentBytes, maxDocs: o.MaxDocumentsPerPermit, maxPermitDocBytes: o.MaxPermitDocumentBytes,
 		tempDir: o.TempDir, clock: o.TestClock, ping: o.Ping, now: o.Now,
-		openapi: openAPIFor(svc.Scheme()), location: svc.Scheme().Location, observe: o.Observe, metrics: o.Metrics}
+		openapi: openAPIFor(svc.Scheme()), observe: o.Observe, metrics: o.Metrics}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -183,9 +182,6 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	}
 	if h.maxPermitDocBytes <= 0 {
 		h.maxPermitDocBytes = int64(h.maxDocs) * h.maxDoc
-	}
-	if h.clock != nil {
-		svc.Now = h.clock.Now
 	}
 	rates := o.Rates
 	if rates == nil {
@@ -548,21 +544,6 @@ func requestID() string { return httpx.RequestID() }
 
 // statusWriter records the status and size of a response for the access log.
 type statusWriter = httpx.StatusWriter
-
-// today is the Service clock's date in the scheme's time zone, by which
-// approved permits show upcoming, current or expired.
-func (h *api) today() time.Time {
-	return eligibility.Today(h.serviceNow(), h.location)
-}
-
-// serviceNow is the Service's clock (the test clock when one is set), for
-// instants recorded beside the Service's own, such as an upload's time.
-func (h *api) serviceNow() time.Time {
-	if h.svc.Now != nil {
-		return h.svc.Now()
-	}
-	return time.Now()
-}
 
 // queryInt reads an optional integer query parameter within [lo, hi].
 func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {

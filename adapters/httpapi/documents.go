@@ -215,7 +215,7 @@ func (h *api) uploadDocument(w http.ResponseWriter, r *http.Request, c *call) er
 	var idb [8]byte
 	_, _ = rand.Read(idb[:])
 	doc := uploadedDocumentJSON{ID: "doc_" + hex.EncodeToString(idb[:]), PermitID: p.ID, Kind: u.kind, ContentType: u.contentType,
-		Size: u.size, SHA256: u.sha256, UploadedAt: instant(h.serviceNow()), UploadedBy: c.p.actor().String()}
+		Size: u.size, SHA256: u.sha256, UploadedAt: instant(h.svc.Now()), UploadedBy: c.p.actor().String()}
 	attrs := map[string]string{"id": doc.ID, "permit_id": doc.PermitID, "kind": doc.Kind, "content_type": doc.ContentType,
 		"size": strconv.FormatInt(doc.Size, 10), "sha256": doc.SHA256, "uploaded_at": doc.UploadedAt, "uploaded_by": doc.UploadedBy}
 	key := documentKey(p.ID, doc.ID)

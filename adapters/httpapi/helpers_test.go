@@ -78,7 +78,7 @@ func newHarnessWith(t testing.TB, scheme *permit.Scheme) *harness {
 	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
 	require.NoError(t, err)
 	hs := &harness{t: t, store: memstore.New(), pay: fakepay.New(), clock: httpapi.NewTestClock(), officer: officerToken}
-	hs.svc, err = permit.NewService(scheme, hs.store, g, hs.pay, nil)
+	hs.svc, err = permit.NewService(scheme, hs.store, g, hs.pay, &permit.Options{Now: hs.clock.Now})
 	require.NoError(t, err)
 	hs.clock.Set(start)
 	auth, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})

@@ -242,7 +242,7 @@ func (h *api) apply(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/permits/"+p.ID)
-	return writeJSON(w, http.StatusCreated, permitOf(p, h.today()))
+	return writeJSON(w, http.StatusCreated, permitOf(p, h.svc.Today()))
 }
 
 func (h *api) permitsOfAccount(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -254,7 +254,7 @@ func (h *api) permitsOfAccount(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	today := h.today()
+	today := h.svc.Today()
 	out := make([]permitJSON, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, permitOf(p, today))
@@ -267,7 +267,7 @@ func (h *api) getPermit(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, permitOf(p, h.today()))
+	return writeJSON(w, http.StatusOK, permitOf(p, h.svc.Today()))
 }
 
 func (h *api) approve(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -279,7 +279,7 @@ func (h *api) approve(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, permitOf(p, h.today()))
+	return writeJSON(w, http.StatusOK, permitOf(p, h.svc.Today()))
 }
 
 type rejectRequest struct {
@@ -296,7 +296,7 @@ func (h *api) reject(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, permitOf(p, h.today()))
+	return writeJSON(w, http.StatusOK, permitOf(p, h.svc.Today()))
 }
 
 type cancelRequest struct {
@@ -318,7 +318,7 @@ func (h *api) cancel(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, permitOf(p, h.today()))
+	return writeJSON(w, http.StatusOK, permitOf(p, h.svc.Today()))
 }
 
 type vehicleChangeRequest struct {
@@ -351,7 +351,7 @@ func (h *api) changeVehicle(w http.ResponseWriter, r *http.Request, c *call) err
 		w.Header().Set("Location", "/v1/permits/"+p.ID)
 		return writeJSON(w, http.StatusAccepted, vehicleChangeOf(p.ID, *change))
 	}
-	return writeJSON(w, http.StatusOK, permitOf(p, h.today()))
+	return writeJSON(w, http.StatusOK, permitOf(p, h.svc.Today()))
 }
 
 func (h *api) withdrawVehicleChange(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -387,7 +387,7 @@ func (h *api) renew(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/permits/"+p.ID)
-	return writeJSON(w, http.StatusCreated, permitOf(p, h.today()))
+	return writeJSON(w, http.StatusCreated, permitOf(p, h.svc.Today()))
 }
 
 type addressChangeRequest struct {
@@ -472,7 +472,7 @@ func (h *api) reviewQueue(w http.ResponseWriter, r *http.Request, _ *call) error
 	if err != nil {
 		return err
 	}
-	today := h.today()
+	today := h.svc.Today()
 	out := make([]reviewItemJSON, 0, len(items))
 	for _, it := range items {
 		j := reviewItemJSON{Kind: it.Kind, SubmittedAt: instant(it.SubmittedAt), DueOn: date(it.DueOn), Overdue: it.Overdue}

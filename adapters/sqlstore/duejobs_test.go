@@ -50,13 +50,18 @@ var dueAt = time.Date(2027, time.June, 15, 5, 0, 0, 0, time.UTC)
 // reminder) and a gazetteer of the properties given, sending to mail.
 func dueService(t testing.TB, st permit.Store, uprns []zones.UPRN, mail permit.Notifier) *permit.Service {
 	t.Helper()
+	return dueServiceClock(t, st, uprns, mail, func() time.Time { return dueAt })
+}
+
+// dueServiceClock is dueService with the clock given.
+func dueServiceClock(t testing.TB, st permit.Store, uprns []zones.UPRN, mail permit.Notifier, clock func() time.Time) *permit.Service {
+	t.Helper()
 	scheme, err := leicestershire.Scheme()
 	require.NoError(t, err)
 	g, err := zones.LoadGazetteer(strings.NewReader(gazetteerCSV(uprns)))
 	require.NoError(t, err)
-	svc, err := permit.NewService(scheme, st, g, fakepay.New(), &permit.Options{Notifier: mail})
+	svc, err := permit.NewService(scheme, st, g, fakepay.New(), &permit.Options{Notifier: mail, Now: clock})
 	require.NoError(t, err)
-	svc.Now = func() time.Time { return dueAt }
 	return svc
 }
 
@@ -268,11 +273,11 @@ func BenchmarkDueJobsMillion(b *testing.B) {
 			require.NoError(b, sqlstore.BulkInsert(context.Background(), st, accs, ps, nil))
 			b.Logf("%s: stored %d permits in %s", db.name, permits, time.Since(start).Round(time.Second))
 			mail := newCountingMail()
-			svc := dueService(b, st, nil, mail)
+			var at time.Time
+			svc := dueServiceClock(b, st, nil, mail, func() time.Time { return at })
 			b.ResetTimer()
 			for i := range b.N {
-				at := dueAt.AddDate(0, 0, i)
-				svc.Now = func() time.Time { return at }
+				at = dueAt.AddDate(0, 0, i)
 				rep, err := svc.RunDue(context.Background(), at)
 				require.NoError(b, err)
 				require.Equal(b, permit.DueReport{RemindersSent: due, VehicleChangesApplied: due}, rep, "day %d", i)

@@ -51,9 +51,9 @@ func TestCancelWithdrawsRenewalAndVoidIsRetriedFromTheDatabase(t *testing.T) {
 			require.NoError(t, err)
 			g, err := zones.LoadGazetteer(strings.NewReader(gazetteerCSV(properties(1))))
 			require.NoError(t, err)
-			svc, err := permit.NewService(scheme, openStore(t, dsn, nil), g, gateway, nil)
+			svc, err := permit.NewService(scheme, openStore(t, dsn, nil), g, gateway, &permit.Options{
+				Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now }})
 			require.NoError(t, err)
-			svc.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 			return svc
 		}
 		svc := service()

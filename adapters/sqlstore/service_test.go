@@ -57,9 +57,8 @@ func newServiceAt(t testing.TB, st permit.Store, uprns []zones.UPRN) *permit.Ser
 	require.NoError(t, err)
 	g, err := zones.LoadGazetteer(strings.NewReader(gazetteerCSV(uprns)))
 	require.NoError(t, err)
-	svc, err := permit.NewService(scheme, st, g, fakepay.New(), nil)
+	svc, err := permit.NewService(scheme, st, g, fakepay.New(), &permit.Options{Now: func() time.Time { return serviceNow }})
 	require.NoError(t, err)
-	svc.Now = func() time.Time { return serviceNow }
 	return svc
 }
 

@@ -48,14 +48,11 @@ func service(e *env, c *common, st *sqlstore.Store) (*permit.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the simulated gateway's tables: %w", err)
 	}
-	svc, err := permit.NewService(scheme, st, st.Locator(), backOfficePayments{gateway}, &permit.Options{Notifier: lognotify.New(log)})
-	if err != nil {
-		return nil, err
-	}
-	svc.NotifyFailed = func(m permit.Message, err error) {
-		log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
-	}
-	return svc, nil
+	return permit.NewService(scheme, st, st.Locator(), backOfficePayments{gateway}, &permit.Options{Notifier: lognotify.New(log),
+		Now: c.now,
+		NotifyFailed: func(m permit.Message, err error) {
+			log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
+		}})
 }
 
 func loadScheme(path string) (*permit.Scheme, error) {
@@ -126,12 +123,12 @@ func runJobsFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			}
 			when = t
 		}
+		if *at != "" {
+			// Everything the jobs record happens at --at, as under
+			// permitd's test clock.
+			c.now = func() time.Time { return when }
+		}
 		return withService(e, "run-jobs", c, func(svc *permit.Service) int {
-			if *at != "" {
-				// Everything the jobs record happens at --at, as under
-				// permitd's test clock.
-				svc.Now = func() time.Time { return when }
-			}
 			rep, err := svc.RunDue(e.ctx, when)
 			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(w, "due jobs at\t%s\n", when.UTC().Format(time.RFC3339))

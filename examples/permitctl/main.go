@@ -48,6 +48,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Exit statuses.
@@ -139,6 +140,8 @@ Exit status: 0 done; 1 failed; 2 wrong usage (nothing changed);
 // common holds the flags every command has.
 type common struct {
 	db, scheme string
+	// now is the service's clock; nil means the wall clock.
+	now func() time.Time
 }
 
 // run parses the command's flags (they may come before, between or after

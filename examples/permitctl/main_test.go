@@ -218,9 +218,8 @@ func newWorld(t *testing.T, db string) *world {
 	gateway, err := fakepay.NewSQL(t.Context(), st.DB(), fakepay.Dialect(st.Dialect()))
 	require.NoError(t, err)
 	w.pay = gateway
-	w.svc, err = permit.NewService(scheme, st, st.Locator(), gateway, nil)
+	w.svc, err = permit.NewService(scheme, st, st.Locator(), gateway, &permit.Options{Now: func() time.Time { return w.now }})
 	require.NoError(t, err)
-	w.svc.Now = func() time.Time { return w.now }
 	w.st = st
 	return w
 }

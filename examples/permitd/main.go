@@ -408,16 +408,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := mx.WatchDB(store.DB()); err != nil {
 		return err
 	}
-	svc, err := permit.NewService(scheme, mx.Store(store), gaz, mx.Payments(pay),
-		&permit.Options{Notifier: mx.Notifier(notifier), DueRan: mx.ObserveDue})
+	// The test clock, when enabled, is the service's clock as well as
+	// the API's POST /v1/test-clock.
+	var clock *httpapi.TestClock
+	svcOpts := &permit.Options{Notifier: mx.Notifier(notifier), DueRan: mx.ObserveDue,
+		NotifyFailed: func(m permit.Message, err error) {
+			log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
+		},
+		PaymentRecordFailed: func(err error) {
+			log.Error("payment outcome not recorded; the due jobs will ask again", "err", err)
+		}}
+	if cfg.testClock {
+		clock = httpapi.NewTestClock()
+		svcOpts.Now = clock.Now
+	}
+	svc, err := permit.NewService(scheme, mx.Store(store), gaz, mx.Payments(pay), svcOpts)
 	if err != nil {
 		return err
-	}
-	svc.NotifyFailed = func(m permit.Message, err error) {
-		log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
-	}
-	svc.PaymentRecordFailed = func(err error) {
-		log.Error("payment outcome not recorded; the due jobs will ask again", "err", err)
 	}
 	tokens := cfg.officerTokens
 	if len(tokens) == 0 {
@@ -432,9 +439,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	var clock *httpapi.TestClock
-	if cfg.testClock {
-		clock = httpapi.NewTestClock()
+	if clock != nil {
 		log.Warn("test clock enabled: POST /v1/test-clock moves time; for evaluation only")
 	}
 	idem := store.Idempotency(nil)

@@ -110,17 +110,17 @@ func walk(w io.Writer, places *zones.Gazetteer) (*household, error) {
 		places: places, loc: scheme.Location, officer: permit.OfficerActor(officerName),
 		ids: map[string]int{}, out: w,
 	}
-	h.svc, err = permit.NewService(scheme, h.store, places, h.pay, &permit.Options{Notifier: h.mail})
+	h.svc, err = permit.NewService(scheme, h.store, places, h.pay, &permit.Options{Notifier: h.mail,
+		Now: func() time.Time { return h.now },
+		NewID: func(prefix string) string {
+			h.ids[prefix]++
+			return fmt.Sprintf("%s_%d", prefix, h.ids[prefix])
+		},
+		NotifyFailed: func(m permit.Message, err error) {
+			h.say("(the %s email to %s could not be sent: %v)", m.Kind, m.To, err)
+		}})
 	if err != nil {
 		return nil, err
-	}
-	h.svc.Now = func() time.Time { return h.now }
-	h.svc.NewID = func(prefix string) string {
-		h.ids[prefix]++
-		return fmt.Sprintf("%s_%d", prefix, h.ids[prefix])
-	}
-	h.svc.NotifyFailed = func(m permit.Message, err error) {
-		h.say("(the %s email to %s could not be sent: %v)", m.Kind, m.To, err)
 	}
 
 	c, o := scheme.Council, scheme.Operator

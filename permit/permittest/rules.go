@@ -83,14 +83,16 @@ func (s suite) newWorld(t *testing.T, now time.Time, edits ...string) *world {
 	require.NoError(t, err)
 	w := &world{t: t, st: s.store(t), pay: &payments{byID: map[string]*permit.Payment{}, keys: map[string]permit.Payment{}},
 		now: now, officer: permit.OfficerActor("jo")}
-	w.svc, err = permit.NewService(sch, w.st, g, w.pay, nil)
+	w.svc, err = permit.NewService(sch, w.st, g, w.pay, &permit.Options{Now: w.clock})
 	require.NoError(t, err)
-	w.svc.Now = func() time.Time {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		return w.now
-	}
 	return w
+}
+
+// clock is the world's clock, the service's Options.Now.
+func (w *world) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
 }
 
 func (w *world) setNow(at time.Time) {
