@@ -104,10 +104,21 @@ func (s *Service) property(ctx context.Context, uprn zones.UPRN) (zones.Property
 	return prop, nil
 }
 
+// EligibilityQuery is what Eligibility is asked: may AccountID apply for a
+// permit of Type starting on StartsOn (zero: today), and, with Pay, as a
+// paid permit even if a free place is open.
+type EligibilityQuery struct {
+	AccountID string
+	Type      string
+	StartsOn  time.Time
+	Pay       bool
+}
+
 // Eligibility answers "may this account apply for this type, is it free,
 // what does it cost, what evidence is needed" without changing anything.
 // ErrNotFound when the account does not exist.
-func (s *Service) Eligibility(ctx context.Context, accountID, permitType string, startsOn time.Time, pay bool) (eligibility.Decision, error) {
+func (s *Service) Eligibility(ctx context.Context, q EligibilityQuery) (eligibility.Decision, error) {
+	accountID, permitType, startsOn, pay := q.AccountID, q.Type, q.StartsOn, q.Pay
 	at := s.now()
 	var d eligibility.Decision
 	err := s.store.View(ctx, func(tx ReadTx) error {

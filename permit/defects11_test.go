@@ -130,7 +130,7 @@ func TestDefect1FarFutureStartIsRefusedNeverStored(t *testing.T) {
 		var ne *permit.NotEligibleError
 		require.ErrorAs(t, err, &ne)
 		require.Equal(t, "starts_too_late", ne.Code())
-		dec, err := w.svc.Eligibility(ctx, a.ID, "essential-carer", startsOn, false)
+		dec, err := w.svc.Eligibility(ctx, permit.EligibilityQuery{AccountID: a.ID, Type: "essential-carer", StartsOn: startsOn})
 		require.NoError(t, err)
 		require.False(t, dec.Eligible)
 	}
@@ -203,7 +203,7 @@ func TestDefect5FreeSlotGoesToTheFirstApplicationApproved(t *testing.T) {
 			require.Equal(t, 0, ledgerOps(w.pay, "capture"))
 			ap := eventsOfType(w.events(), permit.EventPermitApproved)
 			require.Equal(t, "0.00", ap[len(ap)-1].Data["captured"])
-			q, err := w.svc.Eligibility(ctx, squatter.ID, "essential-carer", time.Time{}, false)
+			q, err := w.svc.Eligibility(ctx, permit.EligibilityQuery{AccountID: squatter.ID, Type: "essential-carer"})
 			require.NoError(t, err)
 			require.False(t, q.Free, "the household's free slot is the resident's now")
 		})
@@ -272,7 +272,7 @@ func TestDefect5PendingApplicationsPerPropertyCapped(t *testing.T) {
 		}
 	}
 	require.Contains(t, codes, string(permit.CodeTooManyPendingApplications))
-	dec, err := w.svc.Eligibility(ctx, c.ID, "essential-carer", time.Time{}, false)
+	dec, err := w.svc.Eligibility(ctx, permit.EligibilityQuery{AccountID: c.ID, Type: "essential-carer"})
 	require.NoError(t, err)
 	require.False(t, dec.Eligible)
 	for _, r := range dec.Reasons {

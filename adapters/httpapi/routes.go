@@ -190,7 +190,7 @@ func (h *api) eligibility(w http.ResponseWriter, r *http.Request, c *call) error
 		if err != nil {
 			return err
 		}
-	} else if d, err = h.svc.Eligibility(r.Context(), id, typ, startsOn, pay); err != nil {
+	} else if d, err = h.svc.Eligibility(r.Context(), permit.EligibilityQuery{AccountID: id, Type: typ, StartsOn: startsOn, Pay: pay}); err != nil {
 		return err
 	}
 	if slices.ContainsFunc(d.Reasons, func(r eligibility.Reason) bool { return r.Code == eligibility.CodeUnknownPermitType }) {

@@ -200,7 +200,7 @@ func (h *household) rejectionAndReapplication() error {
 		h.note("Email to %s: your application %s was rejected: %s To discuss it, contact %s directly (%s).",
 			m.To, m.PermitID, m.Data["reason"], m.Data["council_name"], m.Data["council_website"])
 	}
-	d, err := h.svc.Eligibility(h.ctx, h.account.ID, carerPermit, time.Time{}, false)
+	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (h *household) secondCarer() error {
 		p.VRM, h.cost(p), p.Payment.ID, money(p.Payment.Amount), p.Payment.Status, p.ID, words(p.Status), validity(p))
 	h.ledger()
 
-	d, err := h.svc.Eligibility(h.ctx, h.account.ID, carerPermit, time.Time{}, false)
+	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return err
 	}
@@ -474,7 +474,7 @@ func (h *household) summary() error {
 		h.printf("  %s\n", line)
 	}
 	h.printf("%s", wrap("  ", fmt.Sprintf("Account %s: %s, %s, zone %s.", h.account.ID, h.account.Name, h.account.Address, h.account.Zone.Name)))
-	d, err := h.svc.Eligibility(h.ctx, h.account.ID, carerPermit, time.Time{}, false)
+	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return err
 	}
@@ -537,7 +537,7 @@ func (h *household) findProperty(postcode, house string) (zones.Property, error)
 // eligibility prints the council's answer to "may I, is it free, what does
 // it cost, what must I send".
 func (h *household) eligibility(asked string) error {
-	d, err := h.svc.Eligibility(h.ctx, h.account.ID, carerPermit, time.Time{}, false)
+	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return fmt.Errorf("asking about eligibility: %w", err)
 	}
