@@ -2,68 +2,39 @@ package fakepay_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb/sqldbtest"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
 // database opens connection pools to one test database, as separate
 // server processes would.
-type database struct {
-	open    func(t *testing.T) *sql.DB
-	dialect fakepay.Dialect
-}
+type database struct{ sqldbtest.Database }
 
+// databases are the test databases: SQLite always, PostgreSQL when
+// configured.
 func databases(t *testing.T) map[string]func(t *testing.T) database {
 	dbs := map[string]func(t *testing.T) database{"sqlite": func(t *testing.T) database {
-		dsn := "file:" + filepath.Join(t.TempDir(), "pay.db") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
-		return database{dialect: fakepay.SQLite, open: func(t *testing.T) *sql.DB { return openDB(t, "sqlite", dsn) }}
+		return database{sqldbtest.NewSQLite(t, "pay.db")}
 	}}
-	dsn := os.Getenv("CARERPERMIT_POSTGRES_DSN")
-	if dsn == "" {
-		return dbs
-	}
-	dbs["postgres"] = func(t *testing.T) database {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "fakepay_test_" + hex.EncodeToString(b[:])
-		admin := openDB(t, "pgx", dsn)
-		_, err := admin.Exec(`CREATE SCHEMA ` + schema)
-		require.NoError(t, err)
-		t.Cleanup(func() { _, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
-		u, err := url.Parse(dsn)
-		require.NoError(t, err)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return database{dialect: fakepay.Postgres, open: func(t *testing.T) *sql.DB { return openDB(t, "pgx", u.String()) }}
+	if os.Getenv(sqldbtest.PostgresEnv) != "" {
+		dbs["postgres"] = func(t *testing.T) database {
+			return database{sqldbtest.NewPostgres(t, "fakepay_test_")}
+		}
 	}
 	return dbs
 }
 
-func openDB(t *testing.T, driver, dsn string) *sql.DB {
-	db, err := sql.Open(driver, dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db
-}
-
 func (d database) gateway(t *testing.T) *fakepay.SQLGateway {
-	g, err := fakepay.NewSQL(context.Background(), d.open(t), d.dialect)
+	g, err := fakepay.NewSQL(context.Background(), d.Open(t), d.Dialect)
 	require.NoError(t, err)
 	return g
 }
