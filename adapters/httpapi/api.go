@@ -104,6 +104,12 @@ type Options struct {
 	// matched), never the raw path with its IDs, the status sent, and how
 	// long it took. Metrics count requests with it; nil tells nothing.
 	Observe func(route string, status int, elapsed time.Duration)
+	// BasePath is the path the API is mounted under, such as "/permits"
+	// ("" or "/": the root). Location headers, problem instances, the
+	// paths named in problem details and the OpenAPI document's servers
+	// entry start with it. Requests may arrive with it (mount the handler
+	// at BasePath+"/") or without it (a proxy that takes it off).
+	BasePath string
 	// Metrics, when set, is served at GET /metrics to officers only (401
 	// and 403 as for any officer route). It is the server's, not part of
 	// the v1 contract; a server that serves metrics on a listener of its
@@ -143,6 +149,8 @@ type api struct {
 	uploadTimeout     time.Duration
 	observe           func(route string, status int, elapsed time.Duration)
 	metrics           http.Handler
+	// base is Options.BasePath, "" for the root.
+	base string
 }
 
 // New returns the v1 JSON API of docs/API.md as an http.Handler. svc, locator
@@ -155,10 +163,14 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	if opts != nil {
 		o = *opts
 	}
+	base, err := cleanBasePath(o.BasePath)
+	if err != nil {
+		return nil, err
+	}
 	h := &api{svc: svc, locator: locator, auth: auth, log: o.Logger, idem: o.Idempotency, idemTTL: o.IdempotencyTTL,
 		blobs: o.Blobs, maxDoc: o.MaxDocumentBytes, maxDocs: o.MaxDocumentsPerPermit, maxPermitDocBytes: o.MaxPermitDocumentBytes,
 		tempDir: o.TempDir, clock: o.TestClock, ping: o.Ping, now: o.Now,
-		openapi: openAPIFor(svc.Scheme()), observe: o.Observe, metrics: o.Metrics}
+		openapi: serversEntry(openAPIFor(svc.Scheme()), base), observe: o.Observe, metrics: o.Metrics, base: base}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -420,16 +432,27 @@ func (h *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		bw.code = e.code
 	}
 	rec.code = e.code
-	writeProblem(w, e, r.URL.Path, rec.id)
+	h.writeProblem(w, r, e, rec.id)
 }
 
-func writeProblem(w http.ResponseWriter, e *apiError, instance, requestID string) {
+// writeProblem sends e as a problem document: its instance is the
+// request's public path, and the API paths its sentences name are public
+// paths too.
+func (h *api) writeProblem(w http.ResponseWriter, r *http.Request, e *apiError, requestID string) {
 	for k, v := range e.header {
 		w.Header()[k] = v
 	}
+	doc := e.document(h.link(r.URL.Path), requestID)
+	doc.Detail = h.linked(doc.Detail)
+	for i := range doc.Errors {
+		doc.Errors[i].Detail = h.linked(doc.Errors[i].Detail)
+	}
+	for i := range doc.Reasons {
+		doc.Reasons[i].Detail = h.linked(doc.Reasons[i].Detail)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(e.document(instance, requestID))
+	_ = json.NewEncoder(w).Encode(doc)
 }
 
 // writeJSON sends v as JSON with status.
@@ -445,6 +468,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 func (h *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.now()
 	rec := &requestRecord{id: requestID()}
+	r = h.withinBase(r)
 	r = r.WithContext(context.WithValue(r.Context(), recordKey{}, rec))
 	sw := &statusWriter{ResponseWriter: w}
 	sw.Header().Set("X-Request-Id", rec.id)
@@ -461,7 +485,7 @@ func (h *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.ErrorContext(r.Context(), "panic", "request_id", rec.id, "route", rec.route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			if sw.Status == 0 {
 				rec.code = CodeInternal
-				writeProblem(sw, problemFor(errors.New("panic")), r.URL.Path, rec.id)
+				h.writeProblem(sw, r, problemFor(errors.New("panic")), rec.id)
 			}
 		}
 		h.access(r, rec, sw, start)
@@ -484,12 +508,12 @@ func (h *api) unrouted(w http.ResponseWriter, r *http.Request, rec *requestRecor
 		e := newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This path does not allow "+r.Method+".")
 		e.header = http.Header{"Allow": probe.header.Values("Allow")}
 		rec.code = e.code
-		writeProblem(w, e, r.URL.Path, rec.id)
+		h.writeProblem(w, r, e, rec.id)
 	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
 		probe.flush(w)
 	default:
 		rec.code = CodeNotFound
-		writeProblem(w, newError(http.StatusNotFound, CodeNotFound, "There is no such path in this API."), r.URL.Path, rec.id)
+		h.writeProblem(w, r, newError(http.StatusNotFound, CodeNotFound, "There is no such path in this API."), rec.id)
 	}
 }
 

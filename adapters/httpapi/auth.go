@@ -74,8 +74,13 @@ type Authenticator interface {
 	// wrong give an error wrapping ErrUnauthenticated; any other error is
 	// a failure of the authenticator (the request gets a 500).
 	Authenticate(r *http.Request) (Principal, error)
-	// NewAccountCredential is called when an account is being opened.
-	NewAccountCredential() (AccountCredential, error)
+	// NewAccountCredential is called when an account is being opened, with
+	// the request's context (a council's sign-in may have put the
+	// resident's identity there) and the account as the request asks for
+	// it; the account's ID is given later to AccountCredential.Token. An
+	// error stops the opening: nothing is stored (a *permit.ValidationError
+	// is answered 422, any other error 500).
+	NewAccountCredential(ctx context.Context, acc permit.NewAccount) (AccountCredential, error)
 }
 
 // AccountReader reads accounts; *permit.Service is one.
@@ -242,8 +247,9 @@ func credentialOf(secret string) string {
 	return "sha256:" + hex.EncodeToString(h[:])
 }
 
-// NewAccountCredential implements Authenticator: 32 random bytes, base64url.
-func (a *TokenAuth) NewAccountCredential() (AccountCredential, error) {
+// NewAccountCredential implements Authenticator: 32 random bytes,
+// base64url, whoever the account is.
+func (a *TokenAuth) NewAccountCredential(context.Context, permit.NewAccount) (AccountCredential, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return AccountCredential{}, fmt.Errorf("httpapi: making an account token: %w", err)

@@ -233,7 +233,7 @@ func (h *api) uploadDocument(w http.ResponseWriter, r *http.Request, c *call) er
 		}
 		return err
 	}
-	w.Header().Set("Location", "/v1/permits/"+p.ID+"/documents/"+doc.ID)
+	w.Header().Set("Location", h.link("/v1/permits/"+p.ID+"/documents/"+doc.ID))
 	return writeJSON(w, http.StatusCreated, doc)
 }
 

@@ -45,7 +45,7 @@ func ExampleNew() {
 // secret's hash.
 func ExampleTokenAuth() {
 	auth, _ := httpapi.NewTokenAuth(accounts{}, []string{"an-officer-token-of-some-length"})
-	cred, _ := auth.NewAccountCredential()
+	cred, _ := auth.NewAccountCredential(context.Background(), permit.NewAccount{Name: "Jane Smith"})
 	fmt.Println(strings.HasPrefix(cred.Stored, "sha256:"), strings.HasPrefix(cred.Token("acc_1"), "acc_1."))
 
 	r := httptest.NewRequest("GET", "/", nil)

@@ -75,18 +75,46 @@ func newHarness(t testing.TB) *harness {
 // newHarnessWith is newHarness with another scheme.
 func newHarnessWith(t testing.TB, scheme *permit.Scheme) *harness {
 	t.Helper()
+	return newHarnessConfigured(t, scheme, nil)
+}
+
+// harnessConfig changes what newHarnessConfigured builds: the handler's
+// options, and the Authenticator given the one the harness made.
+type harnessConfig struct {
+	options func(*httpapi.Options)
+	auth    func(*httpapi.TokenAuth) httpapi.Authenticator
+}
+
+// newHarnessConfigured is newHarnessWith changed by cfg (nil: no change).
+// Traffic is checked against the OpenAPI document the handler serves.
+func newHarnessConfigured(t testing.TB, scheme *permit.Scheme, cfg *harnessConfig) *harness {
+	t.Helper()
+	if cfg == nil {
+		cfg = &harnessConfig{}
+	}
 	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
 	require.NoError(t, err)
 	hs := &harness{t: t, store: memstore.New(), pay: fakepay.New(), clock: httpapi.NewTestClock(), officer: officerToken}
 	hs.svc, err = permit.NewService(scheme, hs.store, g, hs.pay, &permit.Options{Now: hs.clock.Now})
 	require.NoError(t, err)
 	hs.clock.Set(start)
-	auth, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})
+	tokens, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})
 	require.NoError(t, err)
-	hs.h, err = httpapi.New(hs.svc, g, auth, &httpapi.Options{TestClock: hs.clock, MaxDocumentBytes: 1 << 20,
-		Ping: func(context.Context) error { return nil }})
+	var auth httpapi.Authenticator = tokens
+	if cfg.auth != nil {
+		auth = cfg.auth(tokens)
+	}
+	opts := &httpapi.Options{TestClock: hs.clock, MaxDocumentBytes: 1 << 20,
+		Ping: func(context.Context) error { return nil }}
+	if cfg.options != nil {
+		cfg.options(opts)
+	}
+	hs.h, err = httpapi.New(hs.svc, g, auth, opts)
 	require.NoError(t, err)
-	hs.oas, err = httpapitest.NewValidator(httpapi.OpenAPI())
+	served := httptest.NewRecorder()
+	hs.h.ServeHTTP(served, httptest.NewRequest("GET", opts.BasePath+"/v1/openapi.json", nil))
+	require.Equal(t, http.StatusOK, served.Code)
+	hs.oas, err = httpapitest.NewValidator(served.Body.Bytes())
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.NoError(t, hs.oas.Err(), "traffic that does not match openapi.json")

@@ -119,13 +119,13 @@ func (h *api) createAccount(w http.ResponseWriter, r *http.Request, c *call) err
 	if fp != nil {
 		return invalidFields([]fieldProblem{*fp})
 	}
-	cred, err := h.auth.NewAccountCredential()
+	na := permit.NewAccount{Name: in.Name, Email: in.Email, Phone: in.Phone, UPRN: uprn}
+	cred, err := h.auth.NewAccountCredential(r.Context(), na)
 	if err != nil {
 		return err
 	}
-	acc, err := h.svc.CreateAccount(r.Context(), c.p.actor(), permit.NewAccount{
-		Name: in.Name, Email: in.Email, Phone: in.Phone, UPRN: uprn, Credential: cred.Stored,
-	})
+	na.Credential = cred.Stored
+	acc, err := h.svc.CreateAccount(r.Context(), c.p.actor(), na)
 	if errors.Is(err, permit.ErrNotFound) {
 		return invalidField("uprn", "unknown_uprn", "No property has that UPRN; find it with GET /v1/addresses.")
 	}
@@ -136,7 +136,7 @@ func (h *api) createAccount(w http.ResponseWriter, r *http.Request, c *call) err
 	if cred.Token != nil {
 		out.Token = cred.Token(acc.ID)
 	}
-	w.Header().Set("Location", "/v1/accounts/"+acc.ID)
+	w.Header().Set("Location", h.link("/v1/accounts/"+acc.ID))
 	return writeJSON(w, http.StatusCreated, out)
 }
 
@@ -241,7 +241,7 @@ func (h *api) apply(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/v1/permits/"+p.ID)
+	w.Header().Set("Location", h.link("/v1/permits/"+p.ID))
 	return writeJSON(w, http.StatusCreated, permitOf(p, h.svc.Today()))
 }
 
@@ -348,7 +348,7 @@ func (h *api) changeVehicle(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	if change != nil {
-		w.Header().Set("Location", "/v1/permits/"+p.ID)
+		w.Header().Set("Location", h.link("/v1/permits/"+p.ID))
 		return writeJSON(w, http.StatusAccepted, vehicleChangeOf(p.ID, *change))
 	}
 	return writeJSON(w, http.StatusOK, permitOf(p, h.svc.Today()))
@@ -386,7 +386,7 @@ func (h *api) renew(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/v1/permits/"+p.ID)
+	w.Header().Set("Location", h.link("/v1/permits/"+p.ID))
 	return writeJSON(w, http.StatusCreated, permitOf(p, h.svc.Today()))
 }
 
@@ -424,7 +424,7 @@ func (h *api) requestAddressChange(w http.ResponseWriter, r *http.Request, c *ca
 		}
 		return err
 	}
-	w.Header().Set("Location", "/v1/address-changes/"+ch.ID)
+	w.Header().Set("Location", h.link("/v1/address-changes/"+ch.ID))
 	return writeJSON(w, http.StatusAccepted, addressChangeOf(ch))
 }
 

@@ -62,6 +62,9 @@ func NewValidator(document []byte) (*Validator, error) {
 func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) error {
 	r := req.Clone(context.Background())
 	r.Body = io.NopCloser(bytes.NewReader(reqBody))
+	// The document's servers are relative (the API's base path), so a
+	// request is matched by its path alone, whichever host it went to.
+	r.URL.Scheme, r.URL.Host = "", ""
 	route, params, err := v.router.FindRoute(r)
 	if err != nil {
 		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
