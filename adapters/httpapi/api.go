@@ -11,12 +11,15 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 	"github.com/carerpermit/carerpermit/permit"
@@ -243,18 +246,19 @@ type call struct {
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c *call) error
 
-// route registers pattern with its access rule and body kind.
-func (h *api) route(pattern string, who access, b body, fn handlerFunc) {
+// route registers pattern with its access rule, body kind and the query
+// parameters it reads.
+func (h *api) route(pattern string, who access, b body, fn handlerFunc, query ...string) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := recordOf(r)
 		rec.route = pattern
-		if err := h.serve(w, r, who, b, fn, rec); err != nil {
+		if err := h.serve(w, r, who, b, fn, rec, query); err != nil {
 			h.fail(w, r, err)
 		}
 	})
 }
 
-func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, fn handlerFunc, rec *requestRecord) error {
+func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, fn handlerFunc, rec *requestRecord, query []string) error {
 	if err := checkRequestText(r); err != nil {
 		return err
 	}
@@ -271,6 +275,9 @@ func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, 
 		return unauthorized("Send Authorization: Bearer <token>.")
 	case who == officer && p.Role != RoleOfficer:
 		return newError(http.StatusForbidden, CodeForbidden, "Only council officers may do this.")
+	}
+	if err := knownQuery(r, query); err != nil {
+		return err
 	}
 	c := &call{p: p}
 	if b == multipartDoc {
@@ -568,6 +575,57 @@ func requestID() string { return httpx.RequestID() }
 
 // statusWriter records the status and size of a response for the access log.
 type statusWriter = httpx.StatusWriter
+
+// knownQuery refuses a query parameter the route does not read, or one
+// given twice, so that a filter the API does not have (?permit_id=…) is
+// never silently ignored: 400, naming every such parameter.
+func knownQuery(r *http.Request, allowed []string) error {
+	q := r.URL.Query()
+	var bad []fieldProblem
+	for _, name := range sortedNames(q) {
+		switch {
+		case !slices.Contains(allowed, name):
+			detail := fmt.Sprintf("This endpoint has no query parameter %q.", clipText(name, 40))
+			if len(allowed) > 0 {
+				detail += " It reads " + strings.Join(allowed, ", ") + "."
+			} else {
+				detail += " It reads none."
+			}
+			bad = append(bad, fieldProblem{Field: name, Code: "unknown_parameter", Detail: detail})
+		case len(q[name]) > 1:
+			bad = append(bad, fieldProblem{Field: name, Code: "repeated_parameter", Detail: fmt.Sprintf("Give %s once.", name)})
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	e := newError(http.StatusBadRequest, CodeValidationFailed, bad[0].Detail)
+	if len(bad) > 1 {
+		e.detail = strconv.Itoa(len(bad)) + " query parameters are not accepted; see errors."
+	}
+	e.extra = func(p *problemJSON) { p.Errors = bad }
+	return e
+}
+
+func sortedNames(q url.Values) []string {
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// clipText shortens s to at most n bytes for a message, on a rune boundary.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
 
 // queryInt reads an optional integer query parameter within [lo, hi].
 func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {

@@ -15,12 +15,13 @@ import (
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// routes is the API's table: method and path, who may call, what body.
+// routes is the API's table: method and path, who may call, what body,
+// and the query parameters the route reads (any other is 400).
 func (h *api) routes() {
-	h.route("GET /v1/addresses", anyone, noBody, h.findAddresses)
+	h.route("GET /v1/addresses", anyone, noBody, h.findAddresses, "postcode", "house")
 	h.route("POST /v1/accounts", anyone, requiredJSON, h.createAccount)
 	h.route("GET /v1/accounts/{id}", signedIn, noBody, h.getAccount)
-	h.route("GET /v1/accounts/{id}/eligibility", signedIn, noBody, h.eligibility)
+	h.route("GET /v1/accounts/{id}/eligibility", signedIn, noBody, h.eligibility, "type", "renewal_of", "starts_on", "pay")
 	h.route("POST /v1/accounts/{id}/permits", signedIn, requiredJSON, h.apply)
 	h.route("GET /v1/accounts/{id}/permits", signedIn, noBody, h.permitsOfAccount)
 	h.route("POST /v1/accounts/{id}/address-changes", signedIn, requiredJSON, h.requestAddressChange)
@@ -37,10 +38,11 @@ func (h *api) routes() {
 	h.route("GET /v1/address-changes/{id}", signedIn, noBody, h.getAddressChange)
 	h.route("POST /v1/address-changes/{id}/approve", officer, optionalJSON, h.approveAddressChange)
 	h.route("POST /v1/address-changes/{id}/reject", officer, requiredJSON, h.rejectAddressChange)
-	h.route("GET /v1/review-queue", officer, noBody, h.reviewQueue)
-	h.route("GET /v1/payment-retries", officer, noBody, h.paymentRetries)
-	h.route("GET /v1/enforcement/vehicles/{vrm}", officer, noBody, h.checkVehicle)
-	h.route("GET /v1/events", officer, noBody, h.events)
+	h.route("GET /v1/review-queue", officer, noBody, h.reviewQueue, "limit")
+	h.route("GET /v1/payment-retries", officer, noBody, h.paymentRetries, "limit")
+	h.route("GET /v1/enforcement/vehicles/{vrm}", officer, noBody, h.checkVehicle, "zone", "at")
+	h.route("GET /v1/events", officer, noBody, h.events, "after", "limit")
+	h.route("GET /v1/permits/{id}/events", signedIn, noBody, h.permitEvents)
 	h.route("GET /v1/openapi.json", anyone, noBody, h.openAPI)
 	h.route("GET /healthz", anyone, noBody, h.healthz)
 	if h.metrics != nil {
@@ -528,6 +530,24 @@ func (h *api) events(w http.ResponseWriter, r *http.Request, _ *call) error {
 		out = append(out, eventOf(e))
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"events": out, "next": next})
+}
+
+// permitEvents is one permit's history: the events about it, in feed
+// order, as GET /v1/events shows them.
+func (h *api) permitEvents(w http.ResponseWriter, r *http.Request, c *call) error {
+	p, err := h.ownPermit(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	evs, err := h.svc.PermitHistory(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]eventJSON, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, eventOf(e))
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"events": out})
 }
 
 func (h *api) openAPI(w http.ResponseWriter, _ *http.Request, _ *call) error {

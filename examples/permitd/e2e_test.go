@@ -302,6 +302,10 @@ func journey(t *testing.T, s *server) {
 		require.True(t, types[want], "event %s in the feed", want)
 	}
 	s.problem(400, "validation_failed", "GET", "/v1/events?after=not-a-cursor", officer, nil)
+	s.problem(400, "validation_failed", "GET", "/v1/events?permit_id="+moved["id"].(string), officer, nil)
+	history := s.must(200, "GET", "/v1/permits/"+moved["id"].(string)+"/events", jane.token, nil)["events"].([]any)
+	require.Equal(t, "permit.applied", history[0].(map[string]any)["type"])
+	require.Equal(t, "permit.approved", history[len(history)-1].(map[string]any)["type"])
 
 	// Meta endpoints.
 	require.Equal(t, "ok", s.must(200, "GET", "/healthz", "", nil)["status"])
