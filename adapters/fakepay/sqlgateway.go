@@ -225,7 +225,7 @@ func (g *SQLGateway) Authorise(ctx context.Context, req permit.PaymentRequest) (
 				}
 				out = permit.Payment{ID: "pay_" + hex.EncodeToString(b[:]), Status: permit.PaymentAuthorised, Amount: req.Amount, Refunded: decimal.Zero}
 				if _, err := tx.ExecContext(ctx, g.q(`INSERT INTO fakepay_payments (id, status, amount, refunded, account_id, permit_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-					out.ID, string(out.Status), money(out.Amount), money(out.Refunded), req.AccountID, req.PermitID, g.now().UnixMilli()); err != nil {
+					out.ID, string(out.Status), money(out.Amount), money(out.Refunded), req.AccountID, req.PermitID, g.dialect.Instant(g.now())); err != nil {
 					return fmt.Errorf("fakepay: storing a payment: %w", err)
 				}
 				if err := g.record(ctx, tx, out, "authorise", req.Amount, req.IdempotencyKey); err != nil {

@@ -36,12 +36,6 @@ type dialect struct {
 	// feedLock: ids of the feed are drawn under an advisory lock taken
 	// at the first event of a transaction (see Store.Events).
 	feedLock bool
-	// prepare: compile the transactions' statements once at start
-	// (SQLite: parsing SQL is a quarter of an apply's CPU there; pgx
-	// caches PostgreSQL's itself).
-	prepare bool
-	// atClose runs when a Store from Open closes (best effort).
-	atClose string
 }
 
 // An event ID is also a cursor: the event's id, fixed-width so that IDs
@@ -72,16 +66,11 @@ func dialectFor(name Dialect) (*dialect, error) {
 	}
 	out := &dialect{Dialect: d, name: name,
 		eventsQuery: d.Rebind(`SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE id > ? ORDER BY id LIMIT ?`)}
-	// On PostgreSQL ids are taken under the feed lock at commit (see
-	// flushEvents), so id order is commit order and a reader paging by id
-	// skips nothing.
-	out.feedLock = name == Postgres
-	if name == SQLite {
-		out.prepare = true
-		// SQLite's advice for long-lived connections: refresh the
-		// planner's statistics where they have drifted, at close.
-		out.atClose = `PRAGMA optimize`
-	}
+	// Where writers run at once (PostgreSQL), ids are taken under the
+	// feed lock at commit (see flushEvents), so id order is commit order
+	// and a reader paging by id skips nothing; a single writer commits in
+	// id order already.
+	out.feedLock = !d.SingleWriter()
 	return out, nil
 }
 

@@ -71,10 +71,6 @@ func BulkInsert(ctx context.Context, s *Store, accounts []permit.Account, permit
 	if err != nil {
 		return err
 	}
-	if s.d.name == Postgres {
-		_, err = s.db.ExecContext(ctx, `ANALYZE`)
-	} else {
-		_, err = s.db.ExecContext(ctx, `PRAGMA optimize`)
-	}
+	_, err = s.db.ExecContext(ctx, s.d.Analyze())
 	return err
 }

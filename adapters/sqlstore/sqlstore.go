@@ -130,7 +130,7 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, opts *Options) (*Stor
 	if err := s.start(ctx); err != nil {
 		return nil, err
 	}
-	if d.prepare {
+	if d.PrepareStatements() {
 		if err := s.prepare(ctx); err != nil {
 			return nil, err
 		}
@@ -218,9 +218,9 @@ func (s *Store) Close() error {
 	if !s.ownDB {
 		return nil
 	}
-	if s.d.atClose != "" {
+	if s.d.AtClose() != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, _ = s.db.ExecContext(ctx, s.d.atClose)
+		_, _ = s.db.ExecContext(ctx, s.d.AtClose())
 		cancel()
 	}
 	return s.db.Close()

@@ -519,7 +519,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, c Caller) error
 		return err
 	}
 	e := Endpoint{ID: newEndpointID(), URL: in.URL, Description: in.Description, EventTypes: types, Secret: secret,
-		CreatedAt: ms(h.now()), CreatedBy: c.Name, IdempotencyKey: key, RequestHash: hash}
+		CreatedAt: stored(h.now()), CreatedBy: c.Name, IdempotencyKey: key, RequestHash: hash}
 	err = h.store.CreateEndpoint(r.Context(), e)
 	if errors.Is(err, ErrConflict) && key != "" {
 		// The same key won a race with this request.

@@ -56,7 +56,7 @@ func (s *MemoryStore) CreateEndpoint(ctx context.Context, e Endpoint) error {
 		}
 	}
 	e = cloneEndpoint(e)
-	e.CreatedAt = ms(e.CreatedAt)
+	e.CreatedAt = stored(e.CreatedAt)
 	s.endpoints[e.ID] = e
 	return nil
 }
@@ -170,7 +170,7 @@ func (s *MemoryStore) Enqueue(ctx context.Context, from, to string, ds []Deliver
 		d.ID = strconv.FormatInt(s.seq, 10)
 		d.Body = bytes.Clone(d.Body)
 		d.Status, d.Attempts, d.LeaseToken = StatusPending, 0, ""
-		d.NextAttemptAt, d.CreatedAt = ms(d.NextAttemptAt), ms(d.CreatedAt)
+		d.NextAttemptAt, d.CreatedAt = stored(d.NextAttemptAt), stored(d.CreatedAt)
 		d.LastAttemptAt, d.LastStatusCode, d.LastError, d.DeliveredAt = time.Time{}, 0, "", time.Time{}
 		s.deliveries = append(s.deliveries, &memDelivery{d: d, id: s.seq})
 		s.byPair[pairKey(d.EndpointID, d.EventID)] = true
@@ -192,7 +192,7 @@ func (s *MemoryStore) Claim(ctx context.Context, now, leaseUntil time.Time, limi
 	if limit < 1 {
 		return nil, fmt.Errorf("%w: claim limit %d is below 1", ErrValidation, limit)
 	}
-	now, leaseUntil = ms(now), ms(leaseUntil)
+	now, leaseUntil = stored(now), stored(leaseUntil)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The first not-delivered delivery of each group is its head; only a
@@ -274,11 +274,11 @@ func (s *MemoryStore) Complete(ctx context.Context, r Result) error {
 	if m == nil || r.LeaseToken == "" || m.d.LeaseToken != r.LeaseToken {
 		return fmt.Errorf("%w: delivery %s", ErrLeaseLost, r.DeliveryID)
 	}
-	at := ms(r.At)
+	at := stored(r.At)
 	m.d.Attempts++
 	m.d.Status = r.Status
 	m.d.LastAttemptAt, m.d.LastStatusCode, m.d.LastError = at, r.StatusCode, r.Error
-	m.d.NextAttemptAt = ms(r.NextAttemptAt)
+	m.d.NextAttemptAt = stored(r.NextAttemptAt)
 	if r.Status == StatusDelivered {
 		m.d.DeliveredAt = at
 	}
@@ -348,7 +348,7 @@ func (s *MemoryStore) Retry(ctx context.Context, endpointID, id string, now time
 	if m.d.Status == StatusDelivered {
 		return Delivery{}, fmt.Errorf("%w: delivery %s was delivered", ErrNotRetryable, id)
 	}
-	m.d.Status, m.d.Attempts, m.d.NextAttemptAt = StatusPending, 0, ms(now)
+	m.d.Status, m.d.Attempts, m.d.NextAttemptAt = StatusPending, 0, stored(now)
 	d := copyDelivery(m.d)
 	d.LeaseToken = ""
 	return d, nil
@@ -359,7 +359,7 @@ func (s *MemoryStore) PurgeDelivered(ctx context.Context, before time.Time) (int
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	before = ms(before)
+	before = stored(before)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0

@@ -87,19 +87,10 @@ func (s *SQLStore) migrate(ctx context.Context) error {
 // q rewrites ? placeholders for the database.
 func (s *SQLStore) q(query string) string { return s.dialect.Rebind(query) }
 
-func toMS(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(n).UTC()
-}
+// at is how an instant is passed to the database (sqldb.Dialect.Instant:
+// TIMESTAMPTZ on PostgreSQL, fixed-width UTC text on SQLite, NULL for
+// none), as adapters/sqlstore keeps its instants in the same database.
+func (s *SQLStore) at(t time.Time) any { return s.dialect.Instant(t) }
 
 func nullable(s string) any {
 	if s == "" {
@@ -114,17 +105,15 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanEndpoint(r scanner) (Endpoint, error) {
 	var (
-		e       Endpoint
-		types   string
-		created int64
+		e     Endpoint
+		types string
 	)
-	if err := r.Scan(&e.ID, &e.URL, &e.Description, &types, &e.Secret, &created, &e.CreatedBy, &e.IdempotencyKey, &e.RequestHash); err != nil {
+	if err := r.Scan(&e.ID, &e.URL, &e.Description, &types, &e.Secret, sqldb.ScanInstant(&e.CreatedAt), &e.CreatedBy, &e.IdempotencyKey, &e.RequestHash); err != nil {
 		return Endpoint{}, err
 	}
 	if types != "" {
 		e.EventTypes = strings.Split(types, ",")
 	}
-	e.CreatedAt = fromMS(created)
 	return e, nil
 }
 
@@ -138,7 +127,7 @@ func (s *SQLStore) CreateEndpoint(ctx context.Context, e Endpoint) error {
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO webhook_endpoints
 		(id, url, description, event_types, secret, created_at, created_by, idempotency_key, request_hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		e.ID, e.URL, e.Description, strings.Join(e.EventTypes, ","), e.Secret, toMS(e.CreatedAt), e.CreatedBy,
+		e.ID, e.URL, e.Description, strings.Join(e.EventTypes, ","), e.Secret, s.at(e.CreatedAt), e.CreatedBy,
 		nullable(e.IdempotencyKey), e.RequestHash)
 	if err != nil {
 		return fmt.Errorf("webhook: storing endpoint %s: %w", e.ID, err)
@@ -289,7 +278,7 @@ func (s *SQLStore) Enqueue(ctx context.Context, from, to string, ds []Delivery) 
 				}
 				b.WriteString("(?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)")
 				args = append(args, d.EndpointID, d.EventID, d.EventType, d.PermitID, d.AccountID,
-					d.OrderKey, string(d.Body), toMS(d.NextAttemptAt), toMS(d.CreatedAt))
+					d.OrderKey, string(d.Body), s.at(d.NextAttemptAt), s.at(d.CreatedAt))
 			}
 			b.WriteString(" ON CONFLICT (endpoint_id, event_id) DO NOTHING")
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
@@ -305,19 +294,18 @@ const deliveryColumns = `id, endpoint_id, event_id, event_type, permit_id, accou
 
 func scanDelivery(r scanner) (Delivery, error) {
 	var (
-		d                                  Delivery
-		id                                 int64
-		body, status                       string
-		next, created, last, deliveredTime int64
+		d            Delivery
+		id           int64
+		body, status string
 	)
 	if err := r.Scan(&id, &d.EndpointID, &d.EventID, &d.EventType, &d.PermitID, &d.AccountID, &d.OrderKey, &body, &status,
-		&d.Attempts, &next, &created, &last, &d.LastStatusCode, &d.LastError, &deliveredTime, &d.LeaseToken); err != nil {
+		&d.Attempts, sqldb.ScanInstant(&d.NextAttemptAt), sqldb.ScanInstant(&d.CreatedAt), sqldb.ScanInstant(&d.LastAttemptAt),
+		&d.LastStatusCode, &d.LastError, sqldb.ScanInstant(&d.DeliveredAt), &d.LeaseToken); err != nil {
 		return Delivery{}, err
 	}
 	d.ID = strconv.FormatInt(id, 10)
 	d.Body = []byte(body)
 	d.Status = Status(status)
-	d.NextAttemptAt, d.CreatedAt, d.LastAttemptAt, d.DeliveredAt = fromMS(next), fromMS(created), fromMS(last), fromMS(deliveredTime)
 	return d, nil
 }
 
@@ -334,42 +322,29 @@ func collectDeliveries(rows *sql.Rows) ([]Delivery, error) {
 	return out, rows.Err()
 }
 
-// claimFilter picks due heads: pending, due, not leased, and with no
+// claimQuery leases due heads: pending, due, not leased, and with no
 // earlier delivery of its group still to be delivered (pending or dead).
-const claimFilter = `d.status = 'pending' AND d.next_attempt_at <= ? AND d.lease_until < ?
-	AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-		WHERE e.endpoint_id = d.endpoint_id AND e.order_key = d.order_key AND e.id < d.id AND e.status <> 'delivered')`
+// The candidates are chosen once (MATERIALIZED) and locked as they are
+// chosen: on PostgreSQL SKIP LOCKED makes an instance claiming at the same
+// moment take other rows instead of waiting for these; on SQLite, whose
+// writers take turns, the one statement is atomic.
+func (s *SQLStore) claimQuery() string {
+	return s.q(`WITH c AS MATERIALIZED (SELECT d.id FROM webhook_deliveries d
+			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+				WHERE e.endpoint_id = d.endpoint_id AND e.order_key = d.order_key AND e.id < d.id AND e.status <> 'delivered')
+			ORDER BY d.next_attempt_at, d.id LIMIT ?` + s.dialect.ForUpdateSkipLocked() + `)
+		UPDATE webhook_deliveries SET lease_until = ?, lease_token = ?
+		WHERE id IN (SELECT id FROM c)
+		RETURNING ` + deliveryColumns)
+}
 
 // Claim implements Store.
 func (s *SQLStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("%w: claim limit %d is below 1", ErrValidation, limit)
 	}
-	token := newLeaseToken()
-	nowMS := toMS(now)
-	var query string
-	if s.dialect.Name() == Postgres {
-		// SKIP LOCKED: an instance claiming at the same moment takes other
-		// rows instead of waiting for these.
-		query = `WITH c AS (SELECT d.id FROM webhook_deliveries d WHERE ` + claimFilter + `
-			ORDER BY d.next_attempt_at, d.id LIMIT ? FOR UPDATE SKIP LOCKED)
-			UPDATE webhook_deliveries SET lease_until = ?, lease_token = ?
-			FROM c WHERE webhook_deliveries.id = c.id
-			RETURNING ` + qualified("webhook_deliveries", deliveryColumns)
-	} else {
-		// One statement is atomic in SQLite, whose writers take turns.
-		query = `UPDATE webhook_deliveries SET lease_until = ?, lease_token = ?
-			WHERE id IN (SELECT d.id FROM webhook_deliveries d WHERE ` + claimFilter + `
-			ORDER BY d.next_attempt_at, d.id LIMIT ?)
-			RETURNING ` + deliveryColumns
-	}
-	var args []any
-	if s.dialect.Name() == Postgres {
-		args = []any{nowMS, nowMS, limit, toMS(leaseUntil), token}
-	} else {
-		args = []any{toMS(leaseUntil), token, nowMS, nowMS, limit}
-	}
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.db.QueryContext(ctx, s.claimQuery(), s.at(now), s.at(now), limit, s.at(leaseUntil), newLeaseToken())
 	if err != nil {
 		return nil, fmt.Errorf("webhook: claiming deliveries: %w", err)
 	}
@@ -398,30 +373,21 @@ func compareInt(a, b int64) int {
 	return 0
 }
 
-// qualified prefixes each column of a list with the table's name.
-func qualified(table, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, p := range parts {
-		parts[i] = table + "." + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
-}
-
 // Complete implements Store.
 func (s *SQLStore) Complete(ctx context.Context, r Result) error {
 	id, err := parseDeliveryID(r.DeliveryID)
 	if err != nil || r.LeaseToken == "" {
 		return fmt.Errorf("%w: delivery %s", ErrLeaseLost, clip(r.DeliveryID, 40))
 	}
-	var delivered int64
+	var delivered time.Time
 	if r.Status == StatusDelivered {
-		delivered = toMS(r.At)
+		delivered = r.At
 	}
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?,
 		next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ?,
-		lease_until = 0, lease_token = ''
+		lease_until = NULL, lease_token = ''
 		WHERE id = ? AND lease_token = ?`),
-		string(r.Status), toMS(r.NextAttemptAt), toMS(r.At), r.StatusCode, r.Error, delivered, id, r.LeaseToken)
+		string(r.Status), s.at(r.NextAttemptAt), s.at(r.At), r.StatusCode, r.Error, s.at(delivered), id, r.LeaseToken)
 	if err != nil {
 		return fmt.Errorf("webhook: saving an attempt: %w", err)
 	}
@@ -500,7 +466,7 @@ func (s *SQLStore) Retry(ctx context.Context, endpointID, id string, now time.Ti
 		return Delivery{}, fmt.Errorf("%w: delivery %s of endpoint %s", ErrNotFound, clip(id, 40), clip(endpointID, 40))
 	}
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?
-		WHERE endpoint_id = ? AND id = ? AND status <> 'delivered'`), toMS(now), endpointID, n)
+		WHERE endpoint_id = ? AND id = ? AND status <> 'delivered'`), s.at(now), endpointID, n)
 	if err != nil {
 		return Delivery{}, fmt.Errorf("webhook: retrying delivery: %w", err)
 	}
@@ -516,7 +482,7 @@ func (s *SQLStore) Retry(ctx context.Context, endpointID, id string, now time.Ti
 
 // PurgeDelivered implements Store.
 func (s *SQLStore) PurgeDelivered(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < ?`), toMS(before))
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < ?`), s.at(before))
 	if err != nil {
 		return 0, fmt.Errorf("webhook: purging deliveries: %w", err)
 	}

@@ -148,7 +148,8 @@ type DeliveryQuery struct {
 }
 
 // Store keeps endpoints, the fan-out cursor and deliveries, shared by
-// every server instance that uses it. Times are kept to the millisecond.
+// every server instance that uses it. Times are kept to the microsecond,
+// in UTC.
 // MemoryStore and SQLStore implement it; RunStoreTests-style tests in
 // this package hold both to the same semantics.
 type Store interface {
@@ -203,12 +204,12 @@ type Store interface {
 	PurgeDelivered(ctx context.Context, before time.Time) (int, error)
 }
 
-// ms keeps an instant to the millisecond, as stores do.
-func ms(t time.Time) time.Time {
+// stored keeps an instant as stores do: in UTC, to the microsecond.
+func stored(t time.Time) time.Time {
 	if t.IsZero() {
 		return time.Time{}
 	}
-	return time.UnixMilli(t.UnixMilli()).UTC()
+	return t.UTC().Truncate(time.Microsecond)
 }
 
 func checkQuery(q DeliveryQuery) error {

@@ -47,7 +47,7 @@ func TestStoreEndpoints(t *testing.T) {
 		b.EventTypes = []string{"permit.approved", "address_change.*"}
 		b.IdempotencyKey, b.RequestHash = "officer-1:k1", "hash1"
 		require.NoError(t, s.CreateEndpoint(ctx, b))
-		require.NoError(t, s.CreateEndpoint(ctx, endpoint("wh_a", t0.Add(time.Second+1500*time.Microsecond))))
+		require.NoError(t, s.CreateEndpoint(ctx, endpoint("wh_a", t0.Add(time.Second+1500*time.Microsecond+700*time.Nanosecond))))
 		require.NoError(t, s.CreateEndpoint(ctx, endpoint("wh_c", t0)))
 
 		require.ErrorIs(t, s.CreateEndpoint(ctx, endpoint("wh_a", t0)), webhook.ErrConflict, "ID taken")
@@ -70,7 +70,7 @@ func TestStoreEndpoints(t *testing.T) {
 
 		a, err := s.Endpoint(ctx, "wh_a")
 		require.NoError(t, err)
-		require.Equal(t, t0.Add(time.Second+time.Millisecond), a.CreatedAt, "kept to the millisecond")
+		require.Equal(t, t0.Add(time.Second+1500*time.Microsecond), a.CreatedAt, "kept to the microsecond")
 		require.Nil(t, a.EventTypes)
 
 		list, err = s.Endpoints(ctx)
