@@ -273,7 +273,9 @@ func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, 
 	switch {
 	case who != anyone && p.Anonymous():
 		return unauthorized("Send Authorization: Bearer <token>.")
-	case who == officer && p.Role != RoleOfficer:
+	case p.Role == RoleIntegration && !integrationMay(rec.route):
+		return newError(http.StatusForbidden, CodeForbidden, "An integration token reads the event feed, permits, accounts and the review queue; it cannot do this.")
+	case who == officer && p.Role != RoleOfficer && p.Role != RoleIntegration:
 		return newError(http.StatusForbidden, CodeForbidden, "Only council officers may do this.")
 	}
 	if err := knownQuery(r, query); err != nil {

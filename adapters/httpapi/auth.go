@@ -20,21 +20,27 @@ import (
 // Role is what a caller may do (docs/API.md "Auth").
 type Role string
 
-// The two roles.
+// The three roles.
 const (
-	// RoleOfficer is council or back-office staff, or an integration.
+	// RoleOfficer is council or back-office staff.
 	RoleOfficer Role = "officer"
 	// RoleAccount is one resident's account: it sees and changes only its
 	// own account and permits.
 	RoleAccount Role = "account"
+	// RoleIntegration is a back-office system that reads: the event feed,
+	// permits, accounts and the review queue (and manages its own
+	// webhooks, which the webhook adapter serves). It decides nothing:
+	// every other endpoint answers it 403.
+	RoleIntegration Role = "integration"
 )
 
 // Principal is who made a request. The zero Principal is an anonymous
 // caller, who may only look up addresses and open an account.
 type Principal struct {
 	Role Role
-	// ID is the account ID for RoleAccount, and a name that identifies the
-	// officer (never the token) for RoleOfficer; it is recorded on events.
+	// ID is the account ID for RoleAccount, a name that identifies the
+	// officer (never the token) for RoleOfficer, recorded on events, and
+	// the integration's configured name for RoleIntegration.
 	ID string
 }
 
@@ -48,6 +54,8 @@ func (p Principal) actor() permit.Actor {
 		return permit.OfficerActor(p.ID)
 	case RoleAccount:
 		return permit.AccountActor(p.ID)
+	case RoleIntegration:
+		return permit.Actor{Role: "integration", ID: p.ID}
 	}
 	return permit.Actor{Role: "public"}
 }
@@ -104,8 +112,9 @@ type AccountReader interface {
 // The API never changes a credential; an adapter that revokes one may
 // serve it for up to that minute.
 type TokenAuth struct {
-	officers []officerKey
-	accounts AccountReader
+	officers     []officerKey
+	integrations []officerKey
+	accounts     AccountReader
 
 	mu    sync.Mutex
 	cache map[string]cachedCredential // by account ID
@@ -133,11 +142,22 @@ var _ Authenticator = (*TokenAuth)(nil)
 // an officer token opens every account, so it must not be guessable.
 const MinOfficerTokenLength = 16
 
+// Integration is a read-only integration's name and bearer token
+// (permitd's --integration-token NAME=TOKEN).
+type Integration struct {
+	// Name identifies the integration in logs and on the webhooks it
+	// registers: letters, digits, '-', '_' and '.', at most 64.
+	Name string
+	// Token is at least MinOfficerTokenLength characters, as an officer's.
+	Token string
+}
+
 // NewTokenAuth builds a TokenAuth. accounts is where account credentials
 // are read (the Service); officerTokens may be empty (no officer can sign
-// in). A token shorter than MinOfficerTokenLength, or holding spaces, is
-// refused.
-func NewTokenAuth(accounts AccountReader, officerTokens []string) (*TokenAuth, error) {
+// in); integrations are the read-only integrations (RoleIntegration). A
+// token shorter than MinOfficerTokenLength, or holding spaces, is
+// refused, as are a token given twice and two integrations of one name.
+func NewTokenAuth(accounts AccountReader, officerTokens []string, integrations ...Integration) (*TokenAuth, error) {
 	if accounts == nil {
 		return nil, errors.New("httpapi: NewTokenAuth: accounts is nil")
 	}
@@ -152,7 +172,42 @@ func NewTokenAuth(accounts AccountReader, officerTokens []string) (*TokenAuth, e
 		h := sha256.Sum256([]byte(t))
 		a.officers = append(a.officers, officerKey{hash: h, name: OfficerName(t)})
 	}
+	seen := map[[sha256.Size]byte]bool{}
+	for _, k := range a.officers {
+		seen[k.hash] = true
+	}
+	names := map[string]bool{}
+	for i, in := range integrations {
+		switch {
+		case !integrationName(in.Name):
+			return nil, fmt.Errorf("httpapi: integration %d: name %q must be 1 to 64 letters, digits, '-', '_' or '.'", i+1, in.Name)
+		case names[in.Name]:
+			return nil, fmt.Errorf("httpapi: integration %q is given twice", in.Name)
+		case len(in.Token) < MinOfficerTokenLength:
+			return nil, fmt.Errorf("httpapi: the token of integration %q is %d characters long; use at least %d", in.Name, len(in.Token), MinOfficerTokenLength)
+		case strings.ContainsAny(in.Token, " \t\r\n"):
+			return nil, fmt.Errorf("httpapi: the token of integration %q contains white space", in.Name)
+		}
+		h := sha256.Sum256([]byte(in.Token))
+		if seen[h] {
+			return nil, fmt.Errorf("httpapi: the token of integration %q is also another officer's or integration's token", in.Name)
+		}
+		seen[h], names[in.Name] = true, true
+		a.integrations = append(a.integrations, officerKey{hash: h, name: in.Name})
+	}
 	return a, nil
+}
+
+func integrationName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // OfficerName is how an officer token is named on events and in logs: the
@@ -191,8 +246,17 @@ func (a *TokenAuth) Authenticate(r *http.Request) (Principal, error) {
 			match = i
 		}
 	}
+	integration := -1
+	for i := range a.integrations {
+		if subtle.ConstantTimeCompare(h[:], a.integrations[i].hash[:]) == 1 {
+			integration = i
+		}
+	}
 	if match >= 0 {
 		return Principal{Role: RoleOfficer, ID: a.officers[match].name}, nil
+	}
+	if integration >= 0 {
+		return Principal{Role: RoleIntegration, ID: a.integrations[integration].name}, nil
 	}
 	if accountID, secret, found := strings.Cut(tok, "."); found && accountID != "" && secret != "" {
 		return a.account(r.Context(), accountID, secret)

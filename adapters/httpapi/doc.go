@@ -8,7 +8,9 @@
 //   - Who is calling (an Authenticator; TokenAuth is the reference) and
 //     what each role may do: officers everything; an account only its own
 //     account and permits, anything else answering 404 as if absent;
-//     officer-only endpoints 403; no or bad token 401.
+//     an integration reads the feed, permits, accounts and the review
+//     queue and decides nothing; refused endpoints 403; no or bad token
+//     401.
 //   - How every error looks: an RFC 9457 problem document with a stable
 //     code, from one table (problemFor). A readable request whose values
 //     break the rules is 422; one the server cannot read is 400; a state

@@ -83,6 +83,8 @@ func newHarnessWith(t testing.TB, scheme *permit.Scheme) *harness {
 type harnessConfig struct {
 	options func(*httpapi.Options)
 	auth    func(*httpapi.TokenAuth) httpapi.Authenticator
+	// integrations are the read-only integrations' tokens.
+	integrations []httpapi.Integration
 }
 
 // newHarnessConfigured is newHarnessWith changed by cfg (nil: no change).
@@ -98,7 +100,7 @@ func newHarnessConfigured(t testing.TB, scheme *permit.Scheme, cfg *harnessConfi
 	hs.svc, err = permit.NewService(scheme, hs.store, g, hs.pay, &permit.Options{Now: hs.clock.Now})
 	require.NoError(t, err)
 	hs.clock.Set(start)
-	tokens, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken})
+	tokens, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken}, cfg.integrations...)
 	require.NoError(t, err)
 	var auth httpapi.Authenticator = tokens
 	if cfg.auth != nil {

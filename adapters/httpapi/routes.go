@@ -54,6 +54,19 @@ func (h *api) routes() {
 	}
 }
 
+// integrationMay reports whether an integration token may call a route:
+// it reads the feed, permits, accounts and the review queue, and the
+// endpoints anyone may read; it decides nothing.
+func integrationMay(route string) bool {
+	switch route {
+	case "GET /v1/events", "GET /v1/permits/{id}", "GET /v1/permits/{id}/events", "GET /v1/accounts/{id}",
+		"GET /v1/accounts/{id}/permits", "GET /v1/address-changes/{id}", "GET /v1/review-queue",
+		"GET /v1/addresses", "GET /v1/openapi.json", "GET /healthz":
+		return true
+	}
+	return false
+}
+
 // ownAccount refuses an account token asking about another account with
 // 404, as if it did not exist: nothing says whether it does.
 func ownAccount(c *call, accountID string) error {

@@ -54,9 +54,13 @@ var ErrUnauthenticated = errors.New("webhook: unauthenticated")
 
 // Caller is who made a request, as the server's authentication says.
 type Caller struct {
-	SignedIn bool   // false: anonymous (401)
-	Officer  bool   // only officers may use these endpoints (others 403)
-	Name     string // recorded as CreatedBy, and scopes Idempotency-Keys
+	SignedIn bool // false: anonymous (401)
+	Officer  bool // officers manage every webhook
+	// Integration is a read-only integration: it manages only the
+	// webhooks it registered (CreatedBy its Name); others are 404 to it.
+	// A caller neither officer nor integration is refused (403).
+	Integration bool
+	Name        string // recorded as CreatedBy, and scopes Idempotency-Keys
 }
 
 // HandlerOptions configure NewHandler. Authorize is required.
@@ -269,15 +273,35 @@ func (h *handler) route(pattern string, fn routeFunc) {
 			err = fmt.Errorf("webhook: authorizing: %w", err)
 		case !c.SignedIn:
 			err = unauthorized("Send Authorization: Bearer <token>.")
-		case !c.Officer:
-			err = newProblem(http.StatusForbidden, CodeForbidden, "Only council officers may manage webhooks.")
+		case !c.Officer && !c.Integration:
+			err = newProblem(http.StatusForbidden, CodeForbidden, "Only council officers and integrations may manage webhooks.")
 		default:
-			err = fn(w, r, c)
+			err = h.owned(r, c)
+			if err == nil {
+				err = fn(w, r, c)
+			}
 		}
 		if err != nil {
 			h.fail(w, r, err)
 		}
 	})
+}
+
+// owned refuses an integration a webhook it did not register, as if it
+// did not exist (404): an integration manages only its own.
+func (h *handler) owned(r *http.Request, c Caller) error {
+	id := r.PathValue("id")
+	if c.Officer || id == "" {
+		return nil
+	}
+	e, err := h.store.Endpoint(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if e.CreatedBy != c.Name {
+		return ErrNotFound
+	}
+	return nil
 }
 
 func unauthorized(detail string) *problem {
@@ -329,8 +353,11 @@ func (h *handler) access(r *http.Request, w *recordingWriter, start time.Time) {
 		Status: status, Bytes: w.Bytes, Duration: elapsed, Code: w.code}
 	if w.caller.SignedIn {
 		a.Role, a.Principal = "account", w.caller.Name
-		if w.caller.Officer {
+		switch {
+		case w.caller.Officer:
 			a.Role = "officer"
+		case w.caller.Integration:
+			a.Role = "integration"
 		}
 	}
 	httpx.LogAccess(r.Context(), h.log, a)
@@ -562,14 +589,16 @@ func newEndpointID() string {
 	return "wh_" + hex.EncodeToString(b[:])
 }
 
-func (h *handler) list(w http.ResponseWriter, r *http.Request, _ Caller) error {
+func (h *handler) list(w http.ResponseWriter, r *http.Request, c Caller) error {
 	es, err := h.store.Endpoints(r.Context())
 	if err != nil {
 		return err
 	}
 	out := make([]endpointJSON, 0, len(es))
 	for _, e := range es {
-		out = append(out, endpointOf(e))
+		if c.Officer || e.CreatedBy == c.Name {
+			out = append(out, endpointOf(e))
+		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
 }

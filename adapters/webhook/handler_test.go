@@ -39,6 +39,8 @@ func authorize(r *http.Request) (webhook.Caller, error) {
 		return webhook.Caller{SignedIn: true, Officer: true, Name: "officer-1a2b3c4d"}, nil
 	case "Bearer " + residentToken:
 		return webhook.Caller{SignedIn: true, Name: "acc_1"}, nil
+	case "Bearer " + integrationA, "Bearer " + integrationB:
+		return webhook.Caller{SignedIn: true, Integration: true, Name: "integration:" + strings.TrimPrefix(h, "Bearer ")}, nil
 	case "Bearer broken":
 		return webhook.Caller{}, errors.New("the authentication service is down")
 	}

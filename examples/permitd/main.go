@@ -13,6 +13,8 @@
 //	--gazetteer      (PERMITD_GAZETTEER)     gazetteer CSV (or .csv.gz); default the Leicestershire example;
 //	                                         "db" for the one imported into the database (permitctl import-gazetteer)
 //	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
+//	--integration-token (PERMITD_INTEGRATION_TOKEN) NAME=TOKEN of a read-only integration (feed, permits,
+//	                                         accounts, review queue, its own webhooks); repeatable, or comma-separated
 //	--test-clock     (PERMITD_TEST_CLOCK=1)  enable POST /v1/test-clock (evaluation only)
 //	--webhook-allow-loopback (PERMITD_WEBHOOK_ALLOW_LOOPBACK=1) let webhooks point at this machine (tests, evaluation)
 //	--webhook-allow-private  (PERMITD_WEBHOOK_ALLOW_PRIVATE=1)  let webhooks point at private ranges (a council's own network)
@@ -106,6 +108,7 @@ const (
 type config struct {
 	addr, db, scheme, gazetteer string
 	officerTokens               []string
+	integrations                []httpapi.Integration
 	testClock                   bool
 	webhookPolicy               webhook.Policy
 	webhookMaxAttempts          int
@@ -227,6 +230,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.gazetteer, "gazetteer", getenv("PERMITD_GAZETTEER"), "gazetteer CSV or .csv.gz; empty for the Leicestershire example; db for the one imported with permitctl import-gazetteer (PERMITD_GAZETTEER)")
 	var tokens tokenList
 	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
+	var integrations tokenList
+	fs.Var(&integrations, "integration-token", "NAME=TOKEN of a read-only integration, repeatable or comma-separated (PERMITD_INTEGRATION_TOKEN)")
 	tc := getenv("PERMITD_TEST_CLOCK")
 	fs.BoolVar(&c.testClock, "test-clock", tc == "1" || strings.EqualFold(tc, "true"), "enable POST /v1/test-clock, for evaluation (PERMITD_TEST_CLOCK=1)")
 	wl, wp := getenv("PERMITD_WEBHOOK_ALLOW_LOOPBACK"), getenv("PERMITD_WEBHOOK_ALLOW_PRIVATE")
@@ -330,7 +335,25 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	if len(tokens) == 0 {
 		c.officerTokens = splitTokens(getenv("PERMITD_OFFICER_TOKEN"))
 	}
+	if len(integrations) == 0 {
+		integrations = splitTokens(getenv("PERMITD_INTEGRATION_TOKEN"))
+	}
+	for _, it := range integrations {
+		name, tok, ok := strings.Cut(it, "=")
+		if !ok || name == "" || tok == "" {
+			return config{}, fmt.Errorf("--integration-token: give NAME=TOKEN, not %q", redacted(it))
+		}
+		c.integrations = append(c.integrations, httpapi.Integration{Name: name, Token: tok})
+	}
 	return c, nil
+}
+
+// redacted shows the start of a malformed token setting, never all of it.
+func redacted(s string) string {
+	if len(s) <= 4 {
+		return "…"
+	}
+	return s[:4] + "…"
 }
 
 // syncWriter lets the logger and the plain lines share stdout.
@@ -435,7 +458,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		tokens = []string{tok}
 		fmt.Fprintf(out, "no officer token configured; generated one for this run (shown once): %s\n", tok)
 	}
-	auth, err := httpapi.NewTokenAuth(svc, tokens)
+	auth, err := httpapi.NewTokenAuth(svc, tokens, cfg.integrations...)
 	if err != nil {
 		return err
 	}
@@ -596,7 +619,12 @@ func webhookCaller(auth httpapi.Authenticator) func(*http.Request) (webhook.Call
 		if err != nil {
 			return webhook.Caller{}, err
 		}
-		return webhook.Caller{SignedIn: !p.Anonymous(), Officer: p.Role == httpapi.RoleOfficer, Name: p.ID}, nil
+		c := webhook.Caller{SignedIn: !p.Anonymous(), Officer: p.Role == httpapi.RoleOfficer, Name: p.ID}
+		if p.Role == httpapi.RoleIntegration {
+			// Named apart from officers, whose names the server makes.
+			c.Integration, c.Name = true, "integration:"+p.ID
+		}
+		return c, nil
 	}
 }
 
