@@ -87,21 +87,30 @@ const (
 	colPostcode
 	colZoneID
 	colZoneName
-	numColumns
+	numColumns  // the required columns; the optional ones follow
+	colLatitude = iota - 1
+	colLongitude
+	numAllColumns
 )
 
 // GazetteerHeader is the header line of a gazetteer file in its canonical
 // column order (see LoadGazetteer).
 const GazetteerHeader = "uprn,sub_building,building_name,building_number,street,town,postcode,zone_id,zone_name"
 
-func columnNames() []string { return strings.Split(GazetteerHeader, ",") }
+// GazetteerPositionColumns are the optional columns of a gazetteer file
+// that give each property's position in WGS84 degrees (see LoadGazetteer).
+const GazetteerPositionColumns = "latitude,longitude"
+
+func columnNames() []string {
+	return strings.Split(GazetteerHeader+","+GazetteerPositionColumns, ",")
+}
 
 // Gazetteer is an in-memory Locator over a council's list of properties,
 // loaded with LoadGazetteer. It is immutable once loaded and safe for
 // concurrent use. The zero Gazetteer is empty.
 //
 // It is laid out for a whole council's addresses, or more: each property is
-// one fixed-size record (40 bytes, no pointers) whose strings are indexes
+// one fixed-size record (48 bytes, no pointers) whose strings are indexes
 // into tables holding each distinct street, town, house name and number
 // once; records are grouped by postcode, so a lookup reads one short run of
 // neighbouring records; and UPRNs sit in a sorted array searched by
@@ -139,6 +148,7 @@ type record struct {
 	street, town      uint32 // into place
 	postcode          uint32 // into postcodes
 	zone              uint32 // into zones
+	lat, lng          int32  // position in 1e-7 degrees; lat 0 when unknown
 }
 
 var _ Locator = (*Gazetteer)(nil)
@@ -184,6 +194,10 @@ func openGazetteerCSV(r io.Reader) (*loader, *csv.Reader, error) {
 //
 //	uprn,sub_building,building_name,building_number,street,town,postcode,zone_id,zone_name
 //
+// Two more columns may follow, both or neither (GazetteerPositionColumns):
+//
+//	latitude,longitude
+//
 // Each further line is one property (surrounding spaces in a field are
 // ignored):
 //   - uprn: required, 1 to 12 digits (see ParseUPRN), unique in the file;
@@ -193,7 +207,12 @@ func openGazetteerCSV(r io.Reader) (*loader, *csv.Reader, error) {
 //   - street: optional (some named properties have none); town: required;
 //   - postcode: required, any spacing or case (see ParsePostcode);
 //   - zone_id and zone_name: both empty for a property outside every zone,
-//     or both given; every row with the same zone_id gives the same name.
+//     or both given; every row with the same zone_id gives the same name;
+//   - latitude and longitude, if the file has them: both empty for a
+//     property whose position is unknown, or both given in WGS84 decimal
+//     degrees inside the United Kingdom (see LatLng.CheckUK, which also
+//     recognises the two swapped). They are kept to 1e-7 degrees (about a
+//     centimetre) and become the property's Location.
 //
 // No field may hold a control character (such as a line break) or invalid
 // UTF-8, because every field ends up on one line of an address.
@@ -220,7 +239,7 @@ func LoadGazetteer(r io.Reader) (*Gazetteer, error) {
 			}
 			reason := pe.Err.Error()
 			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				reason = fmt.Sprintf("has %d fields; the header has %d", len(row), numColumns)
+				reason = fmt.Sprintf("has %d fields; the header has %d", len(row), l.width)
 			}
 			l.problem(pe.StartLine, "", reason)
 			continue
@@ -233,12 +252,14 @@ func LoadGazetteer(r io.Reader) (*Gazetteer, error) {
 
 // loader holds what LoadGazetteer needs only while reading.
 type loader struct {
-	g        *Gazetteer
-	problems []RowProblem
-	col      [numColumns]int // col[colUPRN] is the index of "uprn" in a row
-	names    []string        // the column names, by colUPRN etc.
-	lines    []int           // lines[i] is the line of g.records[i]
-	rejected []uprnLine      // valid UPRNs of rejected rows
+	g           *Gazetteer
+	problems    []RowProblem
+	col         [numAllColumns]int // col[colUPRN] is the index of "uprn" in a row; -1 if absent
+	names       []string           // the column names, by colUPRN etc.
+	width       int                // the number of columns in the header
+	hasPosition bool               // whether the file has the position columns
+	lines       []int              // lines[i] is the line of g.records[i]
+	rejected    []uprnLine         // valid UPRNs of rejected rows
 
 	houseIndex map[string]uint32
 	placeIndex map[string]uint32
@@ -281,7 +302,8 @@ func (l *loader) problem(line int, field, reason string) {
 
 func (l *loader) readHeader(header []string) error {
 	names := l.names
-	l.col = [numColumns]int{}
+	l.col = [numAllColumns]int{}
+	l.width = len(header)
 	for i := range l.col {
 		l.col[i] = -1
 	}
@@ -297,10 +319,18 @@ func (l *loader) readHeader(header []string) error {
 			l.col[c] = i
 		}
 	}
-	for c, i := range l.col {
+	for c, i := range l.col[:numColumns] {
 		if i < 0 {
 			l.problem(1, "header", fmt.Sprintf("column %q is missing; the columns are %s", names[c], GazetteerHeader))
 		}
+	}
+	switch lat, lng := l.col[colLatitude] >= 0, l.col[colLongitude] >= 0; {
+	case lat && !lng:
+		l.problem(1, "header", `column "latitude" is given without "longitude": give both or neither`)
+	case lng && !lat:
+		l.problem(1, "header", `column "longitude" is given without "latitude": give both or neither`)
+	default:
+		l.hasPosition = lat
 	}
 	if len(l.problems) > 0 {
 		return &GazetteerError{Problems: l.problems}
@@ -310,9 +340,11 @@ func (l *loader) readHeader(header []string) error {
 
 // readRow checks one row and, if it has no problems, adds its record.
 func (l *loader) readRow(line int, row []string) {
-	var f [numColumns]string
+	var f [numAllColumns]string
 	for c := range f {
-		f[c] = strings.TrimSpace(row[l.col[c]])
+		if l.col[c] >= 0 {
+			f[c] = strings.TrimSpace(row[l.col[c]])
+		}
 	}
 	bad := false
 	fail := func(c int, reason string) {
@@ -362,6 +394,7 @@ func (l *loader) readRow(line int, row []string) {
 		fail(colTown, "empty")
 	}
 	rec.zone = l.zone(line, f[colZoneID], f[colZoneName], fail)
+	rec.lat, rec.lng = position(f[colLatitude], f[colLongitude], fail)
 	if bad {
 		l.badUPRN(uprn, line)
 		return
@@ -446,6 +479,31 @@ func (l *loader) zone(line int, id, name string, fail func(int, string)) uint32 
 		fail(colZoneName, fmt.Sprintf("%q differs from %q, the name of zone %q on line %d", name, z.Name, id, l.zoneLine[i]))
 	}
 	return i
+}
+
+// position reads a row's latitude and longitude: both empty (position
+// unknown) or both a UK position.
+func position(lat, lng string, fail func(int, string)) (int32, int32) {
+	switch {
+	case lat == "" && lng == "":
+		return 0, 0
+	case lat == "":
+		fail(colLatitude, fmt.Sprintf("empty, but longitude is %q: give both or neither", lng))
+		return 0, 0
+	case lng == "":
+		fail(colLongitude, fmt.Sprintf("empty, but latitude is %q: give both or neither", lat))
+		return 0, 0
+	}
+	p, err := ParseLatLng(lat, lng)
+	if err != nil {
+		field := colLatitude
+		if strings.HasPrefix(err.(*LatLngError).Reason, "longitude") {
+			field = colLongitude
+		}
+		fail(field, fmt.Sprintf("%s, %s: %s", lat, lng, err.(*LatLngError).Reason))
+		return 0, 0
+	}
+	return toE7(p.Lat), toE7(p.Lng)
 }
 
 // houseString interns s (a sub-building, building name or number) and its
@@ -655,6 +713,13 @@ func (g *Gazetteer) Property(ctx context.Context, uprn UPRN) (Property, error) {
 	return g.property(&g.records[g.uprnRecord[i]]), nil
 }
 
+func (r *record) location() LatLng {
+	if r.lat == 0 {
+		return LatLng{}
+	}
+	return LatLng{Lat: fromE7(r.lat), Lng: fromE7(r.lng)}
+}
+
 func (g *Gazetteer) property(r *record) Property {
 	return g.propertyAt(r, g.postcodes[r.postcode])
 }
@@ -671,6 +736,7 @@ func (g *Gazetteer) propertyAt(r *record, postcode Postcode) Property {
 		Town:           g.place[r.town],
 		Postcode:       postcode,
 		Zone:           g.zones[r.zone],
+		Location:       r.location(),
 	}
 }
 

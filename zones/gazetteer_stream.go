@@ -83,7 +83,7 @@ func ReadGazetteer(r io.Reader, property func(line int, p Property) error, probl
 			}
 			reason := pe.Err.Error()
 			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				reason = fmt.Sprintf("has %d fields; the header has %d", len(row), numColumns)
+				reason = fmt.Sprintf("has %d fields; the header has %d", len(row), l.width)
 			}
 			l.problem(pe.StartLine, "", reason)
 			stats.Rejected++

@@ -150,6 +150,10 @@ type Property struct {
 	// Zone is the permit zone the property lies in; the zero Zone means
 	// outside every zone.
 	Zone Zone
+	// Location is where the property is, in WGS84 degrees, when its
+	// gazetteer says so (a polygon zone map places it by this); the zero
+	// LatLng when unknown.
+	Location LatLng
 }
 
 // Address returns the property's address on one line, as an applicant would
