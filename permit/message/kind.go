@@ -2,6 +2,7 @@ package message
 
 import (
 	"embed"
+	"fmt"
 	"slices"
 )
 
@@ -32,6 +33,59 @@ type Message struct {
 	To        string // email address
 	PermitID  string
 	Data      map[string]string
+
+	// ID names this one message, e.g. after the event that caused it. A
+	// provider keeps it as its reference, so it must say nothing about a
+	// person. Empty: the notifier names the message by its kind and permit.
+	ID string
+	// Phone is a UK mobile number in E.164 form ("+447700900123"), for a
+	// text message.
+	Phone string
+	// Postal is the address a letter goes to, one line each, the
+	// addressee's name first and the postcode last.
+	Postal []string
+	// Channel is how the message goes; empty lets the notifier choose
+	// (ChannelOf).
+	Channel Channel
+}
+
+// Channel is a way of reaching an account holder.
+type Channel string
+
+// The channels: GOV.UK Notify sends all three; an email sender only the first.
+const (
+	ChannelEmail  Channel = "email"
+	ChannelSMS    Channel = "sms"
+	ChannelLetter Channel = "letter"
+)
+
+// Channels returns every channel, in the order ChannelOf prefers them.
+func Channels() []Channel { return []Channel{ChannelEmail, ChannelSMS, ChannelLetter} }
+
+// ParseChannel reads a channel as configuration spells it: "email",
+// "sms" or "letter".
+func ParseChannel(s string) (Channel, error) {
+	if c := Channel(s); slices.Contains(Channels(), c) {
+		return c, nil
+	}
+	return "", fmt.Errorf("channel %q: want email, sms or letter", s)
+}
+
+// ChannelOf is how m goes: its Channel when set, otherwise email when it
+// has an address (To), a text message when it has a Phone, a letter when
+// it has a Postal address; ok is false when it has none of them.
+func ChannelOf(m Message) (c Channel, ok bool) {
+	switch {
+	case m.Channel != "":
+		return m.Channel, true
+	case m.To != "":
+		return ChannelEmail, true
+	case m.Phone != "":
+		return ChannelSMS, true
+	case len(m.Postal) > 0:
+		return ChannelLetter, true
+	}
+	return "", false
 }
 
 //go:embed templates/*.tmpl
