@@ -29,6 +29,9 @@ const (
 //go:embed migrations
 var migrations embed.FS
 
+// migrationSet is the schema, versioned in VersionTable.
+var migrationSet = sqldb.Migrations{FS: migrations, Dir: "migrations", Table: VersionTable, Lock: "carerpermit/fakepay"}
+
 // VersionTable keeps the gateway's schema version, apart from the other
 // tables' versions in the same database.
 const VersionTable = "fakepay_db_version"
@@ -74,7 +77,7 @@ func NewSQL(ctx context.Context, db *sql.DB, dialect Dialect) (*SQLGateway, erro
 // migrate brings the tables to this code's version; on PostgreSQL an
 // advisory lock (per schema) lets one of several instances migrate.
 func (g *SQLGateway) migrate(ctx context.Context) error {
-	p, err := g.dialect.Provider(ctx, g.db, sqldb.Migrations{FS: migrations, Dir: "migrations", Table: VersionTable, Lock: "carerpermit/fakepay"})
+	p, err := g.dialect.Provider(ctx, g.db, migrationSet)
 	if err != nil {
 		return fmt.Errorf("fakepay: %w", err)
 	}

@@ -3,12 +3,9 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -305,11 +302,7 @@ func (h *api) serve(w http.ResponseWriter, r *http.Request, who access, b body, 
 	return h.idempotent(w, r, c, fn)
 }
 
-func unauthorized(detail string) *apiError {
-	e := newError(http.StatusUnauthorized, CodeUnauthorized, detail)
-	e.header = http.Header{"Www-Authenticate": {`Bearer realm="permits"`}}
-	return e
-}
+func unauthorized(detail string) *apiError { return sharedError(httpx.Unauthorized(detail)) }
 
 // readBody reads and checks a JSON body before anything happens, so a
 // request that is too large, of the wrong type or cut short changes
@@ -318,31 +311,12 @@ func (h *api) readBody(w http.ResponseWriter, r *http.Request, b body) ([]byte, 
 	if b == noBody {
 		return nil, nil
 	}
-	limit := int64(MaxJSONBytes)
-	if r.ContentLength > limit {
-		return nil, tooLarge(limit)
+	data, err := httpx.ReadJSONBody(w, r, MaxJSONBytes, b == requiredJSON)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, h.bodyTimedOut(h.bodyTimeout)
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var mb *http.MaxBytesError
-		if errors.As(err, &mb) {
-			return nil, tooLarge(limit)
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, h.bodyTimedOut(h.bodyTimeout)
-		}
-		return nil, newError(http.StatusBadRequest, CodeInvalidJSON, "The request body could not be read to its end.")
-	}
-	if len(data) == 0 {
-		if b == requiredJSON {
-			return nil, newError(http.StatusBadRequest, CodeInvalidJSON, "The request needs a JSON body.")
-		}
-		if b == optionalJSON {
-			return nil, nil
-		}
-	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, newError(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json.")
+	if err != nil || len(data) == 0 {
+		return nil, err
 	}
 	return data, nil
 }
@@ -363,10 +337,7 @@ func (h *api) bodyTimedOut(d time.Duration) *apiError {
 	return e
 }
 
-func tooLarge(limit int64) *apiError {
-	return newError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
-		fmt.Sprintf("The request body is larger than %d bytes.", limit))
-}
+func tooLarge(limit int64) *apiError { return sharedError(httpx.TooLarge(limit)) }
 
 // idempotent runs a POST, honouring its Idempotency-Key.
 func (h *api) idempotent(w http.ResponseWriter, r *http.Request, c *call, fn handlerFunc) error {
@@ -459,9 +430,7 @@ func (h *api) writeProblem(w http.ResponseWriter, r *http.Request, e *apiError, 
 	for i := range doc.Reasons {
 		doc.Reasons[i].Detail = h.linked(doc.Reasons[i].Detail)
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(e.status)
-	_ = json.NewEncoder(w).Encode(doc)
+	httpx.WriteProblem(w, e.status, nil, doc)
 }
 
 // writeJSON sends v as JSON with status.
@@ -514,15 +483,14 @@ func (h *api) unrouted(w http.ResponseWriter, r *http.Request, rec *requestRecor
 	muxHandler.ServeHTTP(probe, r)
 	switch probe.status {
 	case http.StatusMethodNotAllowed:
-		e := newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This path does not allow "+r.Method+".")
-		e.header = http.Header{"Allow": probe.header.Values("Allow")}
+		e := sharedError(httpx.MethodNotAllowed(r.Method, probe.header.Values("Allow")))
 		rec.code = e.code
 		h.writeProblem(w, r, e, rec.id)
 	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
 		probe.flush(w)
 	default:
 		rec.code = CodeNotFound
-		h.writeProblem(w, r, newError(http.StatusNotFound, CodeNotFound, "There is no such path in this API."), rec.id)
+		h.writeProblem(w, r, sharedError(httpx.NoSuchPath()), rec.id)
 	}
 }
 

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
@@ -17,19 +16,14 @@ import (
 // leaves v as it is (routes that need a body refuse it earlier).
 func decodeJSON(data []byte, v any) error {
 	if je, ok := errors.AsType[*httpx.JSONError](httpx.DecodeJSON(data, v)); ok {
-		return invalidJSON(je.Field, je.Detail)
+		return sharedError(httpx.InvalidJSON(je))
 	}
 	return nil
 }
 
+// invalidJSON is a 400 invalid_json naming field ("" for the body).
 func invalidJSON(field, detail string) *apiError {
-	e := newError(http.StatusBadRequest, CodeInvalidJSON, detail)
-	if field != "" {
-		e.extra = func(p *problemJSON) {
-			p.Errors = []fieldProblem{{Field: field, Code: CodeInvalidJSON, Detail: detail}}
-		}
-	}
-	return e
+	return sharedError(httpx.InvalidJSON(&httpx.JSONError{Field: field, Detail: detail}))
 }
 
 // The dates and instants the API accepts, whatever they are for: a

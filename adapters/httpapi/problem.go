@@ -9,62 +9,47 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// Problem type URIs are "urn:carerpermit:problem:<code>": stable names that
-// integrators may switch on, not pages to fetch (RFC 9457 allows a
-// non-resolvable URI; "code" carries the same word for convenience).
-const problemTypePrefix = "urn:carerpermit:problem:"
-
-// The error codes of docs/API.md, and the ones this adapter added. Codes are a
-// contract: add new ones, never rename.
+// The error codes of docs/API.md, and the ones this adapter added (those
+// every API adapter answers with are httpx's). Codes are a contract: add
+// new ones, never rename.
 const (
-	CodeInvalidJSON          = "invalid_json"
-	CodeValidationFailed     = "validation_failed"
+	CodeInvalidJSON          = httpx.CodeInvalidJSON
+	CodeValidationFailed     = httpx.CodeValidationFailed
 	CodeInvalidPostcode      = "invalid_postcode"
 	CodeInvalidVRM           = "invalid_vrm"
-	CodeNotFound             = "not_found"
-	CodeUnauthorized         = "unauthorized"
-	CodeForbidden            = "forbidden"
+	CodeNotFound             = httpx.CodeNotFound
+	CodeUnauthorized         = httpx.CodeUnauthorized
+	CodeForbidden            = httpx.CodeForbidden
 	CodeNotEligible          = "not_eligible"
-	CodeInvalidTransition    = "invalid_transition"
+	CodeInvalidTransition    = httpx.CodeInvalidTransition
 	CodeDifferentZone        = "different_zone"
 	CodeVRMInUse             = "vrm_in_use"
-	CodeConflict             = "conflict"
+	CodeConflict             = httpx.CodeConflict
 	CodeRateLimited          = "rate_limited"
-	CodeIdempotencyKeyReused = "idempotency_key_reused"
-	CodePayloadTooLarge      = "payload_too_large"
-	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodeIdempotencyKeyReused = httpx.CodeIdempotencyKeyReused
+	CodePayloadTooLarge      = httpx.CodePayloadTooLarge
+	CodeUnsupportedMediaType = httpx.CodeUnsupportedMediaType
 	CodePaymentFailed        = "payment_failed"
-	CodeMethodNotAllowed     = "method_not_allowed"
-	CodeInternal             = "internal_error"
-	CodeUnavailable          = "unavailable"
+	CodeMethodNotAllowed     = httpx.CodeMethodNotAllowed
+	CodeInternal             = httpx.CodeInternal
+	CodeUnavailable          = httpx.CodeUnavailable
 	CodeRequestTimeout       = "request_timeout"
 )
 
 // fieldProblem is one entry of a problem's "errors" list.
-type fieldProblem struct {
-	Field       string `json:"field"`
-	Code        string `json:"code"`
-	Detail      string `json:"detail"`
-	Requirement string `json:"requirement,omitempty"`
-}
+type fieldProblem = httpx.FieldProblem
 
-// problemJSON is an RFC 9457 problem details document with the API's
-// extension members.
+// problemJSON is an RFC 9457 problem details document (httpx.Problem) with
+// this adapter's extension members.
 type problemJSON struct {
-	Type                 string                 `json:"type"`
-	Title                string                 `json:"title"`
-	Status               int                    `json:"status"`
-	Code                 string                 `json:"code"`
-	Detail               string                 `json:"detail,omitempty"`
-	Instance             string                 `json:"instance,omitempty"`
-	RequestID            string                 `json:"request_id,omitempty"`
-	Errors               []fieldProblem         `json:"errors,omitempty"`
+	httpx.Problem
 	Reasons              []reasonJSON           `json:"reasons,omitempty"`
 	RequiredEvidence     []requirementJSON      `json:"required_evidence,omitempty"`
 	EvidenceRequirements []requirementNamesJSON `json:"evidence_requirements,omitempty"`
@@ -74,7 +59,8 @@ type problemJSON struct {
 }
 
 // apiError is an error this adapter answers with; every error a handler
-// returns is turned into one by problemFor.
+// returns is turned into one by problemFor. It is an httpx.Error with this
+// adapter's extension members (see sharedError).
 type apiError struct {
 	status int
 	code   string
@@ -97,13 +83,20 @@ func newError(status int, code, detail string) *apiError {
 	return &apiError{status: status, code: code, detail: detail}
 }
 
+// sharedError is the answer httpx words for every API adapter.
+func sharedError(e *httpx.Error) *apiError {
+	ae := &apiError{status: e.Status, code: e.Code, detail: e.Detail, header: e.Header, cause: e.Cause}
+	if fs := e.Errors; len(fs) > 0 {
+		ae.extra = func(p *problemJSON) { p.Errors = fs }
+	}
+	return ae
+}
+
 // badRequest is a request the server could not read (400): malformed
 // query parameters, headers or JSON. A readable request whose values break
 // the rules is 422 instead.
 func badRequest(field, code, detail string) *apiError {
-	e := newError(http.StatusBadRequest, CodeValidationFailed, detail)
-	e.extra = func(p *problemJSON) { p.Errors = []fieldProblem{{Field: field, Code: code, Detail: detail}} }
-	return e
+	return sharedError(httpx.BadRequest(field, code, detail))
 }
 
 // invalidField is a readable request with a bad value (422).
@@ -134,17 +127,6 @@ func allCode(fs []fieldProblem, code string) bool {
 	return len(fs) > 0
 }
 
-// title is the problem's short, fixed summary for its status.
-func title(status int) string {
-	switch status {
-	case http.StatusPaymentRequired:
-		return "Payment failed"
-	case http.StatusUnprocessableEntity:
-		return "Unprocessable request"
-	}
-	return http.StatusText(status)
-}
-
 // problemFor is problemOf without the scheme's document kinds: evidence
 // requirements are then worded from their identifiers.
 func problemFor(err error) *apiError { return problemOf(err, nil) }
@@ -165,10 +147,13 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		sac *permit.StaleAddressChangeError
 		le  *permit.LimitError
 		pce *zones.PostcodeError
+		he  *httpx.Error
 	)
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &he):
+		return sharedError(he)
 	case errors.As(err, &ve):
 		fs := make([]fieldProblem, 0, len(ve.Fields))
 		for _, f := range ve.Fields {
@@ -211,10 +196,7 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 	case errors.As(err, &pce), errors.Is(err, zones.ErrInvalidPostcode):
 		return badRequest("postcode", CodeInvalidPostcode, "Enter a full UK postcode, such as LE11 3AB.").withCode(CodeInvalidPostcode)
 	case errors.Is(err, permit.ErrUnavailable):
-		e := newError(http.StatusServiceUnavailable, CodeUnavailable, "The permit service cannot reach its database just now; nothing was changed. Try again in a few seconds.")
-		e.header = http.Header{"Retry-After": {"5"}}
-		e.cause = err
-		return e
+		return sharedError(httpx.Unavailable(err))
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		// A request body (an upload) that did not arrive in time.
 		e := newError(http.StatusRequestTimeout, CodeRequestTimeout, "The request body did not arrive in time; send the request again.")
@@ -222,14 +204,9 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		e.cause = err
 		return e
 	case errors.Is(err, context.DeadlineExceeded):
-		e := newError(http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again shortly.")
-		e.header = http.Header{"Retry-After": {"1"}}
-		e.cause = err
-		return e
+		return sharedError(httpx.Busy(err))
 	}
-	e := newError(http.StatusInternalServerError, CodeInternal, "The server could not complete the request. It has been logged; quote the request ID if you contact the council.")
-	e.cause = err
-	return e
+	return sharedError(httpx.Internal(err))
 }
 
 func (e *apiError) withCode(code string) *apiError {
@@ -299,8 +276,7 @@ func reasonsJSON(rs []eligibility.Reason) []reasonJSON {
 
 // document renders e as the problem document sent to the client.
 func (e *apiError) document(instance, requestID string) problemJSON {
-	p := problemJSON{Type: problemTypePrefix + e.code, Title: title(e.status), Status: e.status, Code: e.code,
-		Detail: e.detail, Instance: instance, RequestID: requestID}
+	p := problemJSON{Problem: httpx.NewError(e.status, e.code, e.detail).Document(instance, requestID)}
 	if e.extra != nil {
 		e.extra(&p)
 	}

@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,23 +19,10 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 )
 
-// Error codes of the problem documents, as docs/API.md lists them; the one
-// this package adds is CodeInvalidWebhookURL.
-const (
-	CodeInvalidJSON          = "invalid_json"
-	CodeValidationFailed     = "validation_failed"
-	CodeInvalidWebhookURL    = "invalid_webhook_url"
-	CodeNotFound             = "not_found"
-	CodeUnauthorized         = "unauthorized"
-	CodeForbidden            = "forbidden"
-	CodeInvalidTransition    = "invalid_transition"
-	CodeIdempotencyKeyReused = "idempotency_key_reused"
-	CodePayloadTooLarge      = "payload_too_large"
-	CodeUnsupportedMediaType = "unsupported_media_type"
-	CodeMethodNotAllowed     = "method_not_allowed"
-	CodeInternal             = "internal_error"
-	CodeUnavailable          = "unavailable"
-)
+// CodeInvalidWebhookURL is the problem code of a refused endpoint URL (422);
+// the other codes these endpoints answer with are the whole API's
+// (docs/API.md).
+const CodeInvalidWebhookURL = "invalid_webhook_url"
 
 // MaxBodyBytes caps a request body, as the rest of the API does.
 const MaxBodyBytes = 64 << 10
@@ -133,18 +118,6 @@ func NewHandler(store Store, opts *HandlerOptions) (http.Handler, error) {
 	return h, nil
 }
 
-// problem is an error answered as a problem document.
-type problem struct {
-	status int
-	code   string
-	detail string
-	errors []fieldProblem
-	header http.Header
-	cause  error // logged, never sent
-}
-
-func (p *problem) Error() string { return p.code + ": " + p.detail }
-
 // recordingWriter keeps what the access log says about a request.
 type recordingWriter struct {
 	*httpx.StatusWriter
@@ -153,35 +126,14 @@ type recordingWriter struct {
 	code   string
 }
 
-type fieldProblem struct {
-	Field  string `json:"field"`
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
+type fieldProblem = httpx.FieldProblem
+
+func newProblem(status int, code, detail string) *httpx.Error {
+	return httpx.NewError(status, code, detail)
 }
 
-type problemJSON struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Code      string         `json:"code"`
-	Detail    string         `json:"detail,omitempty"`
-	Instance  string         `json:"instance,omitempty"`
-	RequestID string         `json:"request_id,omitempty"`
-	Errors    []fieldProblem `json:"errors,omitempty"`
-}
-
-func newProblem(status int, code, detail string) *problem {
-	return &problem{status: status, code: code, detail: detail}
-}
-
-func badRequest(field, code, detail string) *problem {
-	p := newProblem(http.StatusBadRequest, CodeValidationFailed, detail)
-	p.errors = []fieldProblem{{Field: field, Code: code, Detail: detail}}
-	return p
-}
-
-func invalid(fs []fieldProblem) *problem {
-	code := CodeValidationFailed
+func invalid(fs []fieldProblem) *httpx.Error {
+	code := httpx.CodeValidationFailed
 	if !slices.ContainsFunc(fs, func(f fieldProblem) bool { return f.Code != CodeInvalidWebhookURL }) {
 		code = CodeInvalidWebhookURL
 	}
@@ -190,64 +142,43 @@ func invalid(fs []fieldProblem) *problem {
 		detail = strconv.Itoa(len(fs)) + " fields are invalid; see errors."
 	}
 	p := newProblem(http.StatusUnprocessableEntity, code, detail)
-	p.errors = fs
+	p.Errors = fs
 	return p
 }
 
-func notFound() *problem {
-	return newProblem(http.StatusNotFound, CodeNotFound, "There is no such webhook or delivery.")
+func notFound() *httpx.Error {
+	return newProblem(http.StatusNotFound, httpx.CodeNotFound, "There is no such webhook or delivery.")
 }
 
 // problemOf is the one table from errors to answers; details are fixed
 // sentences, never an error's text.
-func problemOf(err error) *problem {
-	var p *problem
+func problemOf(err error) *httpx.Error {
+	var p *httpx.Error
 	switch {
 	case errors.As(err, &p):
 		return p
 	case errors.Is(err, ErrNotFound):
 		return notFound()
 	case errors.Is(err, ErrNotRetryable):
-		return newProblem(http.StatusConflict, CodeInvalidTransition, "This delivery was delivered; there is nothing to retry.")
+		return newProblem(http.StatusConflict, httpx.CodeInvalidTransition, "This delivery was delivered; there is nothing to retry.")
 	case databaseUnavailable(err):
-		p = newProblem(http.StatusServiceUnavailable, CodeUnavailable, "The permit service cannot reach its database just now; nothing was changed. Try again in a few seconds.")
-		p.header = http.Header{"Retry-After": {"5"}}
-		p.cause = err
-		return p
+		return httpx.Unavailable(err)
 	case errors.Is(err, context.DeadlineExceeded):
-		p = newProblem(http.StatusServiceUnavailable, CodeUnavailable, "The server is busy; try again shortly.")
-		p.header = http.Header{"Retry-After": {"1"}}
-		p.cause = err
-		return p
+		return httpx.Busy(err)
 	}
-	p = newProblem(http.StatusInternalServerError, CodeInternal, "The server could not complete the request. It has been logged; quote the request ID if you contact the council.")
-	p.cause = err
-	return p
-}
-
-func title(status int) string {
-	if status == http.StatusUnprocessableEntity {
-		return "Unprocessable request"
-	}
-	return http.StatusText(status)
+	return httpx.Internal(err)
 }
 
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemOf(err)
 	if rw, ok := w.(*recordingWriter); ok {
-		rw.code = p.code
+		rw.code = p.Code
 	}
 	reqID := w.Header().Get("X-Request-Id")
-	if p.status >= 500 {
+	if p.Status >= 500 {
 		h.log.ErrorContext(r.Context(), "webhook request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	for k, v := range p.header {
-		w.Header()[k] = v
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(p.status)
-	_ = json.NewEncoder(w).Encode(problemJSON{Type: "urn:carerpermit:problem:" + p.code, Title: title(p.status), Status: p.status,
-		Code: p.code, Detail: p.detail, Instance: r.URL.Path, RequestID: reqID, Errors: p.errors})
+	httpx.WriteProblem(w, p.Status, p.Header, p.Document(r.URL.Path, reqID))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
@@ -268,13 +199,13 @@ func (h *handler) route(pattern string, fn routeFunc) {
 		}
 		switch {
 		case errors.Is(err, ErrUnauthenticated):
-			err = unauthorized("The bearer token is not valid.")
+			err = httpx.Unauthorized("The bearer token is not valid.")
 		case err != nil:
 			err = fmt.Errorf("webhook: authorizing: %w", err)
 		case !c.SignedIn:
-			err = unauthorized("Send Authorization: Bearer <token>.")
+			err = httpx.Unauthorized("Send Authorization: Bearer <token>.")
 		case !c.Officer && !c.Integration:
-			err = newProblem(http.StatusForbidden, CodeForbidden, "Only council officers and integrations may manage webhooks.")
+			err = newProblem(http.StatusForbidden, httpx.CodeForbidden, "Only council officers and integrations may manage webhooks.")
 		default:
 			err = h.owned(r, c)
 			if err == nil {
@@ -304,12 +235,6 @@ func (h *handler) owned(r *http.Request, c Caller) error {
 	return nil
 }
 
-func unauthorized(detail string) *problem {
-	p := newProblem(http.StatusUnauthorized, CodeUnauthorized, detail)
-	p.header = http.Header{"Www-Authenticate": {`Bearer realm="permits"`}}
-	return p
-}
-
 // ServeHTTP adds the API's response headers and answers unknown paths and
 // methods with problem documents.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
@@ -331,12 +256,10 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	muxHandler, _ := h.mux.Handler(r)
 	muxHandler.ServeHTTP(probe, r)
 	if probe.status == http.StatusMethodNotAllowed {
-		p := newProblem(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "This path does not allow "+r.Method+".")
-		p.header = http.Header{"Allow": probe.header.Values("Allow")}
-		h.fail(w, r, p)
+		h.fail(w, r, httpx.MethodNotAllowed(r.Method, probe.header.Values("Allow")))
 		return
 	}
-	h.fail(w, r, newProblem(http.StatusNotFound, CodeNotFound, "There is no such path in this API."))
+	h.fail(w, r, httpx.NoSuchPath())
 }
 
 // access writes the access-log record, as the rest of the API does.
@@ -384,46 +307,14 @@ func (p *probeWriter) WriteHeader(code int) {
 // readJSON reads a JSON object body into v. With optional, no body at all
 // is accepted (v unchanged).
 func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) ([]byte, error) {
-	if r.ContentLength > MaxBodyBytes {
-		return nil, tooLarge()
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, err := httpx.ReadJSONBody(w, r, MaxBodyBytes, !optional)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, tooLarge()
-		}
-		return nil, newProblem(http.StatusBadRequest, CodeInvalidJSON, "The request body could not be read to its end.")
+		return nil, err
 	}
-	if len(data) == 0 {
-		if optional {
-			return data, nil
-		}
-		return nil, newProblem(http.StatusBadRequest, CodeInvalidJSON, "The request needs a JSON body.")
-	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return nil, newProblem(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType, "Send the body as application/json.")
-	}
-	return data, decodeJSON(data, v)
-}
-
-func tooLarge() *problem {
-	return newProblem(http.StatusRequestEntityTooLarge, CodePayloadTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", MaxBodyBytes))
-}
-
-func invalidJSON(field, detail string) *problem {
-	p := newProblem(http.StatusBadRequest, CodeInvalidJSON, detail)
-	if field != "" {
-		p.errors = []fieldProblem{{Field: field, Code: CodeInvalidJSON, Detail: detail}}
-	}
-	return p
-}
-
-// decodeJSON reads exactly one JSON object with no unknown fields.
-func decodeJSON(data []byte, v any) error {
 	if je, ok := errors.AsType[*httpx.JSONError](httpx.DecodeJSON(data, v)); ok {
-		return invalidJSON(je.Field, je.Detail)
+		return nil, httpx.InvalidJSON(je)
 	}
-	return nil
+	return data, nil
 }
 
 // checkEventType accepts a known type or a family of them ("permit.*").
@@ -478,7 +369,7 @@ func idempotencyKey(r *http.Request) (string, error) {
 		return "", nil
 	}
 	if len(raw) != 1 || raw[0] == "" || len(raw[0]) > maxIdempotencyKey || strings.IndexFunc(raw[0], func(c rune) bool { return c < '!' || c > '~' }) >= 0 {
-		return "", badRequest("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, such as a UUID.")
+		return "", httpx.BadRequest("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, such as a UUID.")
 	}
 	return raw[0], nil
 }
@@ -578,7 +469,7 @@ func (h *handler) replay(ctx context.Context, w http.ResponseWriter, key, hash s
 		return true, err
 	}
 	if e.RequestHash != hash {
-		return true, newProblem(http.StatusConflict, CodeIdempotencyKeyReused, "This Idempotency-Key was used with a different request; use a new key for a new request.")
+		return true, newProblem(http.StatusConflict, httpx.CodeIdempotencyKeyReused, "This Idempotency-Key was used with a different request; use a new key for a new request.")
 	}
 	return true, writeCreated(w, e)
 }
@@ -653,19 +544,19 @@ func (h *handler) deliveries(w http.ResponseWriter, r *http.Request, _ Caller) e
 	if s := q.Get("status"); s != "" {
 		st, err := ParseStatus(s)
 		if err != nil {
-			return badRequest("status", "invalid_status", "status must be pending, delivered or dead.")
+			return httpx.BadRequest("status", "invalid_status", "status must be pending, delivered or dead.")
 		}
 		dq.Status = st
 	}
 	if dq.After != "" {
 		if _, err := parseDeliveryID(dq.After); err != nil {
-			return badRequest("after", "invalid_cursor", "after must be a delivery ID, as next gives it.")
+			return httpx.BadRequest("after", "invalid_cursor", "after must be a delivery ID, as next gives it.")
 		}
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 1000 {
-			return badRequest("limit", "out_of_range", "limit must be a whole number from 1 to 1000.")
+			return httpx.BadRequest("limit", "out_of_range", "limit must be a whole number from 1 to 1000.")
 		}
 		dq.Limit = n
 	}

@@ -17,19 +17,9 @@ import (
 func TestMigrationKeepsInstants(t *testing.T) {
 	for _, name := range []sqldb.Name{SQLite, Postgres} {
 		t.Run(string(name), func(t *testing.T) {
-			var db sqldbtest.Database
-			if name == SQLite {
-				db = sqldbtest.NewSQLite(t, "old.db")
-			} else {
-				db = sqldbtest.NewPostgres(t, "webhook_migrate_")
-			}
 			ctx := context.Background()
-			pool := db.Open(t)
+			pool := sqldbtest.New(t, name, "webhook_migrate_").OpenAt(t, migrationSet, 1)
 			d, err := sqldb.Lookup("test", name)
-			require.NoError(t, err)
-			p, err := d.Provider(ctx, pool, sqldb.Migrations{FS: migrations, Dir: "migrations", Table: VersionTable, Lock: "carerpermit/webhook"})
-			require.NoError(t, err)
-			_, err = p.UpTo(ctx, 1)
 			require.NoError(t, err)
 
 			created := time.Date(2026, 3, 29, 0, 59, 59, 123e6, time.UTC) // the last second of GMT, and milliseconds

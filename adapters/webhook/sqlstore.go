@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -26,6 +27,9 @@ const (
 
 //go:embed migrations
 var migrations embed.FS
+
+// migrationSet is the schema, versioned in VersionTable.
+var migrationSet = sqldb.Migrations{FS: migrations, Dir: "migrations", Table: VersionTable, Lock: "carerpermit/webhook"}
 
 // VersionTable keeps the webhook schema's version: a table of its own, so
 // the webhook tables migrate independently of the permit store's in the
@@ -67,7 +71,7 @@ func NewSQLStore(ctx context.Context, db *sql.DB, dialect Dialect) (*SQLStore, e
 // an advisory lock (per schema) lets one of several instances starting at
 // once migrate while the others wait; on SQLite a lost race is retried.
 func (s *SQLStore) migrate(ctx context.Context) error {
-	p, err := s.dialect.Provider(ctx, s.db, sqldb.Migrations{FS: migrations, Dir: "migrations", Table: VersionTable, Lock: "carerpermit/webhook"})
+	p, err := s.dialect.Provider(ctx, s.db, migrationSet)
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
@@ -358,19 +362,9 @@ func (s *SQLStore) Claim(ctx context.Context, now, leaseUntil time.Time, limit i
 		}
 		x, _ := strconv.ParseInt(a.ID, 10, 64)
 		y, _ := strconv.ParseInt(b.ID, 10, 64)
-		return compareInt(x, y)
+		return cmp.Compare(x, y)
 	})
 	return out, nil
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Complete implements Store.

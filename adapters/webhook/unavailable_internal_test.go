@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 )
 
 type sqlStateError string
@@ -29,10 +31,10 @@ func TestDatabaseUnavailableIs503(t *testing.T) {
 		sqlStateError("53300"), // too many connections
 	} {
 		p := problemOf(err)
-		require.Equal(t, http.StatusServiceUnavailable, p.status, "%v", err)
-		require.Equal(t, CodeUnavailable, p.code)
-		require.NotEmpty(t, p.header.Get("Retry-After"))
+		require.Equal(t, http.StatusServiceUnavailable, p.Status, "%v", err)
+		require.Equal(t, httpx.CodeUnavailable, p.Code)
+		require.NotEmpty(t, p.Header.Get("Retry-After"))
 	}
-	require.Equal(t, http.StatusInternalServerError, problemOf(sqlStateError("42P01")).status, "a missing table is a bug, not an outage")
-	require.Equal(t, http.StatusInternalServerError, problemOf(errors.New("something else")).status)
+	require.Equal(t, http.StatusInternalServerError, problemOf(sqlStateError("42P01")).Status, "a missing table is a bug, not an outage")
+	require.Equal(t, http.StatusInternalServerError, problemOf(errors.New("something else")).Status)
 }

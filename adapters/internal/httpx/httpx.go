@@ -1,6 +1,8 @@
 // Package httpx is the HTTP plumbing the API adapters share: request
-// IDs, the status-recording response writer the access log reads, and
-// JSON answers. It holds no domain rules.
+// IDs, the status-recording response writer the access log reads, JSON
+// bodies read and answered, problem documents (RFC 9457) with the codes
+// and sentences common to every route, and the access log. It holds no
+// domain rules.
 package httpx
 
 import (

@@ -110,3 +110,29 @@ func NewSQLite(t testing.TB, name string) Database {
 func NewPostgres(t testing.TB, prefix string) Database {
 	return Database{Dialect: sqldb.Postgres, DSN: PostgresSchema(t, prefix)}
 }
+
+// New is a new test database of the kind named: an SQLite file, or a
+// PostgreSQL schema (skipping the test without a server); prefix names
+// either.
+func New(t testing.TB, kind sqldb.Name, prefix string) Database {
+	if kind == sqldb.Postgres {
+		return NewPostgres(t, prefix)
+	}
+	return NewSQLite(t, prefix+".db")
+}
+
+// OpenAt opens a connection pool to the database with an adapter's
+// migrations applied up to version only: an older schema, to fill with
+// rows the way older code wrote them and then migrate.
+func (d Database) OpenAt(t testing.TB, m sqldb.Migrations, version int64) *sql.DB {
+	t.Helper()
+	db := d.Open(t)
+	dialect, err := sqldb.Lookup("sqldbtest", d.Dialect)
+	require.NoError(t, err)
+	ctx := context.Background()
+	p, err := dialect.Provider(ctx, db, m)
+	require.NoError(t, err)
+	_, err = p.UpTo(ctx, version)
+	require.NoError(t, err)
+	return db
+}
