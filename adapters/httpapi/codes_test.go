@@ -71,12 +71,12 @@ func hasKeys(x *ast.CompositeLit, keys ...string) bool {
 func errorCodesInSource(t *testing.T) (problem, field, reason, either codeSet) {
 	problem, field, reason, either = codeSet{}, codeSet{}, codeSet{}, codeSet{}
 	fset := token.NewFileSet()
-	for _, dir := range []string{".", "../webhook", "../../permit", "../../eligibility", "../../evidence"} {
+	for _, dir := range []string{".", "../webhook", "../internal/httpx", "../../permit", "../../eligibility", "../../evidence"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		require.NoError(t, err)
 		pkg := filepath.Base(filepath.Clean(dir))
-		if dir == "." || dir == "../webhook" {
-			pkg = "httpapi" // the adapters that answer HTTP, alike
+		if dir == "." || dir == "../webhook" || dir == "../internal/httpx" {
+			pkg = "httpapi" // the adapters that answer HTTP, and their shared answers, alike
 		}
 		for _, name := range files {
 			if strings.HasSuffix(name, "_test.go") {
@@ -120,7 +120,7 @@ func errorCodesInSource(t *testing.T) (problem, field, reason, either codeSet) {
 						}
 					}
 					switch {
-					case pkg == "httpapi" && name == "newError" && len(x.Args) >= 2:
+					case pkg == "httpapi" && (name == "newError" || name == "NewError" || name == "newProblem") && len(x.Args) >= 2:
 						if c := literal(x.Args[1]); c != "" {
 							problem.add(c, where)
 						}
@@ -128,7 +128,7 @@ func errorCodesInSource(t *testing.T) (problem, field, reason, either codeSet) {
 						if c := literal(x.Args[0]); c != "" {
 							problem.add(c, where)
 						}
-					case pkg == "httpapi" && (name == "badRequest" || name == "invalidField") && len(x.Args) >= 2:
+					case pkg == "httpapi" && (name == "badRequest" || name == "BadRequest" || name == "invalidField") && len(x.Args) >= 2:
 						if c := literal(x.Args[1]); c != "" {
 							field.add(c, where)
 						}
@@ -147,7 +147,7 @@ func errorCodesInSource(t *testing.T) (problem, field, reason, either codeSet) {
 					case *ast.SelectorExpr:
 						typ = tt.Sel.Name
 					}
-					if typ != "fieldProblem" && typ != "FieldError" && (typ != "" || !hasKeys(x, "Field", "Code")) {
+					if typ != "fieldProblem" && typ != "FieldProblem" && typ != "FieldError" && (typ != "" || !hasKeys(x, "Field", "Code")) {
 						return true // an element of []FieldError{{...}} has no type of its own
 					}
 					for _, el := range x.Elts {
