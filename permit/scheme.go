@@ -94,6 +94,28 @@ type Scheme struct {
 	// Messages are the notification templates of every kind, proven at
 	// load (see Render).
 	Messages *message.Templates
+
+	// ZoneMap, when the scheme file has a zone_map section, says that the
+	// zones are drawn as polygons in a GeoJSON file, which the program
+	// reads and gives to package zones/zonemap; nil when the zones come
+	// from the gazetteer's zone column alone.
+	ZoneMap *ZoneMapSource
+}
+
+// ZoneMapSource is a scheme's zone_map section: where its zones are drawn
+// and the properties whose zone it names by decision.
+type ZoneMapSource struct {
+	// File is the GeoJSON file as the scheme names it: a path relative to
+	// the scheme file's folder (or absolute).
+	File string
+	// Overrides name the zone of particular properties whatever their
+	// position (for boundary streets): the zone's ID, or "" for outside
+	// every zone.
+	Overrides map[zones.UPRN]string
+	// ListedZoneWithoutPosition lets a property whose gazetteer gives no
+	// position keep the zone the gazetteer lists; when false such a
+	// property is refused (zonemap.ErrNoPosition).
+	ListedZoneWithoutPosition bool
 }
 
 // PermitType returns the scheme's permit type with that ID. Its Evidence

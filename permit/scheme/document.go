@@ -20,10 +20,12 @@ import (
 // The keys of each part of the format, in the order the example files use.
 var (
 	topKeys = []string{"id", "council", "operator", "nation", "timezone", "review_working_days",
-		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones",
+		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones", "zone_map",
 		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
 	zoneKeys        = []string{"id", "name"}
+	zoneMapKeys     = []string{"file", "without_position", "overrides"}
+	overrideKeys    = []string{"uprn", "zone"}
 	permitTypeKeys  = []string{"id", "name", "validity_months", "renewable", "evidence"}
 	typeActionKeys  = []string{string(evidence.ActionApply), string(evidence.ActionRenew), string(evidence.ActionVehicleChange)}
 	poolKeys        = []string{"id", "name", "types", "scope", "free"}
@@ -69,6 +71,7 @@ func (sr *reader) scheme(root *yaml.Node) *permit.Scheme {
 	groups := sr.evidence(top, s)
 
 	zs := sr.zones(top)
+	s.ZoneMap = sr.zoneMap(top, zs)
 	types := sr.permitTypes(top, groups)
 	pools := sr.pools(top)
 	limits := sr.limits(top)

@@ -25,6 +25,68 @@ func (sr *reader) zones(top mapping) []zones.Zone {
 	return out
 }
 
+// zoneMap reads the optional zone_map section: the GeoJSON file the zones
+// are drawn in, what to do with a property that has no position, and the
+// override list (each zone one of the scheme's, or none).
+func (sr *reader) zoneMap(top mapping, zs []zones.Zone) *permit.ZoneMapSource {
+	n := top.values["zone_map"]
+	if isNull(n) {
+		return nil
+	}
+	m, ok := sr.mapping(n, "zone_map", zoneMapKeys...)
+	if !ok {
+		return nil
+	}
+	src := &permit.ZoneMapSource{File: sr.text(m, "file", true)}
+	if src.File != "" && strings.TrimSpace(src.File) != src.File {
+		sr.add(m.values["file"], "zone_map.file", "%q has spaces around it", src.File)
+	}
+	switch w := sr.text(m, "without_position", false); w {
+	case "", "refuse":
+	case "listed_zone":
+		src.ListedZoneWithoutPosition = true
+	default:
+		sr.add(m.values["without_position"], "zone_map.without_position", "%q is not refuse or listed_zone", w)
+	}
+	lines := map[zones.UPRN]int{}
+	sr.items(m, "overrides", false, overrideKeys, func(i int, o mapping) {
+		p := index("zone_map.overrides", i)
+		text := sr.text(o, "uprn", true)
+		zone := sr.text(o, "zone", true)
+		if text == "" || zone == "" {
+			return
+		}
+		uprn, err := zones.ParseUPRN(text)
+		if ue := (*zones.UPRNError)(nil); errors.As(err, &ue) {
+			sr.add(o.values["uprn"], join(p, "uprn"), "%q: %s", text, ue.Reason)
+			return
+		}
+		if first, dup := lines[uprn]; dup {
+			sr.add(o.values["uprn"], join(p, "uprn"), "%s is also overridden on line %d", uprn, first)
+			return
+		}
+		lines[uprn] = o.values["uprn"].Line
+		switch {
+		case zone == noZone:
+			zone = ""
+		case !slices.ContainsFunc(zs, func(z zones.Zone) bool { return z.ID == zone }):
+			sr.add(o.values["zone"], join(p, "zone"), "unknown zone %q; give one of the zones above, or %s for outside every zone", zone, noZone)
+			return
+		}
+		if src.Overrides == nil {
+			src.Overrides = map[zones.UPRN]string{}
+		}
+		src.Overrides[uprn] = zone
+	})
+	if slices.ContainsFunc(zs, func(z zones.Zone) bool { return z.ID == noZone }) {
+		sr.add(n, "zone_map", "a zone has the ID %q, which a zone map's overrides use for outside every zone: rename the zone", noZone)
+	}
+	return src
+}
+
+// noZone is the zone an override gives for "outside every zone".
+const noZone = "none"
+
 func (sr *reader) permitTypes(top mapping, groups map[string]evidence.Requirement) []eligibility.PermitType {
 	var out []eligibility.PermitType
 	sr.items(top, "permit_types", true, permitTypeKeys, func(i int, m mapping) {
