@@ -17,7 +17,7 @@ import (
 // gazetteerCSVGz is written by ./gen from the ONS-derived postcode list in
 // the project's shared data; see README.md.
 //
-//go:generate go run ./gen -postcodes ../../../shared/data/uk-postcodes-2019.txt.gz -out gazetteer.csv.gz
+//go:generate go run ./gen -postcodes ../../../shared/data/uk-postcodes-2019.txt.gz -out gazetteer.csv.gz -zones zones.geojson
 //go:embed gazetteer.csv.gz
 var gazetteerCSVGz []byte
 

@@ -37,17 +37,18 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	postcodesPath := fs.String("postcodes", "../../../shared/data/uk-postcodes-2019.txt.gz", "gzipped list of UK postcodes, one a line")
 	outPath := fs.String("out", "gazetteer.csv.gz", "where to write the gzipped gazetteer CSV")
+	zonesPath := fs.String("zones", "zones.geojson", "where to write the zones drawn as GeoJSON polygons")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if err := generateFile(*postcodesPath, *outPath); err != nil {
+	if err := generateFile(*postcodesPath, *outPath, *zonesPath); err != nil {
 		fmt.Fprintln(stderr, "gen:", err)
 		return 1
 	}
 	return 0
 }
 
-func generateFile(postcodesPath, outPath string) error {
+func generateFile(postcodesPath, outPath, zonesPath string) error {
 	f, err := os.Open(postcodesPath)
 	if err != nil {
 		return err
@@ -61,11 +62,17 @@ func generateFile(postcodesPath, outPath string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", postcodesPath, err)
 	}
-	var out bytes.Buffer
+	var out, zonesOut bytes.Buffer
 	if err := writeGzipped(&out, postcodes); err != nil {
 		return err
 	}
-	return os.WriteFile(outPath, out.Bytes(), 0o644)
+	if err := generateZones(&zonesOut, postcodes); err != nil {
+		return err
+	}
+	if err := os.WriteFile(outPath, out.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(zonesPath, zonesOut.Bytes(), 0o644)
 }
 
 // readPostcodes returns the distinct valid postcodes of area in r (one a
@@ -126,9 +133,10 @@ const firstUPRN = 900_000_000_001
 // generate writes the gazetteer CSV for postcodes, which must be sorted.
 func generate(w io.Writer, postcodes []zones.Postcode) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(strings.Split(zones.GazetteerHeader, ",")); err != nil {
+	if err := cw.Write(strings.Split(zones.GazetteerHeader+","+zones.GazetteerPositionColumns, ",")); err != nil {
 		return err
 	}
+	lay := newLayout(postcodes)
 	uprn := zones.UPRN(firstUPRN)
 	// Neighbouring postcodes share a street, numbered on from one postcode
 	// to the next, as real streets run through several postcodes.
@@ -142,10 +150,15 @@ func generate(w io.Writer, postcodes []zones.Postcode) error {
 		street := streetName(group)
 		town := townOf(pc)
 		zone := zoneOf(pc)
+		// A postcode's rows wait until it is complete, since where each
+		// stands depends on how many spots (houses, or buildings of
+		// flats) the postcode has.
+		var rows []spotRow
+		spot := 0
 		row := func(sub, name, number string) error {
-			err := cw.Write([]string{uprn.String(), sub, name, number, street, town, pc.String(), zone.ID, zone.Name})
+			rows = append(rows, spotRow{spot, []string{uprn.String(), sub, name, number, street, town, pc.String(), zone.ID, zone.Name}})
 			uprn++
-			return err
+			return nil
 		}
 		for range 2 + r.IntN(14) {
 			number := strconv.Itoa(nextNumber)
@@ -170,16 +183,31 @@ func generate(w io.Writer, postcodes []zones.Postcode) error {
 				err = row("", "", number)
 				if err == nil && r.IntN(100) < 6 {
 					// An infill house squeezed in later: 12A after 12.
+					spot++
 					err = row("", "", number+"A")
 				}
 			}
 			if err != nil {
 				return err
 			}
+			spot++
+		}
+		for _, sr := range rows {
+			lat, lng := lay.position(pc, sr.spot, spot)
+			if err := cw.Write(append(sr.fields, coordinate(lat), coordinate(lng))); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// spotRow is a row of the gazetteer and the spot it stands on: flats in
+// one building share a spot.
+type spotRow struct {
+	spot   int
+	fields []string
 }
 
 func seed(s string) uint64 {

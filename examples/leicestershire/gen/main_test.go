@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carerpermit/carerpermit/zones"
+	"github.com/carerpermit/carerpermit/zones/zonemap"
 )
 
 // smallInput mixes the ONS fixed-width form, other spellings, a duplicate,
@@ -118,6 +119,32 @@ func TestGenerateLoads(t *testing.T) {
 	}
 }
 
+func generateGeoJSON(t *testing.T, input string) []byte {
+	t.Helper()
+	postcodes, err := readPostcodes(strings.NewReader(input), "LE")
+	require.NoError(t, err)
+	var b bytes.Buffer
+	require.NoError(t, generateZones(&b, postcodes))
+	return b.Bytes()
+}
+
+// TestZonesAgreeWithGazetteer: every property's position lies in the
+// polygon of the zone its row lists, or in none when it lists none.
+func TestZonesAgreeWithGazetteer(t *testing.T) {
+	g, err := zones.LoadGazetteer(bytes.NewReader(generateCSV(t, smallInput)))
+	require.NoError(t, err)
+	m, err := zonemap.Parse(generateGeoJSON(t, smallInput), nil)
+	require.NoError(t, err)
+	n := 0
+	for p := range g.All() {
+		require.False(t, p.Location.IsZero(), "%v has a position", p)
+		require.Equal(t, p.Zone.ID, m.ZoneAt(p.Location).ID, "%v at %v", p, p.Location)
+		n++
+	}
+	require.Greater(t, n, 50)
+	require.Equal(t, generateGeoJSON(t, smallInput), generateGeoJSON(t, smallInput), "deterministic")
+}
+
 func TestReadPostcodesRejectsBadLines(t *testing.T) {
 	_, err := readPostcodes(strings.NewReader("LE113AB\nNOT A POSTCODE\n"), "LE")
 	require.ErrorIs(t, err, zones.ErrInvalidPostcode)
@@ -151,6 +178,12 @@ func TestCommittedGazetteerIsUpToDate(t *testing.T) {
 	got, err := io.ReadAll(cr)
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(want.Bytes(), got), "gazetteer.csv.gz is stale: run go generate ./examples/leicestershire")
+
+	var wantZones bytes.Buffer
+	require.NoError(t, generateZones(&wantZones, postcodes))
+	gotZones, err := os.ReadFile(filepath.Join("..", "zones.geojson"))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(wantZones.Bytes(), gotZones), "zones.geojson is stale: run go generate ./examples/leicestershire")
 }
 
 func TestRunFlags(t *testing.T) {
@@ -169,8 +202,12 @@ func TestRunFlags(t *testing.T) {
 	require.NoError(t, zw.Close())
 	require.NoError(t, os.WriteFile(in, gz.Bytes(), 0o644))
 	out := filepath.Join(dir, "out.csv.gz")
+	zonesOut := filepath.Join(dir, "zones.geojson")
 	stderr.Reset()
-	require.Equal(t, 0, run([]string{"-postcodes", in, "-out", out}, &stderr), stderr.String())
+	require.Equal(t, 0, run([]string{"-postcodes", in, "-out", out, "-zones", zonesOut}, &stderr), stderr.String())
+	geojson, err := os.ReadFile(zonesOut)
+	require.NoError(t, err)
+	require.Equal(t, generateGeoJSON(t, smallInput), geojson)
 	f, err := os.Open(out)
 	require.NoError(t, err)
 	defer f.Close()
