@@ -1,0 +1,30 @@
+package dvlaves_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/carerpermit/carerpermit/adapters/dvlaves"
+	"github.com/carerpermit/carerpermit/adapters/dvlaves/dvlavestest"
+	"github.com/carerpermit/carerpermit/permit"
+)
+
+func Example() {
+	fake := dvlavestest.NewServer(dvlavestest.Config{}) // DVLA's test registrations
+	defer fake.Close()
+	c, err := dvlaves.New(dvlaves.Config{APIKey: dvlavestest.APIKey, BaseURL: fake.URL}, nil)
+	if err != nil {
+		panic(err)
+	}
+	var checker permit.VehicleChecker = c
+
+	v, err := checker.CheckVehicle(context.Background(), "AA19 SRN")
+	fmt.Println(v.Make, v.Colour, v.TaxStatus, v.MOTStatus, err)
+
+	_, err = checker.CheckVehicle(context.Background(), "ER19NFD")
+	fmt.Println(errors.Is(err, permit.ErrVehicleNotFound))
+	// Output:
+	// FORD BLACK SORN Valid <nil>
+	// true
+}
