@@ -15,6 +15,9 @@
 //	history PERMIT_ID              the permit and every event about it
 //	export-current [--on DATE] [--out FILE]
 //	                               CSV of the permits current on a day, for enforcement
+//	zones check FILE [--gazetteer FILE]
+//	                               check a zone map (GeoJSON polygons) against the scheme and
+//	                               against the zone column of a gazetteer with positions
 //
 // Every command takes --db (PERMITD_DB: an SQLite file, default
 // permitd.db, or a postgres:// DSN) and --scheme (PERMITD_SCHEME: the scheme
@@ -31,7 +34,9 @@
 //	2  it was called wrongly: an unknown command or flag, a missing or
 //	   malformed argument (nothing was changed)
 //	3  import-gazetteer finished but rejected some rows: the valid rows are
-//	   imported and the rejected ones listed with their line numbers
+//	   imported and the rejected ones listed with their line numbers;
+//	   zones check found properties whose zone on the map is not the one
+//	   the gazetteer lists, or that cannot be placed
 //
 // Results go to stdout; progress, notifications (the evaluation's log
 // notifier) and errors go to stderr.
@@ -92,6 +97,7 @@ var commands = []command{
 	{name: "reject", args: "PERMIT_ID --code C --reason R", summary: "reject an application (its payment is voided or refunded)", flags: rejectFlags, positional: 1},
 	{name: "history", args: "PERMIT_ID", summary: "the permit and every event about it", flags: historyFlags, positional: 1},
 	{name: "export-current", summary: "CSV of the permits current on a day, for enforcement handhelds", flags: exportFlags},
+	{name: "zones", args: "check FILE", summary: "check a zone map (GeoJSON) against the scheme and, with --gazetteer, the gazetteer's zone column", flags: zonesFlags, positional: 2},
 }
 
 // run is the whole program; main and the tests call it.
@@ -134,7 +140,8 @@ and --scheme (PERMITD_SCHEME, default the Leicestershire example).
 "permitctl COMMAND --help" describes a command.
 
 Exit status: 0 done; 1 failed; 2 wrong usage (nothing changed);
-3 import-gazetteer imported the valid rows and rejected others.`)
+3 import-gazetteer imported the valid rows and rejected others, or zones check
+found properties the map and the gazetteer disagree on.`)
 }
 
 // common holds the flags every command has.
