@@ -7,7 +7,7 @@ import (
 	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
-// VehicleChecker asks a register of vehicles (the DVLA Vehicle Enquiry
+// VehicleRegister asks a register of vehicles (the DVLA Vehicle Enquiry
 // Service) what it holds about a registration: the optional check at
 // application and vehicle change. The register says whether a vehicle
 // exists and describes it; it says nothing about its keeper (that needs
@@ -17,8 +17,8 @@ import (
 // ErrInvalidVRM when it refuses the registration's form; ErrUnavailable
 // when it cannot answer now (down, slow, rate limiting, refusing our key),
 // which must never stop a resident: the answer is asked for again later.
-type VehicleChecker interface {
-	CheckVehicle(ctx context.Context, vrm VRM) (Vehicle, error)
+type VehicleRegister interface {
+	LookUpVehicle(ctx context.Context, vrm VRM) (Vehicle, error)
 }
 
 // ErrVehicleNotFound: the register of vehicles holds no vehicle with the

@@ -1,4 +1,4 @@
-// Package dvlaves is a permit.VehicleChecker over the DVLA Vehicle Enquiry
+// Package dvlaves is a permit.VehicleRegister over the DVLA Vehicle Enquiry
 // Service (VES, https://developer-portal.driver-vehicle-licensing.api.gov.uk):
 // POST /vehicle-enquiry/v1/vehicles with the registration in the body (DVLA
 // treats it as sensitive, so it never goes in a URL) and the x-api-key
@@ -115,7 +115,7 @@ type Client struct {
 	client *httpclient.Client
 }
 
-var _ permit.VehicleChecker = (*Client)(nil)
+var _ permit.VehicleRegister = (*Client)(nil)
 
 // New returns a Client; opts may be nil.
 func New(cfg Config, opts *Options) (*Client, error) {
@@ -170,7 +170,7 @@ type vehicle struct {
 // CheckVehicle asks VES about vrm (sent without spaces). Errors: an
 // *Error matching permit.ErrVehicleNotFound, permit.ErrInvalidVRM or
 // permit.ErrUnavailable; ctx's error when ctx ends first.
-func (c *Client) CheckVehicle(ctx context.Context, vrm permit.VRM) (permit.Vehicle, error) {
+func (c *Client) LookUpVehicle(ctx context.Context, vrm permit.VRM) (permit.Vehicle, error) {
 	reg := registration(string(vrm))
 	if reg == "" {
 		return permit.Vehicle{}, &Error{Status: http.StatusBadRequest, Detail: "no registration to ask about", Err: permit.ErrInvalidVRM}

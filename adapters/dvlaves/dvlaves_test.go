@@ -55,7 +55,7 @@ func newHarnessChecked(t *testing.T, key string, checked bool) *harness {
 	return h
 }
 
-func TestCheckVehicle(t *testing.T) {
+func TestLookUpVehicle(t *testing.T) {
 	tests := []struct {
 		name     string
 		vrm      permit.VRM
@@ -93,7 +93,7 @@ func TestCheckVehicle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, dvlavestest.APIKey)
 			h.fake.FailNext(tt.fail...)
-			got, err := h.c.CheckVehicle(context.Background(), tt.vrm)
+			got, err := h.c.LookUpVehicle(context.Background(), tt.vrm)
 			require.Len(t, h.fake.Asked(), tt.requests)
 			for _, reg := range h.fake.Asked() {
 				require.Regexp(t, `^[A-Z0-9]+$`, reg)
@@ -122,7 +122,7 @@ func TestCheckVehicle(t *testing.T) {
 
 func TestWrongKey(t *testing.T) {
 	h := newHarness(t, "not-the-key")
-	_, err := h.c.CheckVehicle(context.Background(), "AA19AAA")
+	_, err := h.c.LookUpVehicle(context.Background(), "AA19AAA")
 	require.ErrorIs(t, err, permit.ErrUnavailable, "a refused key never blocks a resident")
 	var e *dvlaves.Error
 	require.ErrorAs(t, err, &e)
@@ -136,7 +136,7 @@ func TestWrongKey(t *testing.T) {
 func TestTransportFailure(t *testing.T) {
 	h := newHarness(t, dvlavestest.APIKey)
 	h.fake.Close()
-	_, err := h.c.CheckVehicle(context.Background(), "AA19AAA")
+	_, err := h.c.LookUpVehicle(context.Background(), "AA19AAA")
 	require.ErrorIs(t, err, permit.ErrUnavailable)
 	var e *dvlaves.Error
 	require.ErrorAs(t, err, &e)
@@ -145,14 +145,14 @@ func TestTransportFailure(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = h.c.CheckVehicle(ctx, "AA19AAA")
+	_, err = h.c.LookUpVehicle(ctx, "AA19AAA")
 	require.True(t, errors.Is(err, context.Canceled), err)
 }
 
 func TestAnswerThatIsNotTheVehicle(t *testing.T) {
 	h := newHarnessChecked(t, dvlavestest.APIKey, false)
 	h.fake.Add(dvlavestest.Vehicle{"registrationNumber": "AB12CDE", "taxDueDate": "31/12/2027"})
-	_, err := h.c.CheckVehicle(context.Background(), "AB12CDE")
+	_, err := h.c.LookUpVehicle(context.Background(), "AB12CDE")
 	require.ErrorIs(t, err, permit.ErrUnavailable)
 	require.ErrorContains(t, err, "taxDueDate")
 	require.Len(t, h.wire.Errors(), 1, "the document refuses that date too")

@@ -17,12 +17,12 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	var checker permit.VehicleChecker = c
+	var register permit.VehicleRegister = c
 
-	v, err := checker.CheckVehicle(context.Background(), "AA19 SRN")
+	v, err := register.LookUpVehicle(context.Background(), "AA19 SRN")
 	fmt.Println(v.Make, v.Colour, v.TaxStatus, v.MOTStatus, err)
 
-	_, err = checker.CheckVehicle(context.Background(), "ER19NFD")
+	_, err = register.LookUpVehicle(context.Background(), "ER19NFD")
 	fmt.Println(errors.Is(err, permit.ErrVehicleNotFound))
 	// Output:
 	// FORD BLACK SORN Valid <nil>
