@@ -12,9 +12,12 @@
 //     permit): never personal data.
 //   - Free text people typed (names, officers' reasons) goes in
 //     sanitise_content_for, so Notify escapes Markdown and drops links in it.
-//   - 429 and 5xx answers are retried with backoff (Retry-After honoured);
-//     a connection lost after sending is not, because Notify has no
-//     idempotency key and a resend could deliver twice.
+//   - 429 and 5xx answers are retried with backoff (Retry-After honoured).
+//     Notify has no idempotency key, so a send that got no answer at all
+//     (a lost connection, a timeout) is not simply sent again: when the
+//     message has an ID (its reference), Notify is asked whether it holds
+//     a message with that reference, and the message is sent again only if
+//     it does not.
 //   - A refusal (400, 403) is permanent: the *Error says so (errors.Is
 //     ErrPermanent) and the Service reports it through its notification
 //     failure hook.
@@ -31,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -375,12 +379,24 @@ func (n *Notifier) Send(ctx context.Context, m permit.Message) (Sent, error) {
 		} `json:"template"`
 	}
 	resp, err := n.client.DoJSON(req, &out)
+	var herr *httpclient.Error
+	if err != nil && ctx.Err() == nil && !errors.As(err, &herr) && m.ID != "" {
+		// No answer: Notify may have taken the message or not, and has no
+		// idempotency key. Ask it by the message's own reference; send
+		// again only if it has none.
+		if sent, ok := n.lookUp(ctx, ref, ch); ok {
+			return sent, nil
+		}
+		if req, err = httpclient.NewJSONRequest(ctx, http.MethodPost, n.base+path, body); err != nil {
+			return Sent{}, err
+		}
+		resp, err = n.client.DoJSON(req, &out)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return Sent{}, ctx.Err()
 		}
 		e := &Error{Kind: m.Kind, Channel: ch, PermitID: m.PermitID, Err: err}
-		var herr *httpclient.Error
 		if errors.As(err, &herr) {
 			e.Status, e.Code, e.Message, e.Attempts = herr.Status, herr.Code, herr.Description, herr.Attempts
 		}
@@ -391,6 +407,34 @@ func (n *Notifier) Send(ctx context.Context, m permit.Message) (Sent, error) {
 			Err: errors.New("the answer has no notification id")}
 	}
 	return Sent{ID: out.ID, Reference: out.Reference, Channel: ch, TemplateID: out.Template.ID, TemplateVersion: int(out.Template.Version)}, nil
+}
+
+// lookUp asks Notify for a message of channel ch with reference ref,
+// the newest first; ok is false when it has none or cannot say.
+func (n *Notifier) lookUp(ctx context.Context, ref string, ch message.Channel) (Sent, bool) {
+	q := url.Values{"reference": {ref}, "template_type": {string(ch)}}
+	req, err := httpclient.NewJSONRequest(ctx, http.MethodGet, n.base+"/v2/notifications?"+q.Encode(), nil)
+	if err != nil {
+		return Sent{}, false
+	}
+	var out struct {
+		Notifications []struct {
+			ID        string `json:"id"`
+			Reference string `json:"reference"`
+			Template  struct {
+				ID      string  `json:"id"`
+				Version float64 `json:"version"`
+			} `json:"template"`
+		} `json:"notifications"`
+	}
+	if _, err := n.client.DoJSON(req, &out); err != nil || len(out.Notifications) == 0 {
+		return Sent{}, false
+	}
+	got := out.Notifications[0]
+	if got.ID == "" || got.Reference != ref {
+		return Sent{}, false
+	}
+	return Sent{ID: got.ID, Reference: ref, Channel: ch, TemplateID: got.Template.ID, TemplateVersion: int(got.Template.Version)}, true
 }
 
 var e164UKMobile = regexp.MustCompile(`^\+447[0-9]{9}$`)

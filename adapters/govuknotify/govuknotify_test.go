@@ -99,6 +99,7 @@ func TestSend(t *testing.T) {
 		name    string
 		msg     func() permit.Message
 		fail    []int
+		cutOff  []bool // no answer to the next sends; true: after the fake took the message
 		wantErr error
 		check   func(t *testing.T, h *harness, sent govuknotify.Sent)
 	}{
@@ -155,6 +156,25 @@ func TestSend(t *testing.T) {
 				require.Len(t, h.fake.Sent(), 1)
 				require.Equal(t, 3, h.fake.Requests())
 			}},
+		{name: "no answer after Notify took it: found by its reference, not sent twice", msg: approved, cutOff: []bool{true},
+			check: func(t *testing.T, h *harness, sent govuknotify.Sent) {
+				got := h.fake.Sent()
+				require.Len(t, got, 1)
+				require.Equal(t, got[0].ID, sent.ID)
+				require.Equal(t, approvedEmail, sent.TemplateID)
+				require.Equal(t, 2, h.fake.Requests(), "the send and the look-up")
+				require.True(t, h.wire.Seen("getMultipleMessagesStatus", 200))
+			}},
+		{name: "no answer before Notify took it: sent again once", msg: approved, cutOff: []bool{false},
+			check: func(t *testing.T, h *harness, sent govuknotify.Sent) {
+				require.Len(t, h.fake.Sent(), 1)
+				require.Equal(t, 3, h.fake.Requests(), "send, look-up, send")
+			}},
+		{name: "no answer twice", msg: approved, cutOff: []bool{false, false},
+			wantErr: &govuknotify.Error{Kind: message.Approved, Channel: message.ChannelEmail, PermitID: "pmt_1"}},
+		{name: "no answer to a message without an ID: not sent again", cutOff: []bool{false},
+			msg:     func() permit.Message { m := approved(); m.ID = ""; return m },
+			wantErr: &govuknotify.Error{Kind: message.Approved, Channel: message.ChannelEmail, PermitID: "pmt_1"}},
 		{name: "429 every time: a temporary error after the attempts", msg: approved, fail: []int{429, 429, 429, 429},
 			wantErr: &govuknotify.Error{Kind: message.Approved, Channel: message.ChannelEmail, PermitID: "pmt_1", Status: 429, Code: "RateLimitError",
 				Message: "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds", Attempts: 4}},
@@ -187,6 +207,9 @@ func TestSend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, at, at)
 			h.fake.FailNext(tt.fail...)
+			for _, taken := range tt.cutOff {
+				h.fake.CutOffNext(taken)
+			}
 			sent, err := h.n.Send(context.Background(), tt.msg())
 			if tt.wantErr == nil {
 				require.NoError(t, err)
@@ -197,9 +220,15 @@ func TestSend(t *testing.T) {
 			if errors.As(tt.wantErr, &want) {
 				var got *govuknotify.Error
 				require.ErrorAs(t, err, &got)
+				if want.Status == 0 {
+					require.Error(t, got.Err, "the transport failure is kept")
+				}
 				got.Err = nil
 				require.Equal(t, want, got)
 				require.Equal(t, want.Status == 400, errors.Is(err, govuknotify.ErrPermanent))
+				if want.Status == 0 {
+					require.Equal(t, len(tt.cutOff)*2-1, h.fake.Requests(), "each send cut off, with a look-up between")
+				}
 				require.NotContains(t, err.Error(), "jane", "errors carry no personal data")
 			} else {
 				require.ErrorIs(t, err, tt.wantErr)

@@ -84,7 +84,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	sent     []Notification
-	fail     []int // statuses the next sends answer with
+	fail     []int  // statuses the next sends answer with
+	cutOff   []bool // the next sends get no answer: true after taking the message
 	requests int
 }
 
@@ -137,6 +138,23 @@ func (s *Server) FailNext(statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail = append(s.fail, statuses...)
+}
+
+// CutOffNext makes the next send that passes authentication get no
+// answer at all (the connection closes): after the fake has taken the
+// message when taken is true, before when it is false. It is what a
+// client sees of a network fault or a timeout, when it cannot know
+// whether Notify took the message.
+func (s *Server) CutOffNext(taken bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutOff = append(s.cutOff, taken)
+}
+
+func hangUp(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
 }
 
 // notifyError is an error Notify answers with.
@@ -222,6 +240,16 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		s.answerError(w, *e)
 		return
 	}
+	s.mu.Lock()
+	cut, taken := len(s.cutOff) > 0, false
+	if cut {
+		taken, s.cutOff = s.cutOff[0], s.cutOff[1:]
+	}
+	s.mu.Unlock()
+	if cut && !taken {
+		hangUp(w)
+		return
+	}
 	if e := s.injected(); e != nil {
 		s.answerError(w, *e)
 		return
@@ -284,6 +312,10 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.sent = append(s.sent, n)
 	s.mu.Unlock()
+	if cut {
+		hangUp(w)
+		return
+	}
 
 	base := s.URL
 	answer := map[string]any{
