@@ -34,3 +34,36 @@ func matchKeys(q []byte, sub, name, number string) bool {
 	}
 	return string(q) == sub || isJoin(q, sub, number) || isJoin(q, sub, name)
 }
+
+// HouseMatcher is MatchHouse for one house, as an applicant typed it,
+// against many properties: the house's key is worked out once. With
+// HouseKeys kept beside each property (a Locator's cache), matching a
+// postcode's properties allocates nothing.
+type HouseMatcher struct {
+	q   []byte
+	all bool
+}
+
+// NewHouseMatcher prepares house for matching.
+func NewHouseMatcher(house string) HouseMatcher {
+	q := appendHouseKey(nil, house)
+	return HouseMatcher{q: q, all: len(q) == 0}
+}
+
+// HouseKeys are a property's sub-building, building name and number as
+// MatchHouse compares them.
+type HouseKeys struct{ sub, name, number string }
+
+// HouseKeysOf works out p's HouseKeys.
+func HouseKeysOf(p Property) HouseKeys {
+	return HouseKeys{
+		sub:    string(appendHouseKey(nil, p.SubBuilding)),
+		name:   string(appendHouseKey(nil, p.BuildingName)),
+		number: string(appendHouseKey(nil, p.BuildingNumber)),
+	}
+}
+
+// Matches reports MatchHouse(p, house) for the property p whose keys are k.
+func (m HouseMatcher) Matches(k HouseKeys) bool {
+	return m.all || matchKeys(m.q, k.sub, k.name, k.number)
+}

@@ -160,3 +160,17 @@ func FuzzParseUPRN(f *testing.F) {
 		require.Equal(t, u.String(), string(text))
 	})
 }
+
+func TestHouseMatcherAgreesWithMatchHouse(t *testing.T) {
+	props := []zones.Property{
+		{BuildingNumber: "12"}, {BuildingNumber: "12A"}, {BuildingName: "Rose Cottage"},
+		{SubBuilding: "Flat 2", BuildingNumber: "14"}, {SubBuilding: "Flat 21", BuildingNumber: "2"},
+		{SubBuilding: "Flat 2", BuildingName: "The Maltings", BuildingNumber: "16"},
+	}
+	for _, house := range []string{"", "12", "12a", "12 A", "rose cottage", "Flat 2", "flat 2, 14", "Flat 21, 2", "2", "the maltings", "16", "x"} {
+		m := zones.NewHouseMatcher(house)
+		for _, p := range props {
+			require.Equal(t, zones.MatchHouse(p, house), m.Matches(zones.HouseKeysOf(p)), "%q against %+v", house, p)
+		}
+	}
+}
