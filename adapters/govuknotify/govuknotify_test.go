@@ -375,3 +375,27 @@ func TestCancelled(t *testing.T) {
 	err := h.n.Notify(ctx, approved())
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+func FuzzParseTemplates(f *testing.F) {
+	f.Add(`{"email":{"approved":"` + approvedEmail + `"},"sms":{}}`)
+	f.Add(`{"fax":{"approved":"x"}}`)
+	f.Add(`{"email":{"approved":1}}`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := govuknotify.ParseTemplates(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		// What is read is valid, and every id in it is a template id.
+		if err := got.Validate(); err != nil {
+			t.Fatalf("%q read as %v, which is not valid: %v", s, got, err)
+		}
+		for c, kinds := range got {
+			for k := range kinds {
+				if id, ok := got.ID(c, k); !ok || len(id) != 36 {
+					t.Fatalf("%q: %s.%s has id %q", s, c, k, id)
+				}
+			}
+		}
+	})
+}

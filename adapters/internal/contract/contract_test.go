@@ -115,3 +115,32 @@ func ExampleSpec_Transport() {
 	fmt.Println(len(wire.Errors()), strings.Contains(wire.Errors()[0].Error(), `property "make" is missing`))
 	// Output: 1 true
 }
+
+func TestBasePath(t *testing.T) {
+	fsys := fstest.MapFS{"api.yaml": {Data: []byte(`openapi: 3.0.0
+info: {title: t, version: "1"}
+servers:
+  - url: https://driver-vehicle-licensing.api.gov.uk/vehicle-enquiry
+  - url: https://uat.driver-vehicle-licensing.api.gov.uk/vehicle-enquiry
+paths:
+  /v1/vehicles:
+    post:
+      operationId: lookUp
+      responses:
+        "200": {description: ok}
+`)}}
+	spec, err := contract.Load(fsys, "api.yaml")
+	require.NoError(t, err)
+	for _, tt := range []struct{ path, wantErr string }{
+		{"/vehicle-enquiry/v1/vehicles", ""},
+		{"/v1/vehicles", "not under the document's base path /vehicle-enquiry"},
+	} {
+		req, _ := http.NewRequest("POST", "http://127.0.0.1:1"+tt.path, nil)
+		_, err := spec.Check(req, nil, 200, http.Header{}, nil)
+		if tt.wantErr == "" {
+			require.NoError(t, err, tt.path)
+		} else {
+			require.ErrorContains(t, err, tt.wantErr)
+		}
+	}
+}
