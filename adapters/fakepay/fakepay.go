@@ -4,6 +4,9 @@
 // the money, and that idempotency keys are honoured. Gateway keeps all of
 // it in memory (tests); SQLGateway keeps it in a database, as a server
 // must, so payments outlive a restart and are shared by every instance.
+// Hosted is the same simulated provider in the shape of GOV.UK Pay
+// (permit.HostedPayments): a hosted page the server serves itself (Page),
+// delayed capture, and Pay's 90-minute and 120-hour deadlines.
 package fakepay
 
 import (
