@@ -139,12 +139,35 @@ func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at t
 const minCheckYear, maxCheckYear = 1900, 9998
 
 // permitsByVRM reads a registration's permits, without a transaction when
-// the store offers that (VehicleLookup).
+// the store, or a store it wraps (StoreUnwrapper), offers that
+// (VehicleLookup).
 func (s *Service) permitsByVRM(ctx context.Context, vrm VRM) ([]Permit, error) {
-	if vl, ok := s.store.(VehicleLookup); ok {
+	if vl, ok := vehicleLookup(s.store); ok {
 		return vl.PermitsByVRM(ctx, vrm)
 	}
 	return view(ctx, s.store, func(tx ReadTx) ([]Permit, error) { return tx.PermitsByVRM(vrm) })
+}
+
+// maxUnwrap bounds the walk down a chain of wrapped stores: a wrapper
+// that (by mistake) returns itself must not hang the look-up.
+const maxUnwrap = 100
+
+// vehicleLookup finds the VehicleLookup of st or of the first store under
+// it, following Unwrap.
+func vehicleLookup(st Store) (VehicleLookup, bool) {
+	for range maxUnwrap {
+		if vl, ok := st.(VehicleLookup); ok {
+			return vl, true
+		}
+		u, ok := st.(StoreUnwrapper)
+		if !ok {
+			return nil, false
+		}
+		if st = u.Unwrap(); st == nil {
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // zone finds one of the scheme's permit zones by ID.

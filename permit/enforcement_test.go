@@ -249,3 +249,67 @@ func ExampleService_CheckVehicle() {
 	//   carer current until 2028-02-29 valid: true
 	// permit: zone: No permit zone of Example Council has the ID "harbour".
 }
+
+// lookupStore is a store with the enforcement fast path, counting its use.
+type lookupStore struct {
+	permit.Store
+	calls int
+}
+
+func (s *lookupStore) PermitsByVRM(ctx context.Context, vrm permit.VRM) ([]permit.Permit, error) {
+	s.calls++
+	var out []permit.Permit
+	err := s.View(ctx, func(tx permit.ReadTx) (err error) {
+		out, err = tx.PermitsByVRM(vrm)
+		return err
+	})
+	return out, err
+}
+
+// loggingStore wraps a store as a council's logging or tracing wrapper
+// would; unwrap makes it offer the wrapped store.
+type loggingStore struct {
+	permit.Store
+	inner permit.Store
+}
+
+type unwrappingStore struct{ loggingStore }
+
+func (s unwrappingStore) Unwrap() permit.Store { return s.inner }
+
+// selfUnwrapping returns itself from Unwrap, a wrapper's mistake.
+type selfUnwrapping struct{ permit.Store }
+
+func (s *selfUnwrapping) Unwrap() permit.Store { return s }
+
+// Issue 14: a Store wrapper silently lost the VehicleLookup fast path. A
+// wrapper that offers Unwrap keeps it; one that does not still answers,
+// through View.
+func TestVehicleLookupThroughWrappers(t *testing.T) {
+	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
+	require.NoError(t, err)
+	fast := &lookupStore{Store: memstore.New()}
+	cases := []struct {
+		name  string
+		store permit.Store
+		fast  bool
+	}{
+		{"the store itself", fast, true},
+		{"a wrapper without Unwrap", loggingStore{Store: fast, inner: fast}, false},
+		{"a wrapper with Unwrap", unwrappingStore{loggingStore{Store: fast, inner: fast}}, true},
+		{"two wrappers with Unwrap", unwrappingStore{loggingStore{Store: unwrappingStore{loggingStore{Store: fast, inner: fast}}, inner: unwrappingStore{loggingStore{Store: fast, inner: fast}}}}, true},
+		{"a wrapper unwrapping to itself", &selfUnwrapping{Store: fast}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, err := permit.NewService(loadLeicestershire(t), tc.store, g, fakepay.New(), &permit.Options{
+				Now: func() time.Time { return at(2027, 6, 10, 9, 0) }})
+			require.NoError(t, err)
+			before := fast.calls
+			c, err := svc.CheckVehicle(t.Context(), "AB12CDE", "loughborough-3", at(2027, 6, 10, 9, 0))
+			require.NoError(t, err)
+			require.False(t, c.Permitted)
+			require.Equal(t, tc.fast, fast.calls > before, "fast path used")
+		})
+	}
+}

@@ -46,8 +46,26 @@ type Store interface {
 // busiest read: PermitsByVRM with ReadTx.PermitsByVRM's answer, read
 // without opening a transaction (one statement needs no snapshot beyond
 // its own). CheckVehicle uses it when the Store has it and View otherwise.
+//
+// A Store that wraps another (to log, trace or count its calls) hides the
+// wrapped store's VehicleLookup, as any Go wrapper hides the optional
+// interfaces of what it wraps, and the look-up then silently takes the
+// slower View. A wrapper keeps the fast path either by implementing
+// VehicleLookup itself or, more simply, by offering the wrapped store
+// (StoreUnwrapper): the Service then looks for VehicleLookup along the
+// chain of Unwrap calls.
 type VehicleLookup interface {
 	PermitsByVRM(ctx context.Context, vrm VRM) ([]Permit, error)
+}
+
+// StoreUnwrapper is the convention by which a Store that wraps another
+// offers it, as errors.Unwrap does for errors: Unwrap returns the wrapped
+// Store. The Service uses it only to find the optional interfaces
+// (VehicleLookup) of the stores underneath; every transaction still goes
+// through the outermost Store. A wrapper that must see every read (one
+// that filters or audits reads) should not offer Unwrap.
+type StoreUnwrapper interface {
+	Unwrap() Store
 }
 
 // ReadTx is the reading half of a transaction. Slices are the caller's to

@@ -1,6 +1,9 @@
 package zones_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -43,4 +46,25 @@ func BenchmarkMatchHouse(b *testing.B) {
 			b.Fatal("no match")
 		}
 	}
+}
+
+// percentVLocator reports a missing property in its own words, naming
+// the UPRN with %v, as a council's own Locator might.
+type percentVLocator struct{ zones.Locator }
+
+func (l percentVLocator) Property(ctx context.Context, u zones.UPRN) (zones.Property, error) {
+	p, err := l.Locator.Property(ctx, u)
+	if errors.Is(err, zones.ErrPropertyNotFound) {
+		return zones.Property{}, fmt.Errorf("council gazetteer: no property with UPRN %v: %w", u, zones.ErrPropertyNotFound)
+	}
+	return p, err
+}
+
+// Regression (issue 14): the suite asks for UPRN 0 and wants the error to
+// name it, but UPRN(0).String() was "", so a Locator that printed the
+// UPRN with %v or %s failed the suite.
+func TestLocatorNamingUPRNWithVerbV(t *testing.T) {
+	zonestest.RunLocatorTests(t, func(t *testing.T, gazetteerCSV string) zones.Locator {
+		return percentVLocator{loadTest(t, gazetteerCSV)}
+	})
 }

@@ -93,11 +93,12 @@ func (u UPRN) IsZero() bool { return u == 0 }
 func (u UPRN) valid() bool { return u >= 1 && u <= MaxUPRN }
 
 // String returns the UPRN in decimal without leading zeros, e.g.
-// "100030123456", or "" for the zero UPRN.
+// "100030123456"; the zero UPRN is "0", as fmt's %d prints it, so that a
+// message about the UPRN asked for names it whichever verb wrote it
+// (zonestest checks that a Locator's not-found error does). The text form
+// (MarshalText), not String, is what JSON and other wire formats carry: it
+// is empty for the zero UPRN.
 func (u UPRN) String() string {
-	if u == 0 {
-		return ""
-	}
 	return strconv.FormatUint(uint64(u), 10)
 }
 
@@ -108,6 +109,9 @@ func (u UPRN) String() string {
 func (u UPRN) MarshalText() ([]byte, error) {
 	if u != 0 && !u.valid() {
 		return nil, &UPRNError{Input: strconv.FormatUint(uint64(u), 10), Reason: "too long: a UPRN has at most 12 digits"}
+	}
+	if u == 0 {
+		return []byte{}, nil
 	}
 	return []byte(u.String()), nil
 }

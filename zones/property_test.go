@@ -2,6 +2,7 @@ package zones_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -64,7 +65,13 @@ func TestUPRNText(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"uprn":"000100030123"}`), &d))
 	require.Equal(t, zones.UPRN(100030123), d.UPRN)
 
-	// The zero UPRN round-trips as empty text.
+	// The zero UPRN round-trips as empty text, though it prints as "0"
+	// (regression, issue 14: String gave "" and %v printed nothing).
+	require.Equal(t, "0", zones.UPRN(0).String())
+	require.Equal(t, "0", fmt.Sprint(zones.UPRN(0)))
+	text, err := zones.UPRN(0).MarshalText()
+	require.NoError(t, err)
+	require.Empty(t, text)
 	b, err = json.Marshal(doc{})
 	require.NoError(t, err)
 	require.JSONEq(t, `{"uprn":""}`, string(b))

@@ -33,6 +33,11 @@ var (
 	// Options.SkipMigrate forbade bringing it up to date. The concrete
 	// error is a *SchemaVersionError.
 	ErrSchemaNotMigrated = errors.New("database schema is not migrated")
+	// ErrNoSchema: PostgreSQL's search_path (from the DSN or the role's
+	// settings) names no schema that exists, so the tables have nowhere
+	// to go. The message names the missing schema; create it or correct
+	// search_path.
+	ErrNoSchema = sqldb.ErrNoSchema
 )
 
 // SchemaVersionError says the database's schema version is not the one

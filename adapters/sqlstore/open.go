@@ -36,7 +36,9 @@ import (
 //     with the database file's permissions: it holds personal data.
 //
 // The schema is migrated unless opts.SkipMigrate. A database that cannot
-// be reached gives an error wrapping ErrUnavailable.
+// be reached gives an error wrapping ErrUnavailable; a PostgreSQL
+// search_path that names no schema that exists, one wrapping ErrNoSchema
+// that says which schema is missing.
 func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {

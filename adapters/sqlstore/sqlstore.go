@@ -48,6 +48,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
@@ -188,8 +189,8 @@ const feedLockClass int32 = 0x63707374 // "cpst"
 
 // schema is the PostgreSQL schema the store's tables are in.
 func (s *Store) schema(ctx context.Context) (string, error) {
-	var schema string
-	if err := s.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+	schema, err := sqldb.CurrentSchema(ctx, s.db)
+	if err != nil {
 		return "", s.describe("finding the current schema", err)
 	}
 	return schema, nil

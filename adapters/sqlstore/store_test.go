@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -510,6 +511,34 @@ func TestUnavailableDatabase(t *testing.T) {
 	}
 	_, err := sqlstore.Open(t.Context(), "", nil)
 	require.Error(t, err)
+}
+
+// Regression (issue 14): a search_path naming a schema that does not exist
+// failed with "converting NULL to string is unsupported"; the error now
+// says which schema is missing and how to mend it.
+func TestSearchPathNamingMissingSchema(t *testing.T) {
+	dsn := postgresDSN(t)
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	missing := fmt.Sprintf("no_such_schema_%d", time.Now().UnixNano())
+	cases := []struct{ searchPath, missing string }{
+		{missing, missing},
+		{`"` + strings.ToUpper(missing) + `"`, strings.ToUpper(missing)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.searchPath, func(t *testing.T) {
+			q := u.Query()
+			q.Set("search_path", tc.searchPath)
+			u.RawQuery = q.Encode()
+			st, err := sqlstore.Open(t.Context(), u.String(), nil)
+			require.Nil(t, st)
+			require.ErrorIs(t, err, sqlstore.ErrNoSchema)
+			require.NotContains(t, err.Error(), "NULL")
+			require.Contains(t, err.Error(), fmt.Sprintf("schema %q is missing", tc.missing))
+			require.Contains(t, err.Error(), "CREATE SCHEMA")
+			t.Log(err)
+		})
+	}
 }
 
 // Issue 11, defect 3: a database that goes away under a running store is

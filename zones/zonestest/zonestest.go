@@ -192,7 +192,7 @@ func testProperty(t *testing.T, l zones.Locator) {
 	for _, u := range []zones.UPRN{0, 1, 1000, 1009, 2000, 2002, zones.MaxUPRN} {
 		_, err = l.Property(ctx, u)
 		require.ErrorIs(t, err, zones.ErrPropertyNotFound)
-		require.ErrorContains(t, err, fmt.Sprint(uint64(u)), "the error names the UPRN asked for")
+		require.ErrorContains(t, err, u.String(), "the error names the UPRN asked for (UPRN.String: \"0\" for the zero UPRN)")
 	}
 }
 

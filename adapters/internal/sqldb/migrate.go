@@ -3,10 +3,12 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -79,9 +81,105 @@ func Known(p *goose.Provider) int64 {
 	return srcs[len(srcs)-1].Version
 }
 
-// CurrentSchema is the PostgreSQL schema new tables go in.
-func CurrentSchema(ctx context.Context, db *sql.DB) (string, error) {
-	var schema string
-	err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema)
-	return schema, err
+// ErrNoSchema: PostgreSQL's search_path names no schema that exists, so
+// there is nowhere to put the tables. Returned wrapped in a
+// *NoSchemaError; check with errors.Is.
+var ErrNoSchema = errors.New("no schema of the search_path exists")
+
+// NoSchemaError says which schemas of the search_path are missing.
+type NoSchemaError struct {
+	SearchPath string   // the setting as the server has it
+	Missing    []string // the schemas it names that do not exist, in its order
 }
+
+func (e *NoSchemaError) Error() string {
+	msg := fmt.Sprintf("PostgreSQL search_path is %s and no schema it names exists", e.SearchPath)
+	switch len(e.Missing) {
+	case 0:
+		return msg + ": create a schema for the tables and name it in search_path"
+	case 1:
+		return msg + fmt.Sprintf(": schema %q is missing; create it (CREATE SCHEMA %s) or correct search_path in the DSN", e.Missing[0], quoteIdent(e.Missing[0]))
+	}
+	return msg + fmt.Sprintf(": schemas %q are missing; create the one the tables belong in (CREATE SCHEMA %s) or correct search_path in the DSN", e.Missing, quoteIdent(e.Missing[0]))
+}
+
+// Unwrap gives ErrNoSchema.
+func (e *NoSchemaError) Unwrap() error { return ErrNoSchema }
+
+// CurrentSchema is the PostgreSQL schema new tables go in. When the
+// search_path names no schema that exists (the server's current_schema()
+// is NULL), it returns a *NoSchemaError naming the missing ones.
+func CurrentSchema(ctx context.Context, db *sql.DB) (string, error) {
+	var schema sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return "", err
+	}
+	if schema.Valid {
+		return schema.String, nil
+	}
+	var searchPath, user string
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('search_path'), current_user`).Scan(&searchPath, &user); err != nil {
+		return "", err
+	}
+	e := &NoSchemaError{SearchPath: searchPath}
+	for _, name := range searchPathSchemas(searchPath, user) {
+		var exists bool
+		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)`, name).Scan(&exists); err != nil {
+			return "", err
+		}
+		if !exists {
+			e.Missing = append(e.Missing, name)
+		}
+	}
+	return "", e
+}
+
+// searchPathSchemas reads a search_path setting as PostgreSQL does: names
+// separated by commas, double-quoted ones kept as written ("" is a quote),
+// others folded to lower case, and $user standing for user.
+func searchPathSchemas(setting, user string) []string {
+	var out []string
+	for rest := setting; ; {
+		rest = strings.TrimSpace(rest)
+		if rest == "" {
+			return out
+		}
+		var name string
+		if rest[0] == '"' {
+			var b strings.Builder
+			i := 1
+			for ; i < len(rest); i++ {
+				if rest[i] == '"' {
+					if i+1 < len(rest) && rest[i+1] == '"' {
+						b.WriteByte('"')
+						i++
+						continue
+					}
+					break
+				}
+				b.WriteByte(rest[i])
+			}
+			name, rest = b.String(), rest[min(i+1, len(rest)):]
+			if name == "$user" {
+				name = user
+			}
+		} else {
+			end := strings.IndexByte(rest, ',')
+			if end < 0 {
+				end = len(rest)
+			}
+			name, rest = strings.ToLower(strings.TrimSpace(rest[:end])), rest[end:]
+			if name == "$user" {
+				name = user
+			}
+		}
+		if name != "" {
+			out = append(out, name)
+		}
+		rest = strings.TrimSpace(rest)
+		rest = strings.TrimPrefix(rest, ",")
+	}
+}
+
+// quoteIdent quotes a PostgreSQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
