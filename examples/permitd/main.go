@@ -11,7 +11,11 @@
 //	--db             (PERMITD_DB)            SQLite file (default permitd.db) or a postgres:// DSN
 //	--scheme         (PERMITD_SCHEME)        scheme YAML file; default the Leicestershire example
 //	--gazetteer      (PERMITD_GAZETTEER)     gazetteer CSV (or .csv.gz); default the Leicestershire example;
-//	                                         "db" for the one imported into the database (permitctl import-gazetteer)
+//	                                         "db" for the one imported into the database (permitctl import-gazetteer);
+//	                                         "osplaces" for Ordnance Survey's OS Places API (PERMITD_OSPLACES_KEY,
+//	                                         and PERMITD_OSPLACES_URL for another address than api.os.uk)
+//	--zones          (PERMITD_ZONES)         zone map: GeoJSON polygons (zones/zonemap) giving each property its zone;
+//	                                         default the scheme's zone_map file; "none" for the gazetteer's zone column
 //	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
 //	--integration-token (PERMITD_INTEGRATION_TOKEN) NAME=TOKEN of a read-only integration (feed, permits,
 //	                                         accounts, review queue, its own webhooks); repeatable, or comma-separated
@@ -61,6 +65,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +76,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
 	"github.com/carerpermit/carerpermit/adapters/metrics"
+	"github.com/carerpermit/carerpermit/adapters/osplaces"
 	"github.com/carerpermit/carerpermit/adapters/smtpmail"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
 	"github.com/carerpermit/carerpermit/adapters/webhook"
@@ -78,6 +84,7 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/permit/scheme"
 	"github.com/carerpermit/carerpermit/zones"
+	"github.com/carerpermit/carerpermit/zones/zonemap"
 )
 
 func main() {
@@ -107,6 +114,8 @@ const (
 
 type config struct {
 	addr, db, scheme, gazetteer string
+	zones                       string
+	osplacesKey, osplacesURL    string
 	officerTokens               []string
 	integrations                []httpapi.Integration
 	testClock                   bool
@@ -227,7 +236,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.addr, "addr", envOr(getenv, "PERMITD_ADDR", "127.0.0.1:8080"), "listen address (PERMITD_ADDR)")
 	fs.StringVar(&c.db, "db", envOr(getenv, "PERMITD_DB", "permitd.db"), "SQLite file, or a postgres:// DSN (PERMITD_DB)")
 	fs.StringVar(&c.scheme, "scheme", getenv("PERMITD_SCHEME"), "scheme YAML file; empty for the Leicestershire example (PERMITD_SCHEME)")
-	fs.StringVar(&c.gazetteer, "gazetteer", getenv("PERMITD_GAZETTEER"), "gazetteer CSV or .csv.gz; empty for the Leicestershire example; db for the one imported with permitctl import-gazetteer (PERMITD_GAZETTEER)")
+	fs.StringVar(&c.gazetteer, "gazetteer", getenv("PERMITD_GAZETTEER"), "gazetteer CSV or .csv.gz; empty for the Leicestershire example; db for the one imported with permitctl import-gazetteer; osplaces for OS Places with PERMITD_OSPLACES_KEY (PERMITD_GAZETTEER)")
+	fs.StringVar(&c.zones, "zones", getenv("PERMITD_ZONES"), "zone map, GeoJSON polygons; empty for the scheme's zone_map file; none for the gazetteer's zone column (PERMITD_ZONES)")
+	// The key is a secret: from the environment only, never a flag that
+	// the process list shows.
+	c.osplacesKey, c.osplacesURL = getenv("PERMITD_OSPLACES_KEY"), getenv("PERMITD_OSPLACES_URL")
 	var tokens tokenList
 	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
 	var integrations tokenList
@@ -322,6 +335,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	case c.maxPermitDocumentBytes < 0:
 		return config{}, fmt.Errorf("--max-permit-document-bytes %d: give a number of bytes, or 0 for the default", c.maxPermitDocumentBytes)
 	}
+	if c.gazetteer == gazetteerOSPlaces && strings.TrimSpace(c.osplacesKey) == "" {
+		return config{}, errors.New("--gazetteer osplaces needs PERMITD_OSPLACES_KEY, the OS Places API key of the council's OS Data Hub project")
+	}
 	if c.smtp.Addr != "" && c.smtp.From == "" {
 		return config{}, errors.New("--smtp-addr needs --mail-from (PERMITD_MAIL_FROM), the address emails come from")
 	}
@@ -385,9 +401,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	zoneMap, zoneSource, err := loadZoneMap(cfg.zones, cfg.scheme, scheme)
+	if err != nil {
+		return err
+	}
 	var gaz zones.Locator
 	var properties int
-	if cfg.gazetteer != gazetteerInDB {
+	switch cfg.gazetteer {
+	case gazetteerInDB:
+	case gazetteerOSPlaces:
+		if zoneMap == nil {
+			return errors.New("--gazetteer osplaces: OS Places knows no permit zones; give a zone map (--zones FILE, or the scheme's zone_map)")
+		}
+		gaz, err = osplaces.New(osplaces.Config{Key: cfg.osplacesKey, BaseURL: cfg.osplacesURL}, nil)
+		if err != nil {
+			return err
+		}
+		properties = -1 // OS Places does not say
+	default:
 		g, err := loadGazetteer(cfg.gazetteer)
 		if err != nil {
 			return err
@@ -403,6 +434,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if gaz, properties, err = databaseGazetteer(ctx, store); err != nil {
 			return err
 		}
+	}
+	if zoneMap != nil {
+		listed := scheme.ZoneMap != nil && scheme.ZoneMap.ListedZoneWithoutPosition
+		gaz = zonemap.NewLocator(gaz, zoneMap, &zonemap.LocatorOptions{ListedZoneWithoutPosition: listed})
+		log.Info("zones drawn as polygons", "zone_map", zoneSource, "zones", len(zoneMap.Zones()), "without_position", map[bool]string{true: "listed_zone", false: "refuse"}[listed])
 	}
 
 	var notifier permit.Notifier = lognotify.New(log)
@@ -516,7 +552,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	ln = limitListener(ln, cfg.maxConnections)
-	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", properties, "payments", "simulated (fakepay)")
+	var propertiesLogged any = properties
+	if properties < 0 {
+		propertiesLogged = "OS Places"
+	}
+	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", propertiesLogged, "payments", "simulated (fakepay)")
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
@@ -702,6 +742,48 @@ func loadScheme(path string) (*permit.Scheme, error) {
 		return nil, fmt.Errorf("scheme %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// gazetteerOSPlaces is the --gazetteer that asks Ordnance Survey's OS
+// Places API (adapters/osplaces) with PERMITD_OSPLACES_KEY.
+const gazetteerOSPlaces = "osplaces"
+
+// loadZoneMap reads the zone map --zones names, or else the scheme's
+// zone_map file (beside the scheme file; the embedded one for the
+// Leicestershire example), checked against the scheme's zones and with its
+// overrides. It returns nil when there is none or --zones is "none".
+func loadZoneMap(flagValue, schemePath string, s *permit.Scheme) (*zonemap.Map, string, error) {
+	var data []byte
+	var source string
+	switch {
+	case flagValue == "none":
+		return nil, "", nil
+	case flagValue != "":
+		source = flagValue
+	case s.ZoneMap == nil:
+		return nil, "", nil
+	case schemePath == "":
+		data, source = leicestershire.ZonesGeoJSON(), "the Leicestershire example's zones.geojson"
+	case filepath.IsAbs(s.ZoneMap.File):
+		source = s.ZoneMap.File
+	default:
+		source = filepath.Join(filepath.Dir(schemePath), s.ZoneMap.File)
+	}
+	if data == nil {
+		var err error
+		if data, err = os.ReadFile(source); err != nil {
+			return nil, "", fmt.Errorf("zone map: %w", err)
+		}
+	}
+	opts := &zonemap.Options{Zones: s.Rules.Zones}
+	if s.ZoneMap != nil {
+		opts.Overrides = s.ZoneMap.Overrides
+	}
+	m, err := zonemap.Parse(data, opts)
+	if err != nil {
+		return nil, "", fmt.Errorf("zone map %s: %w", source, err)
+	}
+	return m, source, nil
 }
 
 // gazetteerInDB is the --gazetteer that finds properties in the database,

@@ -103,10 +103,19 @@ func postgresSchema(t testing.TB, dsn string) string {
 // its "listening on" line.
 func startServer(t testing.TB, db string, args ...string) *server {
 	t.Helper()
+	return startServerEnv(t, db, nil, args...)
+}
+
+// startServerEnv is startServer with more environment variables.
+func startServerEnv(t testing.TB, db string, vars map[string]string, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
 	s := &server{t: t, out: &lockedBuffer{listening: listening}, cancel: cancel, done: make(chan error, 1)}
 	env := map[string]string{"PERMITD_OFFICER_TOKEN": testOfficerToken}
+	for k, v := range vars {
+		env[k] = v
+	}
 	argv := append([]string{"--addr", "127.0.0.1:0", "--db", db}, args...)
 	go func() { s.done <- run(ctx, argv, func(k string) string { return env[k] }, s.out) }()
 	select {

@@ -16,6 +16,19 @@ import (
 type coordReader struct {
 	data []byte
 	pos  int
+	// chunk holds the numbers of positions: each position takes room for
+	// three (longitude, latitude, altitude) from it, saving an allocation
+	// a position.
+	chunk []float64
+}
+
+func (r *coordReader) newPosition() []float64 {
+	if cap(r.chunk)-len(r.chunk) < 3 {
+		r.chunk = make([]float64, 0, 3*1024)
+	}
+	n := len(r.chunk)
+	r.chunk = r.chunk[:n+3]
+	return r.chunk[n:n:n+3]
 }
 
 // readCoordinates reads nested arrays of depth levels whose innermost
@@ -100,7 +113,7 @@ func (r *coordReader) polygon() ([][][]float64, error) {
 	err := r.array(func() error {
 		var ring [][]float64
 		err := r.array(func() error {
-			pos := make([]float64, 0, 2)
+			pos := r.newPosition()
 			err := r.array(func() error {
 				f, err := r.number()
 				pos = append(pos, f)
