@@ -28,7 +28,7 @@ func (r *coordReader) newPosition() []float64 {
 	}
 	n := len(r.chunk)
 	r.chunk = r.chunk[:n+3]
-	return r.chunk[n:n:n+3]
+	return r.chunk[n : n : n+3]
 }
 
 // readCoordinates reads nested arrays of depth levels whose innermost
