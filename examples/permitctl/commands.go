@@ -39,7 +39,7 @@ func openStore(e *env, c *common) (*sqlstore.Store, error) {
 // up), permitd's simulated gateway (see backOfficePayments) and
 // notifications logged to stderr.
 func service(e *env, c *common, st *sqlstore.Store) (*permit.Service, error) {
-	scheme, err := loadScheme(c.scheme)
+	scheme, err := loadScheme(e, c)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,10 @@ func service(e *env, c *common, st *sqlstore.Store) (*permit.Service, error) {
 		}})
 }
 
-func loadScheme(path string) (*permit.Scheme, error) {
+// loadScheme reads the scheme file of c (the Leicestershire scheme when
+// none is given), writing its warnings on c's date to stderr.
+func loadScheme(e *env, c *common) (*permit.Scheme, error) {
+	path := c.scheme
 	if path == "" {
 		return leicestershire.Scheme()
 	}
@@ -64,9 +67,16 @@ func loadScheme(path string) (*permit.Scheme, error) {
 		return nil, fmt.Errorf("scheme: %w", err)
 	}
 	defer f.Close()
-	s, err := scheme.Load(f)
+	today := time.Now()
+	if c.now != nil {
+		today = c.now()
+	}
+	s, warnings, err := scheme.LoadWith(f, &scheme.Options{Today: today})
 	if err != nil {
 		return nil, fmt.Errorf("scheme %s: %w", path, err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(e.stderr, "warning: scheme %s: %s\n", path, w)
 	}
 	return s, nil
 }

@@ -35,7 +35,7 @@ func zonesFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 // be placed; 1: it does not load.
 func checkZones(e *env, c *common, path, gazetteerPath string, show int) int {
 	const name = "zones check"
-	s, err := loadScheme(c.scheme)
+	s, err := loadScheme(e, c)
 	if err != nil {
 		return failed(e, name, err)
 	}

@@ -397,9 +397,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))
 
-	scheme, err := loadScheme(cfg.scheme)
+	scheme, warnings, err := loadScheme(cfg.scheme, time.Now())
 	if err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		log.Warn("scheme: "+w.String(), "file", cfg.scheme)
 	}
 	zoneMap, zoneSource, err := loadZoneMap(cfg.zones, cfg.scheme, scheme)
 	if err != nil {
@@ -728,20 +731,23 @@ func newOfficerToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-func loadScheme(path string) (*permit.Scheme, error) {
+// loadScheme reads the scheme file at path (the Leicestershire scheme
+// when path is empty) with the warnings about it on today.
+func loadScheme(path string, today time.Time) (*permit.Scheme, []scheme.Warning, error) {
 	if path == "" {
-		return leicestershire.Scheme()
+		s, err := leicestershire.Scheme()
+		return s, nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	s, err := scheme.Load(f)
+	s, warnings, err := scheme.LoadWith(f, &scheme.Options{Today: today})
 	if err != nil {
-		return nil, fmt.Errorf("scheme %s: %w", path, err)
+		return nil, nil, fmt.Errorf("scheme %s: %w", path, err)
 	}
-	return s, nil
+	return s, warnings, nil
 }
 
 // gazetteerOSPlaces is the --gazetteer that asks Ordnance Survey's OS

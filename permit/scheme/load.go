@@ -59,17 +59,62 @@ const (
 //     its line, and never an email that cannot be sent.
 //
 // An error reading r is returned as it is, wrapped, not as a permit.SchemeError.
+//
+// Load gives no warnings; LoadWith does.
 func Load(r io.Reader) (*permit.Scheme, error) {
+	s, _, err := LoadWith(r, nil)
+	return s, err
+}
+
+// Options are what LoadWith needs besides the file. The zero value (and
+// nil) loads as Load does.
+type Options struct {
+	// Today is the date the scheme is loaded on (its year, month and day,
+	// as read in its own location), for the warnings that depend on the
+	// date. Load reads no clock: the caller gives it, as a server starting
+	// up gives its own date. Zero: no such warnings.
+	Today time.Time
+}
+
+// Warning is something in a scheme file that loads but that is probably
+// not what the council meant, with its line and path as a problem has
+// them. A warning never stops a scheme from loading; a program shows
+// warnings to whoever looks after the file (permitd logs them at start).
+type Warning struct {
+	Line   int    // 1-based line of the file, 0 for the file as a whole
+	Path   string // where in the document, as in permit.SchemeProblem
+	Reason string // what is likely wrong and what follows from it
+}
+
+func (w Warning) String() string {
+	return permit.SchemeProblem(w).String()
+}
+
+// LoadWith is Load with options, returning as well the warnings about a
+// file that loads (none when it does not: then the error lists its
+// problems). The warnings, in line order:
+//
+//   - With Options.Today set, each permit type with no tariff in force on
+//     that date for some zone (and its validity) whose tariffs start
+//     later: until then a paid application for it starting earlier is
+//     refused (no_tariff). A file prepared ahead of its first prices
+//     loads, and says so, rather than failing on the first application.
+//   - Likewise, when every tariff of the type ended before that date.
+func LoadWith(r io.Reader, opts *Options) (*permit.Scheme, []Warning, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("scheme: reading the scheme file: %w", err)
+		return nil, nil, fmt.Errorf("scheme: reading the scheme file: %w", err)
 	}
 	if len(data) > MaxBytes {
-		return nil, &permit.SchemeError{Problems: []permit.SchemeProblem{{Reason: fmt.Sprintf("the file is larger than %d bytes; a scheme file is a few kilobytes", MaxBytes)}}}
+		return nil, nil, &permit.SchemeError{Problems: []permit.SchemeProblem{{Reason: fmt.Sprintf("the file is larger than %d bytes; a scheme file is a few kilobytes", MaxBytes)}}}
 	}
 	root, problem := parseDocument(data)
 	if problem != nil {
-		return nil, &permit.SchemeError{Problems: []permit.SchemeProblem{*problem}}
+		return nil, nil, &permit.SchemeError{Problems: []permit.SchemeProblem{*problem}}
 	}
 	sr := &reader{nodes: make(map[string]*yaml.Node), own: make(map[string]bool)}
 	s := sr.scheme(root)
@@ -81,9 +126,14 @@ func Load(r io.Reader) (*permit.Scheme, error) {
 			}
 			return a.Line - b.Line
 		})
-		return nil, &permit.SchemeError{Problems: sr.problems}
+		return nil, nil, &permit.SchemeError{Problems: sr.problems}
 	}
-	return s, nil
+	var warnings []Warning
+	if !o.Today.IsZero() {
+		warnings = sr.tariffWarnings(s, o.Today)
+	}
+	slices.SortStableFunc(warnings, func(a, b Warning) int { return a.Line - b.Line })
+	return s, warnings, nil
 }
 
 var yamlErrorLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

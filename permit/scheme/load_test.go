@@ -467,6 +467,13 @@ func TestLoadSchemeProblems(t *testing.T) {
 		{"refund-kind", []string{
 			`line 23: refunds.kind: "partial" is not a refund kind; write none, pro_rata or full`,
 		}},
+		// Regression (issue 14): a bad kind returned at once and hid the
+		// block's other problems.
+		{"refund-kind-and-more", []string{
+			`line 23: refunds.on_move: "later" is not a setting; write as_cancelled or none`,
+			`line 23: refunds.kind: "partial" is not a refund kind; write none, pro_rata or full`,
+			`line 23: refunds.admin_fee: 5 is a number to YAML; write money as text in quotes, as "5.00"`,
+		}},
 		{"reminder-days", []string{
 			`line 8: reminder_days[2]: 7 is listed more than once`,
 			`line 8: reminder_days[3]: 14 comes after 7; list reminder days largest first`,
@@ -769,4 +776,58 @@ func TestPermittestSchemeIsLeicestershire(t *testing.T) {
 	require.Equal(t, want.AbandonUnpaidAfter, got.AbandonUnpaidAfter)
 	require.Equal(t, want.PendingApplicationsPerProperty, got.PendingApplicationsPerProperty)
 	require.Equal(t, want.AccountsPerPropertyPerDay, got.AccountsPerPropertyPerDay)
+}
+
+// Issue 14: a tariff that starts only in the future loaded silently and
+// failed at apply time (no_tariff); LoadWith warns of it, given the day.
+func TestLoadWithWarnings(t *testing.T) {
+	base, err := os.ReadFile("testdata/minimal.yaml")
+	require.NoError(t, err)
+	const rows = `  - {permit_type: carer, from: 2024-04-01, until: 2025-03-31, price: "50.00"}
+  - {permit_type: carer, from: 2025-04-01, price: "55.00"}`
+	require.Contains(t, string(base), rows)
+	twoZones := strings.Replace(string(base), "  - {id: z1, name: Zone 1}", "  - {id: z1, name: Zone 1}\n  - {id: z2, name: Zone 2}", 1)
+	tests := []struct {
+		name, file string
+		today      time.Time
+		want       []string
+	}{
+		{"in force", string(base), day(2026, 12, 3), nil},
+		{"no date given", strings.Replace(string(base), rows, `  - {permit_type: carer, from: 2027-04-01, price: "55.00"}`, 1), time.Time{}, nil},
+		{"starts in the future", strings.Replace(string(base), rows, `  - {permit_type: carer, from: 2027-04-01, price: "55.00"}`, 1), day(2026, 12, 3), []string{
+			`line 21: tariffs[0].from: carer has no price in any zone on 2026-12-03 (the day the scheme was loaded): its tariffs start on 2027-04-01, so until then a paid application for a permit starting earlier is refused (no_tariff)`,
+		}},
+		{"starts on the day", strings.Replace(string(base), rows, `  - {permit_type: carer, from: 2027-04-01, price: "55.00"}`, 1), day(2027, 4, 1), nil},
+		{"the day is read in its own location", strings.Replace(string(base), rows, `  - {permit_type: carer, from: 2027-04-01, price: "55.00"}`, 1),
+			time.Date(2027, 4, 1, 0, 30, 0, 0, time.FixedZone("BST", 3600)), nil},
+		{"ended", strings.Replace(string(base), rows, `  - {permit_type: carer, from: 2024-04-01, until: 2025-03-31, price: "50.00"}`, 1), day(2026, 12, 3), []string{
+			`line 21: tariffs[0].until: carer has no price in any zone on 2026-12-03 (the day the scheme was loaded): its last tariff ended on 2025-03-31, so a paid application is refused (no_tariff); add a row from 2025-04-01`,
+		}},
+		{"one zone's own price starts later", strings.Replace(twoZones, rows,
+			`  - {permit_type: carer, zone: z1, from: 2024-04-01, price: "50.00"}
+  - {permit_type: carer, zone: z2, from: 2027-01-01, price: "60.00"}`, 1), day(2026, 12, 3), []string{
+			`line 23: tariffs[1].from: carer has no price in zone z2 on 2026-12-03 (the day the scheme was loaded): its tariffs start on 2027-01-01, so until then a paid application for a permit starting earlier is refused (no_tariff)`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, warnings, err := scheme.LoadWith(strings.NewReader(tc.file), &scheme.Options{Today: tc.today})
+			require.NoError(t, err)
+			require.NotNil(t, s)
+			var got []string
+			for _, w := range warnings {
+				got = append(got, w.String())
+			}
+			require.Equal(t, tc.want, got)
+			// Load is LoadWith without warnings.
+			s, err = scheme.Load(strings.NewReader(tc.file))
+			require.NoError(t, err)
+			require.NotNil(t, s)
+		})
+	}
+	// A file that does not load has problems, not warnings.
+	s, warnings, err := scheme.LoadWith(strings.NewReader("id: x\n"), &scheme.Options{Today: day(2026, 12, 3)})
+	require.Nil(t, s)
+	require.Nil(t, warnings)
+	require.ErrorIs(t, err, permit.ErrInvalidScheme)
 }

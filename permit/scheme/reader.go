@@ -24,6 +24,9 @@ type reader struct {
 	// own holds the paths of problems found reading the file itself, as
 	// opposed to those the leaf packages report (see leaf).
 	own map[string]bool
+	// tariffRows are the tariffs as the file lists them (tariffs[i]), for
+	// the warnings.
+	tariffRows []pricing.Tariff
 }
 
 func (sr *reader) add(n *yaml.Node, path, format string, args ...any) {

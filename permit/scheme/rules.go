@@ -15,6 +15,7 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/pricing"
 	"github.com/carerpermit/carerpermit/zones"
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 func (sr *reader) zones(top mapping) []zones.Zone {
@@ -197,6 +198,7 @@ func (sr *reader) tariffs(top mapping, zs []zones.Zone) (*pricing.Tariffs, bool)
 		}
 		flagged[i] = len(sr.problems) > before
 	}
+	sr.tariffRows = rows
 	t, err := pricing.NewTariffs(rows)
 	var te *pricing.TariffsError
 	if !errors.As(err, &te) {
@@ -272,16 +274,23 @@ func (sr *reader) refunds(top mapping) (pricing.RefundPolicy, permit.RefundOnMov
 	}
 	p := pricing.RefundPolicy{AdminFee: decimal.New(0, -2)}
 	kind := sr.text(m, "kind", true)
-	if kind != "" {
+	kindOK := kind != ""
+	if kindOK {
 		k, err := pricing.ParseRefundKind(kind)
 		if err != nil {
 			sr.add(m.values["kind"], "refunds.kind", "%q is not a refund kind; write none, pro_rata or full", kind)
-			return p, onMove
+			kindOK = false
 		}
 		p.Kind = k
 	}
+	// The fee is read whatever the kind, so that its own problems are
+	// reported in the same pass (issue 14: a bad kind hid them).
 	if fee, ok := sr.money(m, "admin_fee", false); ok {
 		p.AdminFee = fee
+	}
+	if !kindOK {
+		// The policy as a whole cannot be judged without its kind.
+		return p, onMove
 	}
 	var errs []error
 	if err := p.Validate(); err != nil {
@@ -339,4 +348,71 @@ func (sr *reader) rejectionReasons(top mapping) []permit.RejectionReason {
 		out = append(out, r)
 	})
 	return out
+}
+
+// tariffWarnings warns of each permit type that has no price on today in
+// some zone (see LoadWith), at the row that gives its next price or its
+// last one.
+func (sr *reader) tariffWarnings(s *permit.Scheme, today time.Time) []Warning {
+	on := civil.Of(today)
+	var out []Warning
+	for _, pt := range s.Rules.PermitTypes {
+		var missing []string
+		for _, z := range s.Rules.Zones {
+			if _, err := s.Rules.Tariffs.PriceOn(pt.ID, z.ID, pt.ValidityMonths, on.Time()); err != nil {
+				missing = append(missing, z.ID)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		where := "in any zone"
+		if len(missing) < len(s.Rules.Zones) {
+			where = "in zone " + strings.Join(missing, ", ")
+			if len(missing) > 1 {
+				where = "in zones " + strings.Join(missing, ", ")
+			}
+		}
+		next, last := -1, -1
+		for i, r := range sr.tariffRows {
+			if r.PermitType != pt.ID {
+				continue
+			}
+			from := civil.Of(r.From)
+			if from.After(on) && (next < 0 || from.Before(civil.Of(sr.tariffRows[next].From))) {
+				next = i
+			}
+			if !r.Until.IsZero() && civil.Of(r.Until).Before(on) && (last < 0 || civil.Of(r.Until).After(civil.Of(sr.tariffRows[last].Until))) {
+				last = i
+			}
+		}
+		loaded := on.String() + " (the day the scheme was loaded)"
+		switch {
+		case next >= 0:
+			r := sr.tariffRows[next]
+			path := index("tariffs", next) + ".from"
+			out = append(out, sr.warning(path, fmt.Sprintf(
+				"%s has no price %s on %s: its tariffs start on %s, so until then a paid application for a permit starting earlier is refused (no_tariff)",
+				pt.ID, where, loaded, civil.Of(r.From))))
+		case last >= 0:
+			r := sr.tariffRows[last]
+			path := index("tariffs", last) + ".until"
+			out = append(out, sr.warning(path, fmt.Sprintf(
+				"%s has no price %s on %s: its last tariff ended on %s, so a paid application is refused (no_tariff); add a row from %s",
+				pt.ID, where, loaded, civil.Of(r.Until), civil.Of(r.Until).AddDays(1))))
+		default:
+			out = append(out, sr.warning("tariffs", fmt.Sprintf(
+				"%s has no price %s on %s, so a paid application there is refused (no_tariff)", pt.ID, where, loaded)))
+		}
+	}
+	return out
+}
+
+// warning is a Warning at path's line.
+func (sr *reader) warning(path, reason string) Warning {
+	w := Warning{Path: path, Reason: reason}
+	if n := sr.nodes[path]; n != nil {
+		w.Line = n.Line
+	}
+	return w
 }
