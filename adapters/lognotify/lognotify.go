@@ -4,9 +4,10 @@
 // reminders go out. It decides only what of a message is logged: logs are
 // kept, copied and read by people who may not see residents' details, so a
 // record carries the kind, the account and permit IDs and the message's
-// values that say nothing about a person (dates, statuses, prices, codes);
-// names, addresses, email addresses, vehicle registrations and officers'
-// free text are left out, and the record lists the keys it withheld. (The
+// values that say nothing about a person (dates, statuses, prices, codes,
+// the message ID and channel); names, addresses, email addresses, phone
+// numbers, postal addresses, vehicle registrations and officers' free
+// text are left out, and the record lists the keys it withheld. (The
 // evaluation server's test-clock outbox shows whole messages to officers.)
 package lognotify
 
@@ -50,6 +51,12 @@ func (n *Notifier) Notify(ctx context.Context, m permit.Message) error {
 		slog.String("kind", string(m.Kind)), slog.String("account_id", m.AccountID),
 		slog.String("permit_id", m.PermitID),
 	}
+	if m.ID != "" {
+		attrs = append(attrs, slog.String("message_id", m.ID)) // a provider's reference: never personal data
+	}
+	if m.Channel != "" {
+		attrs = append(attrs, slog.String("channel", string(m.Channel)))
+	}
 	keys := make([]string, 0, len(m.Data))
 	for k := range m.Data {
 		keys = append(keys, k)
@@ -69,6 +76,12 @@ func (n *Notifier) Notify(ctx context.Context, m permit.Message) error {
 	}
 	if m.To != "" {
 		withheld = append(withheld, "to")
+	}
+	if m.Phone != "" {
+		withheld = append(withheld, "phone")
+	}
+	if len(m.Postal) > 0 {
+		withheld = append(withheld, "postal")
 	}
 	if len(withheld) > 0 {
 		attrs = append(attrs, slog.String("withheld", strings.Join(withheld, ",")))

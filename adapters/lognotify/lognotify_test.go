@@ -11,6 +11,7 @@ import (
 
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/permit/message"
 	"github.com/carerpermit/carerpermit/permit/scheme"
 )
 
@@ -29,6 +30,15 @@ func TestNotify(t *testing.T) {
 	require.NoError(t, n.Notify(context.Background(), permit.Message{Kind: permit.MessageExpiryReminder, AccountID: "acc_1", PermitID: "per_1",
 		To: "jane.smith@example.com", Data: map[string]string{"days_before": "30", "expires_on": "2027-11-01"}}))
 	require.Equal(t, "level=INFO msg=notification kind=expiry_reminder account_id=acc_1 permit_id=per_1 data.days_before=30 data.expires_on=2027-11-01 withheld=to\n", buf.String())
+}
+
+func TestNotifyTextMessageAndLetter(t *testing.T) {
+	var buf bytes.Buffer
+	n := lognotify.New(textLogger(&buf))
+	require.NoError(t, n.Notify(context.Background(), permit.Message{Kind: permit.MessageApproved, ID: "msg_1", AccountID: "acc_1", PermitID: "per_1",
+		Phone: "+447700900123", Postal: []string{"Jane Smith", "1 High Street", "LE16 7AA"}, Channel: message.ChannelLetter,
+		Data: map[string]string{"status": "current"}}))
+	require.Equal(t, "level=INFO msg=notification kind=approved account_id=acc_1 permit_id=per_1 message_id=msg_1 channel=letter data.status=current withheld=phone,postal\n", buf.String())
 }
 
 // Issue 11, defect 14: without SMTP, notifications logged residents'
@@ -56,10 +66,12 @@ func TestNoPersonalDataInTheLog(t *testing.T) {
 				m.Data["reason"] = "Mrs Patel at number 14 says she is not cared for."
 			}
 			m.To = "sian.obrien@family-obrien.example"
+			m.Phone = "+447700900987"
+			m.Postal = []string{"Siân O'Brien-Smith", "Flat 2, 16 Leicester Close", "Loughborough", "LE11 3AB"}
 			var buf bytes.Buffer
 			require.NoError(t, lognotify.New(textLogger(&buf)).Notify(context.Background(), m))
 			out := buf.String()
-			for _, personal := range []string{"Siân", "O'Brien", "Leicester Close", "LE11 3AB", "XY19ZZQ", "Patel", "obrien", "family-obrien"} {
+			for _, personal := range []string{"Siân", "O'Brien", "Leicester Close", "LE11 3AB", "XY19ZZQ", "Patel", "obrien", "family-obrien", "7700900987"} {
 				require.NotContains(t, out, personal)
 			}
 			require.Contains(t, out, "account_id="+m.AccountID)
