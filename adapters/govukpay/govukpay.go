@@ -302,8 +302,7 @@ func hosted(p payPayment) (permit.HostedPayment, error) {
 	}
 	h := permit.HostedPayment{
 		ID: p.PaymentID, ProviderStatus: p.State.Status, Amount: Pounds(p.Amount), DelayedCapture: p.DelayedCapture,
-		CreatedAt: created.UTC(), Refunded: Pounds(p.RefundSummary.AmountSubmitted),
-		RefundAvailable: Pounds(p.RefundSummary.AmountAvailable),
+		CreatedAt: created.UTC(), Refunded: Pounds(p.RefundSummary.AmountSubmitted), RefundAvailable: decimal.Zero,
 	}
 	failure := func(code string) *permit.PaymentFailure {
 		return &permit.PaymentFailure{Code: code, ProviderCode: p.State.Code, Detail: p.State.Message}
@@ -317,7 +316,9 @@ func hosted(p payPayment) (permit.HostedPayment, error) {
 	case "capturable":
 		h.Status, h.ExpiresAt = permit.PaymentAuthorised, h.CreatedAt.Add(CaptureWindow)
 	case "success":
-		h.Status = permit.PaymentCaptured
+		// Only money taken can be refunded (Pay also shows the amount of
+		// an unfinished payment as available, with status "pending").
+		h.Status, h.RefundAvailable = permit.PaymentCaptured, Pounds(p.RefundSummary.AmountAvailable)
 		if p.RefundSummary.AmountSubmitted > 0 {
 			h.Status = permit.PaymentRefunded
 		}

@@ -111,6 +111,7 @@ func testStart(t *testing.T, h Harness) {
 	require.Equal(t, p.CreatedAt.Add(SessionLifetime), p.ExpiresAt)
 	require.False(t, p.Finished())
 	require.Nil(t, p.Failure)
+	require.True(t, p.RefundAvailable.IsZero() && p.Refunded.IsZero(), "nothing taken, nothing to refund")
 	read, err := h.Payments.Payment(context.Background(), p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentCreated, read.Status)
@@ -151,6 +152,7 @@ func testDelayedCapture(t *testing.T, h Harness) {
 	require.Equal(t, p.CreatedAt.Add(CaptureWindow), p.ExpiresAt, "the hold's life counts from creation")
 	require.Empty(t, p.NextURL)
 	require.False(t, p.Finished())
+	require.True(t, p.RefundAvailable.IsZero(), "a hold is released, not refunded")
 
 	p, err := h.Payments.Capture(ctx, p.ID, "capture:k1")
 	require.NoError(t, err)
