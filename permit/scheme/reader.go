@@ -27,6 +27,10 @@ type reader struct {
 	// tariffRows are the tariffs as the file lists them (tariffs[i]), for
 	// the warnings.
 	tariffRows []pricing.Tariff
+	// accepted, when not nil, records the keys each mapping of the
+	// format accepts, by path (docs_test.go keeps docs/SCHEME.md in step
+	// with it).
+	accepted map[string][]string
 }
 
 func (sr *reader) add(n *yaml.Node, path, format string, args ...any) {
@@ -95,6 +99,9 @@ type mapping struct {
 // key, a key given twice, and a value that is not a mapping.
 func (sr *reader) mapping(n *yaml.Node, path string, keys ...string) (mapping, bool) {
 	m := mapping{node: n, path: path, values: make(map[string]*yaml.Node, len(keys))}
+	if sr.accepted != nil {
+		sr.accepted[path] = keys
+	}
 	if n == nil || !sr.usable(n, path) {
 		return m, false
 	}
