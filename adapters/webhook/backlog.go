@@ -9,7 +9,7 @@ import (
 // instance sharing the store: what metrics report as the backlog.
 type Backlog struct {
 	Pending int // still to be tried (due now or later)
-	Dead    int // failed MaxAttempts times; waiting for an officer's retry
+	Dead    int // failed for RetryFor (or MaxAttempts times); waiting for an officer's retry
 }
 
 // Backlog counts the deliveries not yet delivered.

@@ -30,7 +30,8 @@ type EventSource interface {
 // Defaults of DispatcherOptions.
 const (
 	DefaultTimeout       = 10 * time.Second
-	DefaultMaxAttempts   = 16
+	DefaultRetryFor      = 72 * time.Hour
+	DefaultMaxAttempts   = 100
 	DefaultBackoffBase   = 30 * time.Second
 	DefaultBackoffMax    = 2 * time.Hour
 	DefaultPollInterval  = 2 * time.Second
@@ -61,8 +62,14 @@ type DispatcherOptions struct {
 	// Timeout bounds one attempt: connecting, sending and the answer's
 	// headers; 0 means DefaultTimeout.
 	Timeout time.Duration
-	// MaxAttempts is how many failed attempts make a delivery dead; 0
-	// means DefaultMaxAttempts.
+	// RetryFor is how long a delivery is retried: a failed attempt whose
+	// next attempt would fall later than RetryFor after the round began
+	// (Delivery.RetryingSince) makes it dead. 0 means DefaultRetryFor,
+	// three days, so a receiver down over a long weekend loses nothing.
+	RetryFor time.Duration
+	// MaxAttempts caps the failed attempts of a round, whatever the time;
+	// 0 means DefaultMaxAttempts, more than the default backoff makes in
+	// DefaultRetryFor.
 	MaxAttempts int
 	// BackoffBase and BackoffMax shape the wait after the n-th failure:
 	// BackoffBase·2^(n-1), at most BackoffMax, of which a random half is
@@ -95,8 +102,14 @@ type DispatcherOptions struct {
 	// Jitter returns a number in [0, 1) for the backoff; nil means
 	// math/rand/v2.Float64.
 	Jitter func() float64
-	// Logger receives failures and dead letters; nil logs nothing.
+	// Logger receives failures and dead letters; nil logs nothing. An
+	// endpoint paused by a dead delivery is logged at Error level.
 	Logger *slog.Logger
+	// Paused is told of every endpoint a dead delivery paused, once, as
+	// it happens: the server tells the officers (the endpoint waits for
+	// one of them to resume it or retry its dead deliveries). Nil tells
+	// nothing beyond the log.
+	Paused func(ctx context.Context, p Pause)
 	// Reported is told what each of Run's rounds did: its report, and its
 	// error (nil when the round ended because Run was stopping). Metrics
 	// count deliveries with it; nil tells nothing.
@@ -107,6 +120,16 @@ type DispatcherOptions struct {
 	Transport http.RoundTripper
 }
 
+// Pause is an endpoint paused because a delivery to it died.
+type Pause struct {
+	EndpointID string
+	URL        string
+	DeliveryID string
+	EventID    string
+	At         time.Time
+	Reason     string // the sentence stored as the endpoint's PausedReason
+}
+
 // Dispatcher fans the feed out into deliveries and sends them. Any number
 // of Dispatchers, in any number of processes, may share one Store.
 type Dispatcher struct {
@@ -114,6 +137,7 @@ type Dispatcher struct {
 	source      EventSource
 	client      *http.Client
 	maxAttempts int
+	retryFor    time.Duration
 	base, max   time.Duration
 	lease       time.Duration
 	concurrency int
@@ -125,6 +149,7 @@ type Dispatcher struct {
 	jitter      func() float64
 	log         *slog.Logger
 	reported    func(Report, error)
+	paused      func(context.Context, Pause)
 
 	purgeMu   sync.Mutex
 	lastPurge time.Time
@@ -136,6 +161,7 @@ type Report struct {
 	Delivered int // attempts answered 2xx
 	Failed    int // attempts that failed and will be tried again
 	Dead      int // attempts that failed for the last time
+	Paused    int // endpoints those paused
 	Purged    int // old delivered deliveries deleted
 }
 
@@ -151,7 +177,7 @@ func NewDispatcher(store Store, source EventSource, opts *DispatcherOptions) (*D
 	}
 	d := &Dispatcher{store: store, source: source, maxAttempts: o.MaxAttempts, base: o.BackoffBase, max: o.BackoffMax,
 		lease: o.Lease, concurrency: o.Concurrency, batch: o.Batch, pageSize: o.PageSize, poll: o.PollInterval,
-		keep: o.KeepDelivered, now: o.Now, jitter: o.Jitter, log: o.Logger, reported: o.Reported}
+		keep: o.KeepDelivered, now: o.Now, jitter: o.Jitter, log: o.Logger, reported: o.Reported, paused: o.Paused, retryFor: o.RetryFor}
 	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -159,7 +185,7 @@ func NewDispatcher(store Store, source EventSource, opts *DispatcherOptions) (*D
 	defaults := []struct {
 		v   *time.Duration
 		def time.Duration
-	}{{&d.base, DefaultBackoffBase}, {&d.max, DefaultBackoffMax}, {&d.poll, DefaultPollInterval}, {&d.keep, DefaultKeepDelivered}}
+	}{{&d.base, DefaultBackoffBase}, {&d.max, DefaultBackoffMax}, {&d.poll, DefaultPollInterval}, {&d.keep, DefaultKeepDelivered}, {&d.retryFor, DefaultRetryFor}}
 	for _, x := range defaults {
 		if *x.v == 0 {
 			*x.v = x.def
@@ -267,7 +293,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.reported(rep, err)
 		}
 		if rep != (Report{}) {
-			d.log.InfoContext(ctx, "webhooks", "enqueued", rep.Enqueued, "delivered", rep.Delivered, "failed", rep.Failed, "dead", rep.Dead, "purged", rep.Purged)
+			d.log.InfoContext(ctx, "webhooks", "enqueued", rep.Enqueued, "delivered", rep.Delivered, "failed", rep.Failed, "dead", rep.Dead, "paused", rep.Paused, "purged", rep.Purged)
 		}
 		t.Reset(d.poll)
 	}
@@ -378,6 +404,7 @@ func EventBody(e permit.Event) ([]byte, error) {
 // of a group is ever claimable.
 func (d *Dispatcher) sendAll(ctx context.Context, clock func() time.Time, claimed []Delivery, rep *Report) error {
 	endpoints := map[string]*Endpoint{}
+	pausedNow := map[string]bool{}
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
@@ -423,6 +450,18 @@ func (d *Dispatcher) sendAll(ctx context.Context, clock func() time.Time, claime
 			case res.Status == StatusDead:
 				rep.Dead++
 				d.log.WarnContext(ctx, "webhook delivery dead", "delivery_id", dl.ID, "endpoint_id", dl.EndpointID, "event_id", dl.EventID, "attempts", dl.Attempts+1, "err", res.Error)
+				if ep.PausedAt.IsZero() && !pausedNow[ep.ID] {
+					// The store paused the endpoint with the result (unless
+					// another delivery's death had just paused it; then
+					// this notice repeats that one's news).
+					rep.Paused++
+					pausedNow[ep.ID] = true
+					p := Pause{EndpointID: ep.ID, URL: ep.URL, DeliveryID: dl.ID, EventID: dl.EventID, At: res.At, Reason: res.PauseReason}
+					d.log.ErrorContext(ctx, "webhook endpoint paused", "endpoint_id", p.EndpointID, "delivery_id", p.DeliveryID, "event_id", p.EventID, "reason", p.Reason)
+					if d.paused != nil {
+						d.paused(ctx, p)
+					}
+				}
 			default:
 				rep.Failed++
 				d.log.InfoContext(ctx, "webhook attempt failed", "delivery_id", dl.ID, "endpoint_id", dl.EndpointID, "event_id", dl.EventID, "attempt", dl.Attempts+1, "next_attempt_at", res.NextAttemptAt, "err", res.Error)
@@ -444,23 +483,30 @@ func (d *Dispatcher) attempt(ctx context.Context, now time.Time, ep Endpoint, dl
 	}
 	res.Error = clip(err.Error(), maxErrorLength)
 	n := dl.Attempts + 1
-	if n >= d.maxAttempts {
+	since := dl.RetryingSince
+	if since.IsZero() {
+		since = dl.CreatedAt
+	}
+	next := now.Add(d.wait(n))
+	if n >= d.maxAttempts || next.After(since.Add(d.retryFor)) {
 		res.Status = StatusDead
+		res.PauseReason = fmt.Sprintf("Delivery %s (event %s) failed %d times over %s; the last attempt: %s. Fix the receiver, then retry the dead deliveries or resume the webhook.",
+			dl.ID, dl.EventID, n, now.Sub(since).Round(time.Minute), res.Error)
 		return res
 	}
-	res.Status, res.NextAttemptAt = StatusPending, now.Add(d.wait(n))
+	res.Status, res.NextAttemptAt = StatusPending, next
 	return res
 }
 
 // post makes the request; a nil error means a 2xx answer.
 func (d *Dispatcher) post(ctx context.Context, now time.Time, ep Endpoint, dl Delivery) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(dl.Body))
+	req, err := http.NewRequestWithContext(withScheme(ctx, ep.URL), http.MethodPost, ep.URL, bytes.NewReader(dl.Body))
 	if err != nil {
 		return 0, fmt.Errorf("bad endpoint URL: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "carerpermit-webhooks/1")
-	req.Header.Set(SignatureHeader, Sign(ep.Secret, now, dl.Body))
+	req.Header.Set(SignatureHeader, SignAll(ep.Secrets(now), now, dl.Body))
 	req.Header.Set(EventIDHeader, dl.EventID)
 	req.Header.Set(EventTypeHeader, dl.EventType)
 	req.Header.Set(DeliveryIDHeader, dl.ID)

@@ -345,6 +345,8 @@ func TestDispatcherDeadLetterAndManualRetry(t *testing.T) {
 		register(t, s, "wh_a", rc.URL)
 		opts := testOptions()
 		opts.MaxAttempts = 3
+		var pauses []webhook.Pause
+		opts.Paused = func(_ context.Context, p webhook.Pause) { pauses = append(pauses, p) }
 		d, err := webhook.NewDispatcher(s, f, opts)
 		require.NoError(t, err)
 		e1 := f.add(permit.EventPermitApplied, "p1", "a1")
@@ -353,31 +355,88 @@ func TestDispatcherDeadLetterAndManualRetry(t *testing.T) {
 
 		require.Equal(t, webhook.Report{Enqueued: 3, Delivered: 1, Failed: 1}, runOnce(t, d, t0))
 		require.Equal(t, webhook.Report{Failed: 1}, runOnce(t, d, t0.Add(30*time.Second)))
-		require.Equal(t, webhook.Report{Dead: 1}, runOnce(t, d, t0.Add(90*time.Second)))
+		require.Equal(t, webhook.Report{Dead: 1, Paused: 1}, runOnce(t, d, t0.Add(90*time.Second)))
+		e4 := f.add(permit.EventPermitApplied, "p3", "a3")
 		before := len(rc.requests())
-		require.Equal(t, webhook.Report{}, runOnce(t, d, t0.Add(24*time.Hour)))
-		require.Len(t, rc.requests(), before, "a dead delivery is not tried again")
+		require.Equal(t, webhook.Report{Enqueued: 1}, runOnce(t, d, t0.Add(24*time.Hour)))
+		require.Len(t, rc.requests(), before, "a dead delivery is not tried again, and its paused endpoint gets nothing")
+
+		// The officer is told: which webhook, which delivery, why.
+		require.Len(t, pauses, 1)
+		ep, err := s.Endpoint(ctx, "wh_a")
+		require.NoError(t, err)
+		require.Equal(t, t0.Add(90*time.Second), ep.PausedAt)
+		require.Equal(t, ep.PausedReason, pauses[0].Reason)
+		require.Equal(t, webhook.Pause{EndpointID: "wh_a", URL: rc.URL, DeliveryID: pauses[0].DeliveryID, EventID: e1, At: ep.PausedAt, Reason: pauses[0].Reason}, pauses[0])
+		require.Contains(t, ep.PausedReason, "failed 3 times over 2m")
+		require.Contains(t, ep.PausedReason, "HTTP 503")
 
 		dead, err := s.Deliveries(ctx, webhook.DeliveryQuery{EndpointID: "wh_a", Status: webhook.StatusDead, Limit: 10})
 		require.NoError(t, err)
 		require.Equal(t, []string{e1}, ids(dead))
+		require.Equal(t, pauses[0].DeliveryID, dead[0].ID)
 		require.Equal(t, 3, dead[0].Attempts)
 		require.Equal(t, 503, dead[0].LastStatusCode)
 		require.Equal(t, "HTTP 503", dead[0].LastError)
 		pending, _ := s.Deliveries(ctx, webhook.DeliveryQuery{EndpointID: "wh_a", Status: webhook.StatusPending, Limit: 10})
-		require.Equal(t, []string{e2}, ids(pending), "held back behind the dead one")
+		require.Equal(t, []string{e2, e4}, ids(pending), "waiting for the paused endpoint")
 		delivered, _ := s.Deliveries(ctx, webhook.DeliveryQuery{EndpointID: "wh_a", Status: webhook.StatusDelivered, Limit: 10})
 		require.Equal(t, []string{e3}, ids(delivered))
 
-		// The receiver is mended; an officer retries the dead delivery, and
-		// the held one follows it, in order.
+		// The receiver is mended; an officer retries the dead deliveries,
+		// which resumes the endpoint, and the held one follows, in order.
 		rc.setAnswer(nil)
 		later := t0.Add(25 * time.Hour)
-		_, err = s.Retry(ctx, "wh_a", dead[0].ID, later)
+		n, err := s.RetryDead(ctx, "wh_a", later)
 		require.NoError(t, err)
-		require.Equal(t, webhook.Report{Delivered: 2}, runOnce(t, d, later))
+		require.Equal(t, 1, n)
+		require.Equal(t, webhook.Report{Delivered: 3}, runOnce(t, d, later))
 		require.Equal(t, []string{e1, e1, e1, e1, e2}, ofPermit(t, rc.requests(), "p1"))
 	})
+}
+
+// Issue 14: retries go on for RetryFor (three days by default) from the
+// start of the round, whatever the count; the attempt whose next one
+// would fall after that is the last.
+func TestDispatcherRetriesForRetryFor(t *testing.T) {
+	f := &feed{}
+	rc := newReceiver(t, func(request, int) int { return http.StatusBadGateway })
+	s := webhook.NewMemoryStore()
+	register(t, s, "wh_a", rc.URL)
+	opts := testOptions()
+	opts.BackoffBase, opts.BackoffMax, opts.RetryFor = 4*time.Minute, 4*time.Minute, 10*time.Minute
+	opts.Jitter = func() float64 { return 0.999999 }
+	d, err := webhook.NewDispatcher(s, f, opts)
+	require.NoError(t, err)
+	f.add(permit.EventPermitApplied, "p1", "a1")
+	require.Equal(t, webhook.Report{Enqueued: 1, Failed: 1}, runOnce(t, d, t0))
+	require.Equal(t, webhook.Report{Failed: 1}, runOnce(t, d, t0.Add(4*time.Minute)))
+	require.Equal(t, webhook.Report{Dead: 1, Paused: 1}, runOnce(t, d, t0.Add(8*time.Minute)), "the next would be after 10 minutes")
+
+	opts = testOptions()
+	d, err = webhook.NewDispatcher(s, f, opts)
+	require.NoError(t, err)
+	// The defaults: attempts keep coming for three days, never longer.
+	var last time.Time
+	at := t0.Add(time.Hour)
+	n, err := s.RetryDead(context.Background(), "wh_a", at)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	d, err = webhook.NewDispatcher(s, f, &webhook.DispatcherOptions{Policy: opts.Policy, Timeout: opts.Timeout})
+	require.NoError(t, err)
+	for range 200 {
+		rep := runOnce(t, d, at)
+		if rep.Dead == 1 {
+			last = at
+			break
+		}
+		require.Equal(t, 1, rep.Failed)
+		ds, _ := s.Deliveries(context.Background(), webhook.DeliveryQuery{EndpointID: "wh_a", Limit: 1})
+		at = ds[0].NextAttemptAt
+	}
+	require.False(t, last.IsZero(), "dead in the end")
+	require.True(t, last.Sub(t0.Add(time.Hour)) > 70*time.Hour && !last.After(t0.Add(time.Hour+webhook.DefaultRetryFor)),
+		"the last attempt %s after the retry", last.Sub(t0.Add(time.Hour)))
 }
 
 // A 3xx is a failed attempt: the Location is never fetched.
@@ -424,6 +483,9 @@ func TestDispatcherChecksAddressWhenConnecting(t *testing.T) {
 		{name: "one refused answer among good ones", url: "http://backoffice.example:" + port + "/", policy: loopback, dns: resolver{"backoffice.example": {"127.0.0.1", "10.0.0.1"}}, reason: "private"},
 		{name: "literal loopback not allowed", url: rc.URL, reason: "loopback"},
 		{name: "gone from DNS", url: "http://backoffice.example:" + port + "/", policy: loopback, dns: resolver{}, reason: "no address in DNS"},
+		// Issue 14: plain http only to addresses the flags allow, checked
+		// when connecting too (the name was private when registered).
+		{name: "plain http rebound to a public address", url: "http://backoffice.example:" + port + "/", policy: everything, dns: resolver{"backoffice.example": {"93.184.216.34"}}, reason: "must be https"},
 		{name: "the checked answer is the one connected to", url: "http://backoffice.example:" + port + "/", policy: loopback, dns: resolver{"backoffice.example": {"127.0.0.1"}}},
 	}
 	for _, tt := range tests {

@@ -5,7 +5,8 @@
 //
 // What it decides:
 //
-//   - Which URLs may be endpoints (Policy): http or https, no user
+//   - Which URLs may be endpoints (Policy): https (plain http only to
+//     the loopback or private addresses the server allows), no user
 //     information, never a link-local, cloud-metadata, multicast or
 //     unspecified address; private ranges and loopback only where the
 //     server allows them. A URL is checked when it is registered and the
@@ -15,14 +16,17 @@
 //     attempt.
 //   - How a request is signed (Sign, Verify): the Carerpermit-Signature
 //     header "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">",
-//     beside Carerpermit-Event-Id for receivers to drop duplicates.
+//     beside Carerpermit-Event-Id for receivers to drop duplicates (the
+//     same id is inside the signed body). After a secret rotation the
+//     previous secret signs too, a second v1, for the overlap (SignAll).
 //   - Delivery guarantees (Dispatcher): at least once; in feed order per
 //     permit (or per account, for events without a permit) and endpoint,
 //     so a failing event holds back the later events of the same permit
 //     for that endpoint and no other; retried with capped exponential
-//     backoff and jitter; after MaxAttempts a delivery is dead and stays
-//     so — still holding back its permit's later events — until an
-//     officer retries it.
+//     backoff and jitter for RetryFor (three days); then the delivery is
+//     dead and its endpoint paused, and the officers are told (Paused),
+//     until one resumes it or retries its dead deliveries: a dead delivery
+//     never holds its permit's later events back for ever.
 //   - Shared state (Store): endpoints, the fan-out cursor and deliveries
 //     live in a Store (MemoryStore, or SQLStore on SQLite or PostgreSQL),
 //     so several server instances share them; a delivery is claimed with a

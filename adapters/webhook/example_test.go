@@ -26,6 +26,19 @@ func ExampleSign() {
 	// Carerpermit-Signature: t=1796119200,v1=93075810dd0eb4f8ad3db0d5ff21c7bbcb09e67343f5dee6647c160160ec2f27
 }
 
+// After a secret rotation the previous secret signs too, for the overlap:
+// a receiver holding either key verifies the request.
+func ExampleSignAll() {
+	body := []byte(`{"id":"00000000000000000042","type":"permit.approved"}`)
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	header := webhook.SignAll([]string{"whsec_new", "whsec_old"}, at, body)
+	fmt.Println(webhook.Verify("whsec_old", header, body, at, 0) == nil, webhook.Verify("whsec_new", header, body, at, 0) == nil)
+	fmt.Println(webhook.Verify("whsec_other", header, body, at, 0))
+	// Output:
+	// true true
+	// webhook: invalid signature: no v1 signature matches the body
+}
+
 // A receiver checks the signature over the raw body before trusting it,
 // and drops an event ID it has already processed (deliveries are at
 // least once).
@@ -141,7 +154,7 @@ func ExampleDispatcher() {
 	// Output:
 	// permit.applied signature ok: true
 	// permit.approved signature ok: true
-	// {Enqueued:2 Delivered:2 Failed:0 Dead:0 Purged:0} <nil>
+	// {Enqueued:2 Delivered:2 Failed:0 Dead:0 Paused:0 Purged:0} <nil>
 }
 
 // The officers' endpoints; the server passes its own authentication in.

@@ -93,6 +93,9 @@ type handler struct {
 //	GET    /v1/webhooks/{id}/deliveries?status=&after=&limit=      → {deliveries: [...], next}
 //	GET    /v1/webhooks/{id}/deliveries/{delivery_id}              → the delivery with its event
 //	POST   /v1/webhooks/{id}/deliveries/{delivery_id}/retry        → 200: due now, a fresh round of attempts
+//	POST   /v1/webhooks/{id}/deliveries/retry                      → 200 {retried, webhook}: every dead delivery retried, the webhook resumed
+//	POST   /v1/webhooks/{id}/resume                                → 200: a paused webhook sends again
+//	POST   /v1/webhooks/{id}/rotate-secret {overlap_hours?}        → 200 with the new secret; the old one signs too until previous_secret_expires_at
 //
 // Errors are RFC 9457 problem documents with the API's codes; a refused
 // URL is 422 invalid_webhook_url naming the reason.
@@ -115,6 +118,9 @@ func NewHandler(store Store, opts *HandlerOptions) (http.Handler, error) {
 	h.route("GET /v1/webhooks/{id}/deliveries", h.deliveries)
 	h.route("GET /v1/webhooks/{id}/deliveries/{delivery_id}", h.delivery)
 	h.route("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", h.retry)
+	h.route("POST /v1/webhooks/{id}/deliveries/retry", h.retryDead)
+	h.route("POST /v1/webhooks/{id}/resume", h.resume)
+	h.route("POST /v1/webhooks/{id}/rotate-secret", h.rotateSecret)
 	return h, nil
 }
 
@@ -335,13 +341,17 @@ type createRequest struct {
 }
 
 type endpointJSON struct {
-	ID          string   `json:"id"`
-	URL         string   `json:"url"`
-	Description string   `json:"description"`
-	EventTypes  []string `json:"event_types"`
-	CreatedAt   string   `json:"created_at"`
-	CreatedBy   string   `json:"created_by"`
-	Secret      string   `json:"secret,omitempty"`
+	ID                      string   `json:"id"`
+	URL                     string   `json:"url"`
+	Description             string   `json:"description"`
+	EventTypes              []string `json:"event_types"`
+	Status                  string   `json:"status"` // active or paused
+	PausedAt                string   `json:"paused_at,omitempty"`
+	PausedReason            string   `json:"paused_reason,omitempty"`
+	PreviousSecretExpiresAt string   `json:"previous_secret_expires_at,omitempty"`
+	CreatedAt               string   `json:"created_at"`
+	CreatedBy               string   `json:"created_by"`
+	Secret                  string   `json:"secret,omitempty"`
 }
 
 func endpointOf(e Endpoint) endpointJSON {
@@ -349,8 +359,15 @@ func endpointOf(e Endpoint) endpointJSON {
 	if types == nil {
 		types = []string{}
 	}
-	return endpointJSON{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: types,
+	out := endpointJSON{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: types, Status: "active",
 		CreatedAt: instant(e.CreatedAt), CreatedBy: e.CreatedBy}
+	if !e.PausedAt.IsZero() {
+		out.Status, out.PausedAt, out.PausedReason = "paused", instant(e.PausedAt), e.PausedReason
+	}
+	if e.PreviousSecret != "" {
+		out.PreviousSecretExpiresAt = instant(e.PreviousSecretUntil)
+	}
+	return out
 }
 
 func instant(t time.Time) string {
@@ -592,5 +609,76 @@ func (h *handler) retry(w http.ResponseWriter, r *http.Request, _ Caller) error 
 	if err != nil {
 		return err
 	}
+	// Retrying says the receiver is mended: a webhook paused by a dead
+	// delivery sends again.
+	if _, err := h.store.Resume(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, deliveryOf(d))
+}
+
+func (h *handler) retryDead(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	var in struct{}
+	if _, err := readJSON(w, r, &in, true); err != nil {
+		return err
+	}
+	n, err := h.store.RetryDead(r.Context(), r.PathValue("id"), h.now())
+	if err != nil {
+		return err
+	}
+	e, err := h.store.Endpoint(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"retried": n, "webhook": endpointOf(e)})
+}
+
+func (h *handler) resume(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	var in struct{}
+	if _, err := readJSON(w, r, &in, true); err != nil {
+		return err
+	}
+	e, err := h.store.Resume(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, endpointOf(e))
+}
+
+// Secret rotation: the old secret keeps signing (a second v1) for
+// overlap_hours, DefaultOverlap unless given, at most MaxOverlap.
+const (
+	DefaultOverlap = 24 * time.Hour
+	MaxOverlap     = 7 * 24 * time.Hour
+)
+
+// rotateSecret gives the endpoint a new secret, shown in this answer only.
+// A rotation during an overlap ends the older secret at once: only the
+// two newest sign.
+func (h *handler) rotateSecret(w http.ResponseWriter, r *http.Request, _ Caller) error {
+	var in struct {
+		OverlapHours *int `json:"overlap_hours"`
+	}
+	if _, err := readJSON(w, r, &in, true); err != nil {
+		return err
+	}
+	overlap := DefaultOverlap
+	if in.OverlapHours != nil {
+		if *in.OverlapHours < 0 || time.Duration(*in.OverlapHours)*time.Hour > MaxOverlap {
+			return invalid([]fieldProblem{{Field: "overlap_hours", Code: "out_of_range",
+				Detail: fmt.Sprintf("overlap_hours must be a whole number from 0 to %d.", int(MaxOverlap/time.Hour))}})
+		}
+		overlap = time.Duration(*in.OverlapHours) * time.Hour
+	}
+	secret, err := NewSecret()
+	if err != nil {
+		return err
+	}
+	e, err := h.store.RotateSecret(r.Context(), r.PathValue("id"), secret, stored(h.now().Add(overlap)))
+	if err != nil {
+		return err
+	}
+	out := endpointOf(e)
+	out.Secret = e.Secret
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -407,3 +407,91 @@ func TestHandlerAccessLog(t *testing.T) {
 	require.NotContains(t, buf.String(), officerToken)
 	require.NotContains(t, buf.String(), "body-secret")
 }
+
+// Issue 14: the operations an officer needs when a receiver goes away or
+// a key leaks: a dead delivery pauses the webhook (shown in its status),
+// POST .../deliveries/retry retries every dead delivery and resumes it,
+// POST .../resume resumes it alone, and POST .../rotate-secret gives a new
+// secret while the old one signs too for the overlap; the signed body
+// carries the event's id.
+func TestHandlerOperations(t *testing.T) {
+	ctx := context.Background()
+	store := webhook.NewMemoryStore()
+	a := newAPI(t, store, webhook.Policy{AllowLoopback: true}, nil)
+	rc := newReceiver(t, func(request, int) int { return 500 })
+	created := a.must(201, "POST", "/v1/webhooks", map[string]any{"url": rc.URL})
+	id, oldSecret := created["id"].(string), created["secret"].(string)
+	require.Equal(t, "active", created["status"])
+
+	f := &feed{}
+	e1 := f.add(permit.EventPermitApproved, "p1", "a1")
+	e2 := f.add(permit.EventPermitCancelled, "p1", "a1")
+	opts := testOptions()
+	opts.MaxAttempts = 1
+	d, err := webhook.NewDispatcher(store, f, opts)
+	require.NoError(t, err)
+	require.Equal(t, webhook.Report{Enqueued: 2, Dead: 1, Paused: 1}, runOnce(t, d, t0))
+
+	paused := a.must(200, "GET", "/v1/webhooks/"+id, nil)
+	require.Equal(t, "paused", paused["status"])
+	require.Equal(t, "2026-12-01T10:00:00Z", paused["paused_at"])
+	require.Contains(t, paused["paused_reason"], "HTTP 500")
+	require.Equal(t, webhook.Report{}, runOnce(t, d, t0.Add(time.Hour)), "nothing goes to a paused webhook")
+
+	// A rotation: the answer holds the new secret; until the overlap ends
+	// both sign.
+	a.problem(422, "validation_failed", "POST", "/v1/webhooks/"+id+"/rotate-secret", officerToken, map[string]any{"overlap_hours": 169})
+	a.problem(404, "not_found", "POST", "/v1/webhooks/wh_nothing/rotate-secret", officerToken, nil)
+	rotated := a.must(200, "POST", "/v1/webhooks/"+id+"/rotate-secret", map[string]any{"overlap_hours": 2})
+	newSecret := rotated["secret"].(string)
+	require.NotEqual(t, oldSecret, newSecret)
+	require.Equal(t, "2026-12-01T12:00:00Z", rotated["previous_secret_expires_at"])
+	require.NotContains(t, a.must(200, "GET", "/v1/webhooks/"+id, nil), "secret")
+
+	// The receiver mended, every dead delivery retried at once.
+	rc.setAnswer(nil)
+	bulk := a.must(200, "POST", "/v1/webhooks/"+id+"/deliveries/retry", nil)
+	require.Equal(t, float64(1), bulk["retried"])
+	require.Equal(t, "active", bulk["webhook"].(map[string]any)["status"])
+	at := t0.Add(time.Hour)
+	require.Equal(t, webhook.Report{Delivered: 2}, runOnce(t, d, at))
+	rs := rc.requests()
+	for i, want := range []string{e1, e2} {
+		r := rs[len(rs)-2+i]
+		sig := r.header.Get(webhook.SignatureHeader)
+		require.Equal(t, 2, strings.Count(sig, "v1="), "both secrets sign during the overlap")
+		require.NoError(t, webhook.Verify(newSecret, sig, r.body, at, 0))
+		require.NoError(t, webhook.Verify(oldSecret, sig, r.body, at, 0))
+		require.Equal(t, want, jsonField(t, r.body, "id"), "the event id is in the signed body")
+		require.Equal(t, want, r.eventID())
+	}
+
+	// After the overlap only the new secret signs.
+	e3 := f.add(permit.EventPermitApproved, "p2", "a2")
+	after := t0.Add(2*time.Hour + time.Second)
+	require.Equal(t, webhook.Report{Enqueued: 1, Delivered: 1}, runOnce(t, d, after))
+	last := rc.requests()[len(rc.requests())-1]
+	require.Equal(t, e3, last.eventID())
+	require.NoError(t, webhook.Verify(newSecret, last.header.Get(webhook.SignatureHeader), last.body, after, 0))
+	require.ErrorIs(t, webhook.Verify(oldSecret, last.header.Get(webhook.SignatureHeader), last.body, after, 0), webhook.ErrInvalidSignature)
+
+	// Resume alone: a paused webhook sends again, its dead delivery stays
+	// dead and holds nothing back.
+	rc.setAnswer(func(request, int) int { return 500 })
+	f.add(permit.EventPermitApproved, "p3", "a3")
+	require.Equal(t, webhook.Report{Enqueued: 1, Dead: 1, Paused: 1}, runOnce(t, d, after))
+	e5 := f.add(permit.EventPermitCancelled, "p3", "a3")
+	rc.setAnswer(nil)
+	require.Equal(t, webhook.Report{Enqueued: 1}, runOnce(t, d, after))
+	resumed := a.must(200, "POST", "/v1/webhooks/"+id+"/resume", nil)
+	require.Equal(t, "active", resumed["status"])
+	require.NotContains(t, resumed, "paused_at")
+	require.Equal(t, webhook.Report{Delivered: 1}, runOnce(t, d, after))
+	require.Equal(t, e5, rc.requests()[len(rc.requests())-1].eventID())
+	dead, err := store.Deliveries(ctx, webhook.DeliveryQuery{EndpointID: id, Status: webhook.StatusDead, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, dead, 1)
+	a.problem(404, "not_found", "POST", "/v1/webhooks/wh_nothing/resume", officerToken, nil)
+	a.problem(404, "not_found", "POST", "/v1/webhooks/wh_nothing/deliveries/retry", officerToken, nil)
+	a.problem(403, "forbidden", "POST", "/v1/webhooks/"+id+"/resume", residentToken, nil)
+}

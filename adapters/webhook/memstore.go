@@ -57,7 +57,7 @@ func (s *MemoryStore) CreateEndpoint(ctx context.Context, e Endpoint) error {
 		}
 	}
 	e = cloneEndpoint(e)
-	e.CreatedAt = stored(e.CreatedAt)
+	e.CreatedAt, e.PreviousSecretUntil, e.PausedAt = stored(e.CreatedAt), stored(e.PreviousSecretUntil), stored(e.PausedAt)
 	s.endpoints[e.ID] = e
 	return nil
 }
@@ -162,6 +162,7 @@ func (s *MemoryStore) Enqueue(ctx context.Context, from, to string, ds []Deliver
 		d.Body = bytes.Clone(d.Body)
 		d.Status, d.Attempts, d.LeaseToken = StatusPending, 0, ""
 		d.NextAttemptAt, d.CreatedAt = stored(d.NextAttemptAt), stored(d.CreatedAt)
+		d.RetryingSince = d.CreatedAt
 		d.LastAttemptAt, d.LastStatusCode, d.LastError, d.DeliveredAt = time.Time{}, 0, "", time.Time{}
 		s.deliveries = append(s.deliveries, &memDelivery{d: d, id: s.seq})
 		s.byPair[pairKey(d.EndpointID, d.EventID)] = true
@@ -186,12 +187,12 @@ func (s *MemoryStore) Claim(ctx context.Context, now, leaseUntil time.Time, limi
 	now, leaseUntil = stored(now), stored(leaseUntil)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// The first not-delivered delivery of each group is its head; only a
-	// head may be sent.
+	// The first pending delivery of each group is its head; only a head
+	// of an endpoint that is not paused may be sent.
 	seen := map[string]bool{}
 	var due []*memDelivery
 	for _, m := range s.deliveries {
-		if m.d.Status == StatusDelivered {
+		if m.d.Status != StatusPending || !s.endpoints[m.d.EndpointID].PausedAt.IsZero() {
 			continue
 		}
 		g := m.d.EndpointID + "\x00" + m.d.OrderKey
@@ -274,6 +275,10 @@ func (s *MemoryStore) Complete(ctx context.Context, r Result) error {
 		m.d.DeliveredAt = at
 	}
 	m.d.LeaseToken, m.leaseUntil = "", time.Time{}
+	if e, ok := s.endpoints[m.d.EndpointID]; ok && r.Status == StatusDead && r.PauseReason != "" && e.PausedAt.IsZero() {
+		e.PausedAt, e.PausedReason = at, r.PauseReason
+		s.endpoints[e.ID] = e
+	}
 	return nil
 }
 
@@ -339,10 +344,60 @@ func (s *MemoryStore) Retry(ctx context.Context, endpointID, id string, now time
 	if m.d.Status == StatusDelivered {
 		return Delivery{}, fmt.Errorf("%w: delivery %s was delivered", ErrNotRetryable, id)
 	}
-	m.d.Status, m.d.Attempts, m.d.NextAttemptAt = StatusPending, 0, stored(now)
+	m.d.Status, m.d.Attempts, m.d.NextAttemptAt, m.d.RetryingSince = StatusPending, 0, stored(now), stored(now)
 	d := copyDelivery(m.d)
 	d.LeaseToken = ""
 	return d, nil
+}
+
+// RetryDead implements Store.
+func (s *MemoryStore) RetryDead(ctx context.Context, endpointID string, now time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.endpoints[endpointID]
+	if !ok {
+		return 0, fmt.Errorf("%w: endpoint %s", ErrNotFound, clip(endpointID, 40))
+	}
+	n := 0
+	for _, m := range s.deliveries {
+		if m.d.EndpointID == endpointID && m.d.Status == StatusDead {
+			m.d.Status, m.d.Attempts, m.d.NextAttemptAt, m.d.RetryingSince = StatusPending, 0, stored(now), stored(now)
+			n++
+		}
+	}
+	e.PausedAt, e.PausedReason = time.Time{}, ""
+	s.endpoints[endpointID] = e
+	return n, nil
+}
+
+// Resume implements Store.
+func (s *MemoryStore) Resume(ctx context.Context, id string) (Endpoint, error) {
+	return s.updateEndpoint(ctx, id, func(e *Endpoint) { e.PausedAt, e.PausedReason = time.Time{}, "" })
+}
+
+// RotateSecret implements Store.
+func (s *MemoryStore) RotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) (Endpoint, error) {
+	return s.updateEndpoint(ctx, id, func(e *Endpoint) {
+		e.PreviousSecret, e.PreviousSecretUntil, e.Secret = e.Secret, stored(previousUntil), secret
+	})
+}
+
+func (s *MemoryStore) updateEndpoint(ctx context.Context, id string, change func(e *Endpoint)) (Endpoint, error) {
+	if err := ctx.Err(); err != nil {
+		return Endpoint{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.endpoints[id]
+	if !ok {
+		return Endpoint{}, fmt.Errorf("%w: endpoint %s", ErrNotFound, clip(id, 40))
+	}
+	change(&e)
+	s.endpoints[id] = e
+	return cloneEndpoint(e), nil
 }
 
 // PurgeDelivered implements Store.

@@ -52,10 +52,10 @@ func TestMigrationKeepsInstants(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, ds, 2)
 			require.Equal(t, Delivery{ID: "1", EndpointID: "wh_1", EventID: "ev1", EventType: "permit.applied", OrderKey: "permit:p1",
-				Body: []byte("{}"), Status: StatusDelivered, Attempts: 1, CreatedAt: created, LastAttemptAt: last, LastStatusCode: 200,
+				Body: []byte("{}"), Status: StatusDelivered, Attempts: 1, CreatedAt: created, RetryingSince: created, LastAttemptAt: last, LastStatusCode: 200,
 				DeliveredAt: last}, ds[0])
 			require.Equal(t, Delivery{ID: "2", EndpointID: "wh_1", EventID: "ev2", EventType: "permit.applied", OrderKey: "permit:p1",
-				Body: []byte("{}"), Status: StatusPending, Attempts: 2, NextAttemptAt: next, CreatedAt: created, LastAttemptAt: last,
+				Body: []byte("{}"), Status: StatusPending, Attempts: 2, NextAttemptAt: next, CreatedAt: created, RetryingSince: created, LastAttemptAt: last,
 				LastStatusCode: 500, LastError: "HTTP 500"}, ds[1])
 
 			// The lease survived: no claim before it ends, one after.

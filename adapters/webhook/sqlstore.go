@@ -103,7 +103,8 @@ func nullable(s string) any {
 	return s
 }
 
-const endpointColumns = `id, url, description, event_types, secret, created_at, created_by, COALESCE(idempotency_key, ''), request_hash`
+const endpointColumns = `id, url, description, event_types, secret, previous_secret, previous_secret_until, paused_at, paused_reason,
+	created_at, created_by, COALESCE(idempotency_key, ''), request_hash`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -112,7 +113,8 @@ func scanEndpoint(r scanner) (Endpoint, error) {
 		e     Endpoint
 		types string
 	)
-	if err := r.Scan(&e.ID, &e.URL, &e.Description, &types, &e.Secret, sqldb.ScanInstant(&e.CreatedAt), &e.CreatedBy, &e.IdempotencyKey, &e.RequestHash); err != nil {
+	if err := r.Scan(&e.ID, &e.URL, &e.Description, &types, &e.Secret, &e.PreviousSecret, sqldb.ScanInstant(&e.PreviousSecretUntil),
+		sqldb.ScanInstant(&e.PausedAt), &e.PausedReason, sqldb.ScanInstant(&e.CreatedAt), &e.CreatedBy, &e.IdempotencyKey, &e.RequestHash); err != nil {
 		return Endpoint{}, err
 	}
 	if types != "" {
@@ -129,10 +131,11 @@ func (s *SQLStore) CreateEndpoint(ctx context.Context, e Endpoint) error {
 		}
 	}
 	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO webhook_endpoints
-		(id, url, description, event_types, secret, created_at, created_by, idempotency_key, request_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		e.ID, e.URL, e.Description, strings.Join(e.EventTypes, ","), e.Secret, s.at(e.CreatedAt), e.CreatedBy,
-		nullable(e.IdempotencyKey), e.RequestHash)
+		(id, url, description, event_types, secret, previous_secret, previous_secret_until, paused_at, paused_reason,
+		created_at, created_by, idempotency_key, request_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		e.ID, e.URL, e.Description, strings.Join(e.EventTypes, ","), e.Secret, e.PreviousSecret, s.at(e.PreviousSecretUntil),
+		s.at(e.PausedAt), e.PausedReason, s.at(e.CreatedAt), e.CreatedBy, nullable(e.IdempotencyKey), e.RequestHash)
 	if err != nil {
 		return fmt.Errorf("webhook: storing endpoint %s: %w", e.ID, err)
 	}
@@ -230,7 +233,7 @@ func (s *SQLStore) Cursor(ctx context.Context) (string, error) {
 	return pos, nil
 }
 
-const insertColumns = 10
+const insertColumns = 11
 
 // insertChunk bounds the rows of one INSERT: 10 parameters a row stays
 // well under both databases' parameter limits.
@@ -274,15 +277,15 @@ func (s *SQLStore) Enqueue(ctx context.Context, from, to string, ds []Delivery) 
 		for chunk := range slices.Chunk(keep, insertChunk) {
 			var b strings.Builder
 			b.WriteString(`INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, permit_id, account_id,
-				order_key, body, status, next_attempt_at, created_at) VALUES `)
+				order_key, body, status, next_attempt_at, created_at, retrying_since) VALUES `)
 			args := make([]any, 0, len(chunk)*insertColumns)
 			for i, d := range chunk {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString("(?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)")
+				b.WriteString("(?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)")
 				args = append(args, d.EndpointID, d.EventID, d.EventType, d.PermitID, d.AccountID,
-					d.OrderKey, string(d.Body), s.at(d.NextAttemptAt), s.at(d.CreatedAt))
+					d.OrderKey, string(d.Body), s.at(d.NextAttemptAt), s.at(d.CreatedAt), s.at(d.CreatedAt))
 			}
 			b.WriteString(" ON CONFLICT (endpoint_id, event_id) DO NOTHING")
 			if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
@@ -294,7 +297,7 @@ func (s *SQLStore) Enqueue(ctx context.Context, from, to string, ds []Delivery) 
 }
 
 const deliveryColumns = `id, endpoint_id, event_id, event_type, permit_id, account_id, order_key, body, status,
-	attempts, next_attempt_at, created_at, last_attempt_at, last_status_code, last_error, delivered_at, lease_token`
+	attempts, next_attempt_at, created_at, retrying_since, last_attempt_at, last_status_code, last_error, delivered_at, lease_token`
 
 func scanDelivery(r scanner) (Delivery, error) {
 	var (
@@ -303,7 +306,7 @@ func scanDelivery(r scanner) (Delivery, error) {
 		body, status string
 	)
 	if err := r.Scan(&id, &d.EndpointID, &d.EventID, &d.EventType, &d.PermitID, &d.AccountID, &d.OrderKey, &body, &status,
-		&d.Attempts, sqldb.ScanInstant(&d.NextAttemptAt), sqldb.ScanInstant(&d.CreatedAt), sqldb.ScanInstant(&d.LastAttemptAt),
+		&d.Attempts, sqldb.ScanInstant(&d.NextAttemptAt), sqldb.ScanInstant(&d.CreatedAt), sqldb.ScanInstant(&d.RetryingSince), sqldb.ScanInstant(&d.LastAttemptAt),
 		&d.LastStatusCode, &d.LastError, sqldb.ScanInstant(&d.DeliveredAt), &d.LeaseToken); err != nil {
 		return Delivery{}, err
 	}
@@ -326,8 +329,8 @@ func collectDeliveries(rows *sql.Rows) ([]Delivery, error) {
 	return out, rows.Err()
 }
 
-// claimQuery leases due heads: pending, due, not leased, and with no
-// earlier delivery of its group still to be delivered (pending or dead).
+// claimQuery leases due heads: pending, due, not leased, of an endpoint
+// that is not paused, and with no earlier pending delivery of its group.
 // The candidates are chosen once (MATERIALIZED) and locked as they are
 // chosen: on PostgreSQL SKIP LOCKED makes an instance claiming at the same
 // moment take other rows instead of waiting for these; on SQLite, whose
@@ -335,8 +338,9 @@ func collectDeliveries(rows *sql.Rows) ([]Delivery, error) {
 func (s *SQLStore) claimQuery() string {
 	return s.q(`WITH c AS MATERIALIZED (SELECT d.id FROM webhook_deliveries d
 			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+			AND d.endpoint_id NOT IN (SELECT p.id FROM webhook_endpoints p WHERE p.paused_at IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-				WHERE e.endpoint_id = d.endpoint_id AND e.order_key = d.order_key AND e.id < d.id AND e.status <> 'delivered')
+				WHERE e.endpoint_id = d.endpoint_id AND e.order_key = d.order_key AND e.id < d.id AND e.status = 'pending')
 			ORDER BY d.next_attempt_at, d.id LIMIT ?` + s.dialect.ForUpdateSkipLocked() + `)
 		UPDATE webhook_deliveries SET lease_until = ?, lease_token = ?
 		WHERE id IN (SELECT id FROM c)
@@ -377,18 +381,28 @@ func (s *SQLStore) Complete(ctx context.Context, r Result) error {
 	if r.Status == StatusDelivered {
 		delivered = r.At
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?,
-		next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ?,
-		lease_until = NULL, lease_token = ''
-		WHERE id = ? AND lease_token = ?`),
-		string(r.Status), s.at(r.NextAttemptAt), s.at(r.At), r.StatusCode, r.Error, s.at(delivered), id, r.LeaseToken)
-	if err != nil {
-		return fmt.Errorf("webhook: saving an attempt: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("%w: delivery %s", ErrLeaseLost, r.DeliveryID)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?,
+			next_attempt_at = ?, last_attempt_at = ?, last_status_code = ?, last_error = ?, delivered_at = ?,
+			lease_until = NULL, lease_token = ''
+			WHERE id = ? AND lease_token = ?`),
+			string(r.Status), s.at(r.NextAttemptAt), s.at(r.At), r.StatusCode, r.Error, s.at(delivered), id, r.LeaseToken)
+		if err != nil {
+			return fmt.Errorf("webhook: saving an attempt: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("%w: delivery %s", ErrLeaseLost, r.DeliveryID)
+		}
+		if r.Status != StatusDead || r.PauseReason == "" {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_endpoints SET paused_at = ?, paused_reason = ?
+			WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?) AND paused_at IS NULL`), s.at(r.At), r.PauseReason, id)
+		if err != nil {
+			return fmt.Errorf("webhook: pausing the endpoint: %w", err)
+		}
+		return nil
+	})
 }
 
 func (s *SQLStore) endpointExists(ctx context.Context, id string) error {
@@ -459,8 +473,8 @@ func (s *SQLStore) Retry(ctx context.Context, endpointID, id string, now time.Ti
 	if err != nil {
 		return Delivery{}, fmt.Errorf("%w: delivery %s of endpoint %s", ErrNotFound, clip(id, 40), clip(endpointID, 40))
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?
-		WHERE endpoint_id = ? AND id = ? AND status <> 'delivered'`), s.at(now), endpointID, n)
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, retrying_since = ?
+		WHERE endpoint_id = ? AND id = ? AND status <> 'delivered'`), s.at(now), s.at(now), endpointID, n)
 	if err != nil {
 		return Delivery{}, fmt.Errorf("webhook: retrying delivery: %w", err)
 	}
@@ -472,6 +486,59 @@ func (s *SQLStore) Retry(ctx context.Context, endpointID, id string, now time.Ti
 		return Delivery{}, fmt.Errorf("%w: delivery %s was delivered", ErrNotRetryable, id)
 	}
 	return d, nil
+}
+
+// RetryDead implements Store.
+func (s *SQLStore) RetryDead(ctx context.Context, endpointID string, now time.Time) (int, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE webhook_endpoints SET paused_at = NULL, paused_reason = '' WHERE id = ?`), endpointID)
+		if err != nil {
+			return fmt.Errorf("webhook: resuming the endpoint: %w", err)
+		}
+		if k, err := res.RowsAffected(); err != nil || k == 0 {
+			return fmt.Errorf("%w: endpoint %s", ErrNotFound, clip(endpointID, 40))
+		}
+		res, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, retrying_since = ?
+			WHERE endpoint_id = ? AND status = 'dead'`), s.at(now), s.at(now), endpointID)
+		if err != nil {
+			return fmt.Errorf("webhook: retrying dead deliveries: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// Resume implements Store.
+func (s *SQLStore) Resume(ctx context.Context, id string) (Endpoint, error) {
+	return s.updateEndpoint(ctx, id, `UPDATE webhook_endpoints SET paused_at = NULL, paused_reason = '' WHERE id = ?`, id)
+}
+
+// RotateSecret implements Store. The right-hand sides read the row as it
+// was, so the old secret becomes the previous one.
+func (s *SQLStore) RotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) (Endpoint, error) {
+	return s.updateEndpoint(ctx, id, `UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = ?, secret = ? WHERE id = ?`,
+		s.at(previousUntil), secret, id)
+}
+
+func (s *SQLStore) updateEndpoint(ctx context.Context, id, update string, args ...any) (Endpoint, error) {
+	var e Endpoint
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(update), args...)
+		if err != nil {
+			return fmt.Errorf("webhook: updating endpoint: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("%w: endpoint %s", ErrNotFound, clip(id, 40))
+		}
+		e, err = scanEndpoint(tx.QueryRowContext(ctx, s.q(`SELECT `+endpointColumns+` FROM webhook_endpoints WHERE id = ?`), id))
+		if err != nil {
+			return fmt.Errorf("webhook: reading endpoint: %w", err)
+		}
+		return nil
+	})
+	return e, err
 }
 
 // PurgeDelivered implements Store.

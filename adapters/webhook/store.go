@@ -33,13 +33,14 @@ type Status string
 // Delivery statuses.
 const (
 	// StatusPending: not yet delivered; due at NextAttemptAt, unless an
-	// earlier delivery of the same permit to the same endpoint is pending
-	// or dead, which holds it back.
+	// earlier delivery of the same permit to the same endpoint is pending,
+	// which holds it back, or the endpoint is paused.
 	StatusPending Status = "pending"
 	// StatusDelivered: the endpoint answered 2xx.
 	StatusDelivered Status = "delivered"
-	// StatusDead: MaxAttempts attempts failed; nothing more is tried until
-	// an officer retries it.
+	// StatusDead: every attempt for RetryFor (or MaxAttempts attempts)
+	// failed; nothing more is tried until an officer retries it. It pauses
+	// its endpoint, and holds back nothing once the endpoint is resumed.
 	StatusDead Status = "dead"
 )
 
@@ -61,14 +62,33 @@ type Endpoint struct {
 	// a family (permit.*). Empty sends every event.
 	EventTypes []string
 	// Secret is the HMAC key, stored as is: the server needs it to sign.
-	Secret    string
-	CreatedAt time.Time
+	Secret string
+	// PreviousSecret, after a rotation, also signs every request until
+	// PreviousSecretUntil, so a receiver can switch keys without losing a
+	// delivery; "" for none.
+	PreviousSecret      string
+	PreviousSecretUntil time.Time
+	// PausedAt is when a dead delivery paused the endpoint (zero: active):
+	// nothing is sent to it until an officer resumes it. PausedReason
+	// says which delivery died and why.
+	PausedAt     time.Time
+	PausedReason string
+	CreatedAt    time.Time
 	CreatedBy string // who registered it, as recorded on events ("officer-1a2b3c4d")
 	// IdempotencyKey is the registering request's key (scoped to its
 	// caller), "" for none; RequestHash fingerprints that request, so a
 	// replay with another body is told apart.
 	IdempotencyKey string
 	RequestHash    string
+}
+
+// Secrets are the keys that sign a request sent at t: the secret, and the
+// previous one while its overlap lasts.
+func (e Endpoint) Secrets(t time.Time) []string {
+	if e.PreviousSecret != "" && t.Before(e.PreviousSecretUntil) {
+		return []string{e.Secret, e.PreviousSecret}
+	}
+	return []string{e.Secret}
 }
 
 // Wants reports whether events of type t go to the endpoint.
@@ -102,6 +122,10 @@ type Delivery struct {
 	Attempts      int // attempts made since enqueued or retried by hand
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
+	// RetryingSince is when the current round of attempts began: when the
+	// delivery was enqueued, or retried by hand. Retries stop RetryFor
+	// after it.
+	RetryingSince time.Time
 	// The last attempt: when, the HTTP status (0 when none came back) and
 	// what went wrong ("" when it succeeded).
 	LastAttemptAt  time.Time
@@ -137,6 +161,9 @@ type Result struct {
 	NextAttemptAt time.Time
 	StatusCode    int
 	Error         string
+	// PauseReason, with Status Dead, pauses the endpoint (unless it is
+	// paused already) saying why.
+	PauseReason string
 }
 
 // DeliveryQuery selects deliveries of one endpoint.
@@ -177,14 +204,16 @@ type Store interface {
 	Enqueue(ctx context.Context, from, to string, ds []Delivery) error
 
 	// Claim leases up to limit pending deliveries due at now, each the
-	// oldest not-delivered delivery of its (EndpointID, OrderKey), whose
-	// lease (if any) has run out, soonest due first, until leaseUntil.
+	// oldest pending delivery of its (EndpointID, OrderKey), whose lease
+	// (if any) has run out and whose endpoint is not paused, soonest due
+	// first, until leaseUntil.
 	// Each has a new LeaseToken. No two claims overlapping in time get the
 	// same delivery. A limit below 1 wraps ErrValidation.
 	Claim(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error)
 	// Complete saves an attempt's result: one more attempt, the new
-	// status, and the lease released. ErrLeaseLost when the delivery is
-	// no longer held with r.LeaseToken.
+	// status, and the lease released; a dead delivery with a PauseReason
+	// pauses its endpoint at r.At, in the same step. ErrLeaseLost when the
+	// delivery is no longer held with r.LeaseToken.
 	Complete(ctx context.Context, r Result) error
 
 	// Deliveries lists an endpoint's deliveries in ID order after
@@ -195,10 +224,22 @@ type Store interface {
 	// endpoint has no such delivery.
 	Delivery(ctx context.Context, endpointID, id string) (Delivery, error)
 	// Retry makes a pending or dead delivery due at now with a fresh
-	// round of attempts (Attempts 0, status pending; a lease held by an
-	// attempt in flight is kept). ErrNotFound as for Delivery;
-	// ErrNotRetryable when it was delivered.
+	// round of attempts (Attempts 0, RetryingSince now, status pending; a
+	// lease held by an attempt in flight is kept). ErrNotFound as for
+	// Delivery; ErrNotRetryable when it was delivered.
 	Retry(ctx context.Context, endpointID, id string, now time.Time) (Delivery, error)
+	// RetryDead retries, as Retry does, every dead delivery of an
+	// endpoint, resumes the endpoint, and says how many it retried.
+	// ErrNotFound when the endpoint does not exist.
+	RetryDead(ctx context.Context, endpointID string, now time.Time) (int, error)
+	// Resume lets deliveries to a paused endpoint go again (its dead
+	// deliveries stay dead, holding nothing back) and returns it.
+	// ErrNotFound when there is none.
+	Resume(ctx context.Context, id string) (Endpoint, error)
+	// RotateSecret makes secret the endpoint's secret; the current one
+	// becomes PreviousSecret until previousUntil. It returns the endpoint.
+	// ErrNotFound when there is none.
+	RotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) (Endpoint, error)
 	// PurgeDelivered deletes delivered deliveries delivered before the
 	// instant, and says how many.
 	PurgeDelivered(ctx context.Context, before time.Time) (int, error)

@@ -255,7 +255,9 @@ func TestStoreDeadAndRetry(t *testing.T) {
 		require.Equal(t, []string{"e1", "e3"}, ids(got))
 		complete(t, s, got[0], t0, webhook.StatusDead, time.Time{})
 		complete(t, s, got[1], t0, webhook.StatusDelivered, time.Time{})
-		require.Empty(t, claim(t, s, t0.Add(time.Hour)), "a dead delivery holds its permit's later ones back")
+		// Issue 14: a dead delivery never holds its permit's later ones
+		// back for ever (the dispatcher pauses the endpoint instead).
+		require.Equal(t, []string{"e2"}, ids(claim(t, s, t0.Add(time.Hour))), "a dead delivery holds nothing back")
 
 		dead, err := s.Deliveries(ctx, webhook.DeliveryQuery{EndpointID: "wh_a", Status: webhook.StatusDead, Limit: 10})
 		require.NoError(t, err)
@@ -486,3 +488,91 @@ func assertErrorIs(t *testing.T, err, target error) bool {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// Issue 14: a dead delivery pauses its endpoint (nothing of it is claimed,
+// other endpoints go on); resuming lets it go again; retrying the dead
+// ones in bulk resumes it with a fresh round for each; a rotated secret
+// keeps the old one as the previous until a time.
+func TestStorePauseResumeRetryDeadRotate(t *testing.T) {
+	eachStore(t, func(t *testing.T, newStores func(*testing.T, int) []webhook.Store) {
+		ctx := context.Background()
+		s := oneStore(newStores, t)
+		require.NoError(t, s.CreateEndpoint(ctx, endpoint("wh_a", t0)))
+		require.NoError(t, s.CreateEndpoint(ctx, endpoint("wh_b", t0)))
+		require.NoError(t, s.Enqueue(ctx, "", "c", []webhook.Delivery{
+			delivery("wh_a", "e1", "p1"), delivery("wh_a", "e2", "p2"), delivery("wh_a", "e3", "p1"), delivery("wh_b", "e1", "p1"),
+		}))
+		got := claim(t, s, t0)
+		require.Len(t, got, 3)
+		require.Equal(t, t0, got[0].RetryingSince, "a round begins when enqueued")
+		died := t0.Add(time.Minute)
+		require.NoError(t, s.Complete(ctx, webhook.Result{DeliveryID: got[0].ID, LeaseToken: got[0].LeaseToken, At: died,
+			Status: webhook.StatusDead, StatusCode: 500, Error: "HTTP 500", PauseReason: "e1 died"}))
+		require.NoError(t, s.Complete(ctx, webhook.Result{DeliveryID: got[1].ID, LeaseToken: got[1].LeaseToken, At: died,
+			Status: webhook.StatusDead, Error: "timed out", PauseReason: "e2 died too"}))
+		complete(t, s, got[2], died, webhook.StatusPending, died) // wh_b's, failing
+
+		a, err := s.Endpoint(ctx, "wh_a")
+		require.NoError(t, err)
+		require.Equal(t, died, a.PausedAt)
+		require.Equal(t, "e1 died", a.PausedReason, "the first death's reason stays")
+		later := t0.Add(time.Hour)
+		got = claim(t, s, later)
+		require.Equal(t, []string{"e1"}, ids(got), "only wh_b's: wh_a is paused")
+		require.Equal(t, "wh_b", got[0].EndpointID)
+		require.NoError(t, s.DeleteEndpoint(ctx, "wh_b"))
+
+		resumed, err := s.Resume(ctx, "wh_a")
+		require.NoError(t, err)
+		require.True(t, resumed.PausedAt.IsZero())
+		require.Empty(t, resumed.PausedReason)
+		require.Equal(t, []string{"e3"}, ids(claim(t, s, later.Add(time.Minute))), "resumed, and the dead e1 holds e3 back no more")
+
+		_, err = s.Resume(ctx, "wh_x")
+		require.ErrorIs(t, err, webhook.ErrNotFound)
+		_, err = s.RetryDead(ctx, "wh_x", later)
+		require.ErrorIs(t, err, webhook.ErrNotFound)
+
+		// Paused again, then every dead delivery retried at once.
+		got = claim(t, s, later.Add(time.Hour))
+		require.Equal(t, []string{"e3"}, ids(got))
+		require.NoError(t, s.Complete(ctx, webhook.Result{DeliveryID: got[0].ID, LeaseToken: got[0].LeaseToken, At: later.Add(time.Hour),
+			Status: webhook.StatusDead, PauseReason: "e3 died"}))
+		a, _ = s.Endpoint(ctx, "wh_a")
+		require.Equal(t, "e3 died", a.PausedReason)
+		again := t0.Add(3 * time.Hour)
+		n, err := s.RetryDead(ctx, "wh_a", again)
+		require.NoError(t, err)
+		require.Equal(t, 3, n)
+		a, _ = s.Endpoint(ctx, "wh_a")
+		require.True(t, a.PausedAt.IsZero(), "retrying the dead resumes the endpoint")
+		pending, err := s.Deliveries(ctx, webhook.DeliveryQuery{EndpointID: "wh_a", Status: webhook.StatusPending, Limit: 10})
+		require.NoError(t, err)
+		require.Equal(t, []string{"e1", "e2", "e3"}, ids(pending))
+		for _, d := range pending {
+			require.Zero(t, d.Attempts)
+			require.Equal(t, again, d.NextAttemptAt)
+			require.Equal(t, again, d.RetryingSince, "a fresh round")
+		}
+		require.Equal(t, []string{"e1", "e2"}, ids(claim(t, s, again)), "in order again: e3 waits for e1")
+		n, err = s.RetryDead(ctx, "wh_a", again)
+		require.NoError(t, err)
+		require.Zero(t, n)
+
+		until := t0.Add(24*time.Hour + 1500*time.Nanosecond)
+		rotated, err := s.RotateSecret(ctx, "wh_a", "whsec_new", until)
+		require.NoError(t, err)
+		require.Equal(t, "whsec_new", rotated.Secret)
+		require.Equal(t, "whsec_wh_a", rotated.PreviousSecret)
+		require.Equal(t, t0.Add(24*time.Hour+time.Microsecond), rotated.PreviousSecretUntil)
+		stored, _ := s.Endpoint(ctx, "wh_a")
+		require.Equal(t, rotated, stored)
+		require.Equal(t, []string{"whsec_new", "whsec_wh_a"}, stored.Secrets(t0))
+		require.Equal(t, []string{"whsec_new"}, stored.Secrets(until))
+		rotated, err = s.RotateSecret(ctx, "wh_a", "whsec_newer", until)
+		require.NoError(t, err)
+		require.Equal(t, []string{"whsec_newer", "whsec_new"}, rotated.Secrets(t0), "only the two newest sign")
+		_, err = s.RotateSecret(ctx, "wh_x", "whsec_y", until)
+		require.ErrorIs(t, err, webhook.ErrNotFound)
+	})
+}

@@ -33,9 +33,12 @@ func (e *URLError) Error() string {
 func (e *URLError) Unwrap() error { return ErrInvalidURL }
 
 // Policy decides which endpoint URLs and addresses are allowed. The zero
-// Policy allows public addresses only, which is what a server reachable
-// from the internet wants: a webhook is a request the server makes on an
-// officer's behalf, and must not reach the server's own network.
+// Policy allows public addresses over https only, which is what a server
+// reachable from the internet wants: a webhook is a request the server
+// makes on an officer's behalf, and must not reach the server's own
+// network, nor carry permit holders' data unencrypted. Plain http is
+// allowed only to the addresses the flags allow: loopback under
+// AllowLoopback, private ranges under AllowPrivate.
 type Policy struct {
 	// AllowLoopback allows 127.0.0.0/8, ::1 and localhost: for tests and
 	// evaluation on one machine.
@@ -126,8 +129,25 @@ func (p Policy) CheckIP(ip netip.Addr) error {
 	return nil
 }
 
+// plainAllowed says whether plain http may be sent to ip: only where a
+// flag allows that address (loopback, private), never across the
+// internet.
+func (p Policy) plainAllowed(ip netip.Addr) error {
+	ip = ip.Unmap()
+	switch {
+	case ip.IsLoopback() && p.AllowLoopback:
+		return nil
+	case (ip.IsPrivate() || cgnat4.Contains(ip) || benchmark4.Contains(ip) || uniqueLocal6.Contains(ip) || siteLocal6.Contains(ip)) && p.AllowPrivate:
+		return nil
+	}
+	return fmt.Errorf("%s is not on this server's own network, so the URL must be https", ip)
+}
+
+// mustBeHTTPS is the refusal of plain http where no flag allows it.
+const mustBeHTTPS = "the scheme must be https (plain http is allowed only to loopback or private addresses, where this server allows them)"
+
 // CheckURL checks an endpoint URL without asking DNS: it must be absolute
-// http or https with a host, no user information, no fragment, at most
+// https with a host (http only as Policy allows), no user information, no fragment, at most
 // MaxURLLength bytes, and a host that is neither a refused address (see
 // CheckIP) nor the name of a metadata service or, unless loopback is
 // allowed, localhost. A host that only an old resolver would read as a
@@ -154,7 +174,7 @@ func (p Policy) CheckURL(raw string) (*url.URL, error) {
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return refuse("the scheme must be https or http")
+		return refuse("the scheme must be https")
 	case u.Opaque != "":
 		return refuse("write the URL as scheme://host/path")
 	case u.User != nil:
@@ -177,6 +197,11 @@ func (p Policy) CheckURL(raw string) (*url.URL, error) {
 		if err := p.CheckIP(ip); err != nil {
 			return refuse(err.Error())
 		}
+		if u.Scheme == "http" {
+			if err := p.plainAllowed(ip); err != nil {
+				return refuse(err.Error())
+			}
+		}
 		return u, nil
 	}
 	if strings.Contains(host, ":") || strings.Contains(host, "%") {
@@ -184,6 +209,9 @@ func (p Policy) CheckURL(raw string) (*url.URL, error) {
 	}
 	if err := p.checkName(host); err != nil {
 		return refuse(err.Error())
+	}
+	if u.Scheme == "http" && !p.AllowLoopback && !p.AllowPrivate {
+		return refuse(mustBeHTTPS) // a name is checked again once resolved
 	}
 	return u, nil
 }
@@ -235,10 +263,17 @@ const maxAddrs = 32
 // resolve returns the addresses of host (an IP literal is itself), every
 // one allowed by the policy; any refused address refuses the host, so a
 // name cannot smuggle a private address in among public ones.
-func (p Policy) resolve(ctx context.Context, r Resolver, host string) ([]netip.Addr, error) {
+// With plain (an http URL) every address must also be one plain http
+// may go to.
+func (p Policy) resolve(ctx context.Context, r Resolver, host string, plain bool) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if err := p.CheckIP(ip); err != nil {
 			return nil, err
+		}
+		if plain {
+			if err := p.plainAllowed(ip); err != nil {
+				return nil, err
+			}
 		}
 		return []netip.Addr{ip.Unmap()}, nil
 	}
@@ -263,13 +298,19 @@ func (p Policy) resolve(ctx context.Context, r Resolver, host string) ([]netip.A
 		if err := p.CheckIP(ip); err != nil {
 			return nil, fmt.Errorf("%s resolves to %w", host, err)
 		}
+		if plain {
+			if err := p.plainAllowed(ip); err != nil {
+				return nil, fmt.Errorf("%s resolves to %w", host, err)
+			}
+		}
 		ips[i] = ip.Unmap()
 	}
 	return ips, nil
 }
 
 // CheckResolved is CheckURL followed by a DNS look-up of the host whose
-// every address must pass CheckIP: what registration does. A host that
+// every address must pass CheckIP (and, for http, be loopback or private
+// as the flags allow): what registration does. A host that
 // does not resolve is refused too. Every error is a *URLError.
 func (p Policy) CheckResolved(ctx context.Context, r Resolver, raw string) (*url.URL, error) {
 	u, err := p.CheckURL(raw)
@@ -279,7 +320,7 @@ func (p Policy) CheckResolved(ctx context.Context, r Resolver, raw string) (*url
 	if r == nil {
 		r = net.DefaultResolver
 	}
-	if _, err := p.resolve(ctx, r, u.Hostname()); err != nil {
+	if _, err := p.resolve(ctx, r, u.Hostname(), u.Scheme == "http"); err != nil {
 		return nil, &URLError{URL: clip(raw, 200), Reason: err.Error()}
 	}
 	return u, nil
@@ -314,13 +355,31 @@ func newDialer(p Policy, r Resolver, d net.Dialer) *dialer {
 	return dl
 }
 
-// DialContext is http.Transport's DialContext.
+type plainKey struct{}
+
+// withScheme marks a request's context when its URL is plain http, so the
+// dialer, which sees only a host and port, holds the connection to the
+// addresses plain http may go to.
+func withScheme(ctx context.Context, rawURL string) context.Context {
+	if strings.HasPrefix(strings.ToLower(rawURL), "http:") {
+		return context.WithValue(ctx, plainKey{}, true)
+	}
+	return ctx
+}
+
+func plainHTTP(ctx context.Context) bool {
+	plain, _ := ctx.Value(plainKey{}).(bool)
+	return plain
+}
+
+// DialContext is http.Transport's DialContext. A connection for plain
+// http (see withScheme) goes only to addresses plain http may go to.
 func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
-	ips, err := d.policy.resolve(ctx, d.resolver, host)
+	ips, err := d.policy.resolve(ctx, d.resolver, host, plainHTTP(ctx))
 	if err != nil {
 		return nil, &URLError{URL: addr, Reason: err.Error()}
 	}

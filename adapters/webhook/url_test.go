@@ -27,7 +27,12 @@ func TestCheckURL(t *testing.T) {
 		reason string // "" when allowed
 	}{
 		{url: "https://backoffice.example.gov.uk/permit-events"},
-		{url: "http://backoffice.example.gov.uk:8443/hooks?council=leics"},
+		{url: "https://backoffice.example.gov.uk:8443/hooks?council=leics"},
+		// Issue 14: plain http only where a flag allows the address.
+		{url: "http://backoffice.example.gov.uk:8443/hooks", reason: "must be https"},
+		{url: "http://93.184.216.34/hook", policy: everything, reason: "must be https"},
+		{url: "http://[2606:2800:220:1:248:1893:25c8:1946]/", policy: everything, reason: "must be https"},
+		{url: "http://backoffice.example.gov.uk/", policy: private}, // checked again once resolved
 		{url: "https://93.184.216.34/hook"},
 		{url: "https://[2606:2800:220:1:248:1893:25c8:1946]/hook"},
 		{url: "HTTPS://Backoffice.Example.gov.uk./x"},
@@ -170,6 +175,12 @@ func TestCheckResolved(t *testing.T) {
 		{url: "https://empty-answer.example/", reason: "no address in DNS"},
 		{url: "https://broken.example/", reason: "looking broken.example up"},
 		{url: "ftp://backoffice.example/", reason: "scheme"},
+		// Issue 14: plain http only to what the flags allow.
+		{url: "http://internal.example/", policy: private},
+		{url: "http://self.example/", policy: loopback},
+		{url: "http://backoffice.example/hook", policy: everything, reason: "93.184.216.34 is not on this server's own network, so the URL must be https"},
+		{url: "http://mixed.example/", policy: everything, reason: "must be https"},
+		{url: "http://self.example/", policy: private, reason: "loopback"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {

@@ -22,7 +22,7 @@
 //	--test-clock     (PERMITD_TEST_CLOCK=1)  enable POST /v1/test-clock (evaluation only)
 //	--webhook-allow-loopback (PERMITD_WEBHOOK_ALLOW_LOOPBACK=1) let webhooks point at this machine (tests, evaluation)
 //	--webhook-allow-private  (PERMITD_WEBHOOK_ALLOW_PRIVATE=1)  let webhooks point at private ranges (a council's own network)
-//	--webhook-max-attempts   (PERMITD_WEBHOOK_MAX_ATTEMPTS)     failed attempts before a delivery is dead; 0 (default) is 16
+//	--webhook-max-attempts   (PERMITD_WEBHOOK_MAX_ATTEMPTS)     caps the failed attempts before a delivery is dead; 0 (default): retried for 3 days
 //	--max-document-bytes       (PERMITD_MAX_DOCUMENT_BYTES)        largest uploaded file, default 10 MiB
 //	--max-documents-per-permit (PERMITD_MAX_DOCUMENTS_PER_PERMIT)  most files one permit may have, default 20
 //	--max-permit-document-bytes (PERMITD_MAX_PERMIT_DOCUMENT_BYTES) most bytes of one permit's files, default 20 × the largest file
@@ -261,7 +261,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		maxAttempts = n
 	}
 	fs.IntVar(&c.webhookMaxAttempts, "webhook-max-attempts", maxAttempts,
-		fmt.Sprintf("failed attempts before a webhook delivery is dead; 0 for %d (PERMITD_WEBHOOK_MAX_ATTEMPTS)", webhook.DefaultMaxAttempts))
+		fmt.Sprintf("caps the failed attempts before a webhook delivery is dead (which pauses its webhook); 0 for %d, more than 3 days of retries make (PERMITD_WEBHOOK_MAX_ATTEMPTS)", webhook.DefaultMaxAttempts))
 	fs.StringVar(&c.smtp.Addr, "smtp-addr", getenv("PERMITD_SMTP_ADDR"), "SMTP server host:port for emails to residents; empty writes them to the log (PERMITD_SMTP_ADDR)")
 	fs.StringVar(&c.smtp.From, "mail-from", getenv("PERMITD_MAIL_FROM"), "From address of those emails (PERMITD_MAIL_FROM)")
 	c.smtp.Username, c.smtp.Password = getenv("PERMITD_SMTP_USERNAME"), getenv("PERMITD_SMTP_PASSWORD")
