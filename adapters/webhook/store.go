@@ -74,7 +74,7 @@ type Endpoint struct {
 	PausedAt     time.Time
 	PausedReason string
 	CreatedAt    time.Time
-	CreatedBy string // who registered it, as recorded on events ("officer-1a2b3c4d")
+	CreatedBy    string // who registered it, as recorded on events ("officer-1a2b3c4d")
 	// IdempotencyKey is the registering request's key (scoped to its
 	// caller), "" for none; RequestHash fingerprints that request, so a
 	// replay with another body is told apart.
