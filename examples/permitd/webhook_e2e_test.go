@@ -93,7 +93,8 @@ func (b *backOffice) refused() []string {
 
 // webhooks drives the back-office integration over HTTP: officers register
 // a webhook, permit events arrive signed and in order; a failing receiver
-// leaves a dead letter that an officer sees and retries.
+// leaves a dead letter that pauses the webhook, and an officer sees it,
+// rotates the secret and retries the dead deliveries.
 func webhooks(t *testing.T, s *server) {
 	const officer = testOfficerToken
 	bo := newBackOffice(t)
@@ -125,37 +126,47 @@ func webhooks(t *testing.T, s *server) {
 	require.Eventually(t, func() bool { return len(bo.typesOf(pid)) == 2 }, 30*time.Second, 50*time.Millisecond)
 	require.Equal(t, []string{"permit.applied", "permit.approved"}, bo.typesOf(pid))
 
-	// The back office fails: the cancellation's delivery dies (this server
-	// allows one attempt), visible as a dead letter; mended, it is retried
-	// by hand and arrives.
+	// The back office fails: a delivery dies (this server allows one
+	// attempt) and pauses the webhook, which says why; the cancellation
+	// waits, dead or pending. (Events of the journey's last moments,
+	// fanned out after the registration, may be among the dead: a
+	// registration gets what is fanned out from then on.)
 	bo.set(hook["secret"].(string), true)
 	s.must(200, "POST", "/v1/permits/"+pid+"/cancel", sam.token, map[string]any{"reason": "no longer caring"})
-	// (Events of the journey's last moments, fanned out after the
-	// registration, may be among the dead: a registration gets what is
-	// fanned out from then on.)
-	var dead map[string]any
+	var paused map[string]any
 	require.Eventually(t, func() bool {
-		page := s.must(200, "GET", "/v1/webhooks/"+id+"/deliveries?status=dead&limit=1000", officer, nil)
-		for _, d := range page["deliveries"].([]any) {
-			if d := d.(map[string]any); d["permit_id"] == pid {
-				dead = d
-				return true
-			}
-		}
-		return false
+		paused = s.must(200, "GET", "/v1/webhooks/"+id, officer, nil)
+		return paused["status"] == "paused"
 	}, 30*time.Second, 100*time.Millisecond)
-	require.Equal(t, "permit.cancelled", dead["event_type"])
+	require.Contains(t, paused["paused_reason"], "HTTP 500")
+	page := s.must(200, "GET", "/v1/webhooks/"+id+"/deliveries?status=dead&limit=1000", officer, nil)
+	require.NotEmpty(t, page["deliveries"])
+	dead := page["deliveries"].([]any)[0].(map[string]any)
 	require.Equal(t, float64(500), dead["last_status_code"])
 	one := s.must(200, "GET", "/v1/webhooks/"+id+"/deliveries/"+dead["id"].(string), officer, nil)
-	require.Equal(t, pid, one["event"].(map[string]any)["permit_id"])
-	bo.set(hook["secret"].(string), false)
-	retried := s.must(200, "POST", "/v1/webhooks/"+id+"/deliveries/"+dead["id"].(string)+"/retry", officer, nil)
-	require.Equal(t, "pending", retried["status"])
+	require.Equal(t, dead["event_id"], one["event"].(map[string]any)["id"])
+
+	// The key is rotated as the receiver is mended: the back office holds
+	// only the new secret, and the requests carry both signatures for the
+	// overlap. An officer retries every dead delivery, which resumes the
+	// webhook; the cancellation arrives after the permit's earlier events.
+	rotated := s.must(200, "POST", "/v1/webhooks/"+id+"/rotate-secret", officer, map[string]any{"overlap_hours": 1})
+	require.NotEqual(t, hook["secret"], rotated["secret"])
+	require.NotEmpty(t, rotated["previous_secret_expires_at"])
+	bo.set(rotated["secret"].(string), false)
+	bulk := s.must(200, "POST", "/v1/webhooks/"+id+"/deliveries/retry", officer, nil)
+	require.GreaterOrEqual(t, bulk["retried"], float64(1))
+	require.Equal(t, "active", bulk["webhook"].(map[string]any)["status"])
 	require.Eventually(t, func() bool { return len(bo.typesOf(pid)) == 3 }, 30*time.Second, 50*time.Millisecond)
 	require.Equal(t, []string{"permit.applied", "permit.approved", "permit.cancelled"}, bo.typesOf(pid))
+	require.Equal(t, "active", s.must(200, "POST", "/v1/webhooks/"+id+"/resume", officer, nil)["status"], "resuming an active webhook changes nothing")
+	require.Eventually(t, func() bool {
+		return s.must(200, "GET", "/v1/webhooks/"+id+"/deliveries/"+dead["id"].(string), officer, nil)["status"] == "delivered"
+	}, 30*time.Second, 100*time.Millisecond)
+	s.problem(409, "invalid_transition", "POST", "/v1/webhooks/"+id+"/deliveries/"+dead["id"].(string)+"/retry", officer, nil)
 	delivered := s.must(200, "GET", "/v1/webhooks/"+id+"/deliveries?status=delivered&limit=1000", officer, nil)
 	require.NotEmpty(t, delivered["deliveries"])
-	require.Empty(t, bo.refused(), "every request was signed with the secret shown at registration")
+	require.Empty(t, bo.refused(), "every request was signed with the secret the back office held")
 
 	s.must(204, "DELETE", "/v1/webhooks/"+id, officer, nil)
 	s.problem(404, "not_found", "GET", "/v1/webhooks/"+id, officer, nil)
