@@ -86,11 +86,11 @@ type ImportSummary struct {
 }
 
 // Properties are written this many to a statement: few enough that the
-// statement stays below both databases' limits on bound values (9 a row),
+// statement stays below both databases' limits on bound values (11 a row),
 // many enough that a million rows take a thousand statements.
 const propertiesPerInsert = 1000
 
-const propertyColumns = `uprn, sub_building, building_name, building_number, street, town, postcode, zone_id, position`
+const propertyColumns = `uprn, sub_building, building_name, building_number, street, town, postcode, zone_id, position, latitude, longitude`
 
 // upsertProperties returns the statement that writes n properties. A
 // property that is already stored as given is left alone, so that the
@@ -98,14 +98,15 @@ const propertyColumns = `uprn, sub_building, building_name, building_number, str
 func (s *Store) upsertProperties(n int) string {
 	row := "(" + placeholders(countColumns(propertyColumns)) + ")"
 	changed := `(properties.sub_building, properties.building_name, properties.building_number, properties.street,
-  properties.town, properties.postcode, properties.zone_id, properties.position)
+  properties.town, properties.postcode, properties.zone_id, properties.position, properties.latitude, properties.longitude)
   IS NOT (excluded.sub_building, excluded.building_name, excluded.building_number, excluded.street,
-  excluded.town, excluded.postcode, excluded.zone_id, excluded.position)`
+  excluded.town, excluded.postcode, excluded.zone_id, excluded.position, excluded.latitude, excluded.longitude)`
 	changed = strings.Replace(changed, "IS NOT", s.d.IsDistinctFrom(), 1)
 	q := `INSERT INTO properties (` + propertyColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + `
 ON CONFLICT (uprn) DO UPDATE SET sub_building = excluded.sub_building, building_name = excluded.building_name,
   building_number = excluded.building_number, street = excluded.street, town = excluded.town,
-  postcode = excluded.postcode, zone_id = excluded.zone_id, position = excluded.position
+  postcode = excluded.postcode, zone_id = excluded.zone_id, position = excluded.position,
+  latitude = excluded.latitude, longitude = excluded.longitude
 WHERE ` + changed
 	return s.d.Rebind(q)
 }
@@ -115,7 +116,9 @@ WHERE ` + changed
 // and stores its properties and zones, for the Locator to find. A property
 // whose UPRN is stored already is replaced; properties not in the file are
 // kept (a council's export may be partial, and accounts refer to UPRNs).
-// Zones are stored with the names the file gives them.
+// Zones are stored with the names the file gives them, and positions (the
+// optional latitude,longitude columns) with each property, so that a zone
+// map (zones/zonemap) in front of the Locator can place it.
 //
 // Rows with problems are left out and listed in the summary with their
 // lines; they do not make the import fail. The file is read once, as a
@@ -300,8 +303,12 @@ func (imp *importer) write() (changed int, err error, again bool) {
 		args = args[:0]
 		for _, r := range chunk {
 			p := r.p
+			var lat, lng any // NULL: position unknown
+			if !p.Location.IsZero() {
+				lat, lng = p.Location.Lat, p.Location.Lng
+			}
 			args = append(args, int64(p.UPRN), p.SubBuilding, p.BuildingName, p.BuildingNumber, p.Street, p.Town,
-				p.Postcode.String(), p.Zone.ID, int64(r.line))
+				p.Postcode.String(), p.Zone.ID, int64(r.line), lat, lng)
 		}
 		var res sql.Result
 		if len(chunk) == propertiesPerInsert {
@@ -371,7 +378,7 @@ func (l *lazyStmt) get(ctx context.Context, db *sql.DB) (*sql.Stmt, error) {
 }
 
 const locatorSelect = `SELECT p.uprn, p.sub_building, p.building_name, p.building_number, p.street, p.town, p.postcode,
-  p.zone_id, COALESCE(z.name, '')
+  p.zone_id, COALESCE(z.name, ''), p.latitude, p.longitude
 FROM properties p LEFT JOIN zones z ON z.id = p.zone_id`
 
 // FindProperties implements zones.Locator: the postcode's properties in the
@@ -451,8 +458,9 @@ func scanProperty(row rowScanner) (zones.Property, error) {
 		p        zones.Property
 		uprn     int64
 		postcode string
+		lat, lng sql.NullFloat64
 	)
-	err := row.Scan(&uprn, &p.SubBuilding, &p.BuildingName, &p.BuildingNumber, &p.Street, &p.Town, &postcode, &p.Zone.ID, &p.Zone.Name)
+	err := row.Scan(&uprn, &p.SubBuilding, &p.BuildingName, &p.BuildingNumber, &p.Street, &p.Town, &postcode, &p.Zone.ID, &p.Zone.Name, &lat, &lng)
 	if err != nil {
 		return zones.Property{}, err
 	}
@@ -462,6 +470,9 @@ func scanProperty(row rowScanner) (zones.Property, error) {
 	}
 	if p.Zone.ID == "" {
 		p.Zone = zones.Zone{}
+	}
+	if lat.Valid && lng.Valid {
+		p.Location = zones.LatLng{Lat: lat.Float64, Lng: lng.Float64}
 	}
 	return p, nil
 }

@@ -51,6 +51,17 @@ const Gazetteer = zones.GazetteerHeader + `
 3001,,,1,High Street,Anstey,LE7 7AA,anstey-2,Anstey 2
 `
 
+// GazetteerWithPositions is a file with the optional latitude,longitude
+// columns: one property with a position, one without, one exactly on the
+// Greenwich meridian (longitude 0 is a position, not "unknown"), and one
+// with a position given to the 1e-7 degrees a gazetteer keeps.
+const GazetteerWithPositions = zones.GazetteerHeader + "," + zones.GazetteerPositionColumns + `
+5001,,,1,Ashby Road,Loughborough,LE11 3AB,loughborough-1,Loughborough 1,52.7721,-1.2062
+5002,,,3,Ashby Road,Loughborough,LE11 3AB,loughborough-1,Loughborough 1,,
+5003,,,5,Ashby Road,Loughborough,LE11 3AB,,,51.4779,0
+5004,,,7,Ashby Road,Loughborough,LE11 3AB,,,52.7721234,-1.2062345
+`
+
 // HouseCase is one search at LE11 3AB in Gazetteer and the UPRNs it must
 // find, in file order.
 type HouseCase struct {
@@ -107,6 +118,30 @@ func RunLocatorTests(t *testing.T, load LoadFunc) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, load(t, Gazetteer)) })
+	}
+	t.Run("Positions", func(t *testing.T) { testPositions(t, load(t, GazetteerWithPositions)) })
+}
+
+// testPositions: a property's Location is its file's latitude and
+// longitude, the zero LatLng when the file gives none, by UPRN and by
+// postcode alike.
+func testPositions(t *testing.T, l zones.Locator) {
+	want := map[zones.UPRN]zones.LatLng{
+		5001: {Lat: 52.7721, Lng: -1.2062},
+		5002: {},
+		5003: {Lat: 51.4779, Lng: 0},
+		5004: {Lat: 52.7721234, Lng: -1.2062345},
+	}
+	for u, ll := range want {
+		p, err := l.Property(t.Context(), u)
+		require.NoError(t, err)
+		require.Equal(t, ll, p.Location, "UPRN %s", u)
+	}
+	got, err := l.FindProperties(t.Context(), le113ab, "")
+	require.NoError(t, err)
+	require.Len(t, got, len(want))
+	for _, p := range got {
+		require.Equal(t, want[p.UPRN], p.Location, "UPRN %s", p.UPRN)
 	}
 }
 
