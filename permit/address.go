@@ -39,54 +39,51 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 		return AddressChange{}, err
 	}
 	var c AddressChange
-	err = retry(ctx, func() error {
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			today := s.today(at)
-			acc, err := tx.Account(accountID)
-			if err != nil {
-				return err
+	err = s.update(ctx, by, func(o *op) error {
+		at, today := o.at, o.today
+		acc, err := o.Account(accountID)
+		if err != nil {
+			return err
+		}
+		if acc.UPRN == to {
+			return &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "same_address", Detail: "That is the account's current address."}}}
+		}
+		if err := pendingAddressChange(o, acc.ID); err != nil {
+			return err
+		}
+		ps, err := o.PermitsOfAccount(acc.ID)
+		if err != nil {
+			return err
+		}
+		if prop.Zone.IsZero() || prop.Zone != acc.Zone {
+			return s.differentZone(acc, prop, ps, today)
+		}
+		var moving []Permit
+		for _, p := range ps {
+			if p.Live(today) && p.UPRN == acc.UPRN {
+				moving = append(moving, p)
 			}
-			if acc.UPRN == to {
-				return &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "same_address", Detail: "That is the account's current address."}}}
-			}
-			if err := pendingAddressChange(tx, acc.ID); err != nil {
-				return err
-			}
-			ps, err := tx.PermitsOfAccount(acc.ID)
-			if err != nil {
-				return err
-			}
-			if prop.Zone.IsZero() || prop.Zone != acc.Zone {
-				return s.differentZone(acc, prop, ps, today)
-			}
-			var moving []Permit
-			for _, p := range ps {
-				if p.Live(today) && p.UPRN == acc.UPRN {
-					moving = append(moving, p)
-				}
-			}
-			if err := s.checkMoveLimits(tx, moving, prop.UPRN, prop.Address(), today); err != nil {
-				return err
-			}
-			res := s.scheme.Evidence.Check(evidence.Submission{
-				Action: evidence.ActionAddressChangeSameZone, On: today, Requirements: s.scheme.AddressChangeSameZone,
-				Documents: docs, HolderName: acc.Name, PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
-			})
-			if !res.OK() {
-				return &EvidenceError{Result: res, Requirements: slices.Clone(s.scheme.AddressChangeSameZone)}
-			}
-			c = AddressChange{
-				ID: s.newID("adc"), AccountID: acc.ID, FromUPRN: acc.UPRN, ToUPRN: prop.UPRN, ToAddress: prop.Address(),
-				Zone: prop.Zone, Evidence: docs, Status: AddressChangePending, SubmittedOn: today,
-				DueOn: s.scheme.ReviewDueOn(today), CreatedAt: at, Version: 1,
-			}
-			if err := tx.CreateAddressChange(c); err != nil {
-				return err
-			}
-			return tx.AppendEvent(Event{Type: EventAddressChangeRequested, At: at, Actor: by.String(), AccountID: acc.ID,
-				Data: map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String(), "zone": c.Zone.ID}})
+		}
+		if err := s.checkMoveLimits(o, moving, prop.UPRN, prop.Address(), today); err != nil {
+			return err
+		}
+		res := s.scheme.Evidence.Check(evidence.Submission{
+			Action: evidence.ActionAddressChangeSameZone, On: today, Requirements: s.scheme.AddressChangeSameZone,
+			Documents: docs, HolderName: acc.Name, PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
 		})
+		if !res.OK() {
+			return &EvidenceError{Result: res, Requirements: slices.Clone(s.scheme.AddressChangeSameZone)}
+		}
+		c = AddressChange{
+			ID: s.newID("adc"), AccountID: acc.ID, FromUPRN: acc.UPRN, ToUPRN: prop.UPRN, ToAddress: prop.Address(),
+			Zone: prop.Zone, Evidence: docs, Status: AddressChangePending, SubmittedOn: today,
+			DueOn: s.scheme.ReviewDueOn(today), CreatedAt: at, Version: 1,
+		}
+		if err := o.CreateAddressChange(c); err != nil {
+			return err
+		}
+		return o.event(EventAddressChangeRequested, "", acc.ID,
+			map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String(), "zone": c.Zone.ID})
 	})
 	return c, err
 }
@@ -113,58 +110,55 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string) (AddressChange, error) {
 	var out AddressChange
 	var acc Account
-	err := retry(ctx, func() error {
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			today := s.today(at)
-			c, err := tx.AddressChange(id)
-			if err != nil {
+	err := s.update(ctx, by, func(o *op) error {
+		at, today := o.at, o.today
+		c, err := o.AddressChange(id)
+		if err != nil {
+			return err
+		}
+		if c.Status != AddressChangePending {
+			return &TransitionError{PermitID: c.ID, State: Status(c.Status), Event: TransitionApprove}
+		}
+		if acc, err = o.Account(c.AccountID); err != nil {
+			return err
+		}
+		if acc.UPRN != c.FromUPRN {
+			return &StaleAddressChangeError{ID: c.ID, From: c.FromUPRN, AccountAt: acc.UPRN, AccountAddress: acc.Address}
+		}
+		ps, err := o.PermitsOfAccount(acc.ID)
+		if err != nil {
+			return err
+		}
+		var moving []Permit
+		for _, p := range ps {
+			if p.Live(today) && p.UPRN == c.FromUPRN {
+				moving = append(moving, p)
+			}
+		}
+		if err := s.checkMoveLimits(o, moving, c.ToUPRN, c.ToAddress, today); err != nil {
+			return err
+		}
+		for _, p := range moving {
+			if err := s.moveClaimTo(o, p, c.ToUPRN, today); err != nil {
 				return err
 			}
-			if c.Status != AddressChangePending {
-				return &TransitionError{PermitID: c.ID, State: Status(c.Status), Event: Approve}
-			}
-			if acc, err = tx.Account(c.AccountID); err != nil {
+			p.UPRN, p.Address, p.Zone = c.ToUPRN, c.ToAddress, c.Zone
+			if err := o.save(&p); err != nil {
 				return err
 			}
-			if acc.UPRN != c.FromUPRN {
-				return &StaleAddressChangeError{ID: c.ID, From: c.FromUPRN, AccountAt: acc.UPRN, AccountAddress: acc.Address}
-			}
-			ps, err := tx.PermitsOfAccount(acc.ID)
-			if err != nil {
-				return err
-			}
-			var moving []Permit
-			for _, p := range ps {
-				if p.Live(today) && p.UPRN == c.FromUPRN {
-					moving = append(moving, p)
-				}
-			}
-			if err := s.checkMoveLimits(tx, moving, c.ToUPRN, c.ToAddress, today); err != nil {
-				return err
-			}
-			for _, p := range moving {
-				if err := s.moveClaimTo(tx, p, c.ToUPRN, today); err != nil {
-					return err
-				}
-				p.UPRN, p.Address, p.Zone, p.UpdatedAt = c.ToUPRN, c.ToAddress, c.Zone, at
-				if err := save(tx, &p); err != nil {
-					return err
-				}
-			}
-			acc.UPRN, acc.Address, acc.Zone, acc.UpdatedAt = c.ToUPRN, c.ToAddress, c.Zone, at
-			if err := tx.UpdateAccount(acc); err != nil {
-				return err
-			}
-			c.Status, c.DecidedAt = AddressChangeApproved, at
-			if err := tx.UpdateAddressChange(c); err != nil {
-				return err
-			}
-			c.Version++
-			out = c
-			return tx.AppendEvent(Event{Type: EventAddressChangeApproved, At: at, Actor: by.String(), AccountID: acc.ID,
-				Data: map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String()}})
-		})
+		}
+		acc.UPRN, acc.Address, acc.Zone, acc.UpdatedAt = c.ToUPRN, c.ToAddress, c.Zone, at
+		if err := o.UpdateAccount(acc); err != nil {
+			return err
+		}
+		c.Status, c.DecidedAt = AddressChangeApproved, at
+		if err := o.UpdateAddressChange(c); err != nil {
+			return err
+		}
+		c.Version++
+		out = c
+		return o.event(EventAddressChangeApproved, "", acc.ID,
+			map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String()})
 	})
 	if err != nil {
 		return AddressChange{}, err
@@ -187,25 +181,22 @@ func (s *Service) RejectAddressChange(ctx context.Context, by Actor, id string, 
 		return AddressChange{}, err
 	}
 	var out AddressChange
-	err := retry(ctx, func() error {
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			c, err := tx.AddressChange(id)
-			if err != nil {
-				return err
-			}
-			if c.Status != AddressChangePending {
-				return &TransitionError{PermitID: c.ID, State: Status(c.Status), Event: Reject}
-			}
-			c.Status, c.DecidedAt, c.Rejection = AddressChangeRejected, at, &r
-			if err := tx.UpdateAddressChange(c); err != nil {
-				return err
-			}
-			c.Version++
-			out = c
-			return tx.AppendEvent(Event{Type: EventAddressChangeRejected, At: at, Actor: by.String(), AccountID: c.AccountID,
-				Data: map[string]string{"address_change_id": c.ID, "reason_code": r.Code, "reason": r.Reason}})
-		})
+	err := s.update(ctx, by, func(o *op) error {
+		c, err := o.AddressChange(id)
+		if err != nil {
+			return err
+		}
+		if c.Status != AddressChangePending {
+			return &TransitionError{PermitID: c.ID, State: Status(c.Status), Event: TransitionReject}
+		}
+		c.Status, c.DecidedAt, c.Rejection = AddressChangeRejected, o.at, &r
+		if err := o.UpdateAddressChange(c); err != nil {
+			return err
+		}
+		c.Version++
+		out = c
+		return o.event(EventAddressChangeRejected, "", c.AccountID,
+			map[string]string{"address_change_id": c.ID, "reason_code": r.Code, "reason": r.Reason})
 	})
 	return out, err
 }

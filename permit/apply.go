@@ -167,116 +167,107 @@ func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, 
 	if err := v.err(); err != nil {
 		return Permit{}, err
 	}
-	return s.submit(ctx, by, func() (Permit, error) { return s.applyOnce(ctx, by, in, vrm) }, nil)
+	var p Permit
+	return s.submit(ctx, by, &p, func(o *op) error { return s.applyOnce(ctx, o, in, vrm, &p) }, nil)
 }
 
-// submit stores an application (or renewal) by running once until it does
-// not lose a race, takes the card authorisation when it is paid, and tells
-// the applicant it was received.
-func (s *Service) submit(ctx context.Context, by Actor, once func() (Permit, error), extra map[string]string) (Permit, error) {
-	var p Permit
-	err := retry(ctx, func() error {
-		var err error
-		p, err = once()
-		return err
-	})
-	if err != nil {
+// submit stores an application (or renewal) *p by running once until it
+// does not lose a race, takes the card authorisation when it is paid, and
+// tells the applicant it was received.
+func (s *Service) submit(ctx context.Context, by Actor, p *Permit, once func(o *op) error, extra map[string]string) (Permit, error) {
+	if err := s.update(ctx, by, once); err != nil {
 		return Permit{}, err
 	}
-	if p.Status == AwaitingPayment {
-		if p, err = s.authorise(ctx, by, p); err != nil {
+	out := *p
+	if out.Status == AwaitingPayment {
+		var err error
+		if out, err = s.authorise(ctx, by, out); err != nil {
 			return Permit{}, err
 		}
 	}
-	s.notify(ctx, MessageApplicationReceived, p, extra)
-	return p, nil
+	s.notify(ctx, MessageApplicationReceived, out, extra)
+	return out, nil
 }
 
-func (s *Service) applyOnce(ctx context.Context, by Actor, in Application, vrm VRM) (Permit, error) {
-	at := s.now()
-	today := s.today(at)
-	var p Permit
-	err := s.store.Update(ctx, func(tx Tx) error {
-		acc, err := tx.Account(in.AccountID)
-		if err != nil {
-			return err
-		}
-		uprn, move := acc.UPRN, false
-		var ending func(Permit) bool
-		if !in.MoveTo.IsZero() && in.MoveTo != acc.UPRN {
-			uprn, move = in.MoveTo, true
-			// The account's permits elsewhere end when this application
-			// is approved (moveAccount), so they count neither in its
-			// pools nor in its limits (R7, decision of 2026-12).
-			ending = func(o Permit) bool { return o.AccountID == acc.ID && o.UPRN != uprn }
-		}
-		d, prop, counting, err := s.decideExcept(ctx, tx, acc.ID, uprn, eligibility.Request{
-			Kind: eligibility.KindNew, PermitType: in.Type, At: at, StartsOn: in.StartsOn, Pay: in.Pay,
-		}, ending)
-		if err != nil {
-			return err
-		}
-		if move && prop.Zone == acc.Zone {
-			return &ValidationError{Fields: []FieldError{{Field: "move_to", Code: "same_zone",
-				Detail: "The new address is in the same permit zone: ask for an address change instead of a new permit."}}}
-		}
-		if !d.Eligible {
-			return &NotEligibleError{Decision: d}
-		}
-		if vrmInUse(counting, prop.UPRN, "", in.Type, vrm, today) {
-			return fmt.Errorf("%w: %s is already on a live %s permit at this property", ErrVRMInUse, vrm, in.Type)
-		}
-		reqs, action := d.RequiredEvidence, evidence.ActionApply
-		if move {
-			action = evidence.ActionApplicationNewZone
-			reqs, _ = s.scheme.Requirements(in.Type, action)
-		}
-		res := s.scheme.Evidence.Check(evidence.Submission{
-			Action: action, On: today, Requirements: reqs, Documents: in.Evidence, VRM: string(vrm), HolderName: acc.Name,
-			PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
-		})
-		if !res.OK() {
-			return &EvidenceError{Result: res, Requirements: reqs}
-		}
-		id := s.newID("per")
-		p = Permit{
-			ID: id, AccountID: acc.ID, Type: in.Type, Status: PendingReview,
-			Free: d.Free, Pool: d.Pool, Price: d.Price,
-			VRM: vrm, UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone,
-			StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn, ChainID: id,
-			Evidence: in.Evidence, CreatedAt: at, UpdatedAt: at,
-		}
-		if d.Free {
-			p.FreeSlot = d.FreeSlot
-			if err := s.claim(tx, p, counting); err != nil {
-				if !move || !errors.Is(err, ErrConflict) {
-					return err
-				}
-				// An account-scoped slot still held by a permit this
-				// application's approval ends is claimed on approval.
-				held, herr := s.slotHeldBy(tx, p, ending)
-				if herr != nil {
-					return herr
-				}
-				if !held {
-					return err
-				}
-			}
-		} else if d.Price.IsPositive() {
-			p.Status = AwaitingPayment
-		}
-		if err := tx.CreatePermit(p); err != nil {
-			return err
-		}
-		p.Version = 1
-		data := map[string]string{"type": p.Type, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
-			"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn), "vrm": string(p.VRM), "uprn": p.UPRN.String()}
-		if move {
-			data["move_from_uprn"] = acc.UPRN.String()
-		}
-		return tx.AppendEvent(Event{Type: EventPermitApplied, At: at, Actor: by.String(), PermitID: p.ID, AccountID: acc.ID, Data: data})
+// applyOnce decides and stores an application in o as *p.
+func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM, p *Permit) error {
+	acc, err := o.Account(in.AccountID)
+	if err != nil {
+		return err
+	}
+	uprn, move := acc.UPRN, false
+	var ending func(Permit) bool
+	if !in.MoveTo.IsZero() && in.MoveTo != acc.UPRN {
+		uprn, move = in.MoveTo, true
+		// The account's permits elsewhere end when this application
+		// is approved (moveAccount), so they count neither in its
+		// pools nor in its limits (R7, decision of 2026-12).
+		ending = func(o Permit) bool { return o.AccountID == acc.ID && o.UPRN != uprn }
+	}
+	d, prop, counting, err := s.decideExcept(ctx, o, acc.ID, uprn, eligibility.Request{
+		Kind: eligibility.KindNew, PermitType: in.Type, At: o.at, StartsOn: in.StartsOn, Pay: in.Pay,
+	}, ending)
+	if err != nil {
+		return err
+	}
+	if move && prop.Zone == acc.Zone {
+		return &ValidationError{Fields: []FieldError{{Field: "move_to", Code: "same_zone",
+			Detail: "The new address is in the same permit zone: ask for an address change instead of a new permit."}}}
+	}
+	if !d.Eligible {
+		return &NotEligibleError{Decision: d}
+	}
+	if vrmInUse(counting, prop.UPRN, "", in.Type, vrm, o.today) {
+		return fmt.Errorf("%w: %s is already on a live %s permit at this property", ErrVRMInUse, vrm, in.Type)
+	}
+	reqs, action := d.RequiredEvidence, evidence.ActionApply
+	if move {
+		action = evidence.ActionApplicationNewZone
+		reqs, _ = s.scheme.Requirements(in.Type, action)
+	}
+	res := s.scheme.Evidence.Check(evidence.Submission{
+		Action: action, On: o.today, Requirements: reqs, Documents: in.Evidence, VRM: string(vrm), HolderName: acc.Name,
+		PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
 	})
-	return p, err
+	if !res.OK() {
+		return &EvidenceError{Result: res, Requirements: reqs}
+	}
+	id := s.newID("per")
+	*p = Permit{
+		ID: id, AccountID: acc.ID, Type: in.Type, Status: PendingReview,
+		Free: d.Free, Pool: d.Pool, Price: d.Price,
+		VRM: vrm, UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone,
+		StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn, ChainID: id,
+		Evidence: in.Evidence,
+	}
+	if d.Free {
+		p.FreeSlot = d.FreeSlot
+		if err := s.claim(o, *p, counting); err != nil {
+			if !move || !errors.Is(err, ErrConflict) {
+				return err
+			}
+			// An account-scoped slot still held by a permit this
+			// application's approval ends is claimed on approval.
+			held, herr := s.slotHeldBy(o, *p, ending)
+			if herr != nil {
+				return herr
+			}
+			if !held {
+				return err
+			}
+		}
+	} else if d.Price.IsPositive() {
+		p.Status = AwaitingPayment
+	}
+	if err := o.create(p); err != nil {
+		return err
+	}
+	data := map[string]string{"type": p.Type, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
+		"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn), "vrm": string(p.VRM), "uprn": p.UPRN.String()}
+	if move {
+		data["move_from_uprn"] = acc.UPRN.String()
+	}
+	return o.event(EventPermitApplied, p.ID, acc.ID, data)
 }
 
 // authorise takes the card authorisation for a permit awaiting payment and
@@ -287,42 +278,28 @@ func (s *Service) authorise(ctx context.Context, by Actor, p Permit) (Permit, er
 		Description: fmt.Sprintf("%s %s to %s", s.typeName(p.Type), date(p.StartsOn), date(p.ExpiresOn)),
 	})
 	var out Permit
-	err := retry(ctx, func() error {
-		return s.store.Update(ctx, func(tx Tx) error {
-			cur, err := tx.Permit(p.ID)
-			if err != nil {
+	err := s.update(ctx, by, func(o *op) error {
+		cur, err := o.Permit(p.ID)
+		if err != nil {
+			return err
+		}
+		if payErr != nil {
+			if err := cur.may(TransitionFailPayment, o.today); err != nil {
 				return err
 			}
-			at := s.now()
-			if payErr != nil {
-				if err := cur.transition(FailPayment, s.today(at)); err != nil {
-					return err
-				}
-				if err := s.releaseChain(tx, cur); err != nil {
-					return err
-				}
-				cur.Payment = &Payment{Status: PaymentFailed, Amount: cur.Price}
-				cur.UpdatedAt = at
-				if err := tx.UpdatePermit(cur); err != nil {
-					return err
-				}
-				return tx.AppendEvent(Event{Type: EventPermitPaymentFailed, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-					Data: map[string]string{"reason": payErr.Error()}})
-			}
-			if err := cur.transition(Authorise, s.today(at)); err != nil {
+			if err := s.releaseChain(o, cur); err != nil {
 				return err
 			}
-			pay := pay
-			cur.Payment = &pay
-			cur.UpdatedAt = at
-			if err := tx.UpdatePermit(cur); err != nil {
-				return err
-			}
-			cur.Version++
-			out = cur
-			return tx.AppendEvent(Event{Type: EventPermitAuthorised, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"payment_id": pay.ID, "amount": pricing.FormatMoney(pay.Amount)}})
-		})
+			cur.Payment = &Payment{Status: PaymentFailed, Amount: cur.Price}
+			return o.take(&cur, TransitionFailPayment, map[string]string{"reason": payErr.Error()})
+		}
+		pay := pay
+		cur.Payment = &pay
+		if err := o.take(&cur, TransitionAuthorise, map[string]string{"payment_id": pay.ID, "amount": pricing.FormatMoney(pay.Amount)}); err != nil {
+			return err
+		}
+		out = cur
+		return nil
 	})
 	if err != nil {
 		if payErr == nil {
@@ -349,15 +326,13 @@ func (s *Service) voidOrphan(ctx context.Context, p Permit, pay Payment) error {
 		return nil
 	}
 	var owed []PaymentRetry
-	err := retry(ctx, func() error {
+	err := s.update(ctx, System, func(o *op) error {
 		owed = nil
-		return s.store.Update(ctx, func(tx Tx) error {
-			r, ok, err := s.owe(tx, PaymentOpVoid, p, pay.ID, pay.Amount, s.now())
-			if ok {
-				owed = append(owed, r)
-			}
-			return err
-		})
+		r, ok, err := s.owe(o, PaymentOpVoid, p, pay.ID, pay.Amount, o.at)
+		if ok {
+			owed = append(owed, r)
+		}
+		return err
 	})
 	if err != nil {
 		if _, voidErr := s.payments.Void(ctx, pay.ID, string(PaymentOpVoid)+":"+p.ID); voidErr != nil {

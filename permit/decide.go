@@ -15,33 +15,31 @@ import (
 // releaseChain gives up what a permit held when it stops being live: its
 // place as its predecessor's renewal and its free slot (which returns to
 // the predecessor when that one is still live and free).
-func (s *Service) releaseChain(tx Tx, p Permit) error {
-	today := s.today(s.now())
+func (s *Service) releaseChain(o *op, p Permit) error {
 	var prev *Permit
 	if p.RenewalOf != "" {
-		old, err := tx.Permit(p.RenewalOf)
+		old, err := o.Permit(p.RenewalOf)
 		if err != nil {
 			return err
 		}
 		if old.RenewedBy == p.ID {
 			old.RenewedBy = ""
-			old.UpdatedAt = s.now()
-			if err := save(tx, &old); err != nil {
+			if err := o.save(&old); err != nil {
 				return err
 			}
 		}
 		prev = &old
 	}
-	c, held, err := s.heldClaim(tx, p)
+	c, held, err := s.heldClaim(o, p)
 	if err != nil || !held || c.PermitID != p.ID {
 		return err
 	}
-	if prev != nil && prev.Free && prev.Live(today) {
+	if prev != nil && prev.Free && prev.Live(o.today) {
 		back := c
 		back.PermitID = prev.ID
-		return tx.MoveClaim(c, back)
+		return o.MoveClaim(c, back)
 	}
-	return tx.Release(c)
+	return o.Release(c)
 }
 
 // submittedOn is the date an application was made, in the council's zone.
@@ -86,68 +84,62 @@ func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
 // Errors: ErrNotFound; *TransitionError when it is not pending review;
 // *EvidenceError.
 func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permit, error) {
-	if _, err := s.pendingForDecision(ctx, permitID, Approve, true); err != nil {
+	if _, err := s.pendingForDecision(ctx, permitID, TransitionApprove, true); err != nil {
 		return Permit{}, err
 	}
 	var out Permit
 	var ended []Permit
 	var owed []PaymentRetry
-	err := retry(ctx, func() error {
+	err := s.update(ctx, by, func(o *op) error {
 		ended, owed = nil, nil
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			today := s.today(at)
-			cur, err := tx.Permit(permitID)
+		cur, err := o.Permit(permitID)
+		if err != nil {
+			return err
+		}
+		if err := cur.may(TransitionApprove, o.today); err != nil {
+			return err
+		}
+		// A free permit with an authorisation is one that became free
+		// (see promoteToFree): its void is owed, never a capture.
+		if pay := cur.Payment; pay != nil && pay.Status == PaymentAuthorised && !cur.Free {
+			r, ok, err := s.owe(o, PaymentOpCapture, cur, pay.ID, pay.Amount, o.at)
 			if err != nil {
 				return err
 			}
-			if err := cur.transition(Approve, today); err != nil {
+			if ok {
+				owed = append(owed, r)
+			}
+		}
+		cur.EvidenceAcceptedOn = o.today
+		acc, err := o.Account(cur.AccountID)
+		if err != nil {
+			return err
+		}
+		if cur.UPRN != acc.UPRN {
+			var held []PaymentRetry
+			if ended, held, err = s.moveAccount(o, acc, cur); err != nil {
 				return err
 			}
-			// A free permit with an authorisation is one that became free
-			// (see promoteToFree): its void is owed, never a capture.
-			if pay := cur.Payment; pay != nil && pay.Status == PaymentAuthorised && !cur.Free {
-				r, ok, err := s.owe(tx, PaymentOpCapture, cur, pay.ID, pay.Amount, at)
-				if err != nil {
-					return err
-				}
-				if ok {
-					owed = append(owed, r)
-				}
-			}
-			cur.EvidenceAcceptedOn = today
-			cur.UpdatedAt = at
-			acc, err := tx.Account(cur.AccountID)
-			if err != nil {
+			owed = append(owed, held...)
+			// A free slot the ended permits held (an account-scoped
+			// pool) is this permit's now.
+			if _, has, err := s.heldClaim(o, cur); err != nil {
 				return err
-			}
-			if cur.UPRN != acc.UPRN {
-				var held []PaymentRetry
-				if ended, held, err = s.moveAccount(tx, by, acc, cur, at); err != nil {
+			} else if cur.Free && !has {
+				if err := s.claim(o, cur, nil); err != nil {
 					return err
 				}
-				owed = append(owed, held...)
-				// A free slot the ended permits held (an account-scoped
-				// pool) is this permit's now.
-				if _, has, err := s.heldClaim(tx, cur); err != nil {
-					return err
-				} else if cur.Free && !has {
-					if err := s.claim(tx, cur, nil); err != nil {
-						return err
-					}
-				}
 			}
-			if err := save(tx, &cur); err != nil {
-				return err
-			}
-			out = cur
-			captured := amount(cur.Payment)
-			if cur.Free {
-				captured = decimal.Zero // a hold it had before it became free is voided, not taken
-			}
-			return tx.AppendEvent(Event{Type: EventPermitApproved, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn), "captured": pricing.FormatMoney(captured)}})
-		})
+		}
+		captured := amount(cur.Payment)
+		if cur.Free {
+			captured = decimal.Zero // a hold it had before it became free is voided, not taken
+		}
+		if err := o.take(&cur, TransitionApprove, map[string]string{"starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn), "captured": pricing.FormatMoney(captured)}); err != nil {
+			return err
+		}
+		out = cur
+		return nil
 	})
 	if err != nil {
 		return Permit{}, err
@@ -180,8 +172,7 @@ func (s *Service) pendingForDecision(ctx context.Context, permitID string, t Tra
 		if p, err = tx.Permit(permitID); err != nil {
 			return err
 		}
-		probe := p
-		if err := probe.transition(t, s.today(s.now())); err != nil {
+		if err := p.may(t, s.Today()); err != nil {
 			return err
 		}
 		if !evidenceToo {
@@ -201,9 +192,9 @@ func (s *Service) pendingForDecision(ctx context.Context, permitID string, t Tra
 //
 // An application withdrawn this way has its hold returned: the payment
 // retries to settle after the commit are returned with the ended permits.
-func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at time.Time) ([]Permit, []PaymentRetry, error) {
-	today := s.today(at)
-	ps, err := tx.PermitsOfAccount(acc.ID)
+func (s *Service) moveAccount(o *op, acc Account, newPermit Permit) ([]Permit, []PaymentRetry, error) {
+	today, at := o.today, o.at
+	ps, err := o.PermitsOfAccount(acc.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -214,18 +205,18 @@ func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at
 			continue
 		}
 		// Read again: ending one permit of a chain writes its neighbour.
-		old, err := tx.Permit(listed.ID)
+		old, err := o.Permit(listed.ID)
 		if err != nil {
 			return nil, nil, err
 		}
 		if !old.Live(today) {
 			continue
 		}
-		t := End
+		t := TransitionEnd
 		refund := pricing.Refund{Amount: decimal.Zero}
 		if old.Status != Approved {
-			t = Withdraw
-			held, err := s.releaseHold(tx, old, at)
+			t = TransitionWithdraw
+			held, err := s.releaseHold(o, old, at)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -239,7 +230,7 @@ func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at
 			}
 			refund = s.scheme.Refunds.Refund(paid, old.StartsOn, old.ExpiresOn, today)
 			if refund.Amount.IsPositive() {
-				r, ok, err := s.owe(tx, PaymentOpRefund, old, old.Payment.ID, refund.Amount, at)
+				r, ok, err := s.owe(o, PaymentOpRefund, old, old.Payment.ID, refund.Amount, at)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -248,30 +239,30 @@ func (s *Service) moveAccount(tx Tx, by Actor, acc Account, newPermit Permit, at
 				}
 			}
 		}
-		if err := old.transition(t, today); err != nil {
+		to, err := old.next(t, today)
+		if err != nil {
 			return nil, nil, err
 		}
-		if err := s.releaseChain(tx, old); err != nil {
+		if err := s.releaseChain(o, old); err != nil {
 			return nil, nil, err
 		}
-		old.Cancellation = &Cancellation{At: at, By: by.String(), Reason: "moved to another permit zone", Refund: refund.Amount}
-		old.UpdatedAt = at
-		if err := save(tx, &old); err != nil {
+		old.Cancellation = &Cancellation{At: at, By: o.by.String(), Reason: "moved to another permit zone", Refund: refund.Amount}
+		// The one transition written without the table's event: an
+		// application withdrawn by a move is told as permit.ended, as
+		// the feed has always told it (its data says moved_zone).
+		old.Status = to
+		if err := o.record(&old, EventPermitEnded, map[string]string{"reason": "moved_zone", "superseded_by": newPermit.ID, "refund": pricing.FormatMoney(refund.Amount)}); err != nil {
 			return nil, nil, err
 		}
 		ended = append(ended, old)
-		if err := tx.AppendEvent(Event{Type: EventPermitEnded, At: at, Actor: by.String(), PermitID: old.ID, AccountID: acc.ID,
-			Data: map[string]string{"reason": "moved_zone", "superseded_by": newPermit.ID, "refund": pricing.FormatMoney(refund.Amount)}}); err != nil {
-			return nil, nil, err
-		}
 	}
 	from := acc.UPRN
 	acc.UPRN, acc.Address, acc.Zone, acc.UpdatedAt = newPermit.UPRN, newPermit.Address, newPermit.Zone, at
-	if err := tx.UpdateAccount(acc); err != nil {
+	if err := o.UpdateAccount(acc); err != nil {
 		return nil, nil, err
 	}
-	return ended, owed, tx.AppendEvent(Event{Type: EventAddressChangeApproved, At: at, Actor: by.String(), AccountID: acc.ID,
-		Data: map[string]string{"from_uprn": from.String(), "to_uprn": acc.UPRN.String(), "zone": acc.Zone.ID, "via_permit": newPermit.ID}})
+	return ended, owed, o.event(EventAddressChangeApproved, "", acc.ID,
+		map[string]string{"from_uprn": from.String(), "to_uprn": acc.UPRN.String(), "zone": acc.Zone.ID, "via_permit": newPermit.ID})
 }
 
 // Reject refuses an application (officer only, R3): the authorisation is
@@ -296,11 +287,11 @@ func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejec
 	if err := v.err(); err != nil {
 		return Permit{}, err
 	}
-	if _, err := s.pendingForDecision(ctx, permitID, Reject, false); err != nil {
+	if _, err := s.pendingForDecision(ctx, permitID, TransitionReject, false); err != nil {
 		return Permit{}, err
 	}
-	out, err := s.closePermit(ctx, by, permitID, Reject, EventPermitRejected, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
-		owed, err := s.releaseHold(tx, *cur, at)
+	out, err := s.closePermit(ctx, by, permitID, TransitionReject, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+		owed, err := s.releaseHold(o, *cur, o.at)
 		cur.Rejection = &r
 		return map[string]string{"reason_code": r.Code, "reason": r.Reason}, owed, err
 	})
@@ -312,72 +303,62 @@ func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejec
 	return out, nil
 }
 
-// closeEdit sets a closing transition's own fields on cur, inside tx at
-// the instant at, and returns the event's data and the payment calls it
-// owes (to settle after the commit).
-type closeEdit func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error)
+// closeEdit sets a closing transition's own fields on cur, inside o, and
+// returns the event's data and the payment calls it owes (to settle after
+// the commit).
+type closeEdit func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error)
 
 // closePermit moves a permit out of the live set by t, releasing what its
-// chain held, with one event; edit sets the transition's own fields. A
+// chain held, with t's event; edit sets the transition's own fields. A
 // permit cancelled or ended takes its pending renewal with it (see
 // withdrawRenewal). What the closing owes the payment provider is asked
 // for after the commit; the permit is returned as it then stands.
-func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t Transition, et EventType, edit closeEdit) (Permit, error) {
+func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t Transition, edit closeEdit) (Permit, error) {
 	var out Permit
 	var owed []PaymentRetry
 	var renewal, promoted *Permit
-	err := retry(ctx, func() error {
+	err := s.update(ctx, by, func(o *op) error {
 		owed, renewal, promoted = nil, nil, nil
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			cur, err := tx.Permit(permitID)
-			if err != nil {
-				return err
-			}
-			freeApplication := cur.Free && cur.Status == PendingReview
-			if err := cur.transition(t, s.today(at)); err != nil {
-				return err
-			}
-			if t == Cancel || t == End {
-				var held []PaymentRetry
-				if renewal, held, err = s.withdrawRenewal(tx, by, permitID, at); err != nil {
-					return err
-				}
-				owed = append(owed, held...)
-				if renewal != nil {
-					// Withdrawing the renewal wrote this permit: read it again.
-					if cur, err = tx.Permit(permitID); err != nil {
-						return err
-					}
-					if err := cur.transition(t, s.today(at)); err != nil {
-						return err
-					}
-				}
-			}
-			if err := s.releaseChain(tx, cur); err != nil {
-				return err
-			}
-			data, held, err := edit(tx, &cur, at)
-			if err != nil {
+		cur, err := o.Permit(permitID)
+		if err != nil {
+			return err
+		}
+		freeApplication := cur.Free && cur.Status == PendingReview
+		if err := cur.may(t, o.today); err != nil {
+			return err
+		}
+		if t == TransitionCancel || t == TransitionEnd {
+			var held []PaymentRetry
+			if renewal, held, err = s.withdrawRenewal(o, permitID); err != nil {
 				return err
 			}
 			owed = append(owed, held...)
-			cur.UpdatedAt = at
-			if err := save(tx, &cur); err != nil {
-				return err
-			}
-			out = cur
-			if err := tx.AppendEvent(Event{Type: et, At: at, Actor: by.String(), PermitID: cur.ID, AccountID: cur.AccountID, Data: data}); err != nil {
-				return err
-			}
-			if freeApplication && (t == Reject || t == Withdraw) {
-				if promoted, held, err = s.promoteToFree(tx, by, cur, at); err != nil {
+			if renewal != nil {
+				// Withdrawing the renewal wrote this permit: read it again.
+				if cur, err = o.Permit(permitID); err != nil {
 					return err
 				}
-				owed = append(owed, held...)
 			}
-			return nil
-		})
+		}
+		if err := s.releaseChain(o, cur); err != nil {
+			return err
+		}
+		data, held, err := edit(o, &cur)
+		if err != nil {
+			return err
+		}
+		owed = append(owed, held...)
+		if err := o.take(&cur, t, data); err != nil {
+			return err
+		}
+		out = cur
+		if freeApplication && (t == TransitionReject || t == TransitionWithdraw) {
+			if promoted, held, err = s.promoteToFree(o, cur); err != nil {
+				return err
+			}
+			owed = append(owed, held...)
+		}
+		return nil
 	})
 	if err != nil {
 		return Permit{}, err
@@ -399,36 +380,31 @@ func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t 
 // place in the chain and its free slot go back to the permit (which then
 // releases the slot as it closes), and a permit.withdrawn event says why.
 // It returns the withdrawn renewal, or nil when there is none pending.
-func (s *Service) withdrawRenewal(tx Tx, by Actor, permitID string, at time.Time) (*Permit, []PaymentRetry, error) {
-	p, err := tx.Permit(permitID)
+func (s *Service) withdrawRenewal(o *op, permitID string) (*Permit, []PaymentRetry, error) {
+	p, err := o.Permit(permitID)
 	if err != nil || p.RenewedBy == "" {
 		return nil, nil, err
 	}
-	r, err := tx.Permit(p.RenewedBy)
+	r, err := o.Permit(p.RenewedBy)
 	if err != nil {
 		return nil, nil, err
 	}
 	if r.Status != PendingReview && r.Status != AwaitingPayment {
 		return nil, nil, nil // an approved renewal is a permit of its own
 	}
-	owed, err := s.releaseHold(tx, r, at)
+	owed, err := s.releaseHold(o, r, o.at)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := r.transition(Withdraw, s.today(at)); err != nil {
+	if err := r.may(TransitionWithdraw, o.today); err != nil {
 		return nil, nil, err
 	}
-	if err := s.releaseChain(tx, r); err != nil {
+	if err := s.releaseChain(o, r); err != nil {
 		return nil, nil, err
 	}
 	const why = "the permit it renews was cancelled"
-	r.Cancellation = &Cancellation{At: at, By: by.String(), Reason: why, Refund: decimal.Zero}
-	r.UpdatedAt = at
-	if err := save(tx, &r); err != nil {
-		return nil, nil, err
-	}
-	return &r, owed, tx.AppendEvent(Event{Type: EventPermitWithdrawn, At: at, Actor: by.String(), PermitID: r.ID, AccountID: r.AccountID,
-		Data: map[string]string{"reason": why, "renewal_of": p.ID}})
+	r.Cancellation = &Cancellation{At: o.at, By: o.by.String(), Reason: why, Refund: decimal.Zero}
+	return &r, owed, o.take(&r, TransitionWithdraw, map[string]string{"reason": why, "renewal_of": p.ID})
 }
 
 // Cancel ends a permit at its holder's or the council's request (R6). An
@@ -451,17 +427,17 @@ func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string)
 		return s.withdraw(ctx, by, p, reason)
 	}
 	var refund pricing.Refund
-	out, err := s.closePermit(ctx, by, permitID, Cancel, EventPermitCancelled, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
+	out, err := s.closePermit(ctx, by, permitID, TransitionCancel, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
 		paid := decimal.Zero
 		if pay := cur.Payment; pay != nil && (pay.Status == PaymentCaptured || pay.Status == PaymentAuthorised && !cur.Free) {
 			// An approved permit's authorised payment is one whose
 			// capture is owed: it counts as paid.
 			paid = pay.Amount
 		}
-		refund = s.scheme.Refunds.Refund(paid, cur.StartsOn, cur.ExpiresOn, s.today(at))
+		refund = s.scheme.Refunds.Refund(paid, cur.StartsOn, cur.ExpiresOn, o.today)
 		var owed []PaymentRetry
 		if refund.Amount.IsPositive() {
-			r, ok, err := s.owe(tx, PaymentOpRefund, *cur, cur.Payment.ID, refund.Amount, at)
+			r, ok, err := s.owe(o, PaymentOpRefund, *cur, cur.Payment.ID, refund.Amount, o.at)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -469,7 +445,7 @@ func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string)
 				owed = append(owed, r)
 			}
 		}
-		cur.Cancellation = &Cancellation{At: at, By: by.String(), Reason: reason, Refund: refund.Amount}
+		cur.Cancellation = &Cancellation{At: o.at, By: o.by.String(), Reason: reason, Refund: refund.Amount}
 		return map[string]string{"reason": reason, "refund": pricing.FormatMoney(refund.Amount), "refund_reason": refund.Reason}, owed, nil
 	})
 	if err != nil {
@@ -480,9 +456,9 @@ func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string)
 }
 
 func (s *Service) withdraw(ctx context.Context, by Actor, p Permit, reason string) (Permit, error) {
-	return s.closePermit(ctx, by, p.ID, Withdraw, EventPermitWithdrawn, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
-		owed, err := s.releaseHold(tx, *cur, at)
-		cur.Cancellation = &Cancellation{At: at, By: by.String(), Reason: reason, Refund: decimal.Zero}
+	return s.closePermit(ctx, by, p.ID, TransitionWithdraw, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+		owed, err := s.releaseHold(o, *cur, o.at)
+		cur.Cancellation = &Cancellation{At: o.at, By: o.by.String(), Reason: reason, Refund: decimal.Zero}
 		return map[string]string{"reason": reason}, owed, err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // dueBatchSize is how many due items one transaction takes. A run over
@@ -17,16 +18,17 @@ type dueJob[C, T any] struct {
 	what string // for errors: "expiry reminder for", then the item's ID
 	id   func(C) string
 	// reload reads the candidate again inside a transaction.
-	reload func(tx Tx, id string) (C, error)
+	reload func(tx ReadTx, id string) (C, error)
 	// do decides on the candidate as given and writes what it decided,
 	// saving it under the version it was read with; counted is false when
 	// there was nothing (or no longer anything) to report. Its result is
 	// kept only when the transaction commits.
-	do func(tx Tx, c C) (result T, counted bool, err error)
+	do func(o *op, c C) (result T, counted bool, err error)
 }
 
-// runDue does a job for every candidate and returns the results of the
-// committed ones that counted, in candidate order.
+// runDue does a job for every candidate, by the system at the instant at,
+// and returns the results of the committed ones that counted, in
+// candidate order.
 //
 // Candidates go dueBatchSize to a transaction, each decided on the state
 // the View read and saved only if that is still the stored version (the
@@ -38,7 +40,7 @@ type dueJob[C, T any] struct {
 // done), then, if that fails too, one transaction per item, so one bad
 // item holds up no other. Every item's failure is in the joined error,
 // named with job.what and the item's ID.
-func runDue[C, T any](ctx context.Context, s *Service, job dueJob[C, T], cands []C) ([]T, error) {
+func runDue[C, T any](ctx context.Context, s *Service, at time.Time, job dueJob[C, T], cands []C) ([]T, error) {
 	cands = uniqueBy(cands, job.id)
 	var out []T
 	var errs []error
@@ -49,17 +51,17 @@ func runDue[C, T any](ctx context.Context, s *Service, job dueJob[C, T], cands [
 		}
 		batch := cands[start:min(start+dueBatchSize, len(cands))]
 		var results []T
-		inBatch := func(reload bool) func(tx Tx) error {
-			return func(tx Tx) error {
+		inBatch := func(reload bool) func(o *op) error {
+			return func(o *op) error {
 				results = results[:0] // the store may run fn again
 				for _, c := range batch {
 					if reload {
 						var err error
-						if c, err = job.reload(tx, job.id(c)); err != nil {
+						if c, err = job.reload(o, job.id(c)); err != nil {
 							return err
 						}
 					}
-					r, counted, err := job.do(tx, c)
+					r, counted, err := job.do(o, c)
 					if err != nil {
 						return err
 					}
@@ -70,11 +72,11 @@ func runDue[C, T any](ctx context.Context, s *Service, job dueJob[C, T], cands [
 				return nil
 			}
 		}
-		err := s.store.Update(ctx, inBatch(false))
+		err := s.updateOnce(ctx, System, at, inBatch(false))
 		if err != nil && ctx.Err() == nil {
 			// Most often another instance did some of the batch first: one
 			// more transaction that reads each item finds that out cheaply.
-			err = retry(ctx, func() error { return s.store.Update(ctx, inBatch(true)) })
+			err = s.updateAt(ctx, System, at, inBatch(true))
 		}
 		if err == nil {
 			out = append(out, results...)
@@ -88,15 +90,13 @@ func runDue[C, T any](ctx context.Context, s *Service, job dueJob[C, T], cands [
 			id := job.id(c)
 			var r T
 			var counted bool
-			err := retry(ctx, func() error {
-				return s.store.Update(ctx, func(tx Tx) error {
-					cur, err := job.reload(tx, id)
-					if err != nil {
-						return err
-					}
-					r, counted, err = job.do(tx, cur)
+			err := s.updateAt(ctx, System, at, func(o *op) error {
+				cur, err := job.reload(o, id)
+				if err != nil {
 					return err
-				})
+				}
+				r, counted, err = job.do(o, cur)
+				return err
 			})
 			switch {
 			case err != nil:
@@ -124,4 +124,4 @@ func uniqueBy[C any](items []C, key func(C) string) []C {
 
 func permitID(p Permit) string { return p.ID }
 
-func reloadPermit(tx Tx, id string) (Permit, error) { return tx.Permit(id) }
+func reloadPermit(tx ReadTx, id string) (Permit, error) { return tx.Permit(id) }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -38,7 +37,7 @@ import (
 // application of its pool and scope still pending review. It returns the
 // promoted permit and the void it owes, or nil when the slot stays open
 // (no such application, or the slot is held again).
-func (s *Service) promoteToFree(tx Tx, by Actor, gone Permit, at time.Time) (*Permit, []PaymentRetry, error) {
+func (s *Service) promoteToFree(o *op, gone Permit) (*Permit, []PaymentRetry, error) {
 	if !gone.Free || gone.Pool == "" || gone.FreeSlot < 1 {
 		return nil, nil, nil
 	}
@@ -47,7 +46,7 @@ func (s *Service) promoteToFree(tx Tx, by Actor, gone Permit, at time.Time) (*Pe
 		return nil, nil, nil
 	}
 	key := scopeKey(pool, gone.AccountID, gone.UPRN)
-	claims, err := tx.Claims(pool.ID, key)
+	claims, err := o.Claims(pool.ID, key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,9 +55,9 @@ func (s *Service) promoteToFree(tx Tx, by Actor, gone Permit, at time.Time) (*Pe
 	}
 	var near []Permit
 	if pool.Scope == eligibility.ScopeAccount {
-		near, err = tx.PermitsOfAccount(gone.AccountID)
+		near, err = o.PermitsOfAccount(gone.AccountID)
 	} else {
-		near, err = tx.PermitsAtProperty(gone.UPRN)
+		near, err = o.PermitsAtProperty(gone.UPRN)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -82,18 +81,14 @@ func (s *Service) promoteToFree(tx Tx, by Actor, gone Permit, at time.Time) (*Pe
 	p := cands[0]
 	wasPrice := p.Price
 	p.Free, p.Pool, p.FreeSlot, p.Price = true, pool.ID, gone.FreeSlot, decimal.Zero
-	switch err := s.claim(tx, p, near); {
+	switch err := s.claim(o, p, near); {
 	case errors.Is(err, ErrConflict):
 		return nil, nil, nil // the slot is held after all: nothing changes
 	case err != nil:
 		return nil, nil, err
 	}
-	owed, err := s.releaseHold(tx, p, at)
+	owed, err := s.releaseHold(o, p, o.at)
 	if err != nil {
-		return nil, nil, err
-	}
-	p.UpdatedAt = at
-	if err := save(tx, &p); err != nil {
 		return nil, nil, err
 	}
 	data := map[string]string{"pool": pool.ID, "slot": strconv.Itoa(p.FreeSlot), "previous_price": pricing.FormatMoney(wasPrice),
@@ -101,5 +96,5 @@ func (s *Service) promoteToFree(tx Tx, by Actor, gone Permit, at time.Time) (*Pe
 	if p.Payment != nil {
 		data["payment_id"] = p.Payment.ID
 	}
-	return &p, owed, tx.AppendEvent(Event{Type: EventPermitBecameFree, At: at, Actor: by.String(), PermitID: p.ID, AccountID: p.AccountID, Data: data})
+	return &p, owed, o.record(&p, EventPermitBecameFree, data)
 }

@@ -7,7 +7,13 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
+
+// addDays is the calendar date n days after the date t (a date at 00:00
+// UTC, as permits carry them), counted on the calendar, never in hours.
+func addDays(t time.Time, n int) time.Time { return civil.Of(t).AddDays(n).Time() }
 
 // DueReport says what one RunDue call did.
 type DueReport struct {
@@ -65,7 +71,7 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 // ok is false when nothing is due. Larger offsets that were missed (jobs
 // did not run) are reported as passed so they are never sent late.
 func dueOffset(reminderDays []int, sent []int, expiresOn, today time.Time) (offset int, passed []int, ok bool) {
-	left := int(expiresOn.Sub(today).Hours() / 24)
+	left := int(civil.DaysOf(expiresOn) - civil.DaysOf(today))
 	if left < 0 {
 		return 0, nil, false
 	}
@@ -96,7 +102,7 @@ func (s *Service) sendReminders(ctx context.Context, at time.Time) (int, error) 
 	}
 	today := s.today(at)
 	due, err := view(ctx, s.store, func(tx ReadTx) ([]Permit, error) {
-		return tx.PermitsExpiringBetween(today, today.AddDate(0, 0, slices.Max(days)))
+		return tx.PermitsExpiringBetween(today, addDays(today, slices.Max(days)))
 	})
 	if err != nil {
 		return 0, err
@@ -105,35 +111,30 @@ func (s *Service) sendReminders(ctx context.Context, at time.Time) (int, error) 
 		_, _, ok := dueOffset(days, p.RemindersSent, p.ExpiresOn, today)
 		return !ok
 	})
-	done, err := runDue(ctx, s, dueJob[Permit, reminder]{what: "expiry reminder for", id: permitID, reload: reloadPermit,
-		do: func(tx Tx, cur Permit) (reminder, bool, error) {
-			o, passed, ok := dueOffset(days, cur.RemindersSent, cur.ExpiresOn, today)
+	done, err := runDue(ctx, s, at, dueJob[Permit, reminder]{what: "expiry reminder for", id: permitID, reload: reloadPermit,
+		do: func(o *op, cur Permit) (reminder, bool, error) {
+			offset, passed, ok := dueOffset(days, cur.RemindersSent, cur.ExpiresOn, today)
 			if !ok || cur.RenewedBy != "" || cur.StatusOn(today) == Expired {
 				return reminder{}, false, nil
 			}
-			if err := cur.transition(Remind, today); err != nil {
+			if err := cur.may(TransitionRemind, today); err != nil {
 				return reminder{}, false, nil // no longer approved: nothing to remind
 			}
-			acc, err := tx.Account(cur.AccountID)
+			acc, err := o.Account(cur.AccountID)
 			if err != nil {
 				return reminder{}, false, err
 			}
-			cur.RemindersSent = append(append(cur.RemindersSent, passed...), o)
-			cur.UpdatedAt = at
-			if err := save(tx, &cur); err != nil {
-				return reminder{}, false, err
-			}
+			cur.RemindersSent = append(append(cur.RemindersSent, passed...), offset)
 			to := "none"
 			if acc.Email != "" {
 				to = "email"
 			}
-			err = tx.AppendEvent(Event{Type: EventReminderSent, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"days_before": strconv.Itoa(o), "expires_on": date(cur.ExpiresOn), "channel": to}})
-			return reminder{p: cur, acc: acc, offset: o}, acc.Email != "", err
+			err = o.take(&cur, TransitionRemind, map[string]string{"days_before": strconv.Itoa(offset), "expires_on": date(cur.ExpiresOn), "channel": to})
+			return reminder{p: cur, acc: acc, offset: offset}, acc.Email != "", err
 		},
 	}, due)
 	for _, r := range done {
-		renewFrom := r.p.ExpiresOn.AddDate(0, 0, -s.scheme.Rules.RenewalWindowDays)
+		renewFrom := addDays(r.p.ExpiresOn, -s.scheme.Rules.RenewalWindowDays)
 		s.notifyPermit(ctx, MessageExpiryReminder, r.acc, r.p, map[string]string{"days_before": strconv.Itoa(r.offset), "renew_from": date(renewFrom)})
 	}
 	return len(done), err
@@ -161,12 +162,12 @@ func (s *Service) withdrawUnpaid(ctx context.Context, at time.Time) (int, error)
 			errs = append(errs, fmt.Errorf("permit: closing unpaid %s: %w", p.ID, err))
 			continue
 		}
-		_, err = s.closePermit(ctx, System, p.ID, FailPayment, EventPermitPaymentFailed, func(tx Tx, cur *Permit, at time.Time) (map[string]string, []PaymentRetry, error) {
+		_, err = s.closePermit(ctx, System, p.ID, TransitionFailPayment, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
 			data := map[string]string{"reason": "not paid within " + s.scheme.AbandonUnpaidAfter.String()}
 			if payID == "" {
 				return data, nil, nil
 			}
-			r, ok, err := s.owe(tx, PaymentOpVoid, *cur, payID, cur.Price, at)
+			r, ok, err := s.owe(o, PaymentOpVoid, *cur, payID, cur.Price, o.at)
 			if err != nil || !ok {
 				return data, nil, err
 			}

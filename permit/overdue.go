@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // flagOverdueReviews finds applications and address changes still pending
@@ -25,37 +27,34 @@ func (s *Service) flagOverdueReviews(ctx context.Context, at time.Time) (permits
 		return 0, 0, err
 	}
 	var errs []error
-	flagged, err := runDue(ctx, s, dueJob[Permit, struct{}]{what: "flagging the overdue review of", id: permitID, reload: reloadPermit,
-		do: func(tx Tx, cur Permit) (struct{}, bool, error) {
+	flagged, err := runDue(ctx, s, at, dueJob[Permit, struct{}]{what: "flagging the overdue review of", id: permitID, reload: reloadPermit,
+		do: func(o *op, cur Permit) (struct{}, bool, error) {
 			dueOn := s.scheme.ReviewDueOn(s.submittedOn(cur))
 			if cur.Status != PendingReview || !cur.ReviewOverdueOn.IsZero() || !dueOn.Before(today) {
 				return struct{}{}, false, nil // decided or flagged meanwhile
 			}
-			cur.ReviewOverdueOn, cur.UpdatedAt = today, at
-			if err := save(tx, &cur); err != nil {
-				return struct{}{}, false, err
-			}
-			return struct{}{}, true, tx.AppendEvent(Event{Type: EventReviewOverdue, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"submitted_on": date(s.submittedOn(cur)), "due_on": date(dueOn)}})
+			cur.ReviewOverdueOn = today
+			return struct{}{}, true, o.record(&cur, EventReviewOverdue,
+				map[string]string{"submitted_on": date(s.submittedOn(cur)), "due_on": date(dueOn)})
 		},
 	}, ps)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	flaggedChanges, err := runDue(ctx, s, dueJob[AddressChange, struct{}]{
+	flaggedChanges, err := runDue(ctx, s, at, dueJob[AddressChange, struct{}]{
 		what:   "flagging the overdue review of address change",
 		id:     func(c AddressChange) string { return c.ID },
-		reload: func(tx Tx, id string) (AddressChange, error) { return tx.AddressChange(id) },
-		do: func(tx Tx, c AddressChange) (struct{}, bool, error) {
+		reload: func(tx ReadTx, id string) (AddressChange, error) { return tx.AddressChange(id) },
+		do: func(o *op, c AddressChange) (struct{}, bool, error) {
 			if c.Status != AddressChangePending || !c.ReviewOverdueOn.IsZero() || !c.DueOn.Before(today) {
 				return struct{}{}, false, nil
 			}
 			c.ReviewOverdueOn = today
-			if err := tx.UpdateAddressChange(c); err != nil {
+			if err := o.UpdateAddressChange(c); err != nil {
 				return struct{}{}, false, err
 			}
-			return struct{}{}, true, tx.AppendEvent(Event{Type: EventAddressChangeReviewOverdue, At: at, Actor: System.String(), AccountID: c.AccountID,
-				Data: map[string]string{"address_change_id": c.ID, "submitted_on": date(c.SubmittedOn), "due_on": date(c.DueOn)}})
+			return struct{}{}, true, o.event(EventAddressChangeReviewOverdue, "", c.AccountID,
+				map[string]string{"address_change_id": c.ID, "submitted_on": date(c.SubmittedOn), "due_on": date(c.DueOn)})
 		},
 	}, cs)
 	if err != nil {
@@ -71,16 +70,16 @@ func (s *Service) flagOverdueReviews(ctx context.Context, at time.Time) (permits
 // submission, so every application made before that instant is overdue and
 // none made after it is.
 func (s *Service) overdueIfCreatedBefore(today time.Time) time.Time {
-	latest := today.AddDate(0, 0, -1)
+	latest := civil.Of(today).AddDays(-1)
 	// A deadline is at most a few weeks after its submission, whatever the
 	// calendar's holidays; the bound only stops a scheme with an absurd
 	// number of working days from looping for long.
 	for range 3660 {
-		if s.scheme.ReviewDueOn(latest).Before(today) {
+		if s.scheme.ReviewDueOn(latest.Time()).Before(today) {
 			break
 		}
-		latest = latest.AddDate(0, 0, -1)
+		latest = latest.AddDays(-1)
 	}
-	y, m, d := latest.AddDate(0, 0, 1).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, s.scheme.Location).UTC()
+	next := latest.AddDays(1)
+	return time.Date(next.Year, next.Month, next.Day, 0, 0, 0, 0, s.scheme.Location).UTC()
 }

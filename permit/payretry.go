@@ -186,46 +186,43 @@ func (s *Service) attemptPayment(ctx context.Context, r PaymentRetry) (ok, count
 		// Cancelled, not refused: the record stays as it was, due.
 		return false, false, fmt.Errorf("permit: %s of payment %s for permit %s: %w", r.Op, r.PaymentID, r.PermitID, ctx.Err())
 	}
-	err = retry(ctx, func() error {
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			counted = true
-			cur, err := tx.PaymentRetry(r.ID)
-			if err != nil {
+	err = s.update(ctx, System, func(o *op) error {
+		counted = true
+		cur, err := o.PaymentRetry(r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != PaymentRetryPending {
+			counted = false // another run has settled it
+			return nil
+		}
+		data := map[string]string{"payment_retry_id": cur.ID, "operation": string(cur.Op), "payment_id": cur.PaymentID,
+			"amount": pricing.FormatMoney(cur.Amount)}
+		if callErr != nil {
+			cur.Attempts++
+			cur.LastError = callErr.Error()
+			cur.NextAttemptAt = o.at.Add(PaymentRetryBackoff(cur.Attempts))
+			cur.UpdatedAt = o.at
+			if err := o.UpdatePaymentRetry(cur); err != nil {
 				return err
 			}
-			if cur.Status != PaymentRetryPending {
-				counted = false // another run has settled it
-				return nil
-			}
-			data := map[string]string{"payment_retry_id": cur.ID, "operation": string(cur.Op), "payment_id": cur.PaymentID,
-				"amount": pricing.FormatMoney(cur.Amount)}
-			if callErr != nil {
-				cur.Attempts++
-				cur.LastError = callErr.Error()
-				cur.NextAttemptAt = at.Add(PaymentRetryBackoff(cur.Attempts))
-				cur.UpdatedAt = at
-				if err := tx.UpdatePaymentRetry(cur); err != nil {
-					return err
-				}
-				data["attempts"] = strconv.Itoa(cur.Attempts)
-				data["next_attempt_at"] = cur.NextAttemptAt.UTC().Format(time.RFC3339)
-				data["error"] = cur.LastError
-				return tx.AppendEvent(Event{Type: EventPaymentRetryScheduled, At: at, Actor: System.String(), PermitID: cur.PermitID, AccountID: cur.AccountID, Data: data})
-			}
-			cur.Status, cur.UpdatedAt = PaymentRetryDone, at
-			if err := tx.UpdatePaymentRetry(cur); err != nil {
-				return err
-			}
-			if err := s.recordPayment(tx, cur, pay, at); err != nil {
-				return err
-			}
-			if cur.Attempts == 0 {
-				return nil // done at the first attempt: the decision's own event says it all
-			}
-			data["attempts"] = strconv.Itoa(cur.Attempts + 1)
-			return tx.AppendEvent(Event{Type: EventPaymentRetrySucceeded, At: at, Actor: System.String(), PermitID: cur.PermitID, AccountID: cur.AccountID, Data: data})
-		})
+			data["attempts"] = strconv.Itoa(cur.Attempts)
+			data["next_attempt_at"] = cur.NextAttemptAt.UTC().Format(time.RFC3339)
+			data["error"] = cur.LastError
+			return o.event(EventPaymentRetryScheduled, cur.PermitID, cur.AccountID, data)
+		}
+		cur.Status, cur.UpdatedAt = PaymentRetryDone, o.at
+		if err := o.UpdatePaymentRetry(cur); err != nil {
+			return err
+		}
+		if err := s.recordPayment(o, cur, pay); err != nil {
+			return err
+		}
+		if cur.Attempts == 0 {
+			return nil // done at the first attempt: the decision's own event says it all
+		}
+		data["attempts"] = strconv.Itoa(cur.Attempts + 1)
+		return o.event(EventPaymentRetrySucceeded, cur.PermitID, cur.AccountID, data)
 	})
 	if err != nil {
 		return false, false, fmt.Errorf("permit: recording the %s of payment %s for permit %s: %w", r.Op, r.PaymentID, r.PermitID, err)
@@ -235,8 +232,8 @@ func (s *Service) attemptPayment(ctx context.Context, r PaymentRetry) (ok, count
 
 // recordPayment keeps the provider's answer on the permit whose payment it
 // is (a permit without that payment is left alone).
-func (s *Service) recordPayment(tx Tx, r PaymentRetry, pay Payment, at time.Time) error {
-	p, err := tx.Permit(r.PermitID)
+func (s *Service) recordPayment(o *op, r PaymentRetry, pay Payment) error {
+	p, err := o.Permit(r.PermitID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
@@ -247,8 +244,7 @@ func (s *Service) recordPayment(tx Tx, r PaymentRetry, pay Payment, at time.Time
 		return nil
 	}
 	p.Payment = &pay
-	p.UpdatedAt = at
-	return save(tx, &p)
+	return o.save(&p)
 }
 
 // paymentStage orders payment states by how far money has moved.

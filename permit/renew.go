@@ -24,7 +24,8 @@ type Renewal struct {
 // Errors: ErrNotFound; *NotEligibleError (renewal_window_not_open,
 // not_renewable, ...); *EvidenceError; ErrPaymentFailed.
 func (s *Service) Renew(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
-	return s.submit(ctx, by, func() (Permit, error) { return s.renewOnce(ctx, by, permitID, in) },
+	var p Permit
+	return s.submit(ctx, by, &p, func(o *op) error { return s.renewOnce(ctx, o, permitID, in, &p) },
 		map[string]string{"renewal_of": permitID})
 }
 
@@ -50,86 +51,75 @@ func (s *Service) RenewalEligibility(ctx context.Context, permitID string, pay b
 	return d, err
 }
 
-func (s *Service) renewOnce(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
-	at := s.now()
-	today := s.today(at)
-	var p Permit
-	err := s.store.Update(ctx, func(tx Tx) error {
-		old, err := tx.Permit(permitID)
-		if err != nil {
-			return err
-		}
-		acc, err := tx.Account(old.AccountID)
-		if err != nil {
-			return err
-		}
-		d, prop, counting, err := s.decide(ctx, tx, acc.ID, old.UPRN, eligibility.Request{
-			Kind: eligibility.KindRenewal, PermitType: old.Type, At: at, Pay: in.Pay, RenewalOf: old.ID,
-		})
-		if err != nil {
-			return err
-		}
-		if !d.Eligible {
-			return &NotEligibleError{Decision: d}
-		}
-		if err := old.transition(Renew, today); err != nil {
-			return err
-		}
-		res := s.scheme.Evidence.Check(evidence.Submission{
-			Action: evidence.ActionRenew, On: today, Requirements: d.RequiredEvidence, Documents: in.Evidence,
-			VRM: string(old.VRM), HolderName: acc.Name, PreviousAcceptedOn: old.EvidenceAcceptedOn,
-			PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
-		})
-		if !res.OK() {
-			return &EvidenceError{Result: res, Requirements: d.RequiredEvidence}
-		}
-		// The chain's scheduled vehicle change belongs to the renewal too
-		// (R4, decision of 2026-12): it is applied to both on its day, and
-		// withdrawing or replacing it reaches both.
-		vrm := old.VRM
-		var pending *VehicleChange
-		if vc := old.PendingVehicleChange; vc != nil {
-			c := *vc
-			pending = &c
-		}
-		id := s.newID("per")
-		p = Permit{
-			ID: id, AccountID: old.AccountID, Type: old.Type, Status: PendingReview,
-			Free: d.Free, Pool: d.Pool, Price: d.Price, VRM: vrm, PendingVehicleChange: pending,
-			UPRN: old.UPRN, Address: old.Address, Zone: old.Zone,
-			StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn,
-			ChainID: old.ChainID, RenewalOf: old.ID,
-			Evidence: in.Evidence, CreatedAt: at, UpdatedAt: at,
-		}
-		if d.Free {
-			p.FreeSlot = d.FreeSlot
-		} else if d.Price.IsPositive() {
-			p.Status = AwaitingPayment
-		}
-		if err := tx.CreatePermit(p); err != nil {
-			return err
-		}
-		p.Version = 1
-		if d.Free {
-			if err := s.claim(tx, p, counting); err != nil {
-				return err
-			}
-		}
-		old.RenewedBy = p.ID
-		old.UpdatedAt = at
-		if err := save(tx, &old); err != nil {
-			return err
-		}
-		data := map[string]string{"renewal_of": old.ID, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
-			"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn)}
-		// Why it is free or paid (e.g. free_place_taken: another permit
-		// took the free place for the days after the old one expires).
-		for _, r := range d.Reasons {
-			if !r.Blocking {
-				data["allowance"], data["allowance_detail"] = string(r.Code), r.Detail
-			}
-		}
-		return tx.AppendEvent(Event{Type: EventPermitRenewed, At: at, Actor: by.String(), PermitID: p.ID, AccountID: p.AccountID, Data: data})
+// renewOnce decides and stores the renewal of permitID in o as *p.
+func (s *Service) renewOnce(ctx context.Context, o *op, permitID string, in Renewal, p *Permit) error {
+	old, err := o.Permit(permitID)
+	if err != nil {
+		return err
+	}
+	acc, err := o.Account(old.AccountID)
+	if err != nil {
+		return err
+	}
+	d, prop, counting, err := s.decide(ctx, o, acc.ID, old.UPRN, eligibility.Request{
+		Kind: eligibility.KindRenewal, PermitType: old.Type, At: o.at, Pay: in.Pay, RenewalOf: old.ID,
 	})
-	return p, err
+	if err != nil {
+		return err
+	}
+	if !d.Eligible {
+		return &NotEligibleError{Decision: d}
+	}
+	if err := old.may(TransitionRenew, o.today); err != nil {
+		return err
+	}
+	res := s.scheme.Evidence.Check(evidence.Submission{
+		Action: evidence.ActionRenew, On: o.today, Requirements: d.RequiredEvidence, Documents: in.Evidence,
+		VRM: string(old.VRM), HolderName: acc.Name, PreviousAcceptedOn: old.EvidenceAcceptedOn,
+		PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
+	})
+	if !res.OK() {
+		return &EvidenceError{Result: res, Requirements: d.RequiredEvidence}
+	}
+	// The chain's scheduled vehicle change belongs to the renewal too
+	// (R4, decision of 2026-12): it is applied to both on its day, and
+	// withdrawing or replacing it reaches both.
+	vrm := old.VRM
+	var pending *VehicleChange
+	if vc := old.PendingVehicleChange; vc != nil {
+		c := *vc
+		pending = &c
+	}
+	id := s.newID("per")
+	*p = Permit{
+		ID: id, AccountID: old.AccountID, Type: old.Type, Status: PendingReview,
+		Free: d.Free, Pool: d.Pool, Price: d.Price, VRM: vrm, PendingVehicleChange: pending,
+		UPRN: old.UPRN, Address: old.Address, Zone: old.Zone,
+		StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn,
+		ChainID: old.ChainID, RenewalOf: old.ID,
+		Evidence: in.Evidence,
+	}
+	if d.Free {
+		p.FreeSlot = d.FreeSlot
+	} else if d.Price.IsPositive() {
+		p.Status = AwaitingPayment
+	}
+	if err := o.create(p); err != nil {
+		return err
+	}
+	if d.Free {
+		if err := s.claim(o, *p, counting); err != nil {
+			return err
+		}
+	}
+	data := map[string]string{"renewal_of": old.ID, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
+		"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn)}
+	// Why it is free or paid (e.g. free_place_taken: another permit
+	// took the free place for the days after the old one expires).
+	for _, r := range d.Reasons {
+		if !r.Blocking {
+			data["allowance"], data["allowance_detail"] = string(r.Code), r.Detail
+		}
+	}
+	return o.renewed(&old, *p, data)
 }

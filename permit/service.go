@@ -144,21 +144,6 @@ func (a Actor) String() string {
 	return a.Role + ":" + a.ID
 }
 
-// retry runs op until it does not fail with ErrConflict, a bounded number
-// of times: a lost race is re-decided on the fresh state.
-func retry(ctx context.Context, op func() error) error {
-	var err error
-	for range maxAttempts {
-		if err = op(); !errors.Is(err, ErrConflict) {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	return err
-}
-
 // NewAccount is what a resident gives to open an account (R2).
 type NewAccount struct {
 	Name  string
@@ -208,23 +193,19 @@ func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (A
 		}
 		return Account{}, fmt.Errorf("permit: looking up property %s: %w", in.UPRN, err)
 	}
-	now := s.now()
 	a := Account{
 		ID: s.newID("acc"), Name: in.Name, Email: in.Email, Phone: in.Phone,
-		UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone, Credential: in.Credential,
-		CreatedAt: now, UpdatedAt: now, Version: 1,
+		UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone, Credential: in.Credential, Version: 1,
 	}
-	err = retry(ctx, func() error {
-		return s.store.Update(ctx, func(tx Tx) error {
-			if err := s.capNewAccounts(tx, a.UPRN, now); err != nil {
-				return err
-			}
-			if err := tx.CreateAccount(a); err != nil {
-				return err
-			}
-			return tx.AppendEvent(Event{Type: EventAccountCreated, At: now, Actor: by.String(), AccountID: a.ID,
-				Data: map[string]string{"uprn": a.UPRN.String(), "zone": a.Zone.ID}})
-		})
+	err = s.update(ctx, by, func(o *op) error {
+		a.CreatedAt, a.UpdatedAt = o.at, o.at
+		if err := s.capNewAccounts(o, a.UPRN, o.at); err != nil {
+			return err
+		}
+		if err := o.CreateAccount(a); err != nil {
+			return err
+		}
+		return o.event(EventAccountCreated, "", a.ID, map[string]string{"uprn": a.UPRN.String(), "zone": a.Zone.ID})
 	})
 	if err != nil {
 		return Account{}, err

@@ -39,101 +39,97 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 		return Permit{}, nil, &ValidationError{Fields: []FieldError{{Field: "vrm", Code: "invalid_vrm", Detail: err.Error()}}}
 	}
 	var changeID string
-	err = retry(ctx, func() error {
+	err = s.update(ctx, by, func(o *op) error {
 		change = nil
 		changeID = s.newID("vch")
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			today := s.today(at)
-			cur, err := tx.Permit(permitID)
-			if err != nil {
-				return err
-			}
-			if err := cur.transition(ChangeVehicle, today); err != nil {
-				return err
-			}
-			others, err := tx.PermitsAtProperty(cur.UPRN)
-			if err != nil {
-				return err
-			}
-			members := chainMembers(others, cur, today)
-			day := today
-			if !effectiveOn.IsZero() && effectiveOn.After(today) {
-				day = effectiveOn
-			}
-			last := members[len(members)-1]
-			if day.After(last.ExpiresOn) {
-				detail := fmt.Sprintf("The permit ends on %s; a change from %s can be made once it has been renewed.", date(last.ExpiresOn), date(day))
-				return &ValidationError{Fields: []FieldError{{Field: "effective_on", Code: "after_expiry", Detail: detail}}}
-			}
-			if vrmInUse(others, cur.UPRN, chainOf(cur), cur.Type, vrm, today) {
-				return fmt.Errorf("%w: %s is already on another live %s permit at this property", ErrVRMInUse, vrm, cur.Type)
-			}
-			if err := s.checkVehicleEvidence(tx, cur, vrm, docs, today); err != nil {
-				return err
-			}
-			vc := VehicleChange{ID: changeID, VRM: vrm, EffectiveOn: day, RequestedAt: at, RequestedBy: by.String()}
-			immediate := !day.After(today)
-			fromVRM := make(map[string]VRM, len(members))
-			for _, m := range members {
-				fromVRM[m.ID] = m.VRM
-			}
-			for i := range members {
-				m := &members[i]
-				changed := false
-				if old := m.PendingVehicleChange; old != nil {
-					// Defect 7 of issue 11: a replaced change leaves a trace.
-					if err := tx.AppendEvent(Event{Type: EventVehicleChangeReplaced, At: at, Actor: by.String(), PermitID: m.ID, AccountID: m.AccountID,
-						Data: map[string]string{"change_id": old.ID, "vrm": string(old.VRM), "effective_on": date(old.EffectiveOn),
-							"replaced_by": vc.ID, "reason": "replaced by a new vehicle change"}}); err != nil {
-						return err
-					}
-					m.PendingVehicleChange = nil
-					changed = true
+		at, today := o.at, o.today
+		cur, err := o.Permit(permitID)
+		if err != nil {
+			return err
+		}
+		if err := cur.may(TransitionChangeVehicle, today); err != nil {
+			return err
+		}
+		others, err := o.PermitsAtProperty(cur.UPRN)
+		if err != nil {
+			return err
+		}
+		members := chainMembers(others, cur, today)
+		day := today
+		if !effectiveOn.IsZero() && effectiveOn.After(today) {
+			day = effectiveOn
+		}
+		last := members[len(members)-1]
+		if day.After(last.ExpiresOn) {
+			detail := fmt.Sprintf("The permit ends on %s; a change from %s can be made once it has been renewed.", date(last.ExpiresOn), date(day))
+			return &ValidationError{Fields: []FieldError{{Field: "effective_on", Code: "after_expiry", Detail: detail}}}
+		}
+		if vrmInUse(others, cur.UPRN, chainOf(cur), cur.Type, vrm, today) {
+			return fmt.Errorf("%w: %s is already on another live %s permit at this property", ErrVRMInUse, vrm, cur.Type)
+		}
+		if err := s.checkVehicleEvidence(o, cur, vrm, docs, today); err != nil {
+			return err
+		}
+		vc := VehicleChange{ID: changeID, VRM: vrm, EffectiveOn: day, RequestedAt: at, RequestedBy: by.String()}
+		immediate := !day.After(today)
+		fromVRM := make(map[string]VRM, len(members))
+		for _, m := range members {
+			fromVRM[m.ID] = m.VRM
+		}
+		for i := range members {
+			m := &members[i]
+			changed := false
+			if old := m.PendingVehicleChange; old != nil {
+				// Defect 7 of issue 11: a replaced change leaves a trace.
+				if err := o.event(EventVehicleChangeReplaced, m.ID, m.AccountID,
+					map[string]string{"change_id": old.ID, "vrm": string(old.VRM), "effective_on": date(old.EffectiveOn),
+						"replaced_by": vc.ID, "reason": "replaced by a new vehicle change"}); err != nil {
+					return err
 				}
-				var et EventType
-				switch {
-				case immediate:
-					m.VRM = vrm
-					et = EventVehicleChanged
-				case !day.After(m.ExpiresOn):
-					c := vc
-					m.PendingVehicleChange = &c
-					et = EventVehicleChangeScheduled
-				}
-				// A member that ends before a scheduled change's day keeps
-				// its vehicle: the change is its renewal's.
-				if et != "" || changed {
-					m.UpdatedAt = at
-					if err := save(tx, m); err != nil {
-						return err
-					}
-				}
-				if et != "" {
-					data := map[string]string{"change_id": vc.ID, "from_vrm": string(fromVRM[m.ID]), "to_vrm": string(vrm), "effective_on": date(vc.EffectiveOn)}
-					if m.ID != cur.ID {
-						data["chain_of"] = cur.ID
-					}
-					if len(docs) > 0 {
-						kinds := make([]string, len(docs))
-						for i, d := range docs {
-							kinds[i] = string(d.Kind)
-						}
-						data["evidence"] = strings.Join(kinds, ",")
-					}
-					if err := tx.AppendEvent(Event{Type: et, At: at, Actor: by.String(), PermitID: m.ID, AccountID: m.AccountID, Data: data}); err != nil {
-						return err
-					}
-				}
-				if m.ID == cur.ID {
-					p = *m
+				m.PendingVehicleChange = nil
+				changed = true
+			}
+			var et EventType
+			switch {
+			case immediate:
+				m.VRM = vrm
+				et = events[TransitionChangeVehicle]
+			case !day.After(m.ExpiresOn):
+				c := vc
+				m.PendingVehicleChange = &c
+				et = EventVehicleChangeScheduled
+			}
+			// A member that ends before a scheduled change's day keeps
+			// its vehicle: the change is its renewal's.
+			if et == "" && changed {
+				if err := o.save(m); err != nil {
+					return err
 				}
 			}
-			if !immediate {
-				change = &vc
+			if et != "" {
+				data := map[string]string{"change_id": vc.ID, "from_vrm": string(fromVRM[m.ID]), "to_vrm": string(vrm), "effective_on": date(vc.EffectiveOn)}
+				if m.ID != cur.ID {
+					data["chain_of"] = cur.ID
+				}
+				if len(docs) > 0 {
+					kinds := make([]string, len(docs))
+					for i, d := range docs {
+						kinds[i] = string(d.Kind)
+					}
+					data["evidence"] = strings.Join(kinds, ",")
+				}
+				if err := o.record(m, et, data); err != nil {
+					return err
+				}
 			}
-			return nil
-		})
+			if m.ID == cur.ID {
+				p = *m
+			}
+		}
+		if !immediate {
+			change = &vc
+		}
+		return nil
 	})
 	if err != nil {
 		return Permit{}, nil, err
@@ -194,43 +190,36 @@ func (s *Service) checkVehicleEvidence(tx ReadTx, p Permit, vrm VRM, docs []evid
 // when the chain has no such scheduled change.
 func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID, changeID string) (Permit, error) {
 	var out Permit
-	err := retry(ctx, func() error {
-		return s.store.Update(ctx, func(tx Tx) error {
-			at := s.now()
-			cur, err := tx.Permit(permitID)
-			if err != nil {
+	err := s.update(ctx, by, func(o *op) error {
+		cur, err := o.Permit(permitID)
+		if err != nil {
+			return err
+		}
+		others, err := o.PermitsAtProperty(cur.UPRN)
+		if err != nil {
+			return err
+		}
+		found := false
+		out = cur
+		for _, m := range chainMembers(others, cur, o.today) {
+			vc := m.PendingVehicleChange
+			if vc == nil || vc.ID != changeID {
+				continue
+			}
+			found = true
+			m.PendingVehicleChange = nil
+			if err := o.record(&m, EventVehicleChangeWithdrawn,
+				map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn)}); err != nil {
 				return err
 			}
-			others, err := tx.PermitsAtProperty(cur.UPRN)
-			if err != nil {
-				return err
+			if m.ID == cur.ID {
+				out = m
 			}
-			found := false
-			out = cur
-			for _, m := range chainMembers(others, cur, s.today(at)) {
-				vc := m.PendingVehicleChange
-				if vc == nil || vc.ID != changeID {
-					continue
-				}
-				found = true
-				m.PendingVehicleChange = nil
-				m.UpdatedAt = at
-				if err := save(tx, &m); err != nil {
-					return err
-				}
-				if m.ID == cur.ID {
-					out = m
-				}
-				if err := tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: by.String(), PermitID: m.ID, AccountID: m.AccountID,
-					Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn)}}); err != nil {
-					return err
-				}
-			}
-			if !found {
-				return fmt.Errorf("%w: permit %s has no scheduled vehicle change %s", ErrNotFound, permitID, changeID)
-			}
-			return nil
-		})
+		}
+		if !found {
+			return fmt.Errorf("%w: permit %s has no scheduled vehicle change %s", ErrNotFound, permitID, changeID)
+		}
+		return nil
 	})
 	return out, err
 }
@@ -253,33 +242,26 @@ func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int
 	if err != nil {
 		return 0, err
 	}
-	done, err := runDue(ctx, s, dueJob[Permit, appliedChange]{what: "applying the vehicle change on", id: permitID, reload: reloadPermit,
-		do: func(tx Tx, cur Permit) (appliedChange, bool, error) {
+	done, err := runDue(ctx, s, at, dueJob[Permit, appliedChange]{what: "applying the vehicle change on", id: permitID, reload: reloadPermit,
+		do: func(o *op, cur Permit) (appliedChange, bool, error) {
 			vc := cur.PendingVehicleChange
 			if vc == nil || vc.EffectiveOn.After(today) {
 				return appliedChange{}, false, nil // withdrawn or replaced meanwhile
 			}
 			from := cur.VRM
 			cur.PendingVehicleChange = nil
-			cur.UpdatedAt = at
 			if !cur.Live(vc.EffectiveOn) {
 				// The permit ended before the change's day: nothing to change.
-				if err := save(tx, &cur); err != nil {
-					return appliedChange{}, false, err
-				}
-				return appliedChange{}, false, tx.AppendEvent(Event{Type: EventVehicleChangeWithdrawn, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-					Data: map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "reason": "permit no longer live"}})
+				return appliedChange{}, false, o.record(&cur, EventVehicleChangeWithdrawn,
+					map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "reason": "permit no longer live"})
 			}
-			acc, err := tx.Account(cur.AccountID)
+			acc, err := o.Account(cur.AccountID)
 			if err != nil {
 				return appliedChange{}, false, err
 			}
 			cur.VRM = vc.VRM
-			if err := save(tx, &cur); err != nil {
-				return appliedChange{}, false, err
-			}
-			return appliedChange{p: cur, acc: acc, tell: !cur.StartsOn.After(vc.EffectiveOn)}, true, tx.AppendEvent(Event{Type: EventVehicleChanged, At: at, Actor: System.String(), PermitID: cur.ID, AccountID: cur.AccountID,
-				Data: map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}})
+			return appliedChange{p: cur, acc: acc, tell: !cur.StartsOn.After(vc.EffectiveOn)}, true, o.record(&cur, events[TransitionChangeVehicle],
+				map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"})
 		},
 	}, due)
 	for _, c := range done {

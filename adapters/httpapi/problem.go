@@ -325,20 +325,20 @@ func transitionDetail(te *permit.TransitionError) string {
 	closed := te.State == permit.Rejected || te.State == permit.Withdrawn || te.State == permit.Cancelled ||
 		te.State == permit.Ended || te.State == permit.Expired
 	switch te.Event {
-	case permit.Approve, permit.Reject:
+	case permit.TransitionApprove, permit.TransitionReject:
 		verb := "approved"
-		if te.Event == permit.Reject {
+		if te.Event == permit.TransitionReject {
 			verb = "rejected"
 		}
 		if te.State == permit.AwaitingPayment {
 			return fmt.Sprintf("%s is waiting for its card payment, so it cannot be %s yet: decide it once the payment has gone through and it is pending review.", what, verb)
 		}
 		return fmt.Sprintf("%s is already %s, so it cannot be %s: only what is pending review can be decided. Nothing has been changed.", what, state, verb)
-	case permit.Cancel, permit.Withdraw, permit.End:
+	case permit.TransitionCancel, permit.TransitionWithdraw, permit.TransitionEnd:
 		if closed {
 			return fmt.Sprintf("%s is already %s, so there is nothing to cancel.", what, state)
 		}
-	case permit.Renew:
+	case permit.TransitionRenew:
 		switch {
 		case te.State == permit.PendingReview || te.State == permit.AwaitingPayment:
 			return fmt.Sprintf("%s is %s, so it cannot be renewed yet: renew it once it has been approved, in the weeks before it expires.", what, state)
@@ -347,7 +347,7 @@ func transitionDetail(te *permit.TransitionError) string {
 		case closed:
 			return fmt.Sprintf("%s is %s, so it cannot be renewed: apply for a new permit instead.", what, state)
 		}
-	case permit.ChangeVehicle:
+	case permit.TransitionChangeVehicle:
 		switch {
 		case te.State == permit.AwaitingPayment:
 			return fmt.Sprintf("%s is waiting for its card payment, so its vehicle cannot be changed yet: change it once the payment has gone through.", what)
