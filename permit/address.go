@@ -27,10 +27,14 @@ import (
 // property is refused at once with a *NotEligibleError (limit_reached), as
 // its approval would be.
 //
-// Errors: *ValidationError; ErrNotFound (account or property);
-// *PendingAddressChangeError; *DifferentZoneError; *NotEligibleError;
-// *EvidenceError.
+// Errors: *ValidationError; ErrNotFound (account or property, or another
+// account's); ErrForbidden for an actor that is neither the account, an
+// officer nor the system; *PendingAddressChangeError;
+// *DifferentZoneError; *NotEligibleError; *EvidenceError.
 func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID string, to zones.UPRN, docs []evidence.Document) (AddressChange, error) {
+	if err := by.mayActFor(accountID, "account "+accountID); err != nil {
+		return AddressChange{}, err
+	}
 	if to.IsZero() {
 		return AddressChange{}, &ValidationError{Fields: []FieldError{{Field: "uprn", Code: "required", Detail: "Choose the new property (UPRN)."}}}
 	}
@@ -105,9 +109,13 @@ func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID 
 // free without a place in the new property's pool), and at renewal the new
 // property's pool decides.
 //
-// Errors: ErrNotFound; *TransitionError when it is not pending;
+// Errors: ErrForbidden unless an officer (or the system) approves;
+// ErrNotFound; *TransitionError when it is not pending;
 // *StaleAddressChangeError; *NotEligibleError (limit_reached).
 func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string) (AddressChange, error) {
+	if err := by.mayDecide("approve address changes"); err != nil {
+		return AddressChange{}, err
+	}
 	var out AddressChange
 	var acc Account
 	err := s.update(ctx, by, func(o *op) error {
@@ -169,8 +177,12 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 
 // RejectAddressChange refuses a same-zone move (officer only). The code
 // must be one of the scheme's RejectionReasons when it lists any.
-// Errors: *ValidationError; ErrNotFound; *TransitionError.
+// Errors: ErrForbidden unless an officer (or the system) rejects;
+// *ValidationError; ErrNotFound; *TransitionError.
 func (s *Service) RejectAddressChange(ctx context.Context, by Actor, id string, r Rejection) (AddressChange, error) {
+	if err := by.mayDecide("reject address changes"); err != nil {
+		return AddressChange{}, err
+	}
 	r.Code, r.Reason = strings.TrimSpace(r.Code), strings.TrimSpace(r.Reason)
 	var v ValidationError
 	s.scheme.checkRejection(&v, r, false)

@@ -154,8 +154,13 @@ func vrmInUse(permits []Permit, uprn zones.UPRN, exceptChain string, typ string,
 // Errors: *ValidationError; ErrNotFound (account or property);
 // *NotEligibleError (among its reasons CodeTooManyPendingApplications when
 // the property has the scheme's number of applications waiting); *EvidenceError; ErrVRMInUse; ErrPaymentFailed (the
-// application is withdrawn and nothing is taken).
+// application is withdrawn and nothing is taken). An account applying for
+// another account gets ErrNotFound; an actor that is neither the account,
+// an officer nor the system, ErrForbidden.
 func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, error) {
+	if err := by.mayActFor(in.AccountID, "account "+in.AccountID); err != nil {
+		return Permit{}, err
+	}
 	var v ValidationError
 	vrm, err := ParseVRM(in.VRM)
 	if err != nil {

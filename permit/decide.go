@@ -81,9 +81,13 @@ func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
 // is retried by the due jobs until it succeeds (see PaymentRetry) and an
 // event says so.
 //
-// Errors: ErrNotFound; *TransitionError when it is not pending review;
+// Errors: ErrForbidden unless an officer (or the system) approves;
+// ErrNotFound; *TransitionError when it is not pending review;
 // *EvidenceError.
 func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permit, error) {
+	if err := by.mayDecide("approve applications"); err != nil {
+		return Permit{}, err
+	}
 	if _, err := s.pendingForDecision(ctx, permitID, TransitionApprove, true); err != nil {
 		return Permit{}, err
 	}
@@ -275,9 +279,13 @@ func (s *Service) moveAccount(o *op, acc Account, newPermit Permit) ([]Permit, [
 // code must be one of the scheme's RejectionReasons when it lists any; the
 // notice then gives the reason's text before the officer's words.
 //
-// Errors: *ValidationError (missing reason, or a code the scheme does not
-// list); ErrNotFound; *TransitionError.
+// Errors: ErrForbidden unless an officer (or the system) rejects;
+// *ValidationError (missing reason, or a code the scheme does not list);
+// ErrNotFound; *TransitionError.
 func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejection) (Permit, error) {
+	if err := by.mayDecide("reject applications"); err != nil {
+		return Permit{}, err
+	}
 	r.Code, r.Reason = strings.TrimSpace(r.Code), strings.TrimSpace(r.Reason)
 	var v ValidationError
 	s.scheme.checkRejection(&v, r, true)
@@ -416,11 +424,15 @@ func (s *Service) withdrawRenewal(o *op, permitID string) (*Permit, []PaymentRet
 // commits; when the provider fails, the cancellation stands and the due
 // jobs retry them (see PaymentRetry).
 //
-// Errors: ErrNotFound; *TransitionError (rejected, already cancelled,
-// expired, ...).
+// Errors: ErrNotFound (also for another account's permit); ErrForbidden
+// for an actor that is neither its account, an officer nor the system;
+// *TransitionError (rejected, already cancelled, expired, ...).
 func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string) (Permit, error) {
 	p, err := s.Permit(ctx, permitID)
 	if err != nil {
+		return Permit{}, err
+	}
+	if err := by.mayActFor(p.AccountID, "permit "+permitID); err != nil {
 		return Permit{}, err
 	}
 	if p.Status == PendingReview || p.Status == AwaitingPayment {

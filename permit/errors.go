@@ -16,6 +16,12 @@ var (
 	// ErrNotFound: the account, permit, address change, vehicle change or
 	// payment does not exist (or is not visible to the caller).
 	ErrNotFound = errors.New("not found")
+	// ErrForbidden: the actor may not do this at all, such as an account
+	// approving an application (only officers decide) or a read-only
+	// integration changing anything. An account acting on another
+	// account's account or permit gets ErrNotFound instead, so that
+	// nothing says whether it exists.
+	ErrForbidden = errors.New("forbidden")
 	// ErrConflict: a concurrent change won (stale version, a free slot
 	// already claimed, a duplicate ID). Retrying the whole operation is safe.
 	ErrConflict = errors.New("conflict")

@@ -21,8 +21,10 @@ type Renewal struct {
 // review. It is free when its chain held the free slot, or when a slot is
 // open on its start date.
 //
-// Errors: ErrNotFound; *NotEligibleError (renewal_window_not_open,
-// not_renewable, ...); *EvidenceError; ErrPaymentFailed.
+// Errors: ErrNotFound (also for another account's permit); ErrForbidden
+// for an actor that is neither its account, an officer nor the system;
+// *NotEligibleError (renewal_window_not_open, not_renewable, ...);
+// *EvidenceError; ErrPaymentFailed.
 func (s *Service) Renew(ctx context.Context, by Actor, permitID string, in Renewal) (Permit, error) {
 	var p Permit
 	return s.submit(ctx, by, &p, func(o *op) error { return s.renewOnce(ctx, o, permitID, in, &p) },
@@ -55,6 +57,9 @@ func (s *Service) RenewalEligibility(ctx context.Context, permitID string, pay b
 func (s *Service) renewOnce(ctx context.Context, o *op, permitID string, in Renewal, p *Permit) error {
 	old, err := o.Permit(permitID)
 	if err != nil {
+		return err
+	}
+	if err := o.by.mayActFor(old.AccountID, "permit "+permitID); err != nil {
 		return err
 	}
 	acc, err := o.Account(old.AccountID)

@@ -122,20 +122,25 @@ func (s *Service) newID(prefix string) string {
 	return prefix + "_" + hex.EncodeToString(b[:])
 }
 
-// Actor says who does something; it is recorded on every event.
+// Actor says who does something; it is recorded on every event, and the
+// Service checks it (see RoleAccount and the errors each method lists).
 type Actor struct {
-	Role string // "account", "officer" or "system"
+	Role string // RoleAccount, RoleOfficer, RoleSystem or RolePublic; other roles only read
 	ID   string
 }
 
-// System is the actor of scheduled jobs.
-var System = Actor{Role: "system"}
+// System is the actor of scheduled jobs; it speaks for the council.
+var System = Actor{Role: RoleSystem}
 
-// AccountActor and OfficerActor build actors.
-func AccountActor(id string) Actor { return Actor{Role: "account", ID: id} }
+// AccountActor is a resident's account: it acts on its own account and
+// permits only.
+func AccountActor(id string) Actor { return Actor{Role: RoleAccount, ID: id} }
 
-// OfficerActor is a council officer or back-office integration.
-func OfficerActor(id string) Actor { return Actor{Role: "officer", ID: id} }
+// OfficerActor is a council officer: it decides, and acts for any account.
+func OfficerActor(id string) Actor { return Actor{Role: RoleOfficer, ID: id} }
+
+// PublicActor is someone not signed in; they may open an account.
+var PublicActor = Actor{Role: RolePublic}
 
 func (a Actor) String() string {
 	if a.ID == "" {
@@ -160,8 +165,12 @@ type NewAccount struct {
 // Errors: *ValidationError (ErrValidation) naming each bad field;
 // ErrNotFound when the UPRN is not a known property; a *LimitError
 // (CodeTooManyNewAccounts, wrapping ErrNotEligible) when the property has
-// had the scheme's number of accounts opened today.
+// had the scheme's number of accounts opened today; ErrForbidden for an
+// actor that may not open accounts (a read-only integration).
 func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (Account, error) {
+	if err := by.mayOpenAccount(); err != nil {
+		return Account{}, err
+	}
 	var v ValidationError
 	in.Name = strings.TrimSpace(in.Name)
 	in.Email = strings.TrimSpace(in.Email)

@@ -28,7 +28,9 @@ import (
 // V5C); they are checked against the new registration and kept with the
 // change's event.
 //
-// Errors: *ValidationError (bad registration or date); ErrNotFound;
+// Errors: *ValidationError (bad registration or date); ErrNotFound (also
+// for another account's permit); ErrForbidden for an actor that is
+// neither its account, an officer nor the system;
 // *TransitionError (the permit is not pending review or in force);
 // *EvidenceError (the scheme's vehicle-change evidence is missing or
 // wrong); ErrVRMInUse when the registration is on a live permit of another
@@ -45,6 +47,9 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 		at, today := o.at, o.today
 		cur, err := o.Permit(permitID)
 		if err != nil {
+			return err
+		}
+		if err := by.mayActFor(cur.AccountID, "permit "+permitID); err != nil {
 			return err
 		}
 		if err := cur.may(TransitionChangeVehicle, today); err != nil {
@@ -187,12 +192,17 @@ func (s *Service) checkVehicleEvidence(tx ReadTx, p Permit, vrm VRM, docs []evid
 // WithdrawVehicleChange withdraws a scheduled vehicle change before it
 // takes effect, from every permit of the chain it was scheduled on (the
 // permit and its renewal), whichever of them it is asked on. ErrNotFound
-// when the chain has no such scheduled change.
+// when the chain has no such scheduled change, or the permit is another
+// account's; ErrForbidden for an actor that is neither its account, an
+// officer nor the system.
 func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID, changeID string) (Permit, error) {
 	var out Permit
 	err := s.update(ctx, by, func(o *op) error {
 		cur, err := o.Permit(permitID)
 		if err != nil {
+			return err
+		}
+		if err := by.mayActFor(cur.AccountID, "permit "+permitID); err != nil {
 			return err
 		}
 		others, err := o.PermitsAtProperty(cur.UPRN)

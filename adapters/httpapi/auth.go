@@ -57,7 +57,7 @@ func (p Principal) actor() permit.Actor {
 	case RoleIntegration:
 		return permit.Actor{Role: "integration", ID: p.ID}
 	}
-	return permit.Actor{Role: "public"}
+	return permit.PublicActor
 }
 
 // ErrUnauthenticated is wrapped by an Authenticator's error for

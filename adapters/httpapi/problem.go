@@ -179,6 +179,8 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 			"Address change %s moves the account from another address: the account has moved since it was asked for. Reject it; the resident can ask again from their current address.", sac.ID))
 	case errors.As(err, &te):
 		return newError(http.StatusConflict, CodeInvalidTransition, transitionDetail(te))
+	case errors.Is(err, permit.ErrForbidden):
+		return newError(http.StatusForbidden, CodeForbidden, "Only council officers may do this.")
 	case errors.Is(err, permit.ErrNotFound):
 		return newError(http.StatusNotFound, CodeNotFound, "There is nothing here, or it is not yours to see.")
 	case errors.Is(err, permit.ErrVRMInUse):

@@ -32,6 +32,7 @@ func TestProblemFor(t *testing.T) {
 		{&permit.ValidationError{Fields: []permit.FieldError{{Field: "name", Code: "required", Detail: "Enter a name."}}}, 422, "validation_failed", []string{"name"}},
 		{&permit.ValidationError{Fields: []permit.FieldError{{Field: "vrm", Code: "invalid_vrm", Detail: "Bad."}}}, 422, "invalid_vrm", []string{"vrm"}},
 		{fmt.Errorf("wrapped: %w", permit.ErrNotFound), 404, "not_found", nil},
+		{fmt.Errorf("wrapped: %w", permit.ErrForbidden), 403, "forbidden", nil},
 		{notEligible, 422, "renewal_window_not_open", nil},
 		{evidenceErr, 422, "evidence_missing", []string{"evidence", "evidence[1].issued_on"}},
 		{&permit.DifferentZoneError{To: zones.Zone{ID: "z", Name: "Z"}}, 422, "different_zone", nil},

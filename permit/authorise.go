@@ -1,0 +1,72 @@
+package permit
+
+import "fmt"
+
+// Who may do what (issue 14 item 4): the Service, not only the HTTP layer,
+// checks the actor of every operation that changes something, so a
+// program that imports the library cannot let a resident approve their
+// own application or cancel someone else's permit by mistake.
+//
+//   - Decisions (Approve, Reject, ApproveAddressChange,
+//     RejectAddressChange) are the council's: an officer or the system.
+//     Anyone else gets an error wrapping ErrForbidden.
+//   - What a holder does (Apply, Renew, Cancel, ChangeVehicle,
+//     WithdrawVehicleChange, RequestAddressChange) the account itself may
+//     do, and an officer or the system on its behalf. Another account gets
+//     an error wrapping ErrNotFound, as if the account or permit did not
+//     exist, so nothing says whether it does; any other actor (an
+//     integration, the public) gets ErrForbidden.
+//   - Opening an account (CreateAccount) is open to the public, accounts,
+//     officers and the system, not to a read-only integration.
+//
+// Reads take no actor: the adapter that serves them decides who sees what.
+
+// The roles of actors the Service knows. Any other role (such as the HTTP
+// API's read-only "integration") may read but not change anything.
+const (
+	RoleAccount = "account"
+	RoleOfficer = "officer"
+	RoleSystem  = "system"
+	RolePublic  = "public" // someone not signed in, opening an account
+)
+
+// council reports whether the actor speaks for the council.
+func (a Actor) council() bool { return a.Role == RoleOfficer || a.Role == RoleSystem }
+
+// mayDecide refuses anyone but the council a decision (what says which).
+func (a Actor) mayDecide(what string) error {
+	if a.council() {
+		return nil
+	}
+	return fmt.Errorf("%w: %s may not %s: only council officers decide", ErrForbidden, a.described(), what)
+}
+
+// mayActFor refuses an actor who may not act for the account accountID
+// (see above); what names the thing asked about for the error.
+func (a Actor) mayActFor(accountID, what string) error {
+	switch {
+	case a.council():
+		return nil
+	case a.Role == RoleAccount && a.ID != "" && a.ID == accountID:
+		return nil
+	case a.Role == RoleAccount && a.ID != "":
+		return fmt.Errorf("%w: %s (not one of account %s's)", ErrNotFound, what, a.ID)
+	}
+	return fmt.Errorf("%w: %s may not change %s", ErrForbidden, a.described(), what)
+}
+
+// mayOpenAccount refuses an actor who may not open accounts.
+func (a Actor) mayOpenAccount() error {
+	switch a.Role {
+	case RolePublic, RoleAccount, RoleOfficer, RoleSystem:
+		return nil
+	}
+	return fmt.Errorf("%w: %s may not open accounts", ErrForbidden, a.described())
+}
+
+func (a Actor) described() string {
+	if a.Role == "" {
+		return "an actor with no role"
+	}
+	return a.String()
+}

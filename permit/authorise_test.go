@@ -1,0 +1,161 @@
+package permit_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/carerpermit/carerpermit/evidence"
+	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones"
+)
+
+// authFixture is what every operation of TestEveryOperationChecksTheActor
+// acts on: account a's approved permit with a scheduled vehicle change,
+// its application pending review and its address change pending review;
+// account b is another household's.
+type authFixture struct {
+	w        *world
+	a, b     permit.Account
+	approved permit.Permit
+	pending  permit.Permit
+	change   permit.VehicleChange
+	move     permit.AddressChange
+}
+
+func newAuthFixture(t *testing.T) authFixture {
+	t.Helper()
+	ctx := context.Background()
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	f := authFixture{w: w, a: w.account(home, "jane@example.org"), b: w.account(neighbour, "")}
+	f.approved = w.mustApply(f.a, "essential-carer", "AB12CDE")
+	_, err := w.svc.Approve(ctx, w.officer, f.approved.ID)
+	require.NoError(t, err)
+	_, vc, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(f.a.ID), f.approved.ID, "EF56GHI", d(2026, 12, 10))
+	require.NoError(t, err)
+	require.NotNil(t, vc)
+	f.change = *vc
+	f.pending = w.mustApply(f.a, "essential-carer", "CD34EFG")
+	bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}
+	f.move, err = w.svc.RequestAddressChange(ctx, permit.AccountActor(f.a.ID), f.a.ID, sameZone, bill)
+	require.NoError(t, err)
+	return f
+}
+
+// Issue 14 item 4: the Service checks the actor of every operation that
+// changes something, not only the HTTP layer. Decisions are the
+// council's: anyone else is ErrForbidden. What a holder does, the account
+// itself or the council may do; another account is ErrNotFound (nothing
+// says whether it exists), any other actor ErrForbidden. A refusal
+// changes nothing.
+func TestEveryOperationChecksTheActor(t *testing.T) {
+	ctx := context.Background()
+	integration := permit.Actor{Role: "integration", ID: "crm"}
+	ops := []struct {
+		name    string
+		council bool // a decision: officers (and the system) only
+		do      func(f authFixture, by permit.Actor) error
+	}{
+		{"Approve", true, func(f authFixture, by permit.Actor) error {
+			_, err := f.w.svc.Approve(ctx, by, f.pending.ID)
+			return err
+		}},
+		{"Reject", true, func(f authFixture, by permit.Actor) error {
+			_, err := f.w.svc.Reject(ctx, by, f.pending.ID, permit.Rejection{Code: "proof_unclear", Reason: "The letter is unreadable."})
+			return err
+		}},
+		{"ApproveAddressChange", true, func(f authFixture, by permit.Actor) error {
+			_, err := f.w.svc.ApproveAddressChange(ctx, by, f.move.ID)
+			return err
+		}},
+		{"RejectAddressChange", true, func(f authFixture, by permit.Actor) error {
+			_, err := f.w.svc.RejectAddressChange(ctx, by, f.move.ID, permit.Rejection{Code: "not_resident", Reason: "The bill is for someone else."})
+			return err
+		}},
+		{"Apply", false, func(f authFixture, by permit.Actor) error {
+			// Account a has as many carer permits as allowed; b is the owner here.
+			_, err := f.w.svc.Apply(ctx, by, permit.Application{AccountID: f.b.ID, Type: "essential-carer", VRM: "GH78JKL", Evidence: f.w.proofOfCare()})
+			return err
+		}},
+		{"Renew", false, func(f authFixture, by permit.Actor) error {
+			f.w.setNow(at(2027, 11, 10, 10, 0)) // inside the renewal window
+			_, err := f.w.svc.Renew(ctx, by, f.approved.ID, permit.Renewal{Evidence: f.w.proofOfCare()})
+			return err
+		}},
+		{"Cancel", false, func(f authFixture, by permit.Actor) error {
+			_, err := f.w.svc.Cancel(ctx, by, f.approved.ID, "no longer needed")
+			return err
+		}},
+		{"Cancel (withdraw an application)", false, func(f authFixture, by permit.Actor) error {
+			_, err := f.w.svc.Cancel(ctx, by, f.pending.ID, "no longer needed")
+			return err
+		}},
+		{"ChangeVehicle", false, func(f authFixture, by permit.Actor) error {
+			_, _, err := f.w.svc.ChangeVehicle(ctx, by, f.approved.ID, "MN90PQR", d(2026, 11, 24))
+			return err
+		}},
+		{"WithdrawVehicleChange", false, func(f authFixture, by permit.Actor) error {
+			_, err := f.w.svc.WithdrawVehicleChange(ctx, by, f.approved.ID, f.change.ID)
+			return err
+		}},
+		{"RequestAddressChange", false, func(f authFixture, by permit.Actor) error {
+			// Account b has no move pending; b is the owner here.
+			bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}
+			_, err := f.w.svc.RequestAddressChange(ctx, by, f.b.ID, sameZone, bill)
+			return err
+		}},
+	}
+	for _, op := range ops {
+		t.Run(op.name, func(t *testing.T) {
+			f := newAuthFixture(t)
+			owner, other := f.a, f.b
+			if op.name == "RequestAddressChange" || op.name == "Apply" {
+				owner, other = f.b, f.a
+			}
+			before := len(f.w.events())
+			refuse := func(by permit.Actor, want error) {
+				t.Helper()
+				err := op.do(f, by)
+				require.ErrorIs(t, err, want, "%s by %s", op.name, by)
+				if want == permit.ErrNotFound {
+					require.NotErrorIs(t, err, permit.ErrForbidden, "another account is not told the thing exists")
+				}
+				require.Len(t, f.w.events(), before, "a refused %s by %s wrote nothing", op.name, by)
+			}
+			for _, by := range []permit.Actor{integration, permit.PublicActor, {}, {Role: "account"}} {
+				refuse(by, permit.ErrForbidden)
+			}
+			if op.council {
+				refuse(permit.AccountActor(owner.ID), permit.ErrForbidden)
+				refuse(permit.AccountActor(other.ID), permit.ErrForbidden)
+				require.NoError(t, op.do(f, f.w.officer))
+				return
+			}
+			refuse(permit.AccountActor(other.ID), permit.ErrNotFound)
+			require.NoError(t, op.do(f, permit.AccountActor(owner.ID)))
+
+			// An officer acts for any account.
+			g := newAuthFixture(t)
+			require.NoError(t, op.do(g, g.w.officer), "%s by an officer", op.name)
+		})
+	}
+}
+
+// Opening an account is open to the public, accounts, officers and the
+// system; a read-only integration opens none.
+func TestCreateAccountChecksTheActor(t *testing.T) {
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	ctx := context.Background()
+	in := permit.NewAccount{Name: "Jane Smith", UPRN: home}
+	for i, by := range []permit.Actor{permit.PublicActor, permit.AccountActor("acc_9"), w.officer, permit.System} {
+		in := in
+		in.UPRN = []zones.UPRN{home, neighbour, sameZone, otherZone}[i] // under the daily cap per property
+		_, err := w.svc.CreateAccount(ctx, by, in)
+		require.NoError(t, err, "by %s", by)
+	}
+	for _, by := range []permit.Actor{{Role: "integration", ID: "crm"}, {}} {
+		_, err := w.svc.CreateAccount(ctx, by, in)
+		require.ErrorIs(t, err, permit.ErrForbidden, "by %s", by)
+	}
+}
