@@ -2,6 +2,7 @@ package permit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -81,13 +82,74 @@ func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
 // is retried by the due jobs until it succeeds (see PaymentRetry) and an
 // event says so.
 //
+// An application whose whole period has passed while it waited is not
+// approved (that would issue a permit already expired): it is withdrawn,
+// its hold returned and its free place given up, and Approve answers a
+// *PeriodPassedError; the applicant applies again for the dates they need.
+//
 // Errors: ErrForbidden unless an officer (or the system) approves;
 // ErrNotFound; *TransitionError when it is not pending review;
-// *EvidenceError.
+// *PeriodPassedError; *EvidenceError.
 func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permit, error) {
 	if err := by.mayDecide("approve applications"); err != nil {
 		return Permit{}, err
 	}
+	out, err := s.approve(ctx, by, permitID)
+	var pe *PeriodPassedError
+	if errors.As(err, &pe) {
+		return Permit{}, s.lapse(ctx, by, pe)
+	}
+	return out, err
+}
+
+// PeriodPassedError refuses to approve an application whose whole period
+// (StartsOn to ExpiresOn) passed before it was decided. The application
+// has been withdrawn and its hold returned. It unwraps to
+// ErrInvalidTransition.
+type PeriodPassedError struct {
+	PermitID  string
+	StartsOn  time.Time // date
+	ExpiresOn time.Time // date
+}
+
+func (e *PeriodPassedError) Error() string {
+	return fmt.Sprintf("permit %s: its period, %s to %s, passed before it was decided: it has been withdrawn and its hold returned; apply again for the dates needed",
+		e.PermitID, date(e.StartsOn), date(e.ExpiresOn))
+}
+
+// Unwrap lets errors.Is match ErrInvalidTransition.
+func (e *PeriodPassedError) Unwrap() error { return ErrInvalidTransition }
+
+// periodPassed returns a *PeriodPassedError when p's whole period is
+// before today.
+func periodPassed(p Permit, today time.Time) error {
+	if !p.ExpiresOn.IsZero() && today.After(p.ExpiresOn) {
+		return &PeriodPassedError{PermitID: p.ID, StartsOn: p.StartsOn, ExpiresOn: p.ExpiresOn}
+	}
+	return nil
+}
+
+// lapse withdraws the application pe names, whose period passed before it
+// was decided, tells the applicant, and returns pe, or the error that
+// stopped the withdrawal.
+func (s *Service) lapse(ctx context.Context, by Actor, pe *PeriodPassedError) error {
+	const why = "its period passed before it was decided"
+	out, err := s.closePermit(ctx, by, pe.PermitID, TransitionWithdraw, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+		if err := periodPassed(*cur, o.today); err == nil {
+			return nil, nil, fmt.Errorf("%w: permit %s: its period has not passed", ErrConflict, cur.ID)
+		}
+		owed, err := s.releaseHold(o, *cur, o.at)
+		cur.Cancellation = &Cancellation{At: o.at, By: o.by.String(), Reason: why, Refund: decimal.Zero}
+		return map[string]string{"reason": why, "starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn)}, owed, err
+	})
+	if err != nil {
+		return err
+	}
+	s.notify(ctx, MessageCancelled, out, map[string]string{"reason": why})
+	return pe
+}
+
+func (s *Service) approve(ctx context.Context, by Actor, permitID string) (Permit, error) {
 	if _, err := s.pendingForDecision(ctx, permitID, TransitionApprove, true); err != nil {
 		return Permit{}, err
 	}
@@ -101,6 +163,9 @@ func (s *Service) Approve(ctx context.Context, by Actor, permitID string) (Permi
 			return err
 		}
 		if err := cur.may(TransitionApprove, o.today); err != nil {
+			return err
+		}
+		if err := periodPassed(cur, o.today); err != nil {
 			return err
 		}
 		// A free permit with an authorisation is one that became free
@@ -176,8 +241,14 @@ func (s *Service) pendingForDecision(ctx context.Context, permitID string, t Tra
 		if p, err = tx.Permit(permitID); err != nil {
 			return err
 		}
-		if err := p.may(t, s.Today()); err != nil {
+		today := s.Today()
+		if err := p.may(t, today); err != nil {
 			return err
+		}
+		if t == TransitionApprove {
+			if err := periodPassed(p, today); err != nil {
+				return err
+			}
 		}
 		if !evidenceToo {
 			return nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 	"github.com/carerpermit/carerpermit/eligibility"
@@ -143,6 +144,7 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		ee  *permit.EvidenceError
 		dz  *permit.DifferentZoneError
 		te  *permit.TransitionError
+		ppe *permit.PeriodPassedError
 		pac *permit.PendingAddressChangeError
 		sac *permit.StaleAddressChangeError
 		le  *permit.LimitError
@@ -177,6 +179,10 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 	case errors.As(err, &sac):
 		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
 			"Address change %s moves the account from another address: the account has moved since it was asked for. Reject it; the resident can ask again from their current address.", sac.ID))
+	case errors.As(err, &ppe):
+		return newError(http.StatusConflict, CodeInvalidTransition, fmt.Sprintf(
+			"Permit %s was applied for from %s to %s, and that whole period passed before it was decided, so it cannot be approved. It has been withdrawn and any card hold released; the resident can apply again for the dates they need.",
+			ppe.PermitID, ppe.StartsOn.Format(time.DateOnly), ppe.ExpiresOn.Format(time.DateOnly)))
 	case errors.As(err, &te):
 		return newError(http.StatusConflict, CodeInvalidTransition, transitionDetail(te))
 	case errors.Is(err, permit.ErrForbidden):

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -123,6 +124,8 @@ func TestProblemWording(t *testing.T) {
 			"Permit per_1 is pending review, so it cannot be renewed yet: renew it once it has been approved, in the weeks before it expires."},
 		{"renew an expired permit", &permit.TransitionError{PermitID: "per_1", State: permit.Expired, Event: permit.TransitionRenew},
 			"Permit per_1 has expired, so it can no longer be renewed: apply for a new permit instead."},
+		{"approve an application whose period passed", &permit.PeriodPassedError{PermitID: "per_1", StartsOn: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), ExpiresOn: time.Date(2027, 11, 23, 0, 0, 0, 0, time.UTC)},
+			"Permit per_1 was applied for from 2026-11-24 to 2027-11-23, and that whole period passed before it was decided, so it cannot be approved. It has been withdrawn and any card hold released; the resident can apply again for the dates they need."},
 		{"change the vehicle of a rejected application", &permit.TransitionError{PermitID: "per_1", State: permit.Rejected, Event: permit.TransitionChangeVehicle},
 			"Permit per_1 is rejected, so its vehicle cannot be changed: apply for a new permit for the new vehicle instead."},
 	} {
