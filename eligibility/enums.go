@@ -37,7 +37,10 @@ func ParseScope(s string) (Scope, error) {
 
 // Status is the stored lifecycle state of a permit, as eligibility needs to
 // see it. Whether an approved permit is upcoming, current or expired is not
-// stored: it follows from its dates.
+// stored: it follows from its dates. It is the one permit status type:
+// package permit names it permit.Status, and adds the derived states its
+// Permit.StatusOn returns (upcoming, current, expired), which Valid
+// rejects.
 type Status string
 
 // The statuses. The set is closed: ParseStatus rejects anything else.

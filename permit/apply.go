@@ -31,7 +31,7 @@ type Application struct {
 func holding(p Permit) eligibility.Holding {
 	return eligibility.Holding{
 		ID: p.ID, AccountID: p.AccountID, Type: p.Type, UPRN: p.UPRN,
-		Status: eligibility.Status(p.Status), Free: p.Free, FreeSlot: p.FreeSlot,
+		Status: p.Status, Free: p.Free, FreeSlot: p.FreeSlot,
 		ChainID: p.ChainID, StartsOn: p.StartsOn, ExpiresOn: p.ExpiresOn, RenewedBy: p.RenewedBy,
 	}
 }

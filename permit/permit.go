@@ -5,24 +5,29 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/carerpermit/carerpermit/eligibility"
+
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
-// Status is a permit's lifecycle state. The stored states are the ones the
+// Status is a permit's lifecycle state: the one type the eligibility rules
+// judge holdings by (eligibility.Status), so a permit's status goes into an
+// eligibility.Holding as it is. The stored states are the ones the
 // transition table moves between; Upcoming, Current and Expired are derived
-// from an approved permit's dates by StatusOn and are never stored.
-type Status string
+// from an approved permit's dates by StatusOn and are never stored (so
+// Status.Valid, which accepts stored states, rejects them).
+type Status = eligibility.Status
 
-// Stored states.
+// Stored states; each is the eligibility package's constant of that name.
 const (
-	AwaitingPayment Status = "awaiting_payment" // paid application waiting for its card authorisation
-	PendingReview   Status = "pending_review"   // waiting for a permit officer
-	Approved        Status = "approved"         // issued; see StatusOn for upcoming/current/expired
-	Rejected        Status = "rejected"         // refused by an officer; the applicant applies again
-	Cancelled       Status = "cancelled"        // ended by the holder or the council during its period
-	Withdrawn       Status = "withdrawn"        // given up before any decision (or never paid)
-	Ended           Status = "ended"            // closed by the council, e.g. superseded after a move to another zone
+	AwaitingPayment Status = eligibility.StatusAwaitingPayment // paid application waiting for its card authorisation
+	PendingReview   Status = eligibility.StatusPendingReview   // waiting for a permit officer
+	Approved        Status = eligibility.StatusApproved        // issued; see StatusOn for upcoming/current/expired
+	Rejected        Status = eligibility.StatusRejected        // refused by an officer; the applicant applies again
+	Cancelled       Status = eligibility.StatusCancelled       // ended by the holder or the council during its period
+	Withdrawn       Status = eligibility.StatusWithdrawn       // given up before any decision (or never paid)
+	Ended           Status = eligibility.StatusEnded           // closed by the council, e.g. superseded after a move to another zone
 )
 
 // Derived states of an approved permit.
