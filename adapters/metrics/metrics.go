@@ -33,6 +33,7 @@ type Metrics struct {
 	notifyDuration  *prometheus.HistogramVec
 	deliveries      *prometheus.CounterVec
 	dispatchErrors  prometheus.Counter
+	webhooksPaused  prometheus.Counter
 }
 
 // New returns Metrics with a new Registry holding the Go runtime's and the
@@ -65,10 +66,12 @@ func New() *Metrics {
 			Help: "Webhook deliveries handled by this instance, by result (enqueued, delivered, failed, dead, purged)."}, []string{"result"}),
 		dispatchErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "webhook_dispatch_errors_total",
 			Help: "Rounds of the webhook dispatcher that ended in an error."}),
+		webhooksPaused: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "webhook_endpoints_paused_total",
+			Help: "Webhooks a dead delivery paused: each waits for an officer to resume it or retry its dead deliveries."}),
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.requestDuration, m.events, m.outcomes, m.dueRuns, m.dueItems,
-		m.payCalls, m.payDuration, m.notifyCalls, m.notifyDuration, m.deliveries, m.dispatchErrors)
+		m.payCalls, m.payDuration, m.notifyCalls, m.notifyDuration, m.deliveries, m.dispatchErrors, m.webhooksPaused)
 	for _, r := range []string{"ok", "error"} {
 		m.dueRuns.WithLabelValues(r)
 	}
@@ -129,6 +132,7 @@ func (m *Metrics) ObserveDue(r permit.DueReport, err error) {
 // adapter).
 type WebhookRound struct {
 	Enqueued, Delivered, Failed, Dead, Purged int
+	Paused                                    int // webhooks the dead deliveries paused
 }
 
 var webhookResults = []string{"enqueued", "delivered", "failed", "dead", "purged"}
@@ -139,6 +143,9 @@ func (m *Metrics) ObserveWebhooks(r WebhookRound, err error) {
 		if n > 0 {
 			m.deliveries.WithLabelValues(webhookResults[i]).Add(float64(n))
 		}
+	}
+	if r.Paused > 0 {
+		m.webhooksPaused.Add(float64(r.Paused))
 	}
 	if err != nil {
 		m.dispatchErrors.Inc()

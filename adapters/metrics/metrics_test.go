@@ -223,7 +223,7 @@ func TestObserve(t *testing.T) {
 	m.ObserveDue(permit.DueReport{VehicleChangesApplied: 2, PaymentRetriesFailed: 1}, nil)
 	m.ObserveDue(permit.DueReport{RemindersSent: 3}, errors.New("one batch failed"))
 	m.ObserveWebhooks(metrics.WebhookRound{Enqueued: 4, Delivered: 3, Failed: 1}, nil)
-	m.ObserveWebhooks(metrics.WebhookRound{Dead: 1, Purged: 2}, errors.New("database gone"))
+	m.ObserveWebhooks(metrics.WebhookRound{Dead: 1, Paused: 1, Purged: 2}, errors.New("database gone"))
 	require.NoError(t, m.WatchWebhookBacklog(func(context.Context) (int, int, error) { return 5, 1, nil }))
 
 	for _, c := range []struct {
@@ -246,6 +246,7 @@ func TestObserve(t *testing.T) {
 		{"carerpermit_webhook_deliveries_total", "result=dead", 1},
 		{"carerpermit_webhook_deliveries_total", "result=purged", 2},
 		{"carerpermit_webhook_dispatch_errors_total", "", 1},
+		{"carerpermit_webhook_endpoints_paused_total", "", 1},
 		{"carerpermit_webhook_backlog", "status=pending", 5},
 		{"carerpermit_webhook_backlog", "status=dead", 1},
 	} {

@@ -647,7 +647,7 @@ func webhookBacklog(hooks *webhook.SQLStore) metrics.WebhookBacklog {
 
 func webhookReported(mx *metrics.Metrics) func(webhook.Report, error) {
 	return func(r webhook.Report, err error) {
-		mx.ObserveWebhooks(metrics.WebhookRound{Enqueued: r.Enqueued, Delivered: r.Delivered, Failed: r.Failed, Dead: r.Dead, Purged: r.Purged}, err)
+		mx.ObserveWebhooks(metrics.WebhookRound{Enqueued: r.Enqueued, Delivered: r.Delivered, Failed: r.Failed, Dead: r.Dead, Purged: r.Purged, Paused: r.Paused}, err)
 	}
 }
 
