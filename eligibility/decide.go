@@ -211,6 +211,9 @@ func (ix *index) decide(req *Request) Decision {
 	switch req.Kind {
 	case KindNew:
 		d.RequiredEvidence = tr.apply
+		if tr.firstApply != nil && FirstApplication(req.AccountID, req.Property.UPRN, req.Holdings) {
+			d.RequiredEvidence = tr.firstApply
+		}
 		start = now
 		if !req.StartsOn.IsZero() {
 			start = dayOf(req.StartsOn)
@@ -518,4 +521,23 @@ func limitReached(l *limitRules, n int, on day) string {
 	}
 	return fmt.Sprintf("%s already has %d %s (%s) current or applied for on %s, and no more than %d are allowed. %s",
 		who, n, permits, l.names, on, l.Max, l.Why)
+}
+
+// FirstApplication reports whether an application of the account at the
+// property uprn is its first there, given the holdings of Request: none of
+// the account's holdings at that property was ever issued (approved, then
+// perhaps cancelled or ended). A rejected, withdrawn or unpaid application
+// proved nothing. Such an application needs the type's
+// evidence.ActionFirstApplication groups as well (Decide).
+func FirstApplication(accountID string, uprn zones.UPRN, holdings []Holding) bool {
+	for _, h := range holdings {
+		if h.AccountID != accountID || h.UPRN != uprn {
+			continue
+		}
+		switch h.Status {
+		case StatusApproved, StatusCancelled, StatusEnded:
+			return false
+		}
+	}
+	return true
 }

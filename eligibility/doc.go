@@ -83,7 +83,13 @@
 //
 // New application. StartsOn zero means today; a date before today is
 // starts_in_past. The permit runs ValidityMonths from StartsOn and needs
-// the type's evidence for evidence.ActionApply.
+// the type's evidence for evidence.ActionApply. When it is the account's
+// first application at its property — none of the account's holdings
+// there was ever issued (approved, cancelled or ended; a rejected,
+// withdrawn or unpaid one proved nothing) — it needs the type's
+// evidence for evidence.ActionFirstApplication too, after the apply
+// groups, a group named in both counted once ("proof of residency for
+// the first application only").
 //
 // Price. The tariff in force on the start date for the type, the
 // property's zone and ValidityMonths (pricing.Tariffs.PriceOn) prices a

@@ -29,8 +29,12 @@ type index struct {
 type typeRules struct {
 	PermitType
 	apply, renew []evidence.Requirement // capacity clipped: an append by the caller copies
-	pool         *poolRules             // nil when the type is in no pool
-	limits       []*limitRules
+	// firstApply is apply with the first application's own groups
+	// (evidence.ActionFirstApplication) after it, each group once; nil
+	// when the type has none.
+	firstApply []evidence.Requirement
+	pool       *poolRules // nil when the type is in no pool
+	limits     []*limitRules
 	// prices holds, per zone position, the quotes in force over time, so
 	// that Decide neither searches the tariff table nor formats a quote.
 	prices [][]priceSpan
@@ -80,6 +84,7 @@ func buildIndex(r *Rules) *index {
 			PermitType: pt,
 			apply:      clip(pt.Evidence[evidence.ActionApply]),
 			renew:      clip(pt.Evidence[evidence.ActionRenew]),
+			firstApply: withFirst(pt.Evidence[evidence.ActionApply], pt.Evidence[evidence.ActionFirstApplication]),
 		}
 		names[pt.ID] = pt.Name
 		list = append(list, pt.Name+" ("+strconv.Quote(pt.ID)+")")
@@ -254,3 +259,18 @@ func joinWords(ws []string, conj string) string {
 // appends to a Decision's slice copies it instead of writing into the
 // Rules' own array.
 func clip[T any](s []T) []T { return s[:len(s):len(s)] }
+
+// withFirst is apply followed by the groups of first not already in it,
+// or nil when first adds nothing.
+func withFirst(apply, first []evidence.Requirement) []evidence.Requirement {
+	out := slices.Clone(apply)
+	for _, q := range first {
+		if !slices.ContainsFunc(out, func(p evidence.Requirement) bool { return p.Name == q.Name }) {
+			out = append(out, q)
+		}
+	}
+	if len(out) == len(apply) {
+		return nil
+	}
+	return clip(out)
+}

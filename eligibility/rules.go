@@ -23,7 +23,9 @@ type PermitType struct {
 	Renewable      bool
 	// Evidence lists, per action, the requirement groups an application
 	// must satisfy. Decide reports Evidence[evidence.ActionApply] for a new
-	// permit and Evidence[evidence.ActionRenew] for a renewal.
+	// permit, with Evidence[evidence.ActionFirstApplication] after it for
+	// the account's first application at its property, and
+	// Evidence[evidence.ActionRenew] for a renewal.
 	Evidence map[evidence.Action][]evidence.Requirement
 }
 

@@ -84,7 +84,12 @@ type Action string
 
 // The actions a scheme can set requirements for.
 const (
-	ActionApply                 Action = "apply"
+	ActionApply Action = "apply"
+	// ActionFirstApplication is what a new application needs on top of
+	// ActionApply's when the account has never held an issued permit at
+	// its property (of any type): "proof of residency for the first
+	// application only". Renewals and later applications do not need it.
+	ActionFirstApplication      Action = "first_application"
 	ActionRenew                 Action = "renew"
 	ActionVehicleChange         Action = "vehicle_change"
 	ActionAddressChangeSameZone Action = "address_change_same_zone"
@@ -97,13 +102,13 @@ var ErrUnknownAction = errors.New("unknown action")
 
 // Actions returns every action, in a fixed order.
 func Actions() []Action {
-	return []Action{ActionApply, ActionRenew, ActionVehicleChange, ActionAddressChangeSameZone, ActionApplicationNewZone}
+	return []Action{ActionApply, ActionFirstApplication, ActionRenew, ActionVehicleChange, ActionAddressChangeSameZone, ActionApplicationNewZone}
 }
 
 // Valid reports whether a is one of the actions.
 func (a Action) Valid() bool {
 	switch a {
-	case ActionApply, ActionRenew, ActionVehicleChange, ActionAddressChangeSameZone, ActionApplicationNewZone:
+	case ActionApply, ActionFirstApplication, ActionRenew, ActionVehicleChange, ActionAddressChangeSameZone, ActionApplicationNewZone:
 		return true
 	}
 	return false
@@ -116,7 +121,7 @@ func ParseAction(s string) (Action, error) {
 	if a := Action(s); a.Valid() {
 		return a, nil
 	}
-	names := make([]string, 0, 5)
+	names := make([]string, 0, 6)
 	for _, a := range Actions() {
 		names = append(names, string(a))
 	}

@@ -99,6 +99,6 @@ func TestParseAction(t *testing.T) {
 	for _, s := range []string{"", "Apply", " apply", "renewal", "address_change"} {
 		_, err := ParseAction(s)
 		require.ErrorIs(t, err, ErrUnknownAction, s)
-		require.Contains(t, err.Error(), "apply, renew, vehicle_change, address_change_same_zone, application_new_zone")
+		require.Contains(t, err.Error(), "apply, first_application, renew, vehicle_change, address_change_same_zone, application_new_zone")
 	}
 }

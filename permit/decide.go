@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/pricing"
 )
@@ -63,6 +65,25 @@ func (s *Service) recheckEvidence(tx ReadTx, p Permit, acc Account) error {
 	reqs, ok := s.scheme.Requirements(p.Type, sub.Action)
 	if !ok {
 		return fmt.Errorf("permit %s: scheme has no permit type %q", p.ID, p.Type)
+	}
+	if first, _ := s.scheme.Requirements(p.Type, evidence.ActionFirstApplication); sub.Action == evidence.ActionApply && len(first) > 0 {
+		// The account's first application at its property needs those
+		// groups too (eligibility.FirstApplication), as it did when made.
+		held, err := tx.PermitsAtPropertyOrOfAccount(p.UPRN, acc.ID)
+		if err != nil {
+			return err
+		}
+		holdings := make([]eligibility.Holding, len(held))
+		for i, h := range held {
+			holdings[i] = holding(h)
+		}
+		if eligibility.FirstApplication(acc.ID, p.UPRN, holdings) {
+			for _, q := range first {
+				if !slices.ContainsFunc(reqs, func(r evidence.Requirement) bool { return r.Name == q.Name }) {
+					reqs = append(reqs, q)
+				}
+			}
+		}
 	}
 	sub.Requirements = reqs
 	if res := s.scheme.Evidence.Check(sub); !res.OK() {

@@ -132,13 +132,15 @@ func (s *Scheme) PermitType(id string) (eligibility.PermitType, bool) {
 	return s.Rules.PermitTypes[i], true
 }
 
-// Requirements returns the evidence an action needs. Apply, renew and
-// vehicle change are per permit type; a same-zone address change is the
-// same for every type (permitType is ignored); an application after a move
-// to another zone needs the type's apply requirements plus
-// NewZoneApplication, a group named in both counted once. It returns false
-// for an unknown permit type or action. The slice is the caller's; the
-// kinds inside each requirement are shared with the Scheme.
+// Requirements returns the evidence an action needs. Apply, first
+// application (what the account's first application at its property needs
+// on top of apply's), renew and vehicle change are per permit type; a
+// same-zone address change is the same for every type (permitType is
+// ignored); an application after a move to another zone — the first at
+// the new property — needs the type's apply and first application
+// requirements plus NewZoneApplication, a group named twice counted once.
+// It returns false for an unknown permit type or action. The slice is the
+// caller's; the kinds inside each requirement are shared with the Scheme.
 func (s *Scheme) Requirements(permitType string, a evidence.Action) ([]evidence.Requirement, bool) {
 	if a == evidence.ActionAddressChangeSameZone {
 		return slices.Clone(s.AddressChangeSameZone), true
@@ -151,7 +153,7 @@ func (s *Scheme) Requirements(permitType string, a evidence.Action) ([]evidence.
 		return slices.Clone(pt.Evidence[a]), true
 	}
 	out := slices.Clone(pt.Evidence[evidence.ActionApply])
-	for _, q := range s.NewZoneApplication {
+	for _, q := range slices.Concat(pt.Evidence[evidence.ActionFirstApplication], s.NewZoneApplication) {
 		if !slices.ContainsFunc(out, func(p evidence.Requirement) bool { return p.Name == q.Name }) {
 			out = append(out, q)
 		}

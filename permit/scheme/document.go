@@ -27,7 +27,7 @@ var (
 	zoneMapKeys     = []string{"file", "without_position", "overrides"}
 	overrideKeys    = []string{"uprn", "zone"}
 	permitTypeKeys  = []string{"id", "name", "validity_months", "renewable", "evidence"}
-	typeActionKeys  = []string{string(evidence.ActionApply), string(evidence.ActionRenew), string(evidence.ActionVehicleChange)}
+	typeActionKeys  = []string{string(evidence.ActionApply), string(evidence.ActionFirstApplication), string(evidence.ActionRenew), string(evidence.ActionVehicleChange)}
 	poolKeys        = []string{"id", "name", "types", "scope", "free"}
 	limitKeys       = []string{"types", "scope", "max", "why"}
 	tariffKeys      = []string{"permit_type", "zone", "duration_months", "from", "until", "price"}

@@ -606,7 +606,7 @@ func TestLoadSchemeValueShapes(t *testing.T) {
 		{"padded id", "id: minimal", `id: " minimal"`, `id: " minimal" has spaces around it`},
 		{"unknown action", "evidence: {apply: [care], renew: [care]}", "evidence: {apply: [care], renewal: [care]}", `permit_types[0].evidence.renewal: unknown key "renewal"; did you mean "renew"?`},
 		{"address action on a type", "evidence: {apply: [care], renew: [care]}", "evidence: {apply: [care], address_change_same_zone: [care]}",
-			`permit_types[0].evidence.address_change_same_zone: unknown key "address_change_same_zone"; the keys here are apply, renew, vehicle_change`},
+			`permit_types[0].evidence.address_change_same_zone: unknown key "address_change_same_zone"; the keys here are apply, first_application, renew, vehicle_change`},
 		{"duplicate reference", "address_change_same_zone: [residency]", "address_change_same_zone: [residency, residency]", `evidence.address_change_same_zone[1]: "residency" is listed more than once`},
 		{"bad scope", "scope: property, free: 1", "scope: household, free: 1", `pools[0].scope: "household" is not "property" or "account"`},
 		{"duplicate zone", "  - {id: z1, name: Zone 1}", "  - {id: z1, name: Zone 1}\n  - {id: z1, name: Zone 1 again}", `zones[1].id: "z1" is listed more than once`},
@@ -830,4 +830,33 @@ func TestLoadWithWarnings(t *testing.T) {
 	require.Nil(t, s)
 	require.Nil(t, warnings)
 	require.ErrorIs(t, err, permit.ErrInvalidScheme)
+}
+
+// Issue 14: "proof of residency for the first application only" is
+// said with first_application.
+func TestLoadFirstApplicationEvidence(t *testing.T) {
+	base, err := os.ReadFile("testdata/minimal.yaml")
+	require.NoError(t, err)
+	file := strings.Replace(string(base), "evidence: {apply: [care], renew: [care]}",
+		"evidence: {apply: [care], first_application: [residency], renew: [care]}", 1)
+	require.NotEqual(t, string(base), file)
+	s, err := scheme.Load(strings.NewReader(file))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		action evidence.Action
+		want   []string
+	}{
+		{evidence.ActionApply, []string{"care"}},
+		{evidence.ActionFirstApplication, []string{"residency"}},
+		{evidence.ActionRenew, []string{"care"}},
+		// The first application at the new property, with the move's own
+		// groups (residency once).
+		{evidence.ActionApplicationNewZone, []string{"care", "residency"}},
+	} {
+		reqs, ok := s.Requirements("carer", tc.action)
+		require.True(t, ok)
+		require.Equal(t, tc.want, requirementNames(reqs), tc.action)
+	}
+	_, err = scheme.Load(strings.NewReader(strings.Replace(file, "first_application: [residency]", "first_application: [residence]", 1)))
+	require.ErrorContains(t, err, `permit_types[0].evidence.first_application[0]: unknown requirement "residence"`)
 }
