@@ -32,7 +32,7 @@ import (
 // officer nor the system; *PendingAddressChangeError;
 // *DifferentZoneError; *NotEligibleError; *EvidenceError.
 func (s *Service) RequestAddressChange(ctx context.Context, by Actor, accountID string, to zones.UPRN, docs []evidence.Document) (AddressChange, error) {
-	if err := by.mayActFor(accountID, "account "+accountID); err != nil {
+	if err := by.mayActFor(accountID, "account", accountID); err != nil {
 		return AddressChange{}, err
 	}
 	if to.IsZero() {

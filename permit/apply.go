@@ -158,7 +158,7 @@ func vrmInUse(permits []Permit, uprn zones.UPRN, exceptChain string, typ string,
 // another account gets ErrNotFound; an actor that is neither the account,
 // an officer nor the system, ErrForbidden.
 func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, error) {
-	if err := by.mayActFor(in.AccountID, "account "+in.AccountID); err != nil {
+	if err := by.mayActFor(in.AccountID, "account", in.AccountID); err != nil {
 		return Permit{}, err
 	}
 	var v ValidationError

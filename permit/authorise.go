@@ -42,17 +42,18 @@ func (a Actor) mayDecide(what string) error {
 }
 
 // mayActFor refuses an actor who may not act for the account accountID
-// (see above); what names the thing asked about for the error.
-func (a Actor) mayActFor(accountID, what string) error {
+// (see above); kind and id name the thing asked about ("permit",
+// "per_1") for the error.
+func (a Actor) mayActFor(accountID, kind, id string) error {
 	switch {
 	case a.council():
 		return nil
 	case a.Role == RoleAccount && a.ID != "" && a.ID == accountID:
 		return nil
 	case a.Role == RoleAccount && a.ID != "":
-		return fmt.Errorf("%w: %s (not one of account %s's)", ErrNotFound, what, a.ID)
+		return fmt.Errorf("%w: %s %s (not one of account %s's)", ErrNotFound, kind, id, a.ID)
 	}
-	return fmt.Errorf("%w: %s may not change %s", ErrForbidden, a.described(), what)
+	return fmt.Errorf("%w: %s may not change %s %s", ErrForbidden, a.described(), kind, id)
 }
 
 // mayOpenAccount refuses an actor who may not open accounts.

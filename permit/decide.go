@@ -524,7 +524,7 @@ func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string)
 	if err != nil {
 		return Permit{}, err
 	}
-	if err := by.mayActFor(p.AccountID, "permit "+permitID); err != nil {
+	if err := by.mayActFor(p.AccountID, "permit", permitID); err != nil {
 		return Permit{}, err
 	}
 	if p.Status == PendingReview || p.Status == AwaitingPayment {

@@ -59,7 +59,7 @@ func (s *Service) renewOnce(ctx context.Context, o *op, permitID string, in Rene
 	if err != nil {
 		return err
 	}
-	if err := o.by.mayActFor(old.AccountID, "permit "+permitID); err != nil {
+	if err := o.by.mayActFor(old.AccountID, "permit", permitID); err != nil {
 		return err
 	}
 	acc, err := o.Account(old.AccountID)

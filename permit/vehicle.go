@@ -49,7 +49,7 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 		if err != nil {
 			return err
 		}
-		if err := by.mayActFor(cur.AccountID, "permit "+permitID); err != nil {
+		if err := by.mayActFor(cur.AccountID, "permit", permitID); err != nil {
 			return err
 		}
 		if err := cur.may(TransitionChangeVehicle, today); err != nil {
@@ -202,7 +202,7 @@ func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID,
 		if err != nil {
 			return err
 		}
-		if err := by.mayActFor(cur.AccountID, "permit "+permitID); err != nil {
+		if err := by.mayActFor(cur.AccountID, "permit", permitID); err != nil {
 			return err
 		}
 		others, err := o.PermitsAtProperty(cur.UPRN)
