@@ -1,4 +1,5 @@
-// Command permitd is the evaluation server: the v1 JSON API of docs/API.md over
+// Command permitd is the evaluation server: the resident web pages at /
+// (adapters/web) and the v1 JSON API of docs/API.md under /v1/, over
 // a SQLite file (or a PostgreSQL database), the Leicestershire example
 // scheme and gazetteer, a simulated card gateway that moves no money, and
 // notifications written to the log. `go run ./examples/permitd` starts it
@@ -79,6 +80,7 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/osplaces"
 	"github.com/carerpermit/carerpermit/adapters/smtpmail"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	"github.com/carerpermit/carerpermit/adapters/web"
 	"github.com/carerpermit/carerpermit/adapters/webhook"
 	"github.com/carerpermit/carerpermit/examples/leicestershire"
 	"github.com/carerpermit/carerpermit/permit"
@@ -534,10 +536,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.webhookPolicy.AllowLoopback {
 		log.Warn("webhooks may point at this machine (--webhook-allow-loopback); for tests and evaluation only")
 	}
+	// The resident pages (GOV.UK Frontend, adapters/web) are the site; the
+	// JSON API keeps /v1/, /healthz and /metrics.
+	pages, err := web.New(svc, gaz, &web.Options{Logger: log})
+	if err != nil {
+		return err
+	}
 	root := http.NewServeMux()
 	root.Handle("/v1/webhooks", hooksAPI)
 	root.Handle("/v1/webhooks/", hooksAPI)
-	root.Handle("/", handler)
+	root.Handle("/v1/", handler)
+	root.Handle("/healthz", handler)
+	root.Handle("/metrics", handler)
+	root.Handle("/", pages)
 	srv := &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: readHeaderTimeout,
