@@ -152,6 +152,8 @@ func vrmInUse(permits []Permit, uprn zones.UPRN, exceptChain string, typ string,
 // together or not at all. It returns the permit pending review.
 //
 // Errors: *ValidationError; ErrNotFound (account or property);
+// ErrVehicleNotFound (the scheme's vehicle_check is require and the
+// register of vehicles holds no such vehicle; asked before anything else);
 // *NotEligibleError (among its reasons CodeTooManyPendingApplications when
 // the property has the scheme's number of applications waiting); *EvidenceError; ErrVRMInUse; ErrPaymentFailed (the
 // application is withdrawn and nothing is taken). An account applying for
@@ -172,8 +174,15 @@ func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, 
 	if err := v.err(); err != nil {
 		return Permit{}, err
 	}
+	// The register of vehicles is asked before the transaction (it is a
+	// call over the network), bounded so that it never holds the
+	// resident up: no answer is a flag, not a refusal.
+	chk, err := s.checkVehicle(ctx, vrm)
+	if err != nil {
+		return Permit{}, err
+	}
 	var p Permit
-	return s.submit(ctx, by, &p, func(o *op) error { return s.applyOnce(ctx, o, in, vrm, &p) }, nil)
+	return s.submit(ctx, by, &p, func(o *op) error { return s.applyOnce(ctx, o, in, vrm, chk, &p) }, nil)
 }
 
 // submit stores an application (or renewal) *p by running once until it
@@ -195,7 +204,7 @@ func (s *Service) submit(ctx context.Context, by Actor, p *Permit, once func(o *
 }
 
 // applyOnce decides and stores an application in o as *p.
-func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM, p *Permit) error {
+func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM, chk *RegisterCheck, p *Permit) error {
 	acc, err := o.Account(in.AccountID)
 	if err != nil {
 		return err
@@ -243,7 +252,7 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 		Free: d.Free, Pool: d.Pool, Price: d.Price,
 		VRM: vrm, UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone,
 		StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn, ChainID: id,
-		Evidence: in.Evidence,
+		Evidence: in.Evidence, RegisterCheck: cloneCheck(chk),
 	}
 	if d.Free {
 		p.FreeSlot = d.FreeSlot
@@ -272,6 +281,7 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 	if move {
 		data["move_from_uprn"] = acc.UPRN.String()
 	}
+	checkData(data, chk)
 	return o.event(EventPermitApplied, p.ID, acc.ID, data)
 }
 

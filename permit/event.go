@@ -42,6 +42,10 @@ const (
 	EventPaymentRetryScheduled EventType = "permit.payment_retry_scheduled"
 	// An owed capture, void or refund that had failed has now succeeded.
 	EventPaymentRetrySucceeded EventType = "permit.payment_retry_succeeded"
+	// The due jobs asked the register of vehicles again about a vehicle
+	// it had not answered for (vehicle_unchecked) and it answered: data
+	// vrm, vehicle_check (found or not_found) and attempts.
+	EventVehicleChecked EventType = "permit.vehicle_checked"
 )
 
 // EventTypes returns every event type the library appends, in the order
@@ -54,7 +58,7 @@ func EventTypes() []EventType {
 		EventVehicleChangeWithdrawn, EventReminderSent, EventAddressChangeRequested,
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
-		EventVehicleChangeReplaced,
+		EventVehicleChangeReplaced, EventVehicleChecked,
 	}
 }
 

@@ -24,13 +24,15 @@ type DueReport struct {
 	AddressChangesOverdue int // address changes found likewise
 	PaymentsRetried       int // owed captures, voids and refunds the provider has now done
 	PaymentRetriesFailed  int // owed ones the provider failed again: retried later
+	VehiclesChecked       int // vehicle checks the register had not answered that it now has
 }
 
 // RunDue runs every job due at an instant: scheduled vehicle changes whose
 // day has started, expiry reminders, unpaid applications abandoned for
 // longer than the scheme allows, review-deadline breaches (each flagged
 // once, with an event), and the captures, voids and refunds the payment
-// provider failed whose next attempt is due (see PaymentRetry). It is safe to run from several processes at once:
+// provider failed whose next attempt is due (see PaymentRetry), and the
+// vehicle checks the register of vehicles did not answer (asked again). It is safe to run from several processes at once:
 // an item is written only if it is still as it was when the run decided on
 // it (its version), so nothing is done twice, and a notification is sent
 // only by the run whose transaction did the work, after it committed.
@@ -52,6 +54,9 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 		errs = append(errs, err)
 	}
 	if r.ReviewsOverdue, r.AddressChangesOverdue, err = s.flagOverdueReviews(ctx, at); err != nil {
+		errs = append(errs, err)
+	}
+	if r.VehiclesChecked, err = s.recheckVehicles(ctx, at); err != nil {
 		errs = append(errs, err)
 	}
 	paid, err := s.retryPayments(ctx, at)

@@ -106,6 +106,11 @@ type Permit struct {
 
 	VRM                  VRM
 	PendingVehicleChange *VehicleChange
+	// RegisterCheck is the register of vehicles' answer about the vehicle
+	// asked for at application or at the last vehicle change (nil: the
+	// scheme checks nothing, or nothing was asked). Its Flag is shown to
+	// the officer.
+	RegisterCheck *RegisterCheck
 
 	UPRN    zones.UPRN
 	Address string

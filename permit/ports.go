@@ -114,6 +114,11 @@ type ReadTx interface {
 	// ErrValidation.
 	PendingAddressChanges(limit int) ([]AddressChange, error)
 
+	// PermitsVehicleUnchecked returns every permit whose RegisterCheck's
+	// Outcome is VehicleUnchecked, by ID: what the due jobs ask the
+	// register of vehicles about again.
+	PermitsVehicleUnchecked() ([]Permit, error)
+
 	// PermitsByVRM returns every permit, in any state, whose VRM is vrm or
 	// whose PendingVehicleChange's VRM is vrm, by ID: the candidates of an
 	// enforcement look-up. No permits is an empty slice, not an error.

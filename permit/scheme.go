@@ -90,6 +90,15 @@ type Scheme struct {
 	// one day (judged in Location): one more is refused with a *LimitError
 	// coded CodeTooManyNewAccounts. 0: no cap.
 	AccountsPerPropertyPerDay int
+	// VehicleCheck is whether the register of vehicles is asked about the
+	// vehicle at application and vehicle change (scheme key
+	// vehicle_check); "" is VehicleCheckOff. It takes effect only in a
+	// Service given a VehicleRegister (Options.Vehicles).
+	VehicleCheck VehicleCheckMode
+	// VehicleCheckCache is how long the register's answer about a
+	// registration is reused (vehicle_check_cache); 0 is
+	// DefaultVehicleCheckCache.
+	VehicleCheckCache time.Duration
 
 	// Messages are the notification templates of every kind, proven at
 	// load (see Render).

@@ -24,12 +24,15 @@ type Service struct {
 	locator  zones.Locator
 	payments Payments
 	notifier Notifier
+	vehicles VehicleRegister
 	dueRan   func(DueReport, error)
 
 	clock               func() time.Time
 	newIDFn             func(prefix string) string
 	onNotifyFailed      func(m Message, err error)
 	paymentRecordFailed func(err error)
+	vehicleTimeout      time.Duration
+	vehicleCheckFailed  func(vrm VRM, err error)
 }
 
 // Options are the optional parts of a Service, fixed when it is built.
@@ -52,6 +55,17 @@ type Options struct {
 	// DueRan is told what each RunDue call did (its report and error),
 	// after the run; metrics count due jobs with it. Nil tells nothing.
 	DueRan func(r DueReport, err error)
+	// Vehicles is the register of vehicles asked at application and
+	// vehicle change when the scheme's VehicleCheck is warn or require;
+	// nil asks nothing, whatever the scheme says.
+	Vehicles VehicleRegister
+	// VehicleCheckTimeout bounds one look-up in the request path; 0 is
+	// DefaultVehicleCheckTimeout. A look-up that runs out is an
+	// unanswered one: the permit is flagged vehicle_unchecked.
+	VehicleCheckTimeout time.Duration
+	// VehicleCheckFailed is told of each look-up the register did not
+	// answer (for logs and metrics); nil tells nothing.
+	VehicleCheckFailed func(vrm VRM, err error)
 }
 
 // maxAttempts bounds the retries of an operation that lost a race
@@ -84,6 +98,10 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 		s.newIDFn = opts.NewID
 		s.onNotifyFailed = opts.NotifyFailed
 		s.paymentRecordFailed = opts.PaymentRecordFailed
+		s.vehicles, s.vehicleTimeout, s.vehicleCheckFailed = opts.Vehicles, opts.VehicleCheckTimeout, opts.VehicleCheckFailed
+	}
+	if s.vehicleTimeout <= 0 {
+		s.vehicleTimeout = DefaultVehicleCheckTimeout
 	}
 	if s.clock == nil {
 		s.clock = time.Now

@@ -33,12 +33,18 @@ import (
 // neither its account, an officer nor the system;
 // *TransitionError (the permit is not pending review or in force);
 // *EvidenceError (the scheme's vehicle-change evidence is missing or
-// wrong); ErrVRMInUse when the registration is on a live permit of another
+// wrong); ErrVehicleNotFound (the scheme's vehicle_check is require and
+// the register of vehicles holds no such vehicle; the permit is kept as it
+// was); ErrVRMInUse when the registration is on a live permit of another
 // chain of the same type at the property.
 func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText string, effectiveOn time.Time, docs ...evidence.Document) (p Permit, change *VehicleChange, err error) {
 	vrm, err := ParseVRM(vrmText)
 	if err != nil {
 		return Permit{}, nil, &ValidationError{Fields: []FieldError{{Field: "vrm", Code: "invalid_vrm", Detail: err.Error()}}}
+	}
+	chk, err := s.checkVehicle(ctx, vrm)
+	if err != nil {
+		return Permit{}, nil, err
 	}
 	var changeID string
 	err = s.update(ctx, by, func(o *op) error {
@@ -104,6 +110,11 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 				m.PendingVehicleChange = &c
 				et = EventVehicleChangeScheduled
 			}
+			if et != "" {
+				// The check is about the new vehicle, shown with its
+				// registration even before a scheduled change's day.
+				m.RegisterCheck = cloneCheck(chk)
+			}
 			// A member that ends before a scheduled change's day keeps
 			// its vehicle: the change is its renewal's.
 			if et == "" && changed {
@@ -116,6 +127,7 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 				if m.ID != cur.ID {
 					data["chain_of"] = cur.ID
 				}
+				checkData(data, chk)
 				if len(docs) > 0 {
 					kinds := make([]string, len(docs))
 					for i, d := range docs {

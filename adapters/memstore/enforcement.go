@@ -28,6 +28,16 @@ func (t *tx) PermitsByVRM(vrm permit.VRM) ([]permit.Permit, error) {
 		func(a, b *permit.Permit) int { return cmp.Compare(a.ID, b.ID) }), nil
 }
 
+// PermitsVehicleUnchecked implements permit.ReadTx by a scan.
+func (t *tx) PermitsVehicleUnchecked() ([]permit.Permit, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	return t.selectPermits(func(p *permit.Permit) bool {
+		return p.RegisterCheck != nil && p.RegisterCheck.Outcome == permit.VehicleUnchecked
+	}, func(a, b *permit.Permit) int { return cmp.Compare(a.ID, b.ID) }), nil
+}
+
 // ReviewsOverdueBefore implements permit.ReadTx by a scan, as the other
 // back-office queries do.
 func (t *tx) ReviewsOverdueBefore(createdBefore time.Time) ([]permit.Permit, error) {

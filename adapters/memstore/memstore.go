@@ -328,6 +328,11 @@ func clonePermit(p permit.Permit) permit.Permit {
 	p.PendingVehicleChange = clonePtr(p.PendingVehicleChange)
 	p.Rejection = clonePtr(p.Rejection)
 	p.Cancellation = clonePtr(p.Cancellation)
+	if c := p.RegisterCheck; c != nil {
+		cc := *c
+		cc.Vehicle = clonePtr(c.Vehicle)
+		p.RegisterCheck = &cc
+	}
 	p.Evidence = cloneDocs(p.Evidence)
 	p.RemindersSent = slices.Clone(p.RemindersSent)
 	return p
@@ -360,6 +365,9 @@ func storedPermit(p permit.Permit) *permit.Permit {
 	}
 	if c := p.Cancellation; c != nil {
 		utc(&c.At)
+	}
+	if c := p.RegisterCheck; c != nil {
+		utc(&c.CheckedAt)
 	}
 	return &p
 }

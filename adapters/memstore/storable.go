@@ -73,6 +73,9 @@ func storablePermit(p permit.Permit) error {
 	if x := p.Cancellation; x != nil {
 		c.instant("cancellation.at", x.At)
 	}
+	if x := p.RegisterCheck; x != nil {
+		c.instant("register_check.checked_at", x.CheckedAt)
+	}
 	return c.err()
 }
 

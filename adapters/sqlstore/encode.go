@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 const dateLayout = "2006-01-02"
@@ -218,4 +220,92 @@ func (c *timeCheck) err() error {
 		return nil
 	}
 	return &permit.ValidationError{Fields: c.bad}
+}
+
+// storedCheck is a permit.RegisterCheck as stored in register_check (its
+// outcome has a column of its own).
+type storedCheck struct {
+	VRM       string         `json:"vrm"`
+	CheckedAt string         `json:"checked_at"`
+	Attempts  int            `json:"attempts,omitempty"`
+	Vehicle   *storedVehicle `json:"vehicle,omitempty"`
+}
+
+type storedVehicle struct {
+	Make              string `json:"make,omitempty"`
+	Colour            string `json:"colour,omitempty"`
+	FuelType          string `json:"fuel_type,omitempty"`
+	TypeApproval      string `json:"type_approval,omitempty"`
+	YearOfManufacture int    `json:"year_of_manufacture,omitempty"`
+	TaxStatus         string `json:"tax_status,omitempty"`
+	TaxDueDate        string `json:"tax_due_date,omitempty"`
+	MOTStatus         string `json:"mot_status,omitempty"`
+	MOTExpiryDate     string `json:"mot_expiry_date,omitempty"`
+	MarkedForExport   bool   `json:"marked_for_export,omitempty"`
+}
+
+func civilText(d civil.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func parseCivil(field, s string) (civil.Date, error) {
+	if s == "" {
+		return civil.Date{}, nil
+	}
+	d, err := civil.Parse(s)
+	if err != nil {
+		return civil.Date{}, fmt.Errorf("sqlstore: stored vehicle check %s %q: %w", field, s, err)
+	}
+	return d, nil
+}
+
+// encodeRegisterCheck gives the register_check_outcome and register_check
+// columns' values (both NULL for no check).
+func encodeRegisterCheck(c *permit.RegisterCheck) (outcome, check any, err error) {
+	if c == nil {
+		return nil, nil, nil
+	}
+	sc := storedCheck{VRM: string(c.VRM), CheckedAt: c.CheckedAt.UTC().Format(time.RFC3339Nano), Attempts: c.Attempts}
+	if v := c.Vehicle; v != nil {
+		sc.Vehicle = &storedVehicle{Make: v.Make, Colour: v.Colour, FuelType: v.FuelType, TypeApproval: v.TypeApproval,
+			YearOfManufacture: v.YearOfManufacture, TaxStatus: string(v.TaxStatus), TaxDueDate: civilText(v.TaxDueDate),
+			MOTStatus: string(v.MOTStatus), MOTExpiryDate: civilText(v.MOTExpiryDate), MarkedForExport: v.MarkedForExport}
+	}
+	b, err := json.Marshal(sc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: encoding the vehicle check: %w", err)
+	}
+	return string(c.Outcome), string(b), nil
+}
+
+func decodeRegisterCheck(outcome, check sql.NullString) (*permit.RegisterCheck, error) {
+	if !outcome.Valid {
+		return nil, nil
+	}
+	var sc storedCheck
+	if err := json.Unmarshal([]byte(check.String), &sc); err != nil {
+		return nil, fmt.Errorf("sqlstore: stored vehicle check %q: %w", check.String, err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, sc.CheckedAt)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: stored vehicle check instant %q: %w", sc.CheckedAt, err)
+	}
+	c := &permit.RegisterCheck{VRM: permit.VRM(sc.VRM), Outcome: permit.VehicleCheckOutcome(outcome.String), CheckedAt: at.UTC(), Attempts: sc.Attempts}
+	if v := sc.Vehicle; v != nil {
+		tax, err := parseCivil("tax_due_date", v.TaxDueDate)
+		if err != nil {
+			return nil, err
+		}
+		mot, err := parseCivil("mot_expiry_date", v.MOTExpiryDate)
+		if err != nil {
+			return nil, err
+		}
+		c.Vehicle = &permit.Vehicle{VRM: c.VRM, Make: v.Make, Colour: v.Colour, FuelType: v.FuelType, TypeApproval: v.TypeApproval,
+			YearOfManufacture: v.YearOfManufacture, TaxStatus: permit.TaxStatus(v.TaxStatus), TaxDueDate: tax,
+			MOTStatus: permit.MOTStatus(v.MOTStatus), MOTExpiryDate: mot, MarkedForExport: v.MarkedForExport}
+	}
+	return c, nil
 }

@@ -12,7 +12,7 @@ vrm, vehicle_change_id, vehicle_change_vrm, vehicle_change_on, vehicle_change_re
 uprn, address, zone_id, zone_name, starts_on, expires_on, chain_id, renewal_of, renewed_by,
 evidence, evidence_accepted_on, rejection_code, rejection_reason,
 cancelled_by, cancelled_at, cancel_reason, cancel_refund,
-reminders_sent, review_overdue_on, created_at, updated_at, version`
+reminders_sent, review_overdue_on, register_check_outcome, register_check, created_at, updated_at, version`
 
 	addressChangeColumns = `id, account_id, from_uprn, to_uprn, to_address, zone_id, zone_name, evidence, status,
 rejection_code, rejection_reason, submitted_on, due_on, review_overdue_on, created_at, decided_at, version`
@@ -31,7 +31,7 @@ type queries struct {
 	permit, permitsOfAccount, permitsAtProperty, permitsCounting, accountExists string
 	createPermit, updatePermit, permitVersion                                   string
 
-	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview, permitsByVRM, reviewsOverdue string
+	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview, permitsByVRM, reviewsOverdue, vehicleUnchecked string
 
 	addressChange, createAddressChange, updateAddressChange, addressChangeVersion, pendingAddressChanges, changesOverdue string
 	changesOfAccount                                                                                                     string
@@ -112,6 +112,8 @@ ORDER BY created_at, id LIMIT ?`,
 		// order by PermitsByVRM.
 		permitsByVRM: `SELECT ` + permitColumns + ` FROM permits
 WHERE vrm = ? OR (vehicle_change_vrm = ? AND vehicle_change_id IS NOT NULL)`,
+		vehicleUnchecked: `SELECT ` + permitColumns + ` FROM permits
+WHERE register_check_outcome = 'unchecked' ORDER BY id`,
 		reviewsOverdue: `SELECT ` + permitColumns + ` FROM permits
 WHERE status = 'pending_review' AND created_at < ? AND review_overdue_on IS NULL
 ORDER BY created_at, id`,
@@ -176,7 +178,7 @@ func (q *queries) all() []*string {
 	return []*string{
 		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
 		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.permitsCounting, &q.createPermit, &q.updatePermit, &q.permitVersion,
-		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview, &q.permitsByVRM, &q.reviewsOverdue,
+		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview, &q.permitsByVRM, &q.reviewsOverdue, &q.vehicleUnchecked,
 		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue, &q.changesOfAccount,
 		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
 		&q.paymentRetry, &q.createPaymentRetry, &q.updatePaymentRetry, &q.paymentRetryVersion, &q.paymentRetriesDue, &q.paymentRetriesPending,

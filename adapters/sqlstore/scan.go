@@ -39,6 +39,7 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 		cBy, cReason           sql.NullString
 		cancel                 permit.Cancellation
 		vrm                    string
+		chkOutcome, chk        sql.NullString
 	)
 	err := row.Scan(&p.ID, &p.AccountID, &p.Type, &status, &p.Free, &p.Pool, &p.FreeSlot, moneyCol{d: &p.Price},
 		&payID, &payStatus, moneyCol{d: &payAmount}, moneyCol{d: &payRefunded},
@@ -47,7 +48,7 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 		&p.ChainID, &p.RenewalOf, &p.RenewedBy,
 		&evidence, dateCol{&p.EvidenceAcceptedOn}, &rejCode, &rejReason,
 		&cBy, sqldb.ScanInstant(&cancel.At), &cReason, moneyCol{d: &cancel.Refund},
-		&reminders, dateCol{&p.ReviewOverdueOn}, sqldb.ScanInstant(&p.CreatedAt), sqldb.ScanInstant(&p.UpdatedAt), &p.Version)
+		&reminders, dateCol{&p.ReviewOverdueOn}, &chkOutcome, &chk, sqldb.ScanInstant(&p.CreatedAt), sqldb.ScanInstant(&p.UpdatedAt), &p.Version)
 	if err != nil {
 		return permit.Permit{}, err
 	}
@@ -70,6 +71,9 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 		return permit.Permit{}, fmt.Errorf("permit %s: %w", quote(p.ID), err)
 	}
 	if p.RemindersSent, err = decodeInts(reminders); err != nil {
+		return permit.Permit{}, fmt.Errorf("permit %s: %w", quote(p.ID), err)
+	}
+	if p.RegisterCheck, err = decodeRegisterCheck(chkOutcome, chk); err != nil {
 		return permit.Permit{}, fmt.Errorf("permit %s: %w", quote(p.ID), err)
 	}
 	return p, nil

@@ -189,6 +189,10 @@ func (r *readTx) PermitsByVRM(vrm permit.VRM) ([]permit.Permit, error) {
 	return ps, err
 }
 
+func (r *readTx) PermitsVehicleUnchecked() ([]permit.Permit, error) {
+	return collect(r, "listing the permits whose vehicle check is unanswered", scanPermit, r.s.q.vehicleUnchecked)
+}
+
 func (r *readTx) ReviewsOverdueBefore(createdBefore time.Time) ([]permit.Permit, error) {
 	return collect(r, "listing overdue reviews", scanPermit, r.s.q.reviewsOverdue, r.s.d.Instant(createdBefore))
 }
@@ -343,7 +347,14 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 	if c := p.Cancellation; c != nil {
 		tc.instant("cancellation.at", c.At)
 	}
+	if c := p.RegisterCheck; c != nil {
+		tc.instant("register_check.checked_at", c.CheckedAt)
+	}
 	if err := tc.err(); err != nil {
+		return nil, err
+	}
+	checkOutcome, check, err := encodeRegisterCheck(p.RegisterCheck)
+	if err != nil {
 		return nil, err
 	}
 	price, err := moneyArg("price", p.Price)
@@ -390,7 +401,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 		p.ChainID, p.RenewalOf, p.RenewedBy,
 		ev, dateArg(p.EvidenceAcceptedOn), rejCode, rejReason,
 		cBy, cAt, cReason, cRefund,
-		encodeInts(p.RemindersSent), dateArg(p.ReviewOverdueOn), d.Instant(p.CreatedAt), d.Instant(p.UpdatedAt),
+		encodeInts(p.RemindersSent), dateArg(p.ReviewOverdueOn), checkOutcome, check, d.Instant(p.CreatedAt), d.Instant(p.UpdatedAt),
 	}, nil
 }
 

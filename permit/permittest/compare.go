@@ -81,6 +81,9 @@ func permitTimes(p permit.Permit) []timeField {
 	if c := p.Cancellation; c != nil {
 		ts = append(ts, timeField{"Cancellation.At", c.At})
 	}
+	if c := p.RegisterCheck; c != nil {
+		ts = append(ts, timeField{"RegisterCheck.CheckedAt", c.CheckedAt})
+	}
 	for i, d := range p.Evidence {
 		ts = append(ts, timeField{fmt.Sprintf("Evidence[%d].IssuedOn", i), d.IssuedOn})
 	}
@@ -109,6 +112,15 @@ func blankPermit(p permit.Permit) permit.Permit {
 	if p.Rejection != nil {
 		c := *p.Rejection
 		p.Rejection = &c
+	}
+	if p.RegisterCheck != nil {
+		c := *p.RegisterCheck
+		c.CheckedAt = time.Time{}
+		if c.Vehicle != nil {
+			v := *c.Vehicle
+			c.Vehicle = &v
+		}
+		p.RegisterCheck = &c
 	}
 	p.StartsOn, p.ExpiresOn, p.EvidenceAcceptedOn, p.ReviewOverdueOn = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}

@@ -25,6 +25,49 @@ var overdueTests = []namedTest{
 	{"ReviewsOverdueBefore", testReviewsOverdueBefore},
 	{"AddressChangesOverdueOn", testAddressChangesOverdueOn},
 	{"FlagLeavesTheCandidates", testOverdueFlagLeavesCandidates},
+	{"PermitsVehicleUnchecked", testPermitsVehicleUnchecked},
+}
+
+// testPermitsVehicleUnchecked: the due jobs ask the register of vehicles
+// again about exactly the permits whose check is unanswered, by ID, and a
+// permit leaves them when its answer is stored.
+func testPermitsVehicleUnchecked(t *testing.T, s suite) {
+	st := s.store(t)
+	a := NewAccount("acc-1", testUPRN)
+	at := time.Date(2027, time.October, 2, 9, 0, 0, 0, time.UTC)
+	mk := func(id string, outcome permit.VehicleCheckOutcome, status permit.Status) permit.Permit {
+		p := NewPermit(id, a)
+		p.Status = status
+		if outcome != "" {
+			p.RegisterCheck = &permit.RegisterCheck{VRM: p.VRM, Outcome: outcome, CheckedAt: at, Attempts: 1}
+		}
+		return p
+	}
+	seed(t, st, []permit.Account{a},
+		mk("u-b", permit.VehicleUnchecked, permit.PendingReview),
+		mk("u-a", permit.VehicleUnchecked, permit.Approved),
+		mk("u-rejected", permit.VehicleUnchecked, permit.Rejected),
+		mk("found", permit.VehicleFound, permit.PendingReview),
+		mk("not-found", permit.VehicleNotFound, permit.PendingReview),
+		mk("none", "", permit.PendingReview),
+	)
+	view(t, st, func(tx permit.ReadTx) error {
+		ps, err := tx.PermitsVehicleUnchecked()
+		require.NoError(t, err)
+		require.Equal(t, []string{"u-a", "u-b", "u-rejected"}, ids(ps), "every unanswered check, in any state, by ID")
+		require.Equal(t, 1, ps[0].RegisterCheck.Attempts)
+		return nil
+	})
+	update(t, st, func(tx permit.Tx) error {
+		p, err := tx.Permit("u-b")
+		require.NoError(t, err)
+		p.RegisterCheck = &permit.RegisterCheck{VRM: p.VRM, Outcome: permit.VehicleFound, CheckedAt: at.Add(time.Hour)}
+		require.NoError(t, tx.UpdatePermit(p))
+		ps, err := tx.PermitsVehicleUnchecked()
+		require.NoError(t, err)
+		require.Equal(t, []string{"u-a", "u-rejected"}, ids(ps), "its own write seen")
+		return nil
+	})
 }
 
 // vrmFixture stores permits of two accounts under registrations AB12CDE,

@@ -11,6 +11,7 @@ import (
 	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 var roundTripTests = []namedTest{
@@ -245,6 +246,9 @@ func fullPermit(t *testing.T, id string, a permit.Account) permit.Permit {
 	p.Cancellation = &permit.Cancellation{At: time.Date(2028, time.January, 5, 14, 0, 0, 0, loc), By: "officer:sam", Reason: "holder asked", Refund: decimal.RequireFromString("27.50")}
 	p.RemindersSent = []int{30, 14, 7}
 	p.ReviewOverdueOn = date(2027, time.November, 11)
+	p.RegisterCheck = &permit.RegisterCheck{VRM: p.VRM, Outcome: permit.VehicleFound, CheckedAt: time.Date(2027, time.October, 2, 9, 15, 0, 123456000, loc), Attempts: 2,
+		Vehicle: &permit.Vehicle{VRM: p.VRM, Make: "FORD", Colour: "BLUE", FuelType: "PETROL", TypeApproval: "M1", YearOfManufacture: 2019,
+			TaxStatus: "Taxed", TaxDueDate: civil.New(2028, time.May, 1), MOTStatus: "No results returned", MOTExpiryDate: civil.New(2028, time.February, 29), MarkedForExport: true}}
 	return p
 }
 
@@ -265,6 +269,7 @@ func testEveryPermitField(t *testing.T, s suite) {
 		q.RenewedBy, q.Pool, q.Free, q.FreeSlot = "", "", false, 0
 		q.Zone = zones.Zone{}
 		q.ReviewOverdueOn = time.Time{}
+		q.RegisterCheck = nil
 		p = q
 		return tx.UpdatePermit(q)
 	})
@@ -279,6 +284,7 @@ func testEveryPermitField(t *testing.T, s suite) {
 	require.Empty(t, got.Evidence)
 	require.True(t, got.Zone.IsZero())
 	require.True(t, got.ReviewOverdueOn.IsZero(), "a cleared review flag stays cleared")
+	require.Nil(t, got.RegisterCheck)
 }
 
 func testZeroValues(t *testing.T, s suite) {
