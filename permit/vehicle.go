@@ -42,9 +42,20 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 	if err != nil {
 		return Permit{}, nil, &ValidationError{Fields: []FieldError{{Field: "vrm", Code: "invalid_vrm", Detail: err.Error()}}}
 	}
-	chk, err := s.checkVehicle(ctx, vrm)
-	if err != nil {
-		return Permit{}, nil, err
+	var chk *RegisterCheck
+	if s.vehicleCheckMode() != VehicleCheckOff {
+		// The register is asked only for a caller who may change the
+		// permit, and before the transaction (a call over the network).
+		cur, err := view(ctx, s.store, func(tx ReadTx) (Permit, error) { return tx.Permit(permitID) })
+		if err != nil {
+			return Permit{}, nil, err
+		}
+		if err := by.mayActFor(cur.AccountID, "permit "+permitID); err != nil {
+			return Permit{}, nil, err
+		}
+		if chk, err = s.checkVehicle(ctx, vrm); err != nil {
+			return Permit{}, nil, err
+		}
 	}
 	var changeID string
 	err = s.update(ctx, by, func(o *op) error {
@@ -230,6 +241,9 @@ func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID,
 			}
 			found = true
 			m.PendingVehicleChange = nil
+			if c := m.RegisterCheck; c != nil && c.VRM == vc.VRM && m.VRM != vc.VRM {
+				m.RegisterCheck = nil // it was about the withdrawn vehicle
+			}
 			if err := o.record(&m, EventVehicleChangeWithdrawn,
 				map[string]string{"change_id": vc.ID, "vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn)}); err != nil {
 				return err

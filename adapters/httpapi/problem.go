@@ -32,6 +32,7 @@ const (
 	CodeInvalidTransition    = httpx.CodeInvalidTransition
 	CodeDifferentZone        = "different_zone"
 	CodeVRMInUse             = "vrm_in_use"
+	CodeVehicleNotFound      = "vehicle_not_found"
 	CodeConflict             = httpx.CodeConflict
 	CodeRateLimited          = "rate_limited"
 	CodeIdempotencyKeyReused = httpx.CodeIdempotencyKeyReused
@@ -189,6 +190,8 @@ func problemOf(err error, rules *evidence.Rules) *apiError {
 		return newError(http.StatusForbidden, CodeForbidden, "Only council officers may do this.")
 	case errors.Is(err, permit.ErrNotFound):
 		return newError(http.StatusNotFound, CodeNotFound, "There is nothing here, or it is not yours to see.")
+	case errors.Is(err, permit.ErrVehicleNotFound):
+		return newError(http.StatusUnprocessableEntity, CodeVehicleNotFound, "The DVLA holds no vehicle with that registration. Check the registration and try again.")
 	case errors.Is(err, permit.ErrVRMInUse):
 		return newError(http.StatusConflict, CodeVRMInUse, "That registration is already on another live permit of this type at this property.")
 	case errors.Is(err, permit.ErrInvalidVRM):

@@ -39,6 +39,7 @@ func TestProblemFor(t *testing.T) {
 		{&permit.DifferentZoneError{To: zones.Zone{ID: "z", Name: "Z"}}, 422, "different_zone", nil},
 		{&permit.TransitionError{PermitID: "per_1", State: permit.Expired, Event: permit.TransitionCancel}, 409, "invalid_transition", nil},
 		{fmt.Errorf("%w: AB12CDE", permit.ErrVRMInUse), 409, "vrm_in_use", nil},
+		{fmt.Errorf("%w: the DVLA holds no vehicle registered ZZ99ZZZ", permit.ErrVehicleNotFound), 422, "vehicle_not_found", nil},
 		{&permit.PendingAddressChangeError{AccountID: "acc_1", PendingID: "adc_1"}, 409, "conflict", nil},
 		{&permit.LimitError{Code: "too_many_new_accounts", Detail: "Try again tomorrow."}, 422, "too_many_new_accounts", nil},
 		{&permit.StaleAddressChangeError{ID: "adc_1", From: 1, AccountAt: 2}, 409, "invalid_transition", nil},

@@ -11,6 +11,7 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/pricing"
 	"github.com/carerpermit/carerpermit/zones"
+	"github.com/carerpermit/carerpermit/zones/civil"
 )
 
 // The JSON shapes of docs/API.md. They are separate from the domain types so
@@ -133,8 +134,53 @@ type permitJSON struct {
 	Refund               *string            `json:"refund,omitempty"`
 	Evidence             []documentJSON     `json:"evidence"`
 	EvidenceAcceptedOn   string             `json:"evidence_accepted_on,omitempty"`
+	Flags                []string           `json:"flags,omitempty"`
+	VehicleCheck         *registerCheckJSON  `json:"vehicle_check,omitempty"`
 	CreatedAt            string             `json:"created_at"`
 	UpdatedAt            string             `json:"updated_at"`
+}
+
+// registerCheckJSON is openapi.json's RegisterCheck: the DVLA's answer about
+// the permit's vehicle.
+type registerCheckJSON struct {
+	VRM       string       `json:"vrm"`
+	Outcome   string       `json:"outcome"`
+	CheckedAt string       `json:"checked_at"`
+	Attempts  int          `json:"attempts,omitempty"`
+	Vehicle   *vehicleJSON `json:"vehicle,omitempty"`
+}
+
+type vehicleJSON struct {
+	Make              string `json:"make,omitempty"`
+	Colour            string `json:"colour,omitempty"`
+	FuelType          string `json:"fuel_type,omitempty"`
+	TypeApproval      string `json:"type_approval,omitempty"`
+	YearOfManufacture int    `json:"year_of_manufacture,omitempty"`
+	TaxStatus         string `json:"tax_status,omitempty"`
+	TaxDueDate        string `json:"tax_due_date,omitempty"`
+	MOTStatus         string `json:"mot_status,omitempty"`
+	MOTExpiryDate     string `json:"mot_expiry_date,omitempty"`
+	MarkedForExport   bool   `json:"marked_for_export"`
+}
+
+func civilDate(d civil.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func registerCheckOf(c *permit.RegisterCheck) *registerCheckJSON {
+	if c == nil {
+		return nil
+	}
+	out := &registerCheckJSON{VRM: string(c.VRM), Outcome: string(c.Outcome), CheckedAt: instant(c.CheckedAt), Attempts: c.Attempts}
+	if v := c.Vehicle; v != nil {
+		out.Vehicle = &vehicleJSON{Make: v.Make, Colour: v.Colour, FuelType: v.FuelType, TypeApproval: v.TypeApproval,
+			YearOfManufacture: v.YearOfManufacture, TaxStatus: string(v.TaxStatus), TaxDueDate: civilDate(v.TaxDueDate),
+			MOTStatus: string(v.MOTStatus), MOTExpiryDate: civilDate(v.MOTExpiryDate), MarkedForExport: v.MarkedForExport}
+	}
+	return out
 }
 
 // permitOf renders a permit as seen on the date today: an approved permit
@@ -146,6 +192,7 @@ func permitOf(p permit.Permit, today time.Time) permitJSON {
 		StartsOn: date(p.StartsOn), ExpiresOn: date(p.ExpiresOn), RenewalOf: p.RenewalOf, RenewedBy: p.RenewedBy,
 		Evidence: documentsOf(p.Evidence), EvidenceAcceptedOn: date(p.EvidenceAcceptedOn),
 		CreatedAt: instant(p.CreatedAt), UpdatedAt: instant(p.UpdatedAt),
+		Flags: p.Flags(), VehicleCheck: registerCheckOf(p.RegisterCheck),
 	}
 	if pay := p.Payment; pay != nil {
 		out.Payment = &paymentJSON{ID: pay.ID, Status: string(pay.Status), Amount: money(pay.Amount), Refunded: money(pay.Refunded)}

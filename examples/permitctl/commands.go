@@ -149,6 +149,7 @@ func runJobsFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			fmt.Fprintf(w, "address_changes_overdue\t%d\n", rep.AddressChangesOverdue)
 			fmt.Fprintf(w, "payments_retried\t%d\n", rep.PaymentsRetried)
 			fmt.Fprintf(w, "payment_retries_failed\t%d\n", rep.PaymentRetriesFailed)
+			fmt.Fprintf(w, "vehicles_checked\t%d\n", rep.VehiclesChecked)
 			_ = w.Flush()
 			if err != nil {
 				// The report counts what was done; the rest is retried on

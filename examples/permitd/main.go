@@ -17,6 +17,10 @@
 //	                                         and PERMITD_OSPLACES_URL for another address than api.os.uk)
 //	--zones          (PERMITD_ZONES)         zone map: GeoJSON polygons (zones/zonemap) giving each property its zone;
 //	                                         default the scheme's zone_map file; "none" for the gazetteer's zone column
+//	--vehicle-check  (PERMITD_VEHICLE_CHECK) "dvla" asks the DVLA Vehicle Enquiry Service about vehicles when the
+//	                                         scheme's vehicle_check is warn or require (PERMITD_DVLA_API_KEY, and
+//	                                         --dvla-url / PERMITD_DVLA_URL for another address, such as a fake's);
+//	                                         default none: registrations are checked for their form only
 //	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
 //	--integration-token (PERMITD_INTEGRATION_TOKEN) NAME=TOKEN of a read-only integration (feed, permits,
 //	                                         accounts, review queue, its own webhooks); repeatable, or comma-separated
@@ -73,6 +77,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/dvlaves"
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
@@ -118,6 +123,8 @@ type config struct {
 	addr, db, scheme, gazetteer string
 	zones                       string
 	osplacesKey, osplacesURL    string
+	vehicleCheck, dvlaURL       string
+	dvlaKey                     string
 	officerTokens               []string
 	integrations                []httpapi.Integration
 	testClock                   bool
@@ -243,6 +250,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	// The key is a secret: from the environment only, never a flag that
 	// the process list shows.
 	c.osplacesKey, c.osplacesURL = getenv("PERMITD_OSPLACES_KEY"), getenv("PERMITD_OSPLACES_URL")
+	fs.StringVar(&c.vehicleCheck, "vehicle-check", getenv("PERMITD_VEHICLE_CHECK"), "dvla to ask the DVLA Vehicle Enquiry Service about vehicles (PERMITD_DVLA_API_KEY) when the scheme's vehicle_check is warn or require; empty for none (PERMITD_VEHICLE_CHECK)")
+	fs.StringVar(&c.dvlaURL, "dvla-url", getenv("PERMITD_DVLA_URL"), "the Vehicle Enquiry Service's address; empty for DVLA's own (PERMITD_DVLA_URL)")
+	c.dvlaKey = getenv("PERMITD_DVLA_API_KEY") // a secret: never a flag
 	var tokens tokenList
 	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
 	var integrations tokenList
@@ -336,6 +346,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return config{}, fmt.Errorf("--max-documents-per-permit %d: give a number above 0", c.maxDocuments)
 	case c.maxPermitDocumentBytes < 0:
 		return config{}, fmt.Errorf("--max-permit-document-bytes %d: give a number of bytes, or 0 for the default", c.maxPermitDocumentBytes)
+	}
+	switch c.vehicleCheck {
+	case "", vehicleCheckNone:
+		c.vehicleCheck = ""
+	case vehicleCheckDVLA:
+		if strings.TrimSpace(c.dvlaKey) == "" {
+			return config{}, errors.New("--vehicle-check dvla needs PERMITD_DVLA_API_KEY, the council's Vehicle Enquiry Service API key")
+		}
+	default:
+		return config{}, fmt.Errorf("--vehicle-check %q: give dvla, or none", c.vehicleCheck)
 	}
 	if c.gazetteer == gazetteerOSPlaces && strings.TrimSpace(c.osplacesKey) == "" {
 		return config{}, errors.New("--gazetteer osplaces needs PERMITD_OSPLACES_KEY, the OS Places API key of the council's OS Data Hub project")
@@ -482,6 +502,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		PaymentRecordFailed: func(err error) {
 			log.Error("payment outcome not recorded; the due jobs will ask again", "err", err)
 		}}
+	if cfg.vehicleCheck == vehicleCheckDVLA {
+		ves, err := dvlaves.New(dvlaves.Config{APIKey: cfg.dvlaKey, BaseURL: cfg.dvlaURL}, nil)
+		if err != nil {
+			return err
+		}
+		svcOpts.Vehicles = ves
+		svcOpts.VehicleCheckFailed = func(_ permit.VRM, err error) {
+			// The registration is the resident's: not logged.
+			log.Warn("DVLA vehicle check not answered; the permit is flagged vehicle_unchecked and the due jobs ask again", "err", err)
+		}
+		if scheme.VehicleCheck == "" || scheme.VehicleCheck == permit.VehicleCheckOff {
+			log.Warn("--vehicle-check dvla is set but the scheme's vehicle_check is off: no vehicle is checked")
+		}
+	}
 	if cfg.testClock {
 		clock = httpapi.NewTestClock()
 		svcOpts.Now = clock.Now
@@ -710,7 +744,7 @@ func runJobs(ctx context.Context, svc *permit.Service, idem expiredRecords, log 
 		if rep != (permit.DueReport{}) || deleted > 0 {
 			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn,
 				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue,
-				"payments_retried", rep.PaymentsRetried, "payment_retries_failed", rep.PaymentRetriesFailed, "idempotency_records_deleted", deleted)
+				"payments_retried", rep.PaymentsRetried, "payment_retries_failed", rep.PaymentRetriesFailed, "vehicles_checked", rep.VehiclesChecked, "idempotency_records_deleted", deleted)
 		}
 		select {
 		case <-ctx.Done():
@@ -760,6 +794,12 @@ func loadScheme(path string, today time.Time) (*permit.Scheme, []scheme.Warning,
 	}
 	return s, warnings, nil
 }
+
+// The --vehicle-check values.
+const (
+	vehicleCheckNone = "none"
+	vehicleCheckDVLA = "dvla" // adapters/dvlaves
+)
 
 // gazetteerOSPlaces is the --gazetteer that asks Ordnance Survey's OS
 // Places API (adapters/osplaces) with PERMITD_OSPLACES_KEY.

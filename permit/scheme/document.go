@@ -21,7 +21,7 @@ import (
 var (
 	topKeys = []string{"id", "council", "operator", "nation", "timezone", "review_working_days",
 		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones", "zone_map",
-		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
+		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "vehicle_check", "vehicle_check_cache", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
 	zoneKeys        = []string{"id", "name"}
 	zoneMapKeys     = []string{"file", "without_position", "overrides"}
@@ -305,6 +305,20 @@ func (sr *reader) header(top mapping, s *permit.Scheme) (locationOK bool) {
 			sr.add(top.values["abandon_unpaid_after"], "abandon_unpaid_after", "is %s; it must be more than 0 and at most %s (30 days)", d, maxAbandonUnpaid)
 		}
 		s.AbandonUnpaidAfter = d
+	}
+
+	if m := sr.text(top, "vehicle_check", false); m != "" {
+		mode, err := permit.ParseVehicleCheckMode(m)
+		if err != nil {
+			sr.add(top.values["vehicle_check"], "vehicle_check", "is %q; want off, warn or require", m)
+		}
+		s.VehicleCheck = mode
+	}
+	if d, ok := sr.duration(top, "vehicle_check_cache", false); ok {
+		if d <= 0 || d > maxVehicleCheckCache {
+			sr.add(top.values["vehicle_check_cache"], "vehicle_check_cache", "is %s; it must be more than 0 and at most %s (30 days)", d, maxVehicleCheckCache)
+		}
+		s.VehicleCheckCache = d
 	}
 
 	items, _ := sr.list(top, "reminder_days", true)

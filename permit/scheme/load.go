@@ -31,6 +31,7 @@ const (
 	maxReviewWorkingDays = 250 // about a working year
 	maxWindowDays        = 366
 	maxAbandonUnpaid     = 30 * 24 * time.Hour // card authorisations lapse long before
+	maxVehicleCheckCache = 30 * 24 * time.Hour // a register's answer a month old is no check
 )
 
 // Load reads a council's scheme: one YAML document (see the example

@@ -197,6 +197,11 @@ func TestLoadSchemeMinimal(t *testing.T) {
 	require.Equal(t, scheme.DefaultFurthestStartDays, s.Rules.FurthestStartDays, "left out: a year ahead")
 	require.Zero(t, s.PendingApplicationsPerProperty, "left out: no cap")
 	require.Zero(t, s.AccountsPerPropertyPerDay, "left out: no cap")
+	require.Empty(t, s.VehicleCheck, "left out: off")
+	require.Zero(t, s.VehicleCheckCache, "left out: the default")
+	s = mustLoad(t, "testdata/docs/every-optional-key.yaml")
+	require.Equal(t, permit.VehicleCheckWarn, s.VehicleCheck)
+	require.Equal(t, 12*time.Hour, s.VehicleCheckCache)
 	require.Equal(t, "Europe/London", s.Location.String())
 }
 
@@ -437,7 +442,7 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, operator, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, zone_map, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
+			`line 2: want a mapping of keys (id, council, operator, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, zone_map, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, vehicle_check, vehicle_check_cache, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
 		}},
 		{"notification-templates", []string{
 			`line 36: notifications.templates.rejected.subject: unclosed action`,
@@ -609,6 +614,10 @@ func TestLoadSchemeValueShapes(t *testing.T) {
 			`permit_types[0].evidence.address_change_same_zone: unknown key "address_change_same_zone"; the keys here are apply, first_application, renew, vehicle_change`},
 		{"duplicate reference", "address_change_same_zone: [residency]", "address_change_same_zone: [residency, residency]", `evidence.address_change_same_zone[1]: "residency" is listed more than once`},
 		{"bad scope", "scope: property, free: 1", "scope: household, free: 1", `pools[0].scope: "household" is not "property" or "account"`},
+		{"vehicle check warn", "reminder_days: [30]", "reminder_days: [30]\nvehicle_check: warn\nvehicle_check_cache: 2h", ""},
+		{"vehicle check off", "reminder_days: [30]", "reminder_days: [30]\nvehicle_check: off", ""},
+		{"vehicle check unknown", "reminder_days: [30]", "reminder_days: [30]\nvehicle_check: strict", `vehicle_check: is "strict"; want off, warn or require`},
+		{"vehicle check cache too long", "reminder_days: [30]", "reminder_days: [30]\nvehicle_check_cache: 1000h", `vehicle_check_cache: is 1000h0m0s; it must be more than 0 and at most 720h0m0s (30 days)`},
 		{"duplicate zone", "  - {id: z1, name: Zone 1}", "  - {id: z1, name: Zone 1}\n  - {id: z1, name: Zone 1 again}", `zones[1].id: "z1" is listed more than once`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
