@@ -135,7 +135,7 @@ type permitJSON struct {
 	Evidence             []documentJSON     `json:"evidence"`
 	EvidenceAcceptedOn   string             `json:"evidence_accepted_on,omitempty"`
 	Flags                []string           `json:"flags,omitempty"`
-	VehicleCheck         *registerCheckJSON  `json:"vehicle_check,omitempty"`
+	VehicleCheck         *registerCheckJSON `json:"vehicle_check,omitempty"`
 	CreatedAt            string             `json:"created_at"`
 	UpdatedAt            string             `json:"updated_at"`
 }
