@@ -50,7 +50,7 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 		if err != nil {
 			return Permit{}, nil, err
 		}
-		if err := by.mayActFor(cur.AccountID, "permit "+permitID); err != nil {
+		if err := by.mayActFor(cur.AccountID, "permit", permitID); err != nil {
 			return Permit{}, nil, err
 		}
 		if chk, err = s.checkVehicle(ctx, vrm); err != nil {
