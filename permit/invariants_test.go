@@ -44,7 +44,9 @@ func TestInvariantsUnderRandomOperations(t *testing.T) {
 	}
 }
 
-func runRandomLife(t *testing.T, seed uint64, steps int, done map[string]int) {
+// runRandomLife returns the world it ran, whose event log the events
+// documentation test reads.
+func runRandomLife(t *testing.T, seed uint64, steps int, done map[string]int) *world {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	start := at(2026, 3, 20+rng.IntN(10), 9, 0) // includes the clocks going forward
 	w := newWorld(t, start)
@@ -120,6 +122,7 @@ func runRandomLife(t *testing.T, seed uint64, steps int, done map[string]int) {
 		log = append(log, op)
 		w.checkInvariants(t, accounts, func() string { return fmt.Sprintf("after step %d (%s); ops:\n%v", step, op, log) })
 	}
+	return w
 }
 
 func filter(ps []permit.Permit, s permit.Status) []permit.Permit {
