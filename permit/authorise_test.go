@@ -99,6 +99,11 @@ func TestEveryOperationChecksTheActor(t *testing.T) {
 			_, err := f.w.svc.WithdrawVehicleChange(ctx, by, f.approved.ID, f.change.ID)
 			return err
 		}},
+		{"ChangeContact", false, func(f authFixture, by permit.Actor) error {
+			phone := "07700 900123"
+			_, err := f.w.svc.ChangeContact(ctx, by, f.a.ID, permit.ContactChange{Phone: &phone})
+			return err
+		}},
 		{"RequestAddressChange", false, func(f authFixture, by permit.Actor) error {
 			// Account b has no move pending; b is the owner here.
 			bill := []evidence.Document{{Kind: "utility_bill", IssuedOn: d(2026, 10, 1), Name: "Jane Smith", Address: "Rose Cottage, Ashby Road, LE11 3AB"}}

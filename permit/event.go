@@ -8,15 +8,19 @@ type EventType string
 
 // Event types.
 const (
-	EventAccountCreated      EventType = "account.created"
-	EventPermitApplied       EventType = "permit.applied"
-	EventPermitAuthorised    EventType = "permit.payment_authorised"
-	EventPermitPaymentFailed EventType = "permit.payment_failed"
-	EventPermitApproved      EventType = "permit.approved"
-	EventPermitRejected      EventType = "permit.rejected"
-	EventPermitWithdrawn     EventType = "permit.withdrawn"
-	EventPermitCancelled     EventType = "permit.cancelled"
-	EventPermitEnded         EventType = "permit.ended"
+	EventAccountCreated EventType = "account.created"
+	// The holder (or an officer) changed the account's email or phone.
+	// Data: changed (the fields, comma-separated) and their new values
+	// as email and phone ("" when cleared).
+	EventAccountContactChanged EventType = "account.contact_changed"
+	EventPermitApplied         EventType = "permit.applied"
+	EventPermitAuthorised      EventType = "permit.payment_authorised"
+	EventPermitPaymentFailed   EventType = "permit.payment_failed"
+	EventPermitApproved        EventType = "permit.approved"
+	EventPermitRejected        EventType = "permit.rejected"
+	EventPermitWithdrawn       EventType = "permit.withdrawn"
+	EventPermitCancelled       EventType = "permit.cancelled"
+	EventPermitEnded           EventType = "permit.ended"
 	// EventPermitBecameFree: a paid application pending review took the
 	// free slot a rejected or withdrawn free application gave up (RULES
 	// R1, 2026-12); its authorisation is voided. Data: pool, slot,
@@ -58,7 +62,7 @@ func EventTypes() []EventType {
 		EventVehicleChangeWithdrawn, EventReminderSent, EventAddressChangeRequested,
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
-		EventVehicleChangeReplaced, EventVehicleChecked,
+		EventVehicleChangeReplaced, EventVehicleChecked, EventAccountContactChanged,
 	}
 }
 

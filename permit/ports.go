@@ -156,6 +156,27 @@ type ReadTx interface {
 	// oldest (CreatedAt, then ID) first: what officers watch. A limit
 	// below 1 wraps ErrValidation.
 	PaymentRetriesPending(limit int) ([]PaymentRetry, error)
+
+	// SearchAccounts returns up to q.Limit accounts matching q (as
+	// AccountQuery.MatchAccount says), in ID order, after q.AfterID. None
+	// is an empty slice. A limit below 1 wraps ErrValidation.
+	SearchAccounts(q AccountQuery) ([]Account, error)
+	// SearchPermits returns up to q.Limit permits matching q (as
+	// PermitQuery.MatchPermit says, with the permit's account), in ID
+	// order, after q.AfterID. None is an empty slice. A limit below 1
+	// wraps ErrValidation.
+	SearchPermits(q PermitQuery) ([]Permit, error)
+	// PendingReviewAfter is PendingReview from a place in the queue: the
+	// permits in PendingReview whose (CreatedAt, ID) comes after (at, id),
+	// oldest first; a zero at starts at the beginning.
+	PendingReviewAfter(at time.Time, id string, limit int) ([]Permit, error)
+	// PendingAddressChangesAfter is PendingAddressChanges from a place in
+	// the queue, as PendingReviewAfter.
+	PendingAddressChangesAfter(at time.Time, id string, limit int) ([]AddressChange, error)
+	// LastEventID returns the ID of the newest committed event, "" when
+	// there is none: what tells a feed cursor beyond the end from one that
+	// is merely up to date.
+	LastEventID() (string, error)
 }
 
 // Tx is a read-write transaction. Its methods are bound to the context

@@ -43,6 +43,8 @@ const (
 	CodeInternal             = httpx.CodeInternal
 	CodeUnavailable          = httpx.CodeUnavailable
 	CodeRequestTimeout       = "request_timeout"
+	// CodeCursorBeyondEnd: a feed cursor past the newest event (410).
+	CodeCursorBeyondEnd = "cursor_beyond_end"
 )
 
 // fieldProblem is one entry of a problem's "errors" list.

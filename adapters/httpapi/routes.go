@@ -20,11 +20,14 @@ import (
 func (h *api) routes() {
 	h.route("GET /v1/addresses", anyone, noBody, h.findAddresses, "postcode", "house")
 	h.route("POST /v1/accounts", anyone, requiredJSON, h.createAccount)
+	h.route("GET /v1/accounts", officer, noBody, h.searchAccounts, "name", "email", "postcode", "vrm", "zone", "after", "limit")
 	h.route("GET /v1/accounts/{id}", signedIn, noBody, h.getAccount)
+	h.route("PATCH /v1/accounts/{id}", signedIn, requiredJSON, h.changeContact)
 	h.route("GET /v1/accounts/{id}/eligibility", signedIn, noBody, h.eligibility, "type", "renewal_of", "starts_on", "pay")
 	h.route("POST /v1/accounts/{id}/permits", signedIn, requiredJSON, h.apply)
 	h.route("GET /v1/accounts/{id}/permits", signedIn, noBody, h.permitsOfAccount)
 	h.route("POST /v1/accounts/{id}/address-changes", signedIn, requiredJSON, h.requestAddressChange)
+	h.route("GET /v1/permits", officer, noBody, h.searchPermits, "name", "email", "postcode", "vrm", "status", "zone", "after", "limit")
 	h.route("GET /v1/permits/{id}", signedIn, noBody, h.getPermit)
 	h.route("POST /v1/permits/{id}/approve", officer, optionalJSON, h.approve)
 	h.route("POST /v1/permits/{id}/reject", officer, requiredJSON, h.reject)
@@ -38,7 +41,7 @@ func (h *api) routes() {
 	h.route("GET /v1/address-changes/{id}", signedIn, noBody, h.getAddressChange)
 	h.route("POST /v1/address-changes/{id}/approve", officer, optionalJSON, h.approveAddressChange)
 	h.route("POST /v1/address-changes/{id}/reject", officer, requiredJSON, h.rejectAddressChange)
-	h.route("GET /v1/review-queue", officer, noBody, h.reviewQueue, "limit")
+	h.route("GET /v1/review-queue", officer, noBody, h.reviewQueue, "after", "limit")
 	h.route("GET /v1/payment-retries", officer, noBody, h.paymentRetries, "limit")
 	h.route("GET /v1/enforcement/vehicles/{vrm}", officer, noBody, h.checkVehicle, "zone", "at")
 	h.route("GET /v1/events", officer, noBody, h.events, "after", "limit")
@@ -59,7 +62,7 @@ func (h *api) routes() {
 // endpoints anyone may read; it decides nothing.
 func integrationMay(route string) bool {
 	switch route {
-	case "GET /v1/events", "GET /v1/permits/{id}", "GET /v1/permits/{id}/events", "GET /v1/accounts/{id}",
+	case "GET /v1/events", "GET /v1/accounts", "GET /v1/permits", "GET /v1/permits/{id}", "GET /v1/permits/{id}/events", "GET /v1/accounts/{id}",
 		"GET /v1/accounts/{id}/permits", "GET /v1/address-changes/{id}", "GET /v1/review-queue",
 		"GET /v1/addresses", "GET /v1/openapi.json", "GET /healthz":
 		return true
@@ -483,9 +486,9 @@ func (h *api) reviewQueue(w http.ResponseWriter, r *http.Request, _ *call) error
 	if err != nil {
 		return err
 	}
-	items, err := h.svc.ReviewQueue(r.Context(), limit)
+	items, next, err := h.svc.ReviewQueuePage(r.Context(), r.URL.Query().Get("after"), limit)
 	if err != nil {
-		return err
+		return queryProblem(err)
 	}
 	today := h.svc.Today()
 	out := make([]reviewItemJSON, 0, len(items))
@@ -501,7 +504,7 @@ func (h *api) reviewQueue(w http.ResponseWriter, r *http.Request, _ *call) error
 		}
 		out = append(out, j)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return writeJSON(w, http.StatusOK, map[string]any{"items": out, "next": next})
 }
 
 // paymentRetries lists the captures, voids and refunds still owed to the
@@ -531,7 +534,10 @@ func (h *api) events(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if len(after) > 200 {
 		return badRequest("after", "invalid_cursor", "after must be a cursor returned as next by this endpoint.")
 	}
-	evs, next, err := h.svc.Events(r.Context(), after, limit)
+	evs, next, err := h.svc.EventsFrom(r.Context(), after, limit)
+	if errors.Is(err, permit.ErrCursorBeyondEnd) {
+		return newError(http.StatusGone, CodeCursorBeyondEnd, "after is beyond the newest event of this feed: the server's database may have been restored from an older backup. Read the feed again from the start (no after) and skip the events you already hold by their id.")
+	}
 	if errors.Is(err, permit.ErrValidation) {
 		return badRequest("after", "invalid_cursor", "after must be a cursor returned as next by this endpoint.")
 	}

@@ -93,6 +93,7 @@ func RunStoreTests(t *testing.T, newHarness HarnessMaker) {
 		{"Races", raceTests},
 		{"Rules", ruleTests},
 		{"Events", eventTests},
+		{"Search", searchTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
