@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -303,6 +304,14 @@ func journey(t *testing.T, s *server) {
 	}
 	s.problem(400, "validation_failed", "GET", "/v1/events?after=not-a-cursor", officer, nil)
 	s.problem(400, "validation_failed", "GET", "/v1/events?permit_id="+moved["id"].(string), officer, nil)
+	// Accounts are maintained and found (issue 14, item 9).
+	contact := s.must(200, "PATCH", "/v1/accounts/"+jane.id, jane.token, map[string]any{"phone": "07700 900123"})
+	require.Equal(t, "+447700900123", contact["phone"])
+	found := s.must(200, "GET", "/v1/accounts?name=jane+smith&vrm="+url.QueryEscape(moved["vrm"].(string)), officer, nil)["accounts"].([]any)
+	require.Len(t, found, 1)
+	require.Equal(t, jane.id, found[0].(map[string]any)["id"])
+	mine := s.must(200, "GET", "/v1/permits?name=jane+smith&status=current&limit=1", officer, nil)
+	require.Len(t, mine["permits"], 1)
 	history := s.must(200, "GET", "/v1/permits/"+moved["id"].(string)+"/events", jane.token, nil)["events"].([]any)
 	require.Equal(t, "permit.applied", history[0].(map[string]any)["type"])
 	require.Equal(t, "permit.approved", history[len(history)-1].(map[string]any)["type"])
