@@ -47,6 +47,7 @@ func NewValidator(document []byte) (*Validator, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("httpapitest: the OpenAPI document is invalid: %w", err)
 	}
+	strictResponses(doc)
 	router, err := legacy.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("httpapitest: routing the OpenAPI document: %w", err)
@@ -194,4 +195,54 @@ func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	_ = t.v.Check(probe, reqBody, resp.StatusCode, resp.Header, respBody)
 	return resp, nil
+}
+
+// strictResponses makes every object schema a response reaches refuse
+// properties it does not name. The document lets clients accept fields
+// added later (it leaves additionalProperties open), but the server under
+// test must send only what the document names, or a field would drift in
+// undocumented. A member of an allOf is left open (it names only part of
+// the object); the schemas it reaches are not.
+func strictResponses(doc *openapi3.T) {
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(ref *openapi3.SchemaRef, member bool)
+	walk = func(ref *openapi3.SchemaRef, member bool) {
+		if ref == nil || ref.Value == nil {
+			return
+		}
+		s := ref.Value
+		if !member && len(s.Properties) > 0 && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
+			no := false
+			s.AdditionalProperties.Has = &no
+		}
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		for _, p := range s.Properties {
+			walk(p, false)
+		}
+		walk(s.Items, false)
+		walk(s.AdditionalProperties.Schema, false)
+		for _, r := range s.AllOf {
+			walk(r, true)
+		}
+		for _, group := range [][]*openapi3.SchemaRef{s.AnyOf, s.OneOf} {
+			for _, r := range group {
+				walk(r, false)
+			}
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				for _, mt := range resp.Value.Content {
+					walk(mt.Schema, false)
+				}
+			}
+		}
+	}
 }
