@@ -45,7 +45,7 @@ func (s *Service) ChangeContact(ctx context.Context, by Actor, accountID string,
 	if err := v.err(); err != nil {
 		return Account{}, err
 	}
-	if err := by.mayActFor(accountID, "account "+accountID); err != nil {
+	if err := by.mayActFor(accountID, "account", accountID); err != nil {
 		return Account{}, err
 	}
 	var out Account
