@@ -28,6 +28,13 @@ type Blobs struct{ s *Store }
 // Blobs returns the store's files.
 func (s *Store) Blobs() *Blobs { return &Blobs{s: s} }
 
+// LockWriter takes this process's SQLite write lock (nothing on
+// PostgreSQL) and returns the function that lets it go: for another
+// package writing to the store's database (adapters/notifyoutbox), so that
+// its writes queue behind the store's instead of meeting them as SQLite's
+// "database is locked" and waiting out the busy timeout.
+func (s *Store) LockWriter(ctx context.Context) (func(), error) { return s.lockWriter(ctx) }
+
 // lockWriter takes this process's SQLite write lock (nothing on
 // PostgreSQL); the returned function lets it go.
 func (s *Store) lockWriter(ctx context.Context) (func(), error) {

@@ -133,7 +133,7 @@ func openAccounts(b *testing.B, c *http.Client, base string, uprns []string) (id
 				if i >= len(uprns) {
 					return
 				}
-				m := postJSON(b, c, base+"/v1/accounts", "", map[string]any{"name": "Load Test", "uprn": uprns[i]})
+				m := postJSON(b, c, base+"/v1/accounts", "", map[string]any{"name": "Load Test", "email": "load.test@example.com", "uprn": uprns[i]})
 				ids[i], tokens[i] = m["id"].(string), m["token"].(string)
 			}
 		})
@@ -166,8 +166,26 @@ func BenchmarkEligibilityHTTP(b *testing.B) {
 //
 //	go test ./examples/permitd -run '^$' -bench ApplyHTTP -benchtime 5000x
 func BenchmarkApplyHTTP(b *testing.B) {
+	applyLoad(b, nil)
+}
+
+// BenchmarkApplyHTTPNotify is BenchmarkApplyHTTP with permitd sending
+// through GOV.UK Notify (--notify govuknotify), the fake Notify answering
+// each message in 200 ms: the figures stay BenchmarkApplyHTTP's, since a
+// request only records its message (adapters/notifyoutbox) and the
+// sender hands it to Notify afterwards.
+//
+//	go test ./examples/permitd -run '^$' -bench 'ApplyHTTP' -benchtime 1000x
+func BenchmarkApplyHTTPNotify(b *testing.B) {
+	fake, url := slowNotify(b, 200*time.Millisecond)
+	applyLoad(b, map[string]string{"PERMITD_NOTIFY_API_KEY": fake.APIKey(), "PERMITD_NOTIFY_URL": url},
+		"--notify", "govuknotify", "--notify-templates", notifyTemplatesFile(b))
+	b.ReportMetric(float64(len(fake.Sent())), "sent_by_end")
+}
+
+func applyLoad(b *testing.B, env map[string]string, args ...string) {
 	n := max(b.N, 500)
-	s := startServer(b, benchDB(b), "--account-creation-rate", "off")
+	s := startServerEnv(b, benchDB(b), env, append([]string{"--account-creation-rate", "off"}, args...)...)
 	c := benchClient()
 	ids, tokens := openAccounts(b, c, s.base, inZoneUPRNs(b, n))
 	issued := time.Now().AddDate(0, 0, -7).Format(time.DateOnly)

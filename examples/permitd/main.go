@@ -21,6 +21,13 @@
 //	                                         scheme's vehicle_check is warn or require (PERMITD_DVLA_API_KEY, and
 //	                                         --dvla-url / PERMITD_DVLA_URL for another address, such as a fake's);
 //	                                         default none: registrations are checked for their form only
+//	--notify         (PERMITD_NOTIFY)        "govuknotify" sends residents' messages through GOV.UK Notify
+//	                                         (PERMITD_NOTIFY_API_KEY; template ids from --notify-templates FILE /
+//	                                         PERMITD_NOTIFY_TEMPLATES, JSON {"email": {"approved": "<uuid>", ...}, ...};
+//	                                         --notify-url / PERMITD_NOTIFY_URL for another address, such as a fake's).
+//	                                         Messages are recorded in the database (adapters/notifyoutbox) and sent by
+//	                                         a background sender, retried until Notify takes them. Default: the log
+//	                                         (or --smtp-addr)
 //	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
 //	--integration-token (PERMITD_INTEGRATION_TOKEN) NAME=TOKEN of a read-only integration (feed, permits,
 //	                                         accounts, review queue, its own webhooks); repeatable, or comma-separated
@@ -79,9 +86,11 @@ import (
 
 	"github.com/carerpermit/carerpermit/adapters/dvlaves"
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
+	"github.com/carerpermit/carerpermit/adapters/govuknotify"
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
 	"github.com/carerpermit/carerpermit/adapters/metrics"
+	"github.com/carerpermit/carerpermit/adapters/notifyoutbox"
 	"github.com/carerpermit/carerpermit/adapters/osplaces"
 	"github.com/carerpermit/carerpermit/adapters/smtpmail"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
@@ -124,6 +133,8 @@ type config struct {
 	zones                       string
 	osplacesKey, osplacesURL    string
 	vehicleCheck, dvlaURL       string
+	notify, notifyTemplates     string
+	notifyURL, notifyKey        string
 	dvlaKey                     string
 	officerTokens               []string
 	integrations                []httpapi.Integration
@@ -253,6 +264,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.vehicleCheck, "vehicle-check", getenv("PERMITD_VEHICLE_CHECK"), "dvla to ask the DVLA Vehicle Enquiry Service about vehicles (PERMITD_DVLA_API_KEY) when the scheme's vehicle_check is warn or require; empty for none (PERMITD_VEHICLE_CHECK)")
 	fs.StringVar(&c.dvlaURL, "dvla-url", getenv("PERMITD_DVLA_URL"), "the Vehicle Enquiry Service's address; empty for DVLA's own (PERMITD_DVLA_URL)")
 	c.dvlaKey = getenv("PERMITD_DVLA_API_KEY") // a secret: never a flag
+	fs.StringVar(&c.notify, "notify", getenv("PERMITD_NOTIFY"), "govuknotify to send residents' messages through GOV.UK Notify (PERMITD_NOTIFY_API_KEY, --notify-templates); empty for the log or --smtp-addr (PERMITD_NOTIFY)")
+	fs.StringVar(&c.notifyTemplates, "notify-templates", getenv("PERMITD_NOTIFY_TEMPLATES"), "JSON file of Notify template ids per channel and message kind (PERMITD_NOTIFY_TEMPLATES)")
+	fs.StringVar(&c.notifyURL, "notify-url", getenv("PERMITD_NOTIFY_URL"), "GOV.UK Notify's address; empty for Notify's own (PERMITD_NOTIFY_URL)")
+	c.notifyKey = getenv("PERMITD_NOTIFY_API_KEY") // a secret: never a flag
 	var tokens tokenList
 	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
 	var integrations tokenList
@@ -346,6 +361,22 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return config{}, fmt.Errorf("--max-documents-per-permit %d: give a number above 0", c.maxDocuments)
 	case c.maxPermitDocumentBytes < 0:
 		return config{}, fmt.Errorf("--max-permit-document-bytes %d: give a number of bytes, or 0 for the default", c.maxPermitDocumentBytes)
+	}
+	switch c.notify {
+	case "", notifyLog:
+		c.notify = ""
+	case notifyGOVUK:
+		if strings.TrimSpace(c.notifyKey) == "" {
+			return config{}, errors.New("--notify govuknotify needs PERMITD_NOTIFY_API_KEY, the GOV.UK Notify API key")
+		}
+		if c.notifyTemplates == "" {
+			return config{}, errors.New("--notify govuknotify needs --notify-templates FILE (PERMITD_NOTIFY_TEMPLATES), the template ids per channel and message kind")
+		}
+		if c.smtp.Addr != "" {
+			return config{}, errors.New("--notify govuknotify and --smtp-addr: choose one way to send")
+		}
+	default:
+		return config{}, fmt.Errorf("--notify %q: give govuknotify, or log", c.notify)
 	}
 	switch c.vehicleCheck {
 	case "", vehicleCheckNone:
@@ -483,6 +514,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			_ = mailer.Close(cctx)
 		}()
 		notifier = mailer
+	}
+	var outbox *notifyoutbox.Outbox
+	if cfg.notify == notifyGOVUK {
+		if outbox, err = govukNotifyOutbox(ctx, cfg, store, log); err != nil {
+			return err
+		}
+		notifier = outbox
 	}
 	pay, err := fakepay.NewSQL(ctx, store.DB(), fakepay.Dialect(store.Dialect()))
 	if err != nil {
@@ -625,6 +663,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	jobs.Go(func() { runJobs(jobsCtx, due, idem, log) })
 	jobs.Go(func() { _ = dispatcher.Run(jobsCtx) })
+	if outbox != nil {
+		jobs.Go(func() {
+			outbox.Run(jobsCtx, outboxPoll, func(r notifyoutbox.Report, err error) {
+				if err != nil {
+					log.Error("sending messages", "err", err)
+				}
+				if r.Retried > 0 || r.Failed > 0 {
+					log.Warn("messages not sent", "retried_later", r.Retried, "failed", r.Failed, "sent", r.Sent)
+				}
+			})
+		})
+	}
 
 	select {
 	case err := <-served:
@@ -793,6 +843,43 @@ func loadScheme(path string, today time.Time) (*permit.Scheme, []scheme.Warning,
 		return nil, nil, fmt.Errorf("scheme %s: %w", path, err)
 	}
 	return s, warnings, nil
+}
+
+// The --notify values.
+const (
+	notifyLog   = "log"
+	notifyGOVUK = "govuknotify" // adapters/govuknotify behind adapters/notifyoutbox
+)
+
+// outboxPoll is how often the sender looks for messages due again (a new
+// message wakes it at once).
+const outboxPoll = 5 * time.Second
+
+// govukNotifyOutbox is GOV.UK Notify behind the outbox in the server's
+// database: a request only records its message.
+func govukNotifyOutbox(ctx context.Context, cfg config, store *sqlstore.Store, log *slog.Logger) (*notifyoutbox.Outbox, error) {
+	f, err := os.Open(cfg.notifyTemplates)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-templates: %w", err)
+	}
+	defer f.Close()
+	templates, err := govuknotify.ParseTemplates(f)
+	if err != nil {
+		return nil, fmt.Errorf("--notify-templates %s: %w", cfg.notifyTemplates, err)
+	}
+	n, err := govuknotify.New(govuknotify.Config{APIKey: cfg.notifyKey, BaseURL: cfg.notifyURL, Templates: templates}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--notify govuknotify: %w", err)
+	}
+	return notifyoutbox.New(ctx, store.DB(), notifyoutbox.Dialect(store.Dialect()), n, &notifyoutbox.Options{
+		Permanent: func(err error) bool {
+			return errors.Is(err, govuknotify.ErrPermanent) || errors.Is(err, govuknotify.ErrNoTemplate) || errors.Is(err, govuknotify.ErrInvalidMessage)
+		},
+		LockWriter: store.LockWriter,
+		Failed: func(m permit.Message, err error) {
+			log.Error("message refused by GOV.UK Notify; kept as failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "message_id", m.ID, "err", err)
+		},
+	})
 }
 
 // The --vehicle-check values.
