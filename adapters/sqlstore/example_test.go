@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/sqlite" // the program links SQLite
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
 // Open an SQLite file (created and migrated on first use), write an
 // account and its event in one transaction, read it back and page the
-// event feed. A "postgres://" DSN opens PostgreSQL the same way.
+// event feed. A "postgres://" DSN opens PostgreSQL the same way in a
+// program that imports adapters/sqlstore/postgres.
 func ExampleOpen() {
 	dir, err := os.MkdirTemp("", "sqlstore-example")
 	if err != nil {

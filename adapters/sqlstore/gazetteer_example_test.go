@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/sqlite" // the program links SQLite
 	"github.com/carerpermit/carerpermit/zones"
 )
 

@@ -12,13 +12,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 )
 
 // Open connects to the database a DSN names and returns a Store that owns
-// the connections (Close releases them):
+// the connections (Close releases them). The program links the drivers of
+// the databases it opens by importing adapters/sqlstore/sqlite,
+// adapters/sqlstore/postgres or both; a DSN for a database whose driver
+// is not linked is an error saying which package to import.
 //
 //   - "postgres://..." or "postgresql://..." is PostgreSQL through pgx, with
 //     pgx's URL parameters (search_path=... puts the tables in a schema of
@@ -51,26 +52,26 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 	)
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		cfg, err := pgx.ParseConfig(dsn)
+		drv, err := sqldb.Registered("sqlstore: Open", Postgres)
 		if err != nil {
+			return nil, err
+		}
+		// The driver turns sequential scans off (see
+		// adapters/sqlstore/postgres).
+		if db, err = drv.Open(dsn); err != nil {
 			return nil, fmt.Errorf("sqlstore: PostgreSQL DSN: %w", err)
 		}
-		if _, set := cfg.RuntimeParams["enable_seqscan"]; !set {
-			// Every query of the store has an index. A sequential scan
-			// (the planner's choice while a table is small or its
-			// statistics are stale) takes a SERIALIZABLE predicate lock
-			// on the whole table, so concurrent applications would fail
-			// each other's serialization and retry over and over; see
-			// PostgreSQL's advice in "Serializable Isolation Level".
-			cfg.RuntimeParams["enable_seqscan"] = "off"
-		}
-		db, dialect = stdlib.OpenDB(*cfg), Postgres
+		dialect = Postgres
 		if conns <= 0 {
 			conns = 10
 		}
 	case dsn == "":
 		return nil, fmt.Errorf("sqlstore: Open: empty DSN: give a PostgreSQL URL or an SQLite file path")
 	default:
+		drv, err := sqldb.Registered("sqlstore: Open", SQLite)
+		if err != nil {
+			return nil, err
+		}
 		name, err := sqliteDSN(dsn, o.BusyTimeout)
 		if err != nil {
 			return nil, err
@@ -78,7 +79,7 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 		if err := createPrivate(sqlitePath(dsn)); err != nil {
 			return nil, err
 		}
-		if db, err = sql.Open("sqlite", name); err != nil {
+		if db, err = drv.Open(name); err != nil {
 			return nil, fmt.Errorf("sqlstore: SQLite: %w", err)
 		}
 		dialect = SQLite

@@ -3,6 +3,16 @@
 // github.com/jackc/pgx/v5/stdlib (production, several server instances on
 // one database).
 //
+// The package itself links neither driver: a program imports the ones it
+// runs on, for their side effect,
+//
+//	import _ "github.com/carerpermit/carerpermit/adapters/sqlstore/sqlite"   // SQLite files
+//	import _ "github.com/carerpermit/carerpermit/adapters/sqlstore/postgres" // postgres:// URLs
+//
+// so a PostgreSQL server links no SQLite and an SQLite program no pgx.
+// Open (and New, adapters/webhook and adapters/fakepay) given a database
+// whose driver is not linked is an error naming the package to import.
+//
 // It decides how permits, accounts, address changes, free-slot claims, the
 // event feed and the council's gazetteer (ImportGazetteer streams a
 // gazetteer file in; Locator finds addresses in it) are laid out in

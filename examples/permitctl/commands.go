@@ -18,6 +18,8 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/postgres" // --db postgres://...
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/sqlite"   // --db FILE
 	"github.com/carerpermit/carerpermit/eligibility"
 	"github.com/carerpermit/carerpermit/examples/leicestershire"
 	"github.com/carerpermit/carerpermit/permit"

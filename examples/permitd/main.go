@@ -94,6 +94,8 @@ import (
 	"github.com/carerpermit/carerpermit/adapters/osplaces"
 	"github.com/carerpermit/carerpermit/adapters/smtpmail"
 	"github.com/carerpermit/carerpermit/adapters/sqlstore"
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/postgres" // --db postgres://...
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/sqlite"   // --db FILE (the default)
 	"github.com/carerpermit/carerpermit/adapters/web"
 	"github.com/carerpermit/carerpermit/adapters/webhook"
 	"github.com/carerpermit/carerpermit/examples/leicestershire"

@@ -4,6 +4,11 @@
 // options, locking clauses, error codes), goose migrations from embedded
 // files under a lock, and the one way an instant is stored. It holds no
 // domain rules and imports no domain package.
+//
+// It links no database driver: the driver packages
+// (adapters/sqlstore/sqlite, adapters/sqlstore/postgres) Register theirs
+// when a program imports them, so a program links only the databases it
+// runs on.
 package sqldb
 
 import (
@@ -14,12 +19,10 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Name names a database kind. The adapters export it as their Dialect
@@ -31,6 +34,63 @@ const (
 	SQLite   Name = "sqlite"   // modernc.org/sqlite
 	Postgres Name = "postgres" // github.com/jackc/pgx/v5/stdlib
 )
+
+// Driver is what a database driver package gives the adapters: how to
+// open a connection pool and what the driver's errors mean.
+type Driver struct {
+	// Open opens a connection pool for a DSN in the driver's own form.
+	Open func(dsn string) (*sql.DB, error)
+	// Classify says what an error of the driver means (Unique,
+	// Conflict, Unavailable, ...); LostConnection and Other otherwise.
+	Classify func(err error) Kind
+	// Retryable reports an error that trying the transaction again may
+	// cure: a serialization failure or deadlock, a busy database.
+	Retryable func(err error) bool
+}
+
+var (
+	driversMu sync.RWMutex
+	drivers   = map[Name]Driver{}
+)
+
+// Register makes a driver the one for a database kind. The driver
+// packages call it from init; registering a kind twice, or a driver with
+// a missing function, panics (as database/sql.Register does).
+func Register(name Name, d Driver) {
+	if name != SQLite && name != Postgres {
+		panic(fmt.Sprintf("sqldb: Register: unknown dialect %q", string(name)))
+	}
+	if d.Open == nil || d.Classify == nil || d.Retryable == nil {
+		panic(fmt.Sprintf("sqldb: Register %q: Open, Classify and Retryable are all required", string(name)))
+	}
+	driversMu.Lock()
+	defer driversMu.Unlock()
+	if _, dup := drivers[name]; dup {
+		panic(fmt.Sprintf("sqldb: Register called twice for %q", string(name)))
+	}
+	drivers[name] = d
+}
+
+// DriverPackage is the package a program imports to link a database kind.
+func DriverPackage(name Name) string {
+	return "github.com/carerpermit/carerpermit/adapters/sqlstore/" + map[Name]string{SQLite: "sqlite", Postgres: "postgres"}[name]
+}
+
+// Registered returns the driver of a database kind; an unknown kind or one
+// whose driver this program does not link is an error saying what to
+// import. who prefixes the error ("sqlstore: Open: ...").
+func Registered(who string, name Name) (Driver, error) {
+	if name != SQLite && name != Postgres {
+		return Driver{}, fmt.Errorf("%s: unknown dialect %q: want %q or %q", who, string(name), SQLite, Postgres)
+	}
+	driversMu.RLock()
+	d, ok := drivers[name]
+	driversMu.RUnlock()
+	if !ok {
+		return Driver{}, fmt.Errorf("%s: this program links no %s driver: import _ %q", who, string(name), DriverPackage(name))
+	}
+	return d, nil
+}
 
 // Dialect holds everything that differs between the databases: queries
 // are written once with ? placeholders and rebound here.
@@ -76,11 +136,6 @@ var (
 		// planner's statistics where they have drifted, at close.
 		atClose:  `PRAGMA optimize`,
 		distinct: "IS NOT",
-		classify: ClassifySQLite,
-		retryable: func(err error) bool {
-			var e *sqlite.Error
-			return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
-		},
 	}
 	postgresDialect = &Dialect{
 		name:  Postgres,
@@ -96,24 +151,24 @@ var (
 		// pgx caches prepared statements itself.
 		analyze:  `ANALYZE`,
 		distinct: "IS DISTINCT FROM",
-		classify: classifyPostgres,
-		retryable: func(err error) bool {
-			var e *pgconn.PgError
-			return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
-		},
 	}
 )
 
-// Lookup returns the dialect of a database kind; an unknown name is an
-// error naming the ones there are. who prefixes the error ("webhook: ...").
+// Lookup returns the dialect of a database kind with its registered
+// driver's error classes; an unknown name, or one whose driver the
+// program does not link, is an error saying what to do. who prefixes the
+// error ("webhook: ...").
 func Lookup(who string, name Name) (*Dialect, error) {
-	switch name {
-	case SQLite:
-		return sqliteDialect, nil
-	case Postgres:
-		return postgresDialect, nil
+	drv, err := Registered(who, name)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("%s: unknown dialect %q: want %q or %q", who, string(name), SQLite, Postgres)
+	d := *postgresDialect
+	if name == SQLite {
+		d = *sqliteDialect
+	}
+	d.classify, d.retryable = drv.Classify, drv.Retryable
+	return &d, nil
 }
 
 // Name is the database kind.
@@ -205,67 +260,13 @@ const (
 	Full             // no room for the write
 )
 
-// ClassifySQLite is Classify for modernc.org/sqlite's errors.
-func ClassifySQLite(err error) Kind {
-	var e *sqlite.Error
-	if !errors.As(err, &e) {
-		if strings.Contains(err.Error(), "sql: database is closed") {
-			return Unavailable
-		}
-		return Other
-	}
-	switch e.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
-		return Unique
-	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return ForeignKey
-	}
-	switch e.Code() & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-		return Conflict
-	case sqlite3.SQLITE_READONLY:
-		return ReadOnly
-	case sqlite3.SQLITE_FULL:
-		return Full
-	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH:
-		return Unavailable
-	}
-	return Other
-}
-
-func classifyPostgres(err error) Kind {
-	var e *pgconn.PgError
-	if errors.As(err, &e) {
-		switch {
-		case e.Code == "23505":
-			return Unique
-		case e.Code == "23503":
-			return ForeignKey
-		case e.Code == "40001" || e.Code == "40P01":
-			return Conflict
-		case e.Code == "25006": // read_only_sql_transaction: a standby, or default_transaction_read_only
-			return ReadOnly
-		case e.Code == "53100" || e.Code == "54000": // disk_full, program_limit_exceeded
-			return Full
-		case strings.HasPrefix(e.Code, "08"), strings.HasPrefix(e.Code, "57P"), // connection exception, operator intervention (shutdown)
-			e.Code == "3D000", e.Code == "28000", e.Code == "28P01", e.Code == "53300": // no database, auth, too many connections
-			return Unavailable
-		}
-		return Other
-	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || pgconn.SafeToRetry(err) || errors.Is(err, sql.ErrConnDone) || LostConnection(err) {
-		return Unavailable
-	}
-	return Other
-}
-
 // LostConnection reports an error of a connection that went away under a
 // query — the server restarted or the network dropped — or of a pool that
-// was closed: the database cannot be used right now.
+// was closed: the database cannot be used right now. (A driver's
+// Classify adds its own signs, such as pgx's timeouts.)
 func LostConnection(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		pgconn.Timeout(err) || strings.Contains(err.Error(), "sql: database is closed") || strings.Contains(err.Error(), "conn closed")
+		strings.Contains(err.Error(), "sql: database is closed") || strings.Contains(err.Error(), "conn closed")
 }

@@ -1,4 +1,4 @@
-package sqldb
+package sqldb_test
 
 import (
 	"errors"
@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	. "github.com/carerpermit/carerpermit/adapters/internal/sqldb"
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/postgres"
+	_ "github.com/carerpermit/carerpermit/adapters/sqlstore/sqlite"
 )
 
 func TestRebindDollar(t *testing.T) {
@@ -25,6 +29,10 @@ func TestRebindDollar(t *testing.T) {
 // A connection lost under a query (server restart, network fault) is
 // unavailable, whatever layer reports it.
 func TestLostConnectionIsUnavailable(t *testing.T) {
+	pg, err := Lookup("test", Postgres)
+	require.NoError(t, err)
+	lite, err := Lookup("test", SQLite)
+	require.NoError(t, err)
 	for _, err := range []error{
 		&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET},
 		fmt.Errorf("reading: %w", io.ErrUnexpectedEOF),
@@ -32,10 +40,12 @@ func TestLostConnectionIsUnavailable(t *testing.T) {
 		errors.New("sql: database is closed"),
 		errors.New("conn closed"),
 	} {
-		require.Equal(t, Unavailable, classifyPostgres(err), "%v", err)
+		require.True(t, LostConnection(err), "%v", err)
+		require.Equal(t, Unavailable, pg.Classify(err), "%v", err)
 	}
-	require.Equal(t, Unavailable, ClassifySQLite(errors.New("sql: database is closed")))
-	require.Equal(t, Other, classifyPostgres(errors.New("something else")))
+	require.Equal(t, Unavailable, lite.Classify(errors.New("sql: database is closed")))
+	require.Equal(t, Other, pg.Classify(errors.New("something else")))
+	require.False(t, LostConnection(errors.New("something else")))
 }
 
 // An instant is stored to the microsecond, in UTC, and read back equal;
@@ -57,4 +67,16 @@ func TestInstantRoundTrip(t *testing.T) {
 	require.NoError(t, ScanInstant(&got).Scan(nil))
 	require.True(t, got.IsZero())
 	require.Error(t, ScanInstant(&got).Scan(42))
+}
+
+// Registering a kind twice, an unknown kind or a driver with a missing
+// function panics, as database/sql.Register does; the drivers the test
+// links are registered once.
+func TestRegisterRefusesMistakes(t *testing.T) {
+	ok := Driver{Open: nil, Classify: func(error) Kind { return Other }, Retryable: func(error) bool { return false }}
+	require.PanicsWithValue(t, `sqldb: Register "sqlite": Open, Classify and Retryable are all required`, func() { Register(SQLite, ok) })
+	require.PanicsWithValue(t, `sqldb: Register: unknown dialect "mysql"`, func() { Register("mysql", ok) })
+	lite, err := Registered("test", SQLite)
+	require.NoError(t, err)
+	require.PanicsWithValue(t, `sqldb: Register called twice for "sqlite"`, func() { Register(SQLite, lite) })
 }

@@ -1,7 +1,8 @@
 // Package sqldbtest sets up test databases for the adapters' tests: a
 // PostgreSQL schema of its own per test (through search_path), when
 // CARERPERMIT_POSTGRES_DSN names a server, and an SQLite file in the
-// test's temporary directory.
+// test's temporary directory. Importing it links both drivers
+// (adapters/sqlstore/sqlite and adapters/sqlstore/postgres).
 package sqldbtest
 
 import (
@@ -14,11 +15,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
+	"github.com/carerpermit/carerpermit/adapters/sqlstore/postgres" // links PostgreSQL: the "pgx" database/sql driver
+	"github.com/carerpermit/carerpermit/adapters/sqlstore/sqlite"   // links SQLite: the "sqlite" database/sql driver
 )
 
 // PostgresEnv names the variable that points the tests at a PostgreSQL
@@ -50,7 +51,7 @@ func PostgresSchema(t testing.TB, prefix string) string {
 	t.Helper()
 	dsn := PostgresDSN(t)
 	schema := RandomName(prefix)
-	admin, err := sql.Open("pgx", dsn)
+	admin, err := sql.Open(postgres.DriverName, dsn)
 	require.NoError(t, err)
 	_, err = admin.ExecContext(context.Background(), `CREATE SCHEMA `+schema)
 	require.NoError(t, err, "creating schema %s", schema)
@@ -90,9 +91,9 @@ type Database struct {
 // Open opens a connection pool to the database, closed when the test ends.
 func (d Database) Open(t testing.TB) *sql.DB {
 	t.Helper()
-	driver := "sqlite"
+	driver := sqlite.DriverName
 	if d.Dialect == sqldb.Postgres {
-		driver = "pgx"
+		driver = postgres.DriverName
 	}
 	db, err := sql.Open(driver, d.DSN)
 	require.NoError(t, err)
