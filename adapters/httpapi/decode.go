@@ -15,7 +15,8 @@ import (
 // invalid_json that names the field or the byte offset. An empty body
 // leaves v as it is (routes that need a body refuse it earlier).
 func decodeJSON(data []byte, v any) error {
-	if je, ok := errors.AsType[*httpx.JSONError](httpx.DecodeJSON(data, v)); ok {
+	var je *httpx.JSONError
+	if errors.As(httpx.DecodeJSON(data, v), &je) {
 		return sharedError(httpx.InvalidJSON(je))
 	}
 	return nil

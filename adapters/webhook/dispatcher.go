@@ -541,8 +541,9 @@ func describe(err error) error {
 	case errors.As(err, &ne) && ne.Timeout():
 		return errors.New("timed out")
 	}
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return ue.Err
+	var le *url.Error
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

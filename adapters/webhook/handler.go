@@ -317,7 +317,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) ([]b
 	if err != nil {
 		return nil, err
 	}
-	if je, ok := errors.AsType[*httpx.JSONError](httpx.DecodeJSON(data, v)); ok {
+	var je *httpx.JSONError
+	if errors.As(httpx.DecodeJSON(data, v), &je) {
 		return nil, httpx.InvalidJSON(je)
 	}
 	return data, nil
@@ -422,7 +423,8 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, c Caller) error
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		_, err := h.policy.CheckResolved(ctx, h.resolver, in.URL)
 		cancel()
-		if ue, ok := errors.AsType[*URLError](err); ok {
+		var ue *URLError
+		if errors.As(err, &ue) {
 			bad = append(bad, fieldProblem{Field: "url", Code: CodeInvalidWebhookURL, Detail: "The URL is refused: " + ue.Reason + "."})
 		} else if err != nil {
 			return err
