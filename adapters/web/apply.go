@@ -23,6 +23,7 @@ func (h *handler) routes() {
 	h.mux.HandleFunc("POST /apply/address", h.addressPost)
 	h.mux.HandleFunc("GET /apply/property", h.propertyForm)
 	h.mux.HandleFunc("POST /apply/property", h.propertyPost)
+	h.journeyRoutes()
 	h.mux.HandleFunc("/", h.notFound)
 }
 

@@ -69,6 +69,7 @@ func parseTemplates(c Catalogue) (*template.Template, error) {
 			return &out
 		},
 		"contains": strings.Contains,
+		"inset":    func(text string) InsetText { return InsetText{Text: text} },
 		"checked": func(item *bool, group, value string) bool {
 			if item != nil {
 				return *item

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
@@ -27,6 +28,11 @@ type Options struct {
 	Secure bool
 	// Logger receives the detail of server errors; nil logs nothing.
 	Logger *slog.Logger
+	// Sessions keeps sign-in sessions; nil keeps them in memory (tests
+	// only: a server keeps them in its database, sqlstore's WebSessions).
+	Sessions Sessions
+	// SessionTTL is how long a sign-in lasts; 0 means DefaultSessionTTL.
+	SessionTTL time.Duration
 }
 
 type handler struct {
@@ -37,6 +43,9 @@ type handler struct {
 	secure  bool
 	log     *slog.Logger
 	mux     *http.ServeMux
+
+	sessions   Sessions
+	sessionTTL time.Duration
 }
 
 // New returns the resident pages as an http.Handler, to be served at the
@@ -70,6 +79,13 @@ func New(svc *permit.Service, locator zones.Locator, opts *Options) (http.Handle
 	h := &handler{svc: svc, locator: locator, cat: o.Catalogue, tmpl: t, secure: o.Secure, log: o.Logger, mux: http.NewServeMux()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.sessions, h.sessionTTL = o.Sessions, o.SessionTTL
+	if h.sessions == nil {
+		h.sessions = NewMemorySessions()
+	}
+	if h.sessionTTL <= 0 {
+		h.sessionTTL = DefaultSessionTTL
 	}
 	assets, err := fs.Sub(assetFS, "assets")
 	if err != nil {

@@ -1,0 +1,12 @@
+-- Issue 18: the resident pages' sign-in sessions (adapters/web), in the
+-- database so that every instance knows them and a restart forgets none.
+-- id is the SHA-256 of the cookie's secret in hex, never the secret.
+
+-- +goose Up
+CREATE TABLE web_sessions (
+    id         TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    account_id TEXT COLLATE "C" NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);
