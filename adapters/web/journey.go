@@ -26,6 +26,7 @@ func (h *handler) journeyRoutes() {
 	h.mux.HandleFunc("POST /apply/check", h.submit)
 	h.mux.HandleFunc("GET /apply/done/{id}", h.confirmation)
 	h.mux.HandleFunc("POST /sign-out", h.signOut)
+	h.mux.HandleFunc("GET /permits", h.yourPermits)
 }
 
 // answersWith reads the journey's answers including the vehicle.

@@ -175,6 +175,13 @@ func TestVehicleCheckAndConfirmation(t *testing.T) {
 	// Ten working days from Monday 2 November 2026.
 	require.Contains(t, p.body, "will review your application by 16 November 2026")
 
+	// Your permits lists it, waiting for the review.
+	p = b.getB("/permits")
+	require.Equal(t, http.StatusOK, p.status)
+	require.Contains(t, p.body, strings.TrimPrefix(done, "/apply/done/"))
+	require.Contains(t, p.body, "Waiting for the council&#39;s review")
+	require.Equal(t, http.StatusSeeOther, newBrowser(hs).getB("/permits").status, "not signed in")
+
 	// The same vehicle again is refused in the service's words, on the page.
 	p = b.postB("/apply/check", with(journey, "vrm", "AB12CDE"))
 	require.Equal(t, http.StatusUnprocessableEntity, p.status)
