@@ -37,6 +37,11 @@ func (d *Dialect) Provider(ctx context.Context, db *sql.DB, m Migrations) (*goos
 		goose.WithTableName(m.Table),
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithLogger(goose.NopLogger()),
+		// Migration numbers are handed out to pieces of work that land
+		// in any order (sqlstore's 00013 landed after 00014): a database
+		// already at a later version applies an earlier one it lacks
+		// instead of refusing to start. Every migration is additive.
+		goose.WithAllowOutofOrder(true),
 	}
 	if d.name == Postgres {
 		schema, err := CurrentSchema(ctx, db)
