@@ -193,7 +193,14 @@ func (s *Service) submit(ctx context.Context, by Actor, p *Permit, once func(o *
 		return Permit{}, err
 	}
 	out := *p
-	if out.Status == AwaitingPayment {
+	if out.Status == AwaitingPayment && s.hosted != nil {
+		var err error
+		if out, err = s.startPayment(ctx, by, out, 1); err != nil {
+			// The application stays awaiting payment with no payment
+			// recorded: NewPaymentAttempt asks again with the same key.
+			return Permit{}, fmt.Errorf("%w (application %s awaits payment; start it again with a new payment attempt)", err, p.ID)
+		}
+	} else if out.Status == AwaitingPayment {
 		var err error
 		if out, err = s.authorise(ctx, by, out); err != nil {
 			return Permit{}, err

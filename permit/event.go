@@ -50,6 +50,9 @@ const (
 	// it had not answered for (vehicle_unchecked) and it answered: data
 	// vrm, vehicle_check (found or not_found) and attempts.
 	EventVehicleChecked EventType = "permit.vehicle_checked"
+	// An attempt at paying on the provider's page failed or expired; the
+	// application still awaits payment and the payer may try again.
+	EventPaymentAttemptFailed EventType = "permit.payment_attempt_failed"
 )
 
 // EventTypes returns every event type the library appends, in the order
@@ -62,7 +65,7 @@ func EventTypes() []EventType {
 		EventVehicleChangeWithdrawn, EventReminderSent, EventAddressChangeRequested,
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
-		EventVehicleChangeReplaced, EventVehicleChecked, EventAccountContactChanged,
+		EventVehicleChangeReplaced, EventVehicleChecked, EventAccountContactChanged, EventPaymentAttemptFailed,
 	}
 }
 

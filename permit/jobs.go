@@ -25,6 +25,7 @@ type DueReport struct {
 	PaymentsRetried       int // owed captures, voids and refunds the provider has now done
 	PaymentRetriesFailed  int // owed ones the provider failed again: retried later
 	VehiclesChecked       int // vehicle checks the register had not answered that it now has
+	PaymentsConfirmed     int // hosted payments the provider had finished: held (pending review) or failed
 }
 
 // RunDue runs every job due at an instant: scheduled vehicle changes whose
@@ -48,6 +49,9 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 		errs = append(errs, err)
 	}
 	if r.RemindersSent, err = s.sendReminders(ctx, at); err != nil {
+		errs = append(errs, err)
+	}
+	if r.PaymentsConfirmed, err = s.confirmAwaiting(ctx, at); err != nil {
 		errs = append(errs, err)
 	}
 	if r.UnpaidWithdrawn, err = s.withdrawUnpaid(ctx, at); err != nil {
@@ -161,6 +165,9 @@ func (s *Service) withdrawUnpaid(ctx context.Context, at time.Time) (int, error)
 	var errs []error
 	for _, p := range stale {
 		payID, err := s.abandonedPayment(ctx, p)
+		if errors.Is(err, errAbandonPaid) {
+			continue
+		}
 		if err != nil {
 			// Whether a hold exists is unknown: leave the application for
 			// the next run rather than close it with money held.
@@ -197,6 +204,9 @@ func (s *Service) withdrawUnpaid(ctx context.Context, at time.Time) (int, error)
 // it — or makes one, voided with the rest; a card refused holds nothing
 // (""). Any other failure means the hold is unknown, and is returned.
 func (s *Service) abandonedPayment(ctx context.Context, p Permit) (string, error) {
+	if s.hosted != nil {
+		return s.abandonedHosted(ctx, p)
+	}
 	if p.Payment != nil {
 		if p.Payment.Status != PaymentAuthorised {
 			return "", nil
@@ -212,3 +222,37 @@ func (s *Service) abandonedPayment(ctx context.Context, p Permit) (string, error
 	}
 	return pay.ID, nil
 }
+
+// abandonedHosted is abandonedPayment for a hosted payment: the payment
+// is read first, and one the payer finished in time is confirmed (the
+// application then moves on and is not closed: errAbandonPaid); one still
+// waiting for the payer is returned, to be cancelled as the application
+// closes; a failed or expired one holds nothing.
+func (s *Service) abandonedHosted(ctx context.Context, p Permit) (string, error) {
+	if p.Payment == nil || p.Payment.ID == "" {
+		return "", nil
+	}
+	if p.Payment.Status != PaymentCreated && p.Payment.Status != PaymentAuthorised {
+		return "", nil
+	}
+	hp, err := s.hosted.Payment(ctx, p.Payment.ID)
+	if err != nil {
+		return "", fmt.Errorf("reading its payment: %w", err)
+	}
+	switch hp.Status {
+	case PaymentCreated:
+		return hp.ID, nil
+	case PaymentAuthorised, PaymentCaptured:
+		if _, err := s.confirm(ctx, System, p, hp); err != nil {
+			return "", err
+		}
+		return "", errAbandonPaid
+	}
+	if _, err := s.confirm(ctx, System, p, hp); err != nil {
+		return "", err
+	}
+	return "", nil
+}
+
+// errAbandonPaid: the application found abandoned was paid after all.
+var errAbandonPaid = errors.New("paid after all")

@@ -121,6 +121,10 @@ func (s *Service) releaseHold(tx Tx, p Permit, at time.Time) ([]PaymentRetry, er
 	switch p.Payment.Status {
 	case PaymentAuthorised:
 		r, ok, err = s.owe(tx, PaymentOpVoid, p, p.Payment.ID, p.Payment.Amount, at)
+	case PaymentCreated:
+		// A hosted payment the payer has not finished: end it, so that
+		// nothing is held if they finish it now.
+		r, ok, err = s.owe(tx, PaymentOpVoid, p, p.Payment.ID, p.Payment.Amount, at)
 	case PaymentCaptured, PaymentRefunded:
 		left := p.Payment.Amount.Sub(p.Payment.Refunded)
 		if !left.IsPositive() {
@@ -165,6 +169,9 @@ func (s *Service) settle(ctx context.Context, owed []PaymentRetry) (settleReport
 
 // callProvider makes the call a record owes.
 func (s *Service) callProvider(ctx context.Context, r PaymentRetry) (Payment, error) {
+	if s.hosted != nil {
+		return s.callHosted(ctx, r)
+	}
 	switch r.Op {
 	case PaymentOpCapture:
 		return s.payments.Capture(ctx, r.PaymentID, r.ID)
@@ -243,12 +250,15 @@ func (s *Service) recordPayment(o *op, r PaymentRetry, pay Payment) error {
 	if p.Payment == nil || p.Payment.ID != r.PaymentID || pay.ID != r.PaymentID || !advances(*p.Payment, pay) {
 		return nil
 	}
+	if pay.Attempt == 0 {
+		pay.Attempt = p.Payment.Attempt
+	}
 	p.Payment = &pay
 	return o.save(&p)
 }
 
 // paymentStage orders payment states by how far money has moved.
-var paymentStage = map[PaymentStatus]int{PaymentAuthorised: 0, PaymentCaptured: 1, PaymentRefunded: 2, PaymentVoided: 2, PaymentFailed: 2}
+var paymentStage = map[PaymentStatus]int{PaymentCreated: -1, PaymentExpired: 2, PaymentAuthorised: 0, PaymentCaptured: 1, PaymentRefunded: 2, PaymentVoided: 2, PaymentFailed: 2}
 
 // advances reports whether the provider's answer is news to the permit's
 // record of its payment: an answer that arrives late (a capture retried

@@ -64,6 +64,21 @@ type Payment struct {
 	Status   PaymentStatus
 	Amount   decimal.Decimal // authorised (and, once captured, taken)
 	Refunded decimal.Decimal // returned so far
+
+	// A hosted payment (Options.HostedPayments) also records these.
+
+	// Attempt numbers the payer's tries at paying, from 1; each is its own
+	// provider payment (NewPaymentAttempt starts the next).
+	Attempt int
+	// NextURL is the provider's page where the payer pays, while the
+	// payment is created (waiting for the payer). Only the payer sees it.
+	NextURL string
+	// ExpiresAt is when the provider gives up: the end of the payer's
+	// session while created, the end of the capture window while
+	// authorised (instant, UTC; zero when unknown).
+	ExpiresAt time.Time
+	// Failure says why the attempt failed or expired; nil otherwise.
+	Failure *PaymentFailure
 }
 
 // VehicleChange is a change of registration on a permit, scheduled for the

@@ -23,6 +23,8 @@ type Service struct {
 	store    Store
 	locator  zones.Locator
 	payments Payments
+	hosted   HostedPayments
+	returnTo func(permitID string, attempt int) string
 	notifier Notifier
 	vehicles VehicleRegister
 	dueRan   func(DueReport, error)
@@ -66,6 +68,18 @@ type Options struct {
 	// VehicleCheckFailed is told of each look-up the register did not
 	// answer (for logs and metrics); nil tells nothing.
 	VehicleCheckFailed func(vrm VRM, err error)
+	// HostedPayments, when set, takes paid applications and renewals
+	// through the provider's hosted page instead of Payments: the
+	// application waits in awaiting_payment until the provider confirms
+	// the hold (ConfirmPayment), and decisions capture, cancel and refund
+	// through it. NewService's payments may then be nil. The scheme's
+	// abandon_unpaid_after must then be at least the provider's 90-minute
+	// session (HostedSessionLifetime).
+	HostedPayments HostedPayments
+	// PaymentReturnURL gives the absolute URL the provider sends the
+	// payer's browser back to after attempt of permit permitID's payment.
+	// Required with HostedPayments.
+	PaymentReturnURL func(permitID string, attempt int) string
 }
 
 // maxAttempts bounds the retries of an operation that lost a race
@@ -85,8 +99,16 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 	if locator == nil {
 		missing = append(missing, "locator")
 	}
-	if payments == nil {
+	if payments == nil && (opts == nil || opts.HostedPayments == nil) {
 		missing = append(missing, "payments")
+	}
+	if opts != nil && opts.HostedPayments != nil {
+		if opts.PaymentReturnURL == nil {
+			missing = append(missing, "Options.PaymentReturnURL (with HostedPayments)")
+		}
+		if scheme != nil && scheme.AbandonUnpaidAfter > 0 && scheme.AbandonUnpaidAfter < HostedSessionLifetime {
+			return nil, fmt.Errorf("permit: NewService: the scheme abandons unpaid applications after %s, less than the payment provider's %s session", scheme.AbandonUnpaidAfter, HostedSessionLifetime)
+		}
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("permit: NewService: missing %s", strings.Join(missing, ", "))
@@ -98,6 +120,7 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 		s.newIDFn = opts.NewID
 		s.onNotifyFailed = opts.NotifyFailed
 		s.paymentRecordFailed = opts.PaymentRecordFailed
+		s.hosted, s.returnTo = opts.HostedPayments, opts.PaymentReturnURL
 		s.vehicles, s.vehicleTimeout, s.vehicleCheckFailed = opts.Vehicles, opts.VehicleCheckTimeout, opts.VehicleCheckFailed
 	}
 	if s.vehicleTimeout <= 0 {

@@ -325,6 +325,9 @@ func cloneDocs(docs []evidence.Document) []evidence.Document {
 
 func clonePermit(p permit.Permit) permit.Permit {
 	p.Payment = clonePtr(p.Payment)
+	if p.Payment != nil {
+		p.Payment.Failure = clonePtr(p.Payment.Failure)
+	}
 	p.PendingVehicleChange = clonePtr(p.PendingVehicleChange)
 	p.Rejection = clonePtr(p.Rejection)
 	p.Cancellation = clonePtr(p.Cancellation)

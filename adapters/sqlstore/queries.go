@@ -8,6 +8,7 @@ const (
 
 	permitColumns = `id, account_id, type, status, free, pool, free_slot, price,
 payment_id, payment_status, payment_amount, payment_refunded,
+payment_attempt, payment_next_url, payment_expires_at, payment_failure_code, payment_failure_provider_code, payment_failure_detail,
 vrm, vehicle_change_id, vehicle_change_vrm, vehicle_change_on, vehicle_change_requested_at, vehicle_change_requested_by,
 uprn, address, zone_id, zone_name, starts_on, expires_on, chain_id, renewal_of, renewed_by,
 evidence, evidence_accepted_on, rejection_code, rejection_reason,

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -31,6 +32,11 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 		status                 string
 		payID, payStatus       sql.NullString
 		payAmount, payRefunded decimal.Decimal
+		payAttempt             int
+		payNext, failProv      string
+		failDetail             string
+		failCode               sql.NullString
+		payExpires             time.Time
 		vcID, vcVRM, vcBy      sql.NullString
 		vc                     permit.VehicleChange
 		uprn                   int64
@@ -43,6 +49,7 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 	)
 	err := row.Scan(&p.ID, &p.AccountID, &p.Type, &status, &p.Free, &p.Pool, &p.FreeSlot, moneyCol{d: &p.Price},
 		&payID, &payStatus, moneyCol{d: &payAmount}, moneyCol{d: &payRefunded},
+		&payAttempt, &payNext, sqldb.ScanInstant(&payExpires), &failCode, &failProv, &failDetail,
 		&vrm, &vcID, &vcVRM, dateCol{&vc.EffectiveOn}, sqldb.ScanInstant(&vc.RequestedAt), &vcBy,
 		&uprn, &p.Address, &p.Zone.ID, &p.Zone.Name, dateCol{&p.StartsOn}, dateCol{&p.ExpiresOn},
 		&p.ChainID, &p.RenewalOf, &p.RenewedBy,
@@ -54,7 +61,11 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 	}
 	p.Status, p.VRM, p.UPRN = permit.Status(status), permit.VRM(vrm), zones.UPRN(uprn)
 	if payID.Valid {
-		p.Payment = &permit.Payment{ID: payID.String, Status: permit.PaymentStatus(payStatus.String), Amount: payAmount, Refunded: payRefunded}
+		p.Payment = &permit.Payment{ID: payID.String, Status: permit.PaymentStatus(payStatus.String), Amount: payAmount, Refunded: payRefunded,
+			Attempt: payAttempt, NextURL: payNext, ExpiresAt: payExpires}
+		if failCode.Valid {
+			p.Payment.Failure = &permit.PaymentFailure{Code: failCode.String, ProviderCode: failProv, Detail: failDetail}
+		}
 	}
 	if vcID.Valid {
 		vc.ID, vc.VRM, vc.RequestedBy = vcID.String, permit.VRM(vcVRM.String), vcBy.String

@@ -361,8 +361,17 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var payID, payStatus, payAmount, payRefunded any
+	var payID, payStatus, payAmount, payRefunded, payExpires, failCode any
+	payAttempt, payNext, failProv, failDetail := 0, "", "", ""
 	if pay := p.Payment; pay != nil {
+		tc.instant("payment.expires_at", pay.ExpiresAt)
+		if err := tc.err(); err != nil {
+			return nil, err
+		}
+		payAttempt, payNext, payExpires = pay.Attempt, pay.NextURL, d.Instant(pay.ExpiresAt)
+		if f := pay.Failure; f != nil {
+			failCode, failProv, failDetail = f.Code, f.ProviderCode, f.Detail
+		}
 		amount, err := moneyArg("payment.amount", pay.Amount)
 		if err != nil {
 			return nil, err
@@ -396,6 +405,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 	return []any{
 		p.AccountID, p.Type, string(p.Status), p.Free, p.Pool, p.FreeSlot, price,
 		payID, payStatus, payAmount, payRefunded,
+		payAttempt, payNext, payExpires, failCode, failProv, failDetail,
 		string(p.VRM), vcID, vcVRM, vcOn, vcAt, vcBy,
 		int64(p.UPRN), p.Address, p.Zone.ID, p.Zone.Name, dateArg(p.StartsOn), dateArg(p.ExpiresOn),
 		p.ChainID, p.RenewalOf, p.RenewedBy,

@@ -20,6 +20,7 @@ var roundTripTests = []namedTest{
 	{"InstantsComeBackInUTC", testInstants},
 	{"EveryPermitField", testEveryPermitField},
 	{"ZeroValues", testZeroValues},
+	{"HostedPayment", testHostedPayment},
 	{"EveryAddressChangeField", testEveryAddressChangeField},
 	{"DatesOutsideYears1To9999Refused", testDatesOutOfRange},
 }
@@ -316,4 +317,38 @@ func testEveryAddressChangeField(t *testing.T, s suite) {
 	update(t, st, func(tx permit.Tx) error { return tx.CreateAddressChange(c) })
 	c.Version = 1
 	requireAddressChange(t, c, getAddressChange(t, st, c.ID))
+}
+
+// testHostedPayment: a hosted payment's attempt, page, deadline and
+// failure come back as stored, and a failure cleared stays cleared.
+func testHostedPayment(t *testing.T, s suite) {
+	st := s.store(t)
+	a := NewAccount("acc-1", testUPRN)
+	p := NewPermit("p-1", a)
+	p.Status = permit.AwaitingPayment
+	p.Payment = &permit.Payment{ID: "pay-1", Status: permit.PaymentFailed, Amount: decimal.RequireFromString("55.00"),
+		Refunded: decimal.RequireFromString("0.00"), Attempt: 2, NextURL: "https://pay.example/secure/abc",
+		ExpiresAt: time.Date(2027, time.October, 1, 14, 30, 0, 123000000, time.UTC),
+		Failure:   &permit.PaymentFailure{Code: permit.FailureDeclined, ProviderCode: "P0010", Detail: "Payment method rejected"}}
+	seed(t, st, []permit.Account{a}, p)
+	got := getPermit(t, st, "p-1")
+	require.NotNil(t, got.Payment)
+	require.Equal(t, 2, got.Payment.Attempt)
+	require.Equal(t, "https://pay.example/secure/abc", got.Payment.NextURL)
+	require.True(t, p.Payment.ExpiresAt.Equal(got.Payment.ExpiresAt), "expires_at %s, read back %s", p.Payment.ExpiresAt, got.Payment.ExpiresAt)
+	require.Equal(t, time.UTC, got.Payment.ExpiresAt.Location())
+	require.Equal(t, p.Payment.Failure, got.Payment.Failure)
+
+	update(t, st, func(tx permit.Tx) error {
+		q, err := tx.Permit("p-1")
+		require.NoError(t, err)
+		q.Payment.Failure, q.Payment.ExpiresAt, q.Payment.NextURL = nil, time.Time{}, ""
+		q.Payment.Status = permit.PaymentAuthorised
+		return tx.UpdatePermit(q)
+	})
+	got = getPermit(t, st, "p-1")
+	require.Nil(t, got.Payment.Failure, "a failure cleared stays cleared")
+	require.True(t, got.Payment.ExpiresAt.IsZero())
+	require.Empty(t, got.Payment.NextURL)
+	require.Equal(t, 2, got.Payment.Attempt)
 }
