@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"slices"
 	"time"
 
 	"github.com/carerpermit/carerpermit/pricing"
@@ -38,6 +39,67 @@ func today(at time.Time, loc *time.Location) day {
 	return day(civil.In(at, loc).Days())
 }
 
+// clock gives the civil date of an instant in one time zone as today does,
+// without asking time.Location on every call (which searches the zone's
+// transitions and, past the last one stored, works the year's rule out
+// again): NewRules reads the zone's offsets from UTC between clockFrom and
+// clockUntil once, into spans that Decide binary-searches. Outside those
+// years it falls back to today.
+type clock struct {
+	loc    *time.Location
+	starts []int64 // the Unix second on which each span begins, ascending
+	offset []int64 // the zone's offset from UTC, in seconds, during each span
+	until  int64   // the Unix second the last span ends
+}
+
+// The years the clock's spans cover, as Unix seconds: 2000-01-01 and
+// 2100-01-01, both 00:00 UTC.
+const (
+	clockFrom  = 946684800
+	clockUntil = 4102444800
+)
+
+func newClock(loc *time.Location) clock {
+	c := clock{loc: loc, until: clockFrom}
+	if loc == nil {
+		return c // never from NewRules; today reads nil as UTC
+	}
+	t := time.Unix(clockFrom, 0).In(loc)
+	for {
+		_, off := t.Zone()
+		c.starts = append(c.starts, t.Unix())
+		c.offset = append(c.offset, int64(off))
+		_, end := t.ZoneBounds()
+		switch {
+		case end.IsZero() || end.Unix() >= clockUntil:
+			c.until = clockUntil
+			return c
+		case !end.After(t):
+			// Package time (go1.26) gives a zone bound that does not
+			// move on some 31 Decembers far ahead (2040 in London):
+			// stop there, and leave later instants to today.
+			c.until = t.Unix()
+			return c
+		}
+		t = end
+	}
+}
+
+// today returns today(at, c.loc).
+func (c *clock) today(at time.Time) day {
+	s := at.Unix()
+	if s < clockFrom || s >= c.until {
+		return today(at, c.loc)
+	}
+	i, found := slices.BinarySearch(c.starts, s)
+	if !found {
+		i-- // the span that began before s; starts[0] is clockFrom, so i >= 0
+	}
+	return day((s + c.offset[i]) / secondsPerDay) // s + offset > 0: plain division floors
+}
+
+const secondsPerDay = 24 * 60 * 60
+
 // ExpiryDate returns the last day of a permit that starts on startsOn and
 // runs for months calendar months: the day before the same day of the
 // month months later (15 January 2027 + 12 → 14 January 2028). When that
@@ -54,8 +116,9 @@ func ExpiryDate(startsOn time.Time, months int) time.Time {
 	return expiryDay(dayOf(startsOn), months).time()
 }
 
-// expiryDay delegates to pricing.ExpiryDate so that the expiry date a
-// permit is issued with and the months a refund counts follow one rule.
+// expiryDay delegates to pricing.ExpiryDays (pricing.ExpiryDate in day
+// numbers) so that the expiry date a permit is issued with and the months a
+// refund counts follow one rule.
 func expiryDay(start day, months int) day {
-	return dayOf(pricing.ExpiryDate(start.time(), months))
+	return day(pricing.ExpiryDays(int64(start), months))
 }

@@ -164,46 +164,83 @@ func (r *Rules) Decide(req Request) Decision {
 		}
 		ix = built.idx
 	}
-	return ix.decide(&req)
+	var d decision
+	ix.decide(&d, &req)
+	d.finish()
+	return d.Decision
 }
 
 func refused(c Code, detail string) Decision {
 	return Decision{Reasons: []Reason{{Code: c, Detail: detail, Blocking: true}}}
 }
 
-// decision accumulates a Decision.
+// decision accumulates a Decision. Its reasons wait in a fixed array
+// until finish copies them into Reasons, so that a decision allocates
+// exactly one slice of the size it needs, whatever the path.
 type decision struct {
 	Decision
-	blocked bool
+	blocking  [4]Reason // the first blocking reasons
+	more      []Reason  // any after those
+	n         int       // how many blocking reasons
+	allowance Reason    // the informational reason; Code "" when none
 }
 
 func (d *decision) block(c Code, detail string) {
-	d.Reasons = append(d.Reasons, Reason{Code: c, Detail: detail, Blocking: true})
-	d.blocked = true
+	r := Reason{Code: c, Detail: detail, Blocking: true}
+	if d.n < len(d.blocking) {
+		d.blocking[d.n] = r
+	} else {
+		d.more = append(d.more, r)
+	}
+	d.n++
 }
 
-func (ix *index) decide(req *Request) Decision {
-	// Four reasons cover every common outcome (a blocking one or two and
-	// the free-allowance one) in one allocation.
-	d := decision{Decision: Decision{Reasons: make([]Reason, 0, 4)}}
+// finish sets Reasons (every blocking reason, then the allowance one) and
+// Eligible.
+func (d *decision) finish() {
+	n := d.n
+	if d.allowance.Code != "" {
+		n++
+	}
+	rs := make([]Reason, n) // never nil: an empty list is an empty slice
+	k := copy(rs, d.blocking[:min(d.n, len(d.blocking))])
+	k += copy(rs[k:], d.more)
+	if d.allowance.Code != "" {
+		rs[k] = d.allowance
+	}
+	d.Reasons = rs
+	d.Eligible = d.n == 0
+}
+
+// live is a holding that occupies its place on the new permit's first
+// day, with the position of its type (-1 for a type the scheme does not
+// know), which limits and pools test instead of comparing type IDs.
+type live struct {
+	h    *Holding
+	kind int
+}
+
+func (ix *index) decide(d *decision, req *Request) {
 	if req.At.IsZero() {
 		d.block(CodeInvalidRequest, "The request has no time of decision (At).")
-		return d.Decision
+		return
 	}
-	now := today(req.At, ix.loc)
+	now := ix.clock.today(req.At)
 
-	tr := ix.types[req.PermitType]
-	if tr == nil {
+	var tr *typeRules
+	if i := ix.typeIDs.find(req.PermitType); i >= 0 {
+		tr = ix.types[i]
+	} else {
 		d.block(CodeUnknownPermitType, "There is no permit type "+strconv.Quote(req.PermitType)+
 			" in this scheme; the permit types are "+ix.typeList+".")
 	}
-	zi, covered := ix.zones[req.Property.Zone.ID]
-	if req.Property.Zone.IsZero() || !covered {
+	zi := ix.zones.find(req.Property.Zone.ID)
+	covered := zi >= 0 // zone IDs are never blank, so a zone found is not the zero Zone
+	if !covered {
 		d.block(CodeOutsideZone, outsideZone(req.Property))
-		covered = false
 	}
 	if tr == nil {
-		return d.Decision
+		return
 	}
 
 	var start day
@@ -224,26 +261,26 @@ func (ix *index) decide(req *Request) Decision {
 			if ix.furthest > 0 && start > now+day(ix.furthest) {
 				d.block(CodeStartsTooLate, "The permit cannot start on "+start.String()+
 					": a permit can start at most "+strconv.Itoa(ix.furthest)+" days ahead, so the latest start is "+(now+day(ix.furthest)).String()+".")
-				return d.Decision
+				return
 			}
 		}
 	case KindRenewal:
 		d.RequiredEvidence = tr.renew
 		if req.RenewalOf == "" {
 			d.block(CodeInvalidRequest, "The renewal request does not say which permit to renew (RenewalOf).")
-			return d.Decision
+			return
 		}
 		renewed = findHolding(req.Holdings, req.RenewalOf)
 		if renewed == nil {
 			d.block(CodeNotRenewable, "Permit "+strconv.Quote(req.RenewalOf)+
 				" is not one of this property's or account's permits, so it cannot be renewed here.")
-			return d.Decision
+			return
 		}
-		start = ix.checkRenewal(&d, tr, renewed, now)
+		start = ix.checkRenewal(d, tr, renewed, now)
 	default:
 		d.block(CodeInvalidRequest, "The request kind "+strconv.Quote(string(req.Kind))+
 			" is neither \"new\" nor \"renewal\".")
-		return d.Decision
+		return
 	}
 	d.StartsOn = start.time()
 	d.ExpiresOn = expiryDay(start, tr.ValidityMonths).time()
@@ -252,44 +289,53 @@ func (ix *index) decide(req *Request) Decision {
 	if renewed != nil {
 		own = renewed.chain()
 	}
+	// Outside the scheme's zones there is no permit to price, so the
+	// allowance is not judged either: telling the resident it "would be
+	// free" beside "no permit can be issued" would only confuse.
+	p := tr.pool
+	if !covered {
+		p = nil
+	}
+	// Limits and the pool count only the holdings live on the first day:
+	// pick those out once, with their type positions.
+	var buf [maxStackChains]live
+	lives := buf[:0]
+	if len(tr.limits) > 0 || p != nil {
+		for i := range req.Holdings {
+			if h := &req.Holdings[i]; h.liveOn(start) {
+				lives = append(lives, live{h, ix.typeIDs.find(h.Type)})
+			}
+		}
+	}
 	for _, l := range tr.limits {
-		if n := countChains(req, l.Types, l.Scope, start, own); n >= l.Max {
+		if n := countChains(req, lives, l, own); n >= l.Max {
 			d.block(CodeLimitReached, limitReached(l, n, start))
 		}
 	}
 
-	// Outside the scheme's zones there is no permit to price, so the
-	// allowance is not judged either: telling the resident it "would be
-	// free" beside "no permit can be issued" would only confuse.
-	var allowance Reason
 	continues := false
-	if p := tr.pool; p != nil && covered {
+	if p != nil {
 		d.Pool = p.ID
-		slot, cont := openSlot(req, p, start, renewed, own)
+		slot, cont := openSlot(req, lives, p, renewed, own)
 		switch {
 		case slot == 0 && renewed != nil && renewed.Free:
-			allowance = freePlaceTaken(req, p, start, renewed, own)
+			d.allowance = freePlaceTaken(req, p, start, renewed, own)
 		case slot == 0:
-			allowance = Reason{Code: CodeFreeAllowanceUsed, Detail: p.used}
+			d.allowance = Reason{Code: CodeFreeAllowanceUsed, Detail: p.used}
 		case req.Pay:
-			allowance = Reason{Code: CodePaidByChoice, Detail: p.paidByChoice}
+			d.allowance = Reason{Code: CodePaidByChoice, Detail: p.paidByChoice}
 		case cont:
 			d.Free, d.FreeSlot, continues = true, slot, true
-			allowance = Reason{Code: CodeRenewalContinuesFreePermit, Detail: p.continues}
+			d.allowance = Reason{Code: CodeRenewalContinuesFreePermit, Detail: p.continues}
 		default:
 			d.Free, d.FreeSlot = true, slot
-			allowance = Reason{Code: CodeFreeAllowanceAvailable, Detail: p.available}
+			d.allowance = Reason{Code: CodeFreeAllowanceAvailable, Detail: p.available}
 		}
 	}
 
 	if covered {
-		ix.price(&d, tr, zi, req.Property.Zone, start, continues)
+		ix.price(d, tr, zi, req.Property.Zone, start, continues)
 	}
-	if allowance.Code != "" {
-		d.Reasons = append(d.Reasons, allowance)
-	}
-	d.Eligible = !d.blocked
-	return d.Decision
 }
 
 func findHolding(hs []Holding, id string) *Holding {
@@ -309,31 +355,40 @@ func inScope(h *Holding, req *Request, scope Scope) bool {
 	return h.UPRN == req.Property.UPRN
 }
 
-// maxStackChains is how many distinct renewal chains the counters track
-// without allocating; a property with more live permits than this is
-// still counted correctly, only more slowly.
+// maxStackChains is how many live holdings and distinct renewal chains
+// Decide tracks without allocating; a property with more live permits
+// than this is still counted correctly, only more slowly.
 const maxStackChains = 16
 
+// within reports whether h is counted by a pool or limit of req's account
+// (byAccount) or of its property.
+func within(h *Holding, req *Request, byAccount bool) bool {
+	if byAccount {
+		return h.AccountID == req.AccountID
+	}
+	return h.UPRN == req.Property.UPRN
+}
+
 // countChains counts the distinct renewal chains, other than own, with a
-// permit of one of types in scope that is live on day on.
-func countChains(req *Request, types []string, scope Scope, on day, own string) int {
+// live permit of one of l's types in l's scope.
+func countChains(req *Request, lives []live, l *limitRules, own string) int {
 	var buf [maxStackChains]string
 	seen := buf[:0]
-	for i := range req.Holdings {
-		h := &req.Holdings[i]
-		if !inScope(h, req, scope) || !h.liveOn(on) || !slices.Contains(types, h.Type) {
+	for _, lv := range lives {
+		if !l.counts.has(lv.kind) || !within(lv.h, req, l.byAccount) {
 			continue
 		}
-		if c := h.chain(); (own == "" || c != own) && !slices.Contains(seen, c) {
+		if c := lv.h.chain(); (own == "" || c != own) && !slices.Contains(seen, c) {
 			seen = append(seen, c)
 		}
 	}
 	return len(seen)
 }
 
-// openSlot returns the place in pool p a new permit starting on start
-// would take, or 0 when every place is held by another chain on that day,
-// and whether it continues the place of the free permit it renews.
+// openSlot returns the place in pool p a new permit would take, or 0 when
+// every place is held by another chain on its first day (lives are the
+// holdings live on that day), and whether it continues the place of the
+// free permit it renews.
 //
 // The place is judged on the new permit's start date (R1, decision of
 // 2026-12): a free permit's chain holds its place until its expiry, and
@@ -342,13 +397,13 @@ func countChains(req *Request, types []string, scope Scope, on day, own string) 
 // takes the place, and a later renewal of that chain is paid. The place
 // also opens once the free permit is rejected, withdrawn, cancelled or
 // ended.
-func openSlot(req *Request, p *poolRules, start day, renewed *Holding, own string) (slot int, continues bool) {
+func openSlot(req *Request, lives []live, p *poolRules, renewed *Holding, own string) (slot int, continues bool) {
 	var chainBuf [maxStackChains]string
 	var slotBuf [maxStackChains]int
 	chains, held := chainBuf[:0], slotBuf[:0]
-	for i := range req.Holdings {
-		h := &req.Holdings[i]
-		if !h.Free || !inScope(h, req, p.Scope) || !h.liveOn(start) || !slices.Contains(p.Types, h.Type) {
+	for _, lv := range lives {
+		h := lv.h
+		if !h.Free || !p.counts.has(lv.kind) || !within(h, req, p.byAccount) {
 			continue
 		}
 		c := h.chain()

@@ -37,12 +37,14 @@ type Holding struct {
 // it holds its place from the moment it is applied for.
 func (h Holding) Live(on time.Time) bool { return h.liveOn(dayOf(on)) }
 
-func (h Holding) liveOn(d day) bool {
+// liveOn takes a pointer: Decide calls it for every holding, and a Holding
+// is too big to copy that often.
+func (h *Holding) liveOn(d day) bool {
 	return h.Status.holdsPlace() && dayOf(h.ExpiresOn) >= d
 }
 
 // chain returns the ID of h's renewal chain.
-func (h Holding) chain() string {
+func (h *Holding) chain() string {
 	if h.ChainID == "" {
 		return h.ID
 	}

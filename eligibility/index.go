@@ -11,23 +11,70 @@ import (
 )
 
 // index is what NewRules prepares so that Decide does no formatting, no
-// map building and no sorting on its common path: each permit type knows
-// its pool, its limits, its evidence and its quotes, and each pool its
-// reason sentences.
+// map look-up, no map building and no sorting on its common path: each
+// permit type knows its position, its pool, its limits, its evidence and
+// its quotes, each pool and limit which type positions it counts, and
+// each pool its reason sentences.
 type index struct {
-	loc      *time.Location
+	clock    clock // Rules.Location's offsets from UTC
 	window   int
-	furthest int // Rules.FurthestStartDays; 0: no limit
-	types    map[string]*typeRules
-	zones    map[string]int // zone ID → position in Rules.Zones
-	zoneName []string
+	furthest int          // Rules.FurthestStartDays; 0: no limit
+	types    []*typeRules // in the order of Rules.PermitTypes
+	typeIDs  idTable      // permit type ID → position in types
+	zones    idTable      // zone ID → position in Rules.Zones
 	tariffs  *pricing.Tariffs
 	// typeList names every permit type for the unknown_permit_type reason.
 	typeList string
 }
 
+// idTable finds the position of an ID without a map, which would hash the
+// ID on every look-up: a scan for a few IDs (a scheme has a handful of
+// permit types and usually few zones), a binary search over the sorted IDs
+// for more. IDs are unique and never blank (NewRules checks), so "" is
+// never found.
+type idTable struct {
+	ids    []string
+	pos    []int // pos[i] is the position of ids[i]
+	sorted bool
+}
+
+// scanIDs is how many IDs an idTable scans before it searches instead.
+const scanIDs = 8
+
+func newIDTable(ids []string) idTable {
+	t := idTable{ids: slices.Clone(ids), pos: make([]int, len(ids))}
+	for i := range t.pos {
+		t.pos[i] = i
+	}
+	if len(ids) > scanIDs {
+		slices.SortFunc(t.pos, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
+		for i, p := range t.pos {
+			t.ids[i] = ids[p]
+		}
+		t.sorted = true
+	}
+	return t
+}
+
+// find returns the position of id, or -1.
+func (t *idTable) find(id string) int {
+	if !t.sorted {
+		for i, s := range t.ids {
+			if s == id {
+				return t.pos[i]
+			}
+		}
+		return -1
+	}
+	if i, ok := slices.BinarySearch(t.ids, id); ok {
+		return t.pos[i]
+	}
+	return -1
+}
+
 type typeRules struct {
 	PermitType
+	pos          int                    // in index.types
 	apply, renew []evidence.Requirement // capacity clipped: an append by the caller copies
 	// firstApply is apply with the first application's own groups
 	// (evidence.ActionFirstApplication) after it, each group once; nil
@@ -56,6 +103,8 @@ const lastDay = day(1<<63 - 1)
 
 type poolRules struct {
 	AllowancePool
+	counts    typeSet // the pool's types
+	byAccount bool    // Scope is ScopeAccount
 	// Reason sentences for residents, one per outcome.
 	available, used, paidByChoice, continues string
 	// Clauses for pricing.Quote, which writes "Free: <clause>.".
@@ -64,48 +113,74 @@ type poolRules struct {
 
 type limitRules struct {
 	Limit
-	names string // "Essential Carer Permit or Disabled Resident Permit"
+	counts    typeSet // the limit's types
+	byAccount bool    // Scope is ScopeAccount
+	names     string  // "Essential Carer Permit or Disabled Resident Permit"
+}
+
+// typeSet holds, for each permit type position, whether a pool or limit
+// counts that type.
+type typeSet []bool
+
+// has reports whether the type at position i is in the set; -1 (a type
+// the scheme does not know) never is.
+func (s typeSet) has(i int) bool { return i >= 0 && s[i] }
+
+func newTypeSet(ix *index, types []string) typeSet {
+	s := make(typeSet, len(ix.types))
+	for _, t := range types {
+		s[ix.typeIDs.find(t)] = true
+	}
+	return s
 }
 
 func buildIndex(r *Rules) *index {
 	ix := &index{
-		loc:      r.Location,
+		clock:    newClock(r.Location),
 		window:   r.RenewalWindowDays,
 		furthest: r.FurthestStartDays,
-		types:    make(map[string]*typeRules, len(r.PermitTypes)),
-		zones:    make(map[string]int, len(r.Zones)),
-		zoneName: make([]string, len(r.Zones)),
+		types:    make([]*typeRules, len(r.PermitTypes)),
 		tariffs:  r.Tariffs,
 	}
 	names := make(map[string]string, len(r.PermitTypes))
+	ids := make([]string, len(r.PermitTypes))
 	var list []string
-	for _, pt := range r.PermitTypes {
-		ix.types[pt.ID] = &typeRules{
+	for i, pt := range r.PermitTypes {
+		ix.types[i] = &typeRules{
 			PermitType: pt,
+			pos:        i,
 			apply:      clip(pt.Evidence[evidence.ActionApply]),
 			renew:      clip(pt.Evidence[evidence.ActionRenew]),
 			firstApply: withFirst(pt.Evidence[evidence.ActionApply], pt.Evidence[evidence.ActionFirstApplication]),
 		}
+		ids[i] = pt.ID
 		names[pt.ID] = pt.Name
 		list = append(list, pt.Name+" ("+strconv.Quote(pt.ID)+")")
 	}
+	ix.typeIDs = newIDTable(ids)
 	ix.typeList = joinWords(list, "and")
+	zoneIDs := make([]string, len(r.Zones))
 	for i, z := range r.Zones {
-		ix.zones[z.ID] = i
-		ix.zoneName[i] = z.Name
+		zoneIDs[i] = z.ID
 	}
+	ix.zones = newIDTable(zoneIDs)
+	byID := func(id string) *typeRules { return ix.types[ix.typeIDs.find(id)] }
 	for i := range r.Pools {
 		p := newPoolRules(r.Pools[i], names)
+		p.counts = newTypeSet(ix, p.Types)
+		p.byAccount = p.Scope == ScopeAccount
 		for _, t := range p.Types {
-			ix.types[t].pool = p
+			byID(t).pool = p
 		}
 	}
 	for i := range r.Limits {
 		l := &limitRules{Limit: r.Limits[i]}
+		l.counts = newTypeSet(ix, l.Types)
+		l.byAccount = l.Scope == ScopeAccount
 		var ns []string
 		for _, t := range l.Types {
 			ns = append(ns, names[t])
-			ix.types[t].limits = append(ix.types[t].limits, l)
+			byID(t).limits = append(byID(t).limits, l)
 		}
 		l.names = joinWords(ns, "or")
 	}

@@ -247,3 +247,31 @@ func randomRequest(rnd *rand.Rand, r *Rules) Request {
 	}
 	return req
 }
+
+// TestClockMatchesToday checks the clock Decide reads today's date from
+// against today (time.Location itself): at every zone change of several
+// time zones from 1999 to 2101, the seconds and hours around it, and
+// random instants.
+func TestClockMatchesToday(t *testing.T) {
+	names := []string{"Europe/London", "UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Apia"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, name := range names {
+		loc, err := time.LoadLocation(name)
+		require.NoError(t, err)
+		c := newClock(loc)
+		require.NotEmpty(t, c.starts, name)
+		check := func(at time.Time) {
+			require.Equal(t, today(at, loc), c.today(at), "%s at %s", name, at.UTC())
+		}
+		for _, s := range c.starts {
+			for _, d := range []time.Duration{-time.Hour, -time.Second, 0, time.Second, time.Hour, 25 * time.Hour} {
+				check(time.Unix(s, 0).Add(d))
+			}
+		}
+		for range 20000 {
+			check(time.Unix(clockFrom-86400*400+rnd.Int64N(clockUntil-clockFrom+86400*800), int64(rnd.IntN(1e9))))
+		}
+	}
+	utc := newClock(nil)
+	require.Equal(t, today(time.Unix(clockFrom, 0), nil), utc.today(time.Unix(clockFrom, 0)))
+}

@@ -46,5 +46,12 @@ func wholeMonths(from, end civil.Date) int {
 //
 // months below 1 give the day before startsOn: a permit with no days.
 func ExpiryDate(startsOn time.Time, months int) time.Time {
-	return monthsAfter(civil.Of(startsOn), months).AddDays(-1).Time()
+	return civil.MidnightUTC(ExpiryDays(civil.DaysOf(startsOn), months))
+}
+
+// ExpiryDays is ExpiryDate on day numbers (civil.Date.Days), for callers
+// that keep dates as day numbers: it returns the day number of the last day
+// of a permit whose first day has day number startsOn.
+func ExpiryDays(startsOn int64, months int) int64 {
+	return monthsAfter(civil.FromDays(startsOn), months).Days() - 1
 }
