@@ -85,6 +85,8 @@ type harnessConfig struct {
 	auth    func(*httpapi.TokenAuth) httpapi.Authenticator
 	// integrations are the read-only integrations' tokens.
 	integrations []httpapi.Integration
+	// service edits the Service's options (hosted payments).
+	service func(*permit.Options)
 }
 
 // newHarnessConfigured is newHarnessWith changed by cfg (nil: no change).
@@ -97,7 +99,11 @@ func newHarnessConfigured(t testing.TB, scheme *permit.Scheme, cfg *harnessConfi
 	g, err := zones.LoadGazetteer(strings.NewReader(testGazetteer))
 	require.NoError(t, err)
 	hs := &harness{t: t, store: memstore.New(), pay: fakepay.New(), clock: httpapi.NewTestClock(), officer: officerToken}
-	hs.svc, err = permit.NewService(scheme, hs.store, g, hs.pay, &permit.Options{Now: hs.clock.Now})
+	svcOpts := &permit.Options{Now: hs.clock.Now}
+	if cfg.service != nil {
+		cfg.service(svcOpts)
+	}
+	hs.svc, err = permit.NewService(scheme, hs.store, g, hs.pay, svcOpts)
 	require.NoError(t, err)
 	hs.clock.Set(start)
 	tokens, err := httpapi.NewTokenAuth(hs.svc, []string{officerToken}, cfg.integrations...)

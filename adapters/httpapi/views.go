@@ -69,6 +69,17 @@ type paymentJSON struct {
 	Status   string `json:"status"`
 	Amount   string `json:"amount"`
 	Refunded string `json:"refunded"`
+	// A hosted payment's attempt, page, deadline and failure.
+	Attempt   int                 `json:"attempt,omitempty"`
+	NextURL   string              `json:"next_url,omitempty"`
+	ExpiresAt string              `json:"expires_at,omitempty"`
+	Failure   *paymentFailureJSON `json:"failure,omitempty"`
+}
+
+type paymentFailureJSON struct {
+	Code         string `json:"code"`
+	ProviderCode string `json:"provider_code,omitempty"`
+	Detail       string `json:"detail,omitempty"`
 }
 
 type vehicleChangeJSON struct {
@@ -195,7 +206,14 @@ func permitOf(p permit.Permit, today time.Time) permitJSON {
 		Flags: p.Flags(), VehicleCheck: registerCheckOf(p.RegisterCheck),
 	}
 	if pay := p.Payment; pay != nil {
-		out.Payment = &paymentJSON{ID: pay.ID, Status: string(pay.Status), Amount: money(pay.Amount), Refunded: money(pay.Refunded)}
+		out.Payment = &paymentJSON{ID: pay.ID, Status: string(pay.Status), Amount: money(pay.Amount), Refunded: money(pay.Refunded),
+			Attempt: pay.Attempt, NextURL: pay.NextURL}
+		if !pay.ExpiresAt.IsZero() {
+			out.Payment.ExpiresAt = instant(pay.ExpiresAt)
+		}
+		if f := pay.Failure; f != nil {
+			out.Payment.Failure = &paymentFailureJSON{Code: f.Code, ProviderCode: f.ProviderCode, Detail: f.Detail}
+		}
 	}
 	if vc := p.PendingVehicleChange; vc != nil {
 		j := vehicleChangeOf(p.ID, *vc)
