@@ -86,8 +86,7 @@ func (f *payPage) Refund(_ context.Context, req permit.RefundRequest) (permit.Ho
 
 func TestHostedPaymentRoutes(t *testing.T) {
 	pp := &payPage{byID: map[string]*permit.HostedPayment{}, byKey: map[string]string{}}
-	var hs *harness
-	hs = newHarnessConfigured(t, loadScheme(t), &harnessConfig{service: func(o *permit.Options) {
+	hs := newHarnessConfigured(t, loadScheme(t), &harnessConfig{service: func(o *permit.Options) {
 		pp.now = o.Now
 		o.HostedPayments = pp
 		o.PaymentReturnURL = httpapi.ReturnURL("https://permits.example/")
