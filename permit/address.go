@@ -151,7 +151,8 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 				return err
 			}
 			p.UPRN, p.Address, p.Zone = c.ToUPRN, c.ToAddress, c.Zone
-			if err := o.save(&p); err != nil {
+			if err := o.touch(&p, "address_changed", map[string]string{"address_change_id": c.ID,
+				"from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String()}); err != nil {
 				return err
 			}
 		}

@@ -289,7 +289,7 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 		data["move_from_uprn"] = acc.UPRN.String()
 	}
 	checkData(data, chk)
-	return o.event(EventPermitApplied, p.ID, acc.ID, data)
+	return o.about(EventPermitApplied, p, data)
 }
 
 // authorise takes the card authorisation for a permit awaiting payment and

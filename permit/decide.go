@@ -27,7 +27,7 @@ func (s *Service) releaseChain(o *op, p Permit) error {
 		}
 		if old.RenewedBy == p.ID {
 			old.RenewedBy = ""
-			if err := o.save(&old); err != nil {
+			if err := o.touch(&old, "renewal_released", map[string]string{"renewal": p.ID}); err != nil {
 				return err
 			}
 		}
@@ -335,19 +335,18 @@ func (s *Service) moveAccount(o *op, acc Account, newPermit Permit) ([]Permit, [
 				}
 			}
 		}
-		to, err := old.next(t, today)
-		if err != nil {
+		if _, err := old.next(t, today); err != nil {
 			return nil, nil, err
 		}
 		if err := s.releaseChain(o, old); err != nil {
 			return nil, nil, err
 		}
+		// releaseChain may have written old's neighbour, never old.
 		old.Cancellation = &Cancellation{At: at, By: o.by.String(), Reason: "moved to another permit zone", Refund: refund.Amount}
-		// The one transition written without the table's event: an
-		// application withdrawn by a move is told as permit.ended, as
-		// the feed has always told it (its data says moved_zone).
-		old.Status = to
-		if err := o.record(&old, EventPermitEnded, map[string]string{"reason": "moved_zone", "superseded_by": newPermit.ID, "refund": pricing.FormatMoney(refund.Amount)}); err != nil {
+		// An approved permit is ended (permit.ended); an application is
+		// withdrawn (permit.withdrawn), so the event always names the
+		// status it leaves. Both say reason moved_zone.
+		if err := o.take(&old, t, map[string]string{"reason": "moved_zone", "superseded_by": newPermit.ID, "refund": pricing.FormatMoney(refund.Amount)}); err != nil {
 			return nil, nil, err
 		}
 		ended = append(ended, old)

@@ -28,6 +28,14 @@ const (
 	// payment_id.
 	EventPermitBecameFree       EventType = "permit.became_free"
 	EventPermitRenewed          EventType = "permit.renewed"
+	// EventPermitUpdated: a permit changed because of another change,
+	// not by its own lifecycle. Data: reason, one of renewed (renewed_by
+	// names its renewal), renewal_released (its renewal was withdrawn,
+	// rejected or cancelled; renewal names it), address_changed (a
+	// same-zone move; address_change_id), payment_recorded (the
+	// provider settled a capture, void or refund; payment_status) and
+	// vehicle_check_unanswered (the register asked again, no answer).
+	EventPermitUpdated EventType = "permit.updated"
 	EventVehicleChanged         EventType = "permit.vehicle_changed"
 	EventVehicleChangeScheduled EventType = "permit.vehicle_change_scheduled"
 	EventVehicleChangeWithdrawn EventType = "permit.vehicle_change_withdrawn"
@@ -66,6 +74,7 @@ func EventTypes() []EventType {
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
 		EventVehicleChangeReplaced, EventVehicleChecked, EventAccountContactChanged, EventPaymentAttemptFailed,
+		EventPermitUpdated,
 	}
 }
 
@@ -80,4 +89,19 @@ type Event struct {
 	PermitID  string
 	AccountID string
 	Data      map[string]string
+
+	// On is the date of At in the scheme's time zone: the date by which
+	// Permit shows upcoming, current or expired.
+	On time.Time
+	// Permit is the permit the event is about as it stood just after the
+	// event, for every event with a PermitID whose permit exists, so that
+	// a back office can mirror permits from the feed alone (its Version
+	// orders the states).
+	Permit *Permit
+	// Account is the account an event without a permit is about (its
+	// Credential left out), as it stood just after the event.
+	Account *Account
+	// AddressChange is the address change an address_change.* event is
+	// about, as it stood just after the event.
+	AddressChange *AddressChange
 }

@@ -222,11 +222,18 @@ func (s *Service) attemptPayment(ctx context.Context, r PaymentRetry) (ok, count
 		if err := o.UpdatePaymentRetry(cur); err != nil {
 			return err
 		}
-		if err := s.recordPayment(o, cur, pay); err != nil {
+		p, changed, err := s.recordPayment(o, cur, pay)
+		if err != nil {
 			return err
 		}
 		if cur.Attempts == 0 {
-			return nil // done at the first attempt: the decision's own event says it all
+			// Done at the first attempt: the decision's own event says
+			// the rest; the payment's new state on the permit is told.
+			if !changed {
+				return nil
+			}
+			return o.about(EventPermitUpdated, &p, map[string]string{"reason": "payment_recorded",
+				"payment_id": pay.ID, "payment_status": string(pay.Status), "operation": string(cur.Op)})
 		}
 		data["attempts"] = strconv.Itoa(cur.Attempts + 1)
 		return o.event(EventPaymentRetrySucceeded, cur.PermitID, cur.AccountID, data)
@@ -238,23 +245,24 @@ func (s *Service) attemptPayment(ctx context.Context, r PaymentRetry) (ok, count
 }
 
 // recordPayment keeps the provider's answer on the permit whose payment it
-// is (a permit without that payment is left alone).
-func (s *Service) recordPayment(o *op, r PaymentRetry, pay Payment) error {
+// is (a permit without that payment is left alone) and says whether it
+// wrote the permit; the caller appends the event that tells it.
+func (s *Service) recordPayment(o *op, r PaymentRetry, pay Payment) (Permit, bool, error) {
 	p, err := o.Permit(r.PermitID)
 	if errors.Is(err, ErrNotFound) {
-		return nil
+		return Permit{}, false, nil
 	}
 	if err != nil {
-		return err
+		return Permit{}, false, err
 	}
 	if p.Payment == nil || p.Payment.ID != r.PaymentID || pay.ID != r.PaymentID || !advances(*p.Payment, pay) {
-		return nil
+		return p, false, nil
 	}
 	if pay.Attempt == 0 {
 		pay.Attempt = p.Payment.Attempt
 	}
 	p.Payment = &pay
-	return o.save(&p)
+	return p, true, o.save(&p)
 }
 
 // paymentStage orders payment states by how far money has moved.

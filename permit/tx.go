@@ -3,6 +3,7 @@ package permit
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -81,7 +82,19 @@ func (o *op) record(p *Permit, et EventType, data map[string]string) error {
 	if err := o.save(p); err != nil {
 		return err
 	}
-	return o.event(et, p.ID, p.AccountID, data)
+	return o.about(et, p, data)
+}
+
+// touch writes a change to p that another change brought about (a
+// renewal taking or giving back its place, a same-zone move, a payment
+// settled) with a permit.updated event whose data say why, so that the
+// feed shows every state a permit passes through.
+func (o *op) touch(p *Permit, why string, data map[string]string) error {
+	if data == nil {
+		data = map[string]string{}
+	}
+	data["reason"] = why
+	return o.record(p, EventPermitUpdated, data)
 }
 
 // save stamps p with o's instant and writes it (optimistically, by
@@ -114,13 +127,81 @@ func (o *op) renewed(old *Permit, renewal Permit, data map[string]string) error 
 		return err
 	}
 	old.RenewedBy = renewal.ID
-	if err := o.save(old); err != nil {
+	if err := o.touch(old, "renewed", map[string]string{"renewed_by": renewal.ID}); err != nil {
 		return err
 	}
-	return o.event(events[TransitionRenew], renewal.ID, renewal.AccountID, data)
+	return o.about(events[TransitionRenew], &renewal, data)
 }
 
-// event appends an event at o's instant by o's actor.
+// about appends an event about p, carrying p as it stands now (p must
+// already be written).
+func (o *op) about(et EventType, p *Permit, data map[string]string) error {
+	snap := snapshotPermit(*p)
+	return o.AppendEvent(Event{Type: et, At: o.at, On: o.today, Actor: o.by.String(), PermitID: p.ID, AccountID: p.AccountID,
+		Data: data, Permit: &snap})
+}
+
+// event appends an event at o's instant by o's actor. It carries the
+// resources it is about as they stand in the transaction now: the permit
+// (permitID), else the account (accountID) and the address change its
+// data name (address_change_id).
 func (o *op) event(et EventType, permitID, accountID string, data map[string]string) error {
-	return o.AppendEvent(Event{Type: et, At: o.at, Actor: o.by.String(), PermitID: permitID, AccountID: accountID, Data: data})
+	e := Event{Type: et, At: o.at, On: o.today, Actor: o.by.String(), PermitID: permitID, AccountID: accountID, Data: data}
+	if permitID != "" {
+		p, err := o.Permit(permitID)
+		switch {
+		case err == nil:
+			snap := snapshotPermit(p)
+			e.Permit = &snap
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+	} else if accountID != "" {
+		a, err := o.Account(accountID)
+		switch {
+		case err == nil:
+			a.Credential = ""
+			e.Account = &a
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if id := data["address_change_id"]; id != "" {
+			c, err := o.AddressChange(id)
+			if err != nil {
+				return err
+			}
+			c.Evidence = slices.Clone(c.Evidence)
+			e.AddressChange = &c
+		}
+	}
+	return o.AppendEvent(e)
+}
+
+// snapshotPermit is a copy of p sharing nothing the caller may change
+// afterwards.
+func snapshotPermit(p Permit) Permit {
+	p.Evidence = slices.Clone(p.Evidence)
+	p.RemindersSent = slices.Clone(p.RemindersSent)
+	if p.Payment != nil {
+		c := *p.Payment
+		if c.Failure != nil {
+			f := *c.Failure
+			c.Failure = &f
+		}
+		p.Payment = &c
+	}
+	if p.PendingVehicleChange != nil {
+		c := *p.PendingVehicleChange
+		p.PendingVehicleChange = &c
+	}
+	if p.Rejection != nil {
+		c := *p.Rejection
+		p.Rejection = &c
+	}
+	if p.Cancellation != nil {
+		c := *p.Cancellation
+		p.Cancellation = &c
+	}
+	p.RegisterCheck = cloneCheck(p.RegisterCheck)
+	return p
 }

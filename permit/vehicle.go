@@ -100,16 +100,13 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 		}
 		for i := range members {
 			m := &members[i]
-			changed := false
+			var replaced map[string]string
 			if old := m.PendingVehicleChange; old != nil {
-				// Defect 7 of issue 11: a replaced change leaves a trace.
-				if err := o.event(EventVehicleChangeReplaced, m.ID, m.AccountID,
-					map[string]string{"change_id": old.ID, "vrm": string(old.VRM), "effective_on": date(old.EffectiveOn),
-						"replaced_by": vc.ID, "reason": "replaced by a new vehicle change"}); err != nil {
-					return err
-				}
+				// Defect 7 of issue 11: a replaced change leaves a trace
+				// (appended once m is written, so that it carries m).
+				replaced = map[string]string{"change_id": old.ID, "vrm": string(old.VRM), "effective_on": date(old.EffectiveOn),
+					"replaced_by": vc.ID, "reason": "replaced by a new vehicle change"}
 				m.PendingVehicleChange = nil
-				changed = true
 			}
 			var et EventType
 			switch {
@@ -128,8 +125,13 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 			}
 			// A member that ends before a scheduled change's day keeps
 			// its vehicle: the change is its renewal's.
-			if et == "" && changed {
+			if et != "" || replaced != nil {
 				if err := o.save(m); err != nil {
+					return err
+				}
+			}
+			if replaced != nil {
+				if err := o.about(EventVehicleChangeReplaced, m, replaced); err != nil {
 					return err
 				}
 			}
@@ -146,7 +148,7 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 					}
 					data["evidence"] = strings.Join(kinds, ",")
 				}
-				if err := o.record(m, et, data); err != nil {
+				if err := o.about(et, m, data); err != nil {
 					return err
 				}
 			}

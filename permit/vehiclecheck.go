@@ -241,7 +241,7 @@ func (s *Service) recheckVehicles(ctx context.Context, at time.Time) (int, error
 				n.Attempts++
 				n.CheckedAt = c.CheckedAt
 				cur.RegisterCheck = &n
-				return "", false, o.save(&cur)
+				return "", false, o.touch(&cur, "vehicle_check_unanswered", map[string]string{"vrm": string(c.VRM), "attempts": fmt.Sprint(n.Attempts)})
 			}
 			cur.RegisterCheck = cloneCheck(c)
 			data := map[string]string{"vrm": string(c.VRM), "vehicle_check": string(c.Outcome), "attempts": fmt.Sprint(prev.Attempts + 1)}

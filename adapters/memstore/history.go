@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"cmp"
-	"maps"
 	"time"
 
 	"github.com/carerpermit/carerpermit/permit"
@@ -17,8 +16,7 @@ func (t *tx) EventsOfPermit(permitID string) ([]permit.Event, error) {
 	out := []permit.Event{}
 	for _, e := range t.s.committed.events {
 		if e.PermitID == permitID && permitID != "" {
-			e.Data = maps.Clone(e.Data)
-			out = append(out, e)
+			out = append(out, cloneEvent(e))
 		}
 	}
 	return out, nil

@@ -211,8 +211,7 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.E
 	page := log[seen:min(uint64(len(log)), seen+uint64(limit))]
 	out := make([]permit.Event, len(page))
 	for i, e := range page {
-		e.Data = maps.Clone(e.Data)
-		out[i] = e
+		out[i] = cloneEvent(e)
 	}
 	return out, out[len(out)-1].ID, nil
 }
@@ -339,6 +338,21 @@ func clonePermit(p permit.Permit) permit.Permit {
 	p.Evidence = cloneDocs(p.Evidence)
 	p.RemindersSent = slices.Clone(p.RemindersSent)
 	return p
+}
+
+// cloneEvent copies e with its data and the resources it carries.
+func cloneEvent(e permit.Event) permit.Event {
+	e.Data = maps.Clone(e.Data)
+	if e.Permit != nil {
+		p := clonePermit(*e.Permit)
+		e.Permit = &p
+	}
+	e.Account = clonePtr(e.Account)
+	if e.AddressChange != nil {
+		c := cloneChange(*e.AddressChange)
+		e.AddressChange = &c
+	}
+	return e
 }
 
 func cloneChange(c permit.AddressChange) permit.AddressChange {

@@ -562,7 +562,7 @@ func (t *tx) AppendEvent(e permit.Event) error {
 	}
 	e.ID = ""
 	e.At = e.At.UTC()
-	e.Data = maps.Clone(e.Data)
+	e = cloneEvent(e)
 	t.events = append(t.events, e)
 	return nil
 }

@@ -65,7 +65,7 @@ func dialectFor(name Dialect) (*dialect, error) {
 		return nil, err
 	}
 	out := &dialect{Dialect: d, name: name,
-		eventsQuery: d.Rebind(`SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE id > ? ORDER BY id LIMIT ?`)}
+		eventsQuery: d.Rebind(`SELECT id, type, at, actor, permit_id, account_id, data, resources FROM events WHERE id > ? ORDER BY id LIMIT ?`)}
 	// Where writers run at once (PostgreSQL), ids are taken under the
 	// feed lock at commit (see flushEvents), so id order is commit order
 	// and a reader paging by id skips nothing; a single writer commits in

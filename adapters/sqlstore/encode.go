@@ -127,6 +127,60 @@ func decodeData(s string) (map[string]string, error) {
 	return m, nil
 }
 
+// storedResources is the resources column of an event: what the event
+// carries, as it stood just after it (see permit.Event). The domain types
+// are kept in encoding/json's form of their exported fields, dates and
+// instants RFC 3339.
+type storedResources struct {
+	On            string                `json:"on,omitempty"`
+	Permit        *permit.Permit        `json:"permit,omitempty"`
+	Account       *permit.Account       `json:"account,omitempty"`
+	AddressChange *permit.AddressChange `json:"address_change,omitempty"`
+}
+
+// encodeResources gives the resources column of e: "" when it carries
+// nothing.
+func encodeResources(e permit.Event) (string, error) {
+	if e.Permit == nil && e.Account == nil && e.AddressChange == nil && e.On.IsZero() {
+		return "", nil
+	}
+	r := storedResources{Permit: e.Permit, Account: e.Account, AddressChange: e.AddressChange}
+	if !e.On.IsZero() {
+		r.On = e.On.Format(dateLayout)
+	}
+	if r.Account != nil && r.Account.Credential != "" {
+		a := *r.Account
+		a.Credential = "" // never in the feed
+		r.Account = &a
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("encoding the resources it carries: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeResources fills e's resources from the column; "" leaves them
+// nil (an event written before migration 00011).
+func decodeResources(s string, e *permit.Event) error {
+	if s == "" {
+		return nil
+	}
+	var r storedResources
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		return fmt.Errorf("stored resources: %w", err)
+	}
+	if r.On != "" {
+		on, err := time.Parse(dateLayout, r.On)
+		if err != nil {
+			return fmt.Errorf("stored resources: date %q: %w", r.On, err)
+		}
+		e.On = on
+	}
+	e.Permit, e.Account, e.AddressChange = r.Permit, r.Account, r.AddressChange
+	return nil
+}
+
 // dateCol scans a calendar date: a DATE (time.Time) on PostgreSQL, text
 // YYYY-MM-DD on SQLite; NULL is the zero time. Dates come back at 00:00
 // UTC, as the domain keeps them.

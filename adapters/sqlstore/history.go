@@ -14,7 +14,7 @@ func (r *readTx) EventsOfPermit(permitID string) ([]permit.Event, error) {
 	if permitID == "" {
 		return []permit.Event{}, nil
 	}
-	q := `SELECT id, type, at, actor, permit_id, account_id, data FROM events WHERE permit_id = ? ORDER BY id`
+	q := `SELECT id, type, at, actor, permit_id, account_id, data, resources FROM events WHERE permit_id = ? ORDER BY id`
 	return collect(r, "reading the history of permit "+quote(permitID), r.s.scanEvent, r.s.d.Rebind(q), permitID)
 }
 

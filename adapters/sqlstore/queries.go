@@ -140,7 +140,7 @@ ORDER BY created_at, id`,
 		// transaction; the primary key still decides who wins.
 		insertClaim: `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
 		deleteClaim: `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
-		singleEvent: `INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		singleEvent: `INSERT INTO events (type, at, actor, permit_id, account_id, data, resources) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 
 		repointClaim: `UPDATE claims SET permit_id = ? WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
 
@@ -167,8 +167,8 @@ ORDER BY created_at, id LIMIT ?`,
 		// before the row is formed). The lock is held until the commit;
 		// writers share it, so they commit together, and a reader that
 		// takes it exclusively waits for every id drawn to be settled.
-		q.feedEvent = d.Rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data)
-SELECT ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock_shared(?, ?)::text = ''`)
+		q.feedEvent = d.Rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data, resources)
+SELECT ?, ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock_shared(?, ?)::text = ''`)
 		q.feedSettled = d.Rebind(`SELECT pg_advisory_xact_lock(?, ?)`)
 	}
 	return q

@@ -125,14 +125,18 @@ func (s *Store) scanEvent(row rowScanner) (permit.Event, error) {
 		e         permit.Event
 		id        int64
 		typ, data string
+		res       string
 	)
-	if err := row.Scan(&id, &typ, sqldb.ScanInstant(&e.At), &e.Actor, &e.PermitID, &e.AccountID, &data); err != nil {
+	if err := row.Scan(&id, &typ, sqldb.ScanInstant(&e.At), &e.Actor, &e.PermitID, &e.AccountID, &data, &res); err != nil {
 		return permit.Event{}, s.describe("reading events", err)
 	}
 	e.ID, e.Type = eventID(id), permit.EventType(typ)
 	var err error
 	if e.Data, err = decodeData(data); err != nil {
 		return permit.Event{}, err
+	}
+	if err = decodeResources(res, &e); err != nil {
+		return permit.Event{}, fmt.Errorf("sqlstore: event %s: %w", e.ID, err)
 	}
 	return e, nil
 }

@@ -565,12 +565,16 @@ func (t *tx) AppendEvent(e permit.Event) error {
 	if err := tc.err(); err != nil {
 		return fmt.Errorf("sqlstore: appending event %s: %w", e.Type, err)
 	}
-	t.events = append(t.events, []any{string(e.Type), t.s.d.Instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data)})
+	res, err := encodeResources(e)
+	if err != nil {
+		return fmt.Errorf("sqlstore: appending event %s: %w", e.Type, err)
+	}
+	t.events = append(t.events, []any{string(e.Type), t.s.d.Instant(e.At), e.Actor, e.PermitID, e.AccountID, encodeData(e.Data), res})
 	return nil
 }
 
 // eventColumns are the columns AppendEvent fills, in its order.
-const eventColumns = 6
+const eventColumns = 7
 
 // flushEvents inserts the events appended in the transaction, in order.
 // On PostgreSQL the first insert takes the feed lock (see Store.Events).
@@ -593,7 +597,7 @@ func (t *tx) flushEvents() error {
 		q := t.s.q.singleEvent // the usual case, prepared
 		if len(batch) > 1 {
 			row := "(" + placeholders(eventColumns) + ")"
-			q = t.s.d.Rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", "))
+			q = t.s.d.Rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data, resources) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", "))
 		}
 		if _, err := t.exec("appending events", q, args...); err != nil {
 			return err

@@ -6,27 +6,54 @@ package eventjson
 import (
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/views"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
 // Event is an event as the API shows it: {id, type, at, actor,
-// permit_id?, account_id?, data}; data is never null.
+// permit_id?, account_id?, data, permit?, account?, address_change?};
+// data is never null. permit, account and address_change are the
+// resources as they stood just after the event, in the form the API
+// answers with (docs/EVENTS.md).
 type Event struct {
-	ID        string            `json:"id"`
-	Type      string            `json:"type"`
-	At        string            `json:"at"`
-	Actor     string            `json:"actor"`
-	PermitID  string            `json:"permit_id,omitempty"`
-	AccountID string            `json:"account_id,omitempty"`
-	Data      map[string]string `json:"data"`
+	ID            string               `json:"id"`
+	Type          string               `json:"type"`
+	At            string               `json:"at"`
+	Actor         string               `json:"actor"`
+	PermitID      string               `json:"permit_id,omitempty"`
+	AccountID     string               `json:"account_id,omitempty"`
+	Data          map[string]string    `json:"data"`
+	Permit        *views.Permit        `json:"permit,omitempty"`
+	Account       *views.Account       `json:"account,omitempty"`
+	AddressChange *views.AddressChange `json:"address_change,omitempty"`
 }
 
-// Of is e in its JSON form; its instant is RFC 3339 in UTC.
+// Of is e in its JSON form; its instant is RFC 3339 in UTC. The permit it
+// carries shows its status on the event's date (e.On; an event stored
+// without one, on the UTC date of its instant).
 func Of(e permit.Event) Event {
 	data := e.Data
 	if data == nil {
 		data = map[string]string{}
 	}
-	return Event{ID: e.ID, Type: string(e.Type), At: e.At.UTC().Format(time.RFC3339), Actor: e.Actor,
+	out := Event{ID: e.ID, Type: string(e.Type), At: e.At.UTC().Format(time.RFC3339), Actor: e.Actor,
 		PermitID: e.PermitID, AccountID: e.AccountID, Data: data}
+	if e.Permit != nil {
+		on := e.On
+		if on.IsZero() {
+			y, m, d := e.At.UTC().Date()
+			on = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		}
+		p := views.PermitOf(*e.Permit, on)
+		out.Permit = &p
+	}
+	if e.Account != nil {
+		a := views.AccountOf(*e.Account)
+		out.Account = &a
+	}
+	if e.AddressChange != nil {
+		c := views.AddressChangeOf(*e.AddressChange)
+		out.AddressChange = &c
+	}
+	return out
 }

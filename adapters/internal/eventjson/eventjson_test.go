@@ -33,3 +33,28 @@ func TestOf(t *testing.T) {
 		})
 	}
 }
+
+// The permit an event carries shows its status on the event's date, not
+// on today's: the state just after that event.
+func TestOfPermitStatusOnTheEventsDate(t *testing.T) {
+	p := permit.Permit{ID: "pmt_1", AccountID: "acc_1", Status: permit.Approved, Version: 3,
+		StartsOn: time.Date(2027, 6, 5, 0, 0, 0, 0, time.UTC), ExpiresOn: time.Date(2028, 6, 4, 0, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		on, want string
+	}{
+		{"2027-06-04", "upcoming"},
+		{"2027-06-05", "current"},
+		{"2028-06-05", "expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.on, func(t *testing.T) {
+			on, err := time.Parse(time.DateOnly, tt.on)
+			require.NoError(t, err)
+			e := eventjson.Of(permit.Event{ID: "1", Type: permit.EventPermitApproved, At: on.Add(10 * time.Hour), On: on, PermitID: p.ID, Permit: &p})
+			require.NotNil(t, e.Permit)
+			require.Equal(t, tt.want, e.Permit.Status)
+			require.Equal(t, 3, e.Permit.Version)
+			require.Nil(t, e.Account)
+		})
+	}
+}
