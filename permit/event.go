@@ -26,8 +26,8 @@ const (
 	// R1, 2026-12); its authorisation is voided. Data: pool, slot,
 	// previous_price, freed_by (the permit that gave the slot up) and
 	// payment_id.
-	EventPermitBecameFree       EventType = "permit.became_free"
-	EventPermitRenewed          EventType = "permit.renewed"
+	EventPermitBecameFree EventType = "permit.became_free"
+	EventPermitRenewed    EventType = "permit.renewed"
 	// EventPermitUpdated: a permit changed because of another change,
 	// not by its own lifecycle. Data: reason, one of renewed (renewed_by
 	// names its renewal), renewal_released (its renewal was withdrawn,
@@ -35,7 +35,7 @@ const (
 	// same-zone move; address_change_id), payment_recorded (the
 	// provider settled a capture, void or refund; payment_status) and
 	// vehicle_check_unanswered (the register asked again, no answer).
-	EventPermitUpdated EventType = "permit.updated"
+	EventPermitUpdated          EventType = "permit.updated"
 	EventVehicleChanged         EventType = "permit.vehicle_changed"
 	EventVehicleChangeScheduled EventType = "permit.vehicle_change_scheduled"
 	EventVehicleChangeWithdrawn EventType = "permit.vehicle_change_withdrawn"

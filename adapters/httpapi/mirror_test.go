@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -28,7 +27,7 @@ func TestMirrorFromFeed(t *testing.T) {
 			hs := newHarness(t)
 			r := rand.New(rand.NewPCG(seed, 14))
 			j := &journey{hs: hs, r: r}
-			for range 6 {
+			for range 10 {
 				j.newAccount()
 			}
 			for range 250 {
@@ -72,14 +71,22 @@ func london(t *testing.T) *time.Location {
 // highest version.
 func mirrorFromFeed(t *testing.T, hs *harness) map[string]map[string]any {
 	mirror := map[string]map[string]any{}
+	types := map[string]int{}
+	defer func() { t.Logf("events by type and reason: %v", types) }()
 	after := ""
 	for {
 		page := hs.must(http.StatusOK, "GET", "/v1/events?limit=100&after="+url.QueryEscape(after), officerToken, nil)
 		evs := page["events"].([]any)
 		for _, e := range evs {
+			types[e.(map[string]any)["type"].(string)+fmt.Sprint(" ", e.(map[string]any)["data"].(map[string]any)["reason"])]++
 			p, ok := e.(map[string]any)["permit"].(map[string]any)
 			if !ok {
 				continue
+			}
+			// An event that ends a permit's life names the status it
+			// leaves (permit.ended never leaves it withdrawn).
+			if want, ends := endStatus[e.(map[string]any)["type"].(string)]; ends {
+				require.Equal(t, want, p["status"], "event %v", e)
 			}
 			id := p["id"].(string)
 			if have, ok := mirror[id]; !ok || have["version"].(float64) < p["version"].(float64) {
@@ -91,6 +98,11 @@ func mirrorFromFeed(t *testing.T, hs *harness) map[string]map[string]any {
 		}
 		after = page["next"].(string)
 	}
+}
+
+// endStatus is the status each event that ends a permit's life leaves it in.
+var endStatus = map[string]string{
+	"permit.rejected": "rejected", "permit.withdrawn": "withdrawn", "permit.cancelled": "cancelled", "permit.ended": "ended",
 }
 
 // derivedStatus is the mirror's copy shown on today: an approved permit
@@ -151,8 +163,13 @@ func (j *journey) residency(uprn string) map[string]any {
 
 func (j *journey) newAccount() {
 	u := journeyUPRNs[j.r.IntN(len(journeyUPRNs))]
-	id, token := j.hs.account(u)
-	j.accounts = append(j.accounts, journeyAccount{id: id, token: token, uprn: u})
+	r := j.hs.do("POST", "/v1/accounts", "", map[string]any{"name": "Jane Smith", "email": "jane@example.com", "uprn": u})
+	require.Less(j.hs.t, r.status, 500, "%s", r.body)
+	if r.status != http.StatusCreated {
+		return // a daily limit per property
+	}
+	m := r.json(j.hs.t)
+	j.accounts = append(j.accounts, journeyAccount{id: m["id"].(string), token: m["token"].(string), uprn: u})
 }
 
 func (j *journey) vrm() string {
@@ -215,9 +232,6 @@ func (j *journey) pick(statuses ...string) (journeyAccount, map[string]any, bool
 func (j *journey) try(method, path, token string, body any) {
 	r := j.hs.do(method, path, token, body)
 	require.Less(j.hs.t, r.status, 500, "%s %s: %s", method, path, r.body)
-	if os.Getenv("MIRROR_DEBUG") != "" && r.status >= 300 {
-		fmt.Println(method, path, r.status, string(r.body))
-	}
 	if r.status < 300 {
 		j.done++
 	}
@@ -257,8 +271,20 @@ func (j *journey) step() {
 			j.try("POST", "/v1/permits/"+p["id"].(string)+"/vehicle-changes", a.token, body)
 		}
 	case n < 68:
-		if a, p, ok := j.pick("current", "upcoming"); ok {
-			j.try("POST", "/v1/permits/"+p["id"].(string)+"/renewals", a.token, map[string]any{"evidence": hs.proofOfCare()})
+		// A renewal, of a permit whose renewal window is open.
+		window := hs.clock.Now().AddDate(0, 0, 30).Format(time.DateOnly)
+		var due []map[string]any
+		var who []journeyAccount
+		for _, a := range j.accounts {
+			for _, p := range j.permitsOf(a) {
+				if (p["status"] == "current" || p["status"] == "upcoming") && p["expires_on"].(string) <= window && p["renewed_by"] == nil {
+					due, who = append(due, p), append(who, a)
+				}
+			}
+		}
+		if len(due) > 0 {
+			i := j.r.IntN(len(due))
+			j.try("POST", "/v1/permits/"+due[i]["id"].(string)+"/renewals", who[i].token, map[string]any{"evidence": hs.proofOfCare()})
 		}
 	case n < 74:
 		a := j.accounts[j.r.IntN(len(j.accounts))]
