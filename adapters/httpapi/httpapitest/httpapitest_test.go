@@ -19,7 +19,7 @@ func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
 	require.NoError(t, err)
 	req := httptest.NewRequest("GET", "/v1/accounts/acc_1", nil)
 	json := http.Header{"Content-Type": {"application/json"}}
-	good := `{"id":"acc_1","name":"A","email":"","phone":"","uprn":"1","address":"x","zone":null,"created_at":"2026-11-02T10:00:00Z"}`
+	good := `{"id":"acc_1","name":"A","email":"","phone":"","uprn":"1","address":"x","zone":null,"created_at":"2026-11-02T10:00:00Z","version":1}`
 	require.NoError(t, v.Check(req, nil, 200, json, []byte(good)))
 	for name, body := range map[string]string{
 		"extra field":   strings.Replace(good, `"id"`, `"surprise":1,"id"`, 1),
