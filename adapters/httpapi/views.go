@@ -43,7 +43,6 @@ func propertyOf(p zones.Property) propertyJSON {
 type (
 	accountJSON        = views.Account
 	vehicleChangeJSON  = views.VehicleChange
-	rejectionJSON      = views.Rejection
 	documentJSON       = views.Document
 	permitJSON         = views.Permit
 	addressChangeJSON  = views.AddressChange
@@ -55,8 +54,6 @@ func accountOf(a permit.Account) accountJSON { return views.AccountOf(a) }
 func vehicleChangeOf(permitID string, vc permit.VehicleChange) vehicleChangeJSON {
 	return views.VehicleChangeOf(permitID, vc)
 }
-
-func documentsOf(ds []evidence.Document) []documentJSON { return views.DocumentsOf(ds) }
 
 // permitOf renders a permit as seen on the date today: an approved permit
 // shows upcoming, current or expired.
