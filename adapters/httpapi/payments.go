@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -82,6 +83,9 @@ func (h *api) paymentReturn(w http.ResponseWriter, r *http.Request, _ *call) err
 		return fmt.Errorf("%w: payment %s", permit.ErrNotFound, ref)
 	}
 	p, err := h.svc.ConfirmPayment(r.Context(), permit.System, ref[:i])
+	if errors.Is(err, permit.ErrInvalidTransition) {
+		return fmt.Errorf("%w: payment %s (this server takes no hosted payments)", permit.ErrNotFound, ref)
+	}
 	if err != nil {
 		return err
 	}

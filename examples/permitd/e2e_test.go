@@ -54,6 +54,7 @@ func TestEndToEnd(t *testing.T) {
 			journey(t, s)
 			enforcement(t, s)
 			webhooks(t, s)
+			hostedPaymentsOff(t, s)
 			require.NoError(t, s.oas.Err(), "traffic that does not match openapi.json")
 			require.Empty(t, s.oas.Unseen(), "operations the end-to-end test never reached")
 			s.stop()
@@ -463,4 +464,13 @@ func requirementNames(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// hostedPaymentsOff: this server takes synchronous payments (no
+// --payments flag yet): the hosted payment routes answer, and a payment
+// that does not exist is 404 on each.
+func hostedPaymentsOff(t *testing.T, s *server) {
+	s.must(http.StatusNotFound, "GET", "/v1/payments/per_nothing.1/return", "", nil)
+	s.must(http.StatusNotFound, "POST", "/v1/permits/per_nothing/payment", testOfficerToken, nil)
+	s.must(http.StatusNotFound, "POST", "/v1/permits/per_nothing/payment/refresh", testOfficerToken, nil)
 }
