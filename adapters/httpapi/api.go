@@ -8,15 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 	"github.com/carerpermit/carerpermit/permit"
@@ -547,54 +544,12 @@ func requestID() string { return httpx.RequestID() }
 type statusWriter = httpx.StatusWriter
 
 // knownQuery refuses a query parameter the route does not read, or one
-// given twice, so that a filter the API does not have (?permit_id=…) is
-// never silently ignored: 400, naming every such parameter.
+// given twice (httpx.KnownQuery): 400, naming every such parameter.
 func knownQuery(r *http.Request, allowed []string) error {
-	q := r.URL.Query()
-	var bad []fieldProblem
-	for _, name := range sortedNames(q) {
-		switch {
-		case !slices.Contains(allowed, name):
-			detail := fmt.Sprintf("This endpoint has no query parameter %q.", clipText(name, 40))
-			if len(allowed) > 0 {
-				detail += " It reads " + strings.Join(allowed, ", ") + "."
-			} else {
-				detail += " It reads none."
-			}
-			bad = append(bad, fieldProblem{Field: name, Code: "unknown_parameter", Detail: detail})
-		case len(q[name]) > 1:
-			bad = append(bad, fieldProblem{Field: name, Code: "repeated_parameter", Detail: fmt.Sprintf("Give %s once.", name)})
-		}
+	if e := httpx.KnownQuery(r.URL.Query(), allowed); e != nil {
+		return sharedError(e)
 	}
-	if len(bad) == 0 {
-		return nil
-	}
-	e := newError(http.StatusBadRequest, CodeValidationFailed, bad[0].Detail)
-	if len(bad) > 1 {
-		e.detail = strconv.Itoa(len(bad)) + " query parameters are not accepted; see errors."
-	}
-	e.extra = func(p *problemJSON) { p.Errors = bad }
-	return e
-}
-
-func sortedNames(q url.Values) []string {
-	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// clipText shortens s to at most n bytes for a message, on a rune boundary.
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return nil
 }
 
 // queryInt reads an optional integer query parameter within [lo, hi].

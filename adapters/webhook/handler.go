@@ -115,7 +115,7 @@ func NewHandler(store Store, opts *HandlerOptions) (http.Handler, error) {
 	h.route("GET /v1/webhooks", h.list)
 	h.route("GET /v1/webhooks/{id}", h.get)
 	h.route("DELETE /v1/webhooks/{id}", h.delete)
-	h.route("GET /v1/webhooks/{id}/deliveries", h.deliveries)
+	h.route("GET /v1/webhooks/{id}/deliveries", h.deliveries, "status", "after", "limit")
 	h.route("GET /v1/webhooks/{id}/deliveries/{delivery_id}", h.delivery)
 	h.route("POST /v1/webhooks/{id}/deliveries/{delivery_id}/retry", h.retry)
 	h.route("POST /v1/webhooks/{id}/deliveries/retry", h.retryDead)
@@ -196,8 +196,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 type routeFunc func(w http.ResponseWriter, r *http.Request, c Caller) error
 
-// route registers an officer-only route.
-func (h *handler) route(pattern string, fn routeFunc) {
+// route registers a route for officers and integrations; query names the
+// query parameters it reads: any other, or one given twice, is 400
+// validation_failed, as on every route of the API.
+func (h *handler) route(pattern string, fn routeFunc, query ...string) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.auth(r)
 		if rw, ok := w.(*recordingWriter); ok {
@@ -213,6 +215,10 @@ func (h *handler) route(pattern string, fn routeFunc) {
 		case !c.Officer && !c.Integration:
 			err = newProblem(http.StatusForbidden, httpx.CodeForbidden, "Only council officers and integrations may manage webhooks.")
 		default:
+			if e := httpx.KnownQuery(r.URL.Query(), query); e != nil {
+				err = e
+				break
+			}
 			err = h.owned(r, c)
 			if err == nil {
 				err = fn(w, r, c)

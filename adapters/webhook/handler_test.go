@@ -329,6 +329,13 @@ func TestHandlerBadInput(t *testing.T) {
 		{name: "bad cursor", method: "GET", path: "/v1/webhooks/" + id + "/deliveries?after=x", token: officerToken, status: 400, code: "validation_failed", field: "after"},
 		{name: "limit 0", method: "GET", path: "/v1/webhooks/" + id + "/deliveries?limit=0", token: officerToken, status: 400, code: "validation_failed", field: "limit"},
 		{name: "limit too large", method: "GET", path: "/v1/webhooks/" + id + "/deliveries?limit=1001", token: officerToken, status: 400, code: "validation_failed", field: "limit"},
+		{name: "unknown query parameter", method: "GET", path: "/v1/webhooks?event_type=permit.approved", token: officerToken, status: 400, code: "validation_failed", field: "event_type"},
+		{name: "unknown query parameter on one", method: "GET", path: "/v1/webhooks/" + id + "?verbose=1", token: officerToken, status: 400, code: "validation_failed", field: "verbose"},
+		{name: "unknown delivery filter", method: "GET", path: "/v1/webhooks/" + id + "/deliveries?event_id=1", token: officerToken, status: 400, code: "validation_failed", field: "event_id"},
+		{name: "repeated query parameter", method: "GET", path: "/v1/webhooks/" + id + "/deliveries?limit=1&limit=2", token: officerToken, status: 400, code: "validation_failed", field: "limit"},
+		{name: "query parameter on a registration", method: "POST", path: "/v1/webhooks?dry_run=1", token: officerToken, body: map[string]any{"url": "https://backoffice.example/"}, status: 400, code: "validation_failed", field: "dry_run"},
+		{name: "query parameter on a deletion", method: "DELETE", path: "/v1/webhooks/" + id + "?force=1", token: officerToken, status: 400, code: "validation_failed", field: "force"},
+		{name: "query parameter on a resident's call", method: "GET", path: "/v1/webhooks?x=1", token: residentToken, status: 403, code: "forbidden"},
 		{name: "method not allowed", method: "PUT", path: "/v1/webhooks/" + id, token: officerToken, status: 405, code: "method_not_allowed"},
 		{name: "no such path", method: "GET", path: "/v1/webhooks/" + id + "/secrets", token: officerToken, status: 404, code: "not_found"},
 	}
