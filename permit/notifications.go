@@ -24,7 +24,7 @@ func (s *Service) notify(ctx context.Context, kind MessageKind, p Permit, extra 
 // notifyPermit is notify for a caller that has already read the account
 // (the due jobs read it in the transaction that did the work).
 func (s *Service) notifyPermit(ctx context.Context, kind MessageKind, acc Account, p Permit, extra map[string]string) {
-	if s.notifier == nil || acc.Email == "" {
+	if s.notifier == nil {
 		return
 	}
 	data := map[string]string{
@@ -38,8 +38,12 @@ func (s *Service) notifyPermit(ctx context.Context, kind MessageKind, acc Accoun
 }
 
 func (s *Service) notifyAccount(ctx context.Context, kind MessageKind, acc Account, permitID string, data map[string]string) {
-	if s.notifier == nil || acc.Email == "" {
+	if s.notifier == nil {
 		return
+	}
+	m, ok := s.reach().Choose(kind, acc)
+	if !ok {
+		return // no way to reach the holder: nothing to send
 	}
 	if data == nil {
 		data = map[string]string{}
@@ -48,7 +52,7 @@ func (s *Service) notifyAccount(ctx context.Context, kind MessageKind, acc Accou
 	c, o := s.scheme.Council, s.scheme.Operator
 	data["council_name"], data["council_email"], data["council_phone"], data["council_website"] = c.Name, c.Email, c.Phone, c.Website
 	data["operator_name"], data["operator_email"], data["operator_phone"], data["operator_website"] = o.Name, o.Email, o.Phone, o.Website
-	m := Message{Kind: kind, AccountID: acc.ID, To: acc.Email, PermitID: permitID, Data: data}
+	m.PermitID, m.Data = permitID, data
 	if err := s.notifier.Notify(ctx, m); err != nil {
 		s.notifyFailed(m, err)
 	}
@@ -58,4 +62,9 @@ func (s *Service) notifyFailed(m Message, err error) {
 	if s.onNotifyFailed != nil {
 		s.onNotifyFailed(m, err)
 	}
+}
+
+// reach is how the Service's messages reach account holders.
+func (s *Service) reach() Reach {
+	return Reach{Sends: s.sends, ByLetter: s.scheme.ByLetter}
 }

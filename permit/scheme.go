@@ -103,6 +103,10 @@ type Scheme struct {
 	// Messages are the notification templates of every kind, proven at
 	// load (see Render).
 	Messages *message.Templates
+	// ByLetter are the kinds of message sent by letter to the property
+	// (scheme key notifications.by_letter) rather than by email or text
+	// message, when the Service's notifier sends letters (Reach.Choose).
+	ByLetter []MessageKind
 
 	// ZoneMap, when the scheme file has a zone_map section, says that the
 	// zones are drawn as polygons in a GeoJSON file, which the program

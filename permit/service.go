@@ -26,6 +26,7 @@ type Service struct {
 	hosted   HostedPayments
 	returnTo func(permitID string, attempt int) string
 	notifier Notifier
+	sends    []Channel
 	vehicles VehicleRegister
 	dueRan   func(DueReport, error)
 
@@ -40,6 +41,11 @@ type Service struct {
 // Options are the optional parts of a Service, fixed when it is built.
 type Options struct {
 	Notifier Notifier // nil sends nothing
+	// Channels are the channels Notifier sends (see Reach.Choose); nil
+	// is email only. GOV.UK Notify sends all three: a resident with only
+	// a UK mobile number then gets text messages, and the kinds the
+	// scheme sends by letter go by post.
+	Channels []Channel
 	// Now is the clock; nil means time.Now. Tests, and an evaluation
 	// server's test clock (adapters/httpapi.TestClock.Now), set it.
 	Now func() time.Time
@@ -116,6 +122,7 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 	s := &Service{scheme: scheme, store: store, locator: locator, payments: payments}
 	if opts != nil {
 		s.notifier, s.dueRan = opts.Notifier, opts.DueRan
+		s.sends = opts.Channels
 		s.clock = opts.Now
 		s.newIDFn = opts.NewID
 		s.onNotifyFailed = opts.NotifyFailed
@@ -194,6 +201,9 @@ func (a Actor) String() string {
 type NewAccount struct {
 	Name  string
 	Email string
+	// Phone is a UK mobile number in any usual form (UKMobile), stored
+	// in E.164; "" for none. With no Email, messages go to it by text
+	// message when the notifier sends them (Options.Channels).
 	Phone string
 	UPRN  zones.UPRN
 	// Credential is stored on the account for the adapter that
@@ -227,8 +237,10 @@ func (s *Service) CreateAccount(ctx context.Context, by Actor, in NewAccount) (A
 			v.add("email", "invalid_email", "Enter an email address like name@example.com.")
 		}
 	}
-	if len(in.Phone) > 40 {
-		v.add("phone", "too_long", "The phone number must be at most 40 characters.")
+	if e164, ok := UKMobile(in.Phone); ok {
+		in.Phone = e164
+	} else {
+		v.add("phone", "invalid_phone", "Enter a UK mobile number, such as 07700 900123 or +44 7700 900123.")
 	}
 	if in.UPRN.IsZero() {
 		v.add("uprn", "required", "Choose the property (UPRN) found by postcode and house.")

@@ -535,7 +535,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// The test clock, when enabled, is the service's clock as well as
 	// the API's POST /v1/test-clock.
 	var clock *httpapi.TestClock
-	svcOpts := &permit.Options{Notifier: mx.Notifier(notifier), DueRan: mx.ObserveDue,
+	// The log and GOV.UK Notify take every channel; an email server only
+	// email (a resident with only a mobile number then hears nothing).
+	channels := []permit.Channel{permit.ChannelEmail, permit.ChannelSMS, permit.ChannelLetter}
+	if cfg.smtp.Addr != "" {
+		channels = []permit.Channel{permit.ChannelEmail}
+	}
+	svcOpts := &permit.Options{Notifier: mx.Notifier(notifier), Channels: channels, DueRan: mx.ObserveDue,
 		NotifyFailed: func(m permit.Message, err error) {
 			log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
 		},

@@ -35,8 +35,8 @@ var (
 	evidenceKeys    = []string{"kinds", "requirements", string(evidence.ActionAddressChangeSameZone), string(evidence.ActionApplicationNewZone)}
 	kindKeys        = []string{"kind", "title", "max_age_months", "require_name", "require_address", "required_fields", "checks", "fresh_for_renewal"}
 	requirementKeys = []string{"id", "title", "one_of"}
-	// notifications: {templates: {<message kind>: {subject, text, html}}}
-	notificationKeys = []string{"templates"}
+	// notifications: {templates: {<message kind>: {subject, text, html}}, by_letter: [<message kind>]}
+	notificationKeys = []string{"templates", "by_letter"}
 )
 
 func topKeyOrder(path string) int {

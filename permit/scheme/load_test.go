@@ -203,6 +203,7 @@ func TestLoadSchemeMinimal(t *testing.T) {
 	require.Equal(t, permit.VehicleCheckWarn, s.VehicleCheck)
 	require.Equal(t, 12*time.Hour, s.VehicleCheckCache)
 	require.Equal(t, "Europe/London", s.Location.String())
+	require.Equal(t, []permit.MessageKind{permit.MessageRejected, permit.MessageCancelled}, s.ByLetter)
 }
 
 // strathmore fixtures: a property in Forfar 1 shared by two accounts.
@@ -456,6 +457,8 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 57: notifications.templates.vehicle_changed.body: unknown key "body"; the keys here are subject, text, html`,
 			`line 58: notifications.templates.rejection: unknown key "rejection"; the keys here are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free`,
 			`line 61: notifications.templates.application_received.text: is blank; leave text out to keep the standard wording`,
+			`line 62: notifications.by_letter[1]: unknown message kind "refused"; the kinds are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free`,
+			`line 62: notifications.by_letter[2]: rejected is listed twice`,
 		}},
 		{"not-renewable-with-renew-evidence", []string{
 			`line 16: permit_types[0].evidence.renew: is given but the permit type is not renewable (renewable: false)`,

@@ -2,6 +2,7 @@ package scheme
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -19,6 +20,19 @@ func (sr *reader) notifications(top mapping, s *permit.Scheme) {
 		kinds := make([]string, 0, len(message.Kinds()))
 		for _, k := range message.Kinds() {
 			kinds = append(kinds, string(k))
+		}
+		if items, ok := sr.texts(m, "by_letter", false); ok {
+			for _, it := range items {
+				k := message.Kind(it.value)
+				switch {
+				case !k.Valid():
+					sr.add(it.node, it.path, "unknown message kind %q; the kinds are %s", it.value, strings.Join(kinds, ", "))
+				case slices.Contains(s.ByLetter, k):
+					sr.add(it.node, it.path, "%s is listed twice", it.value)
+				default:
+					s.ByLetter = append(s.ByLetter, k)
+				}
+			}
 		}
 		ts, _ := sr.mapping(sr.get(m, "templates", false), "notifications.templates", kinds...)
 		for _, kind := range kinds {
