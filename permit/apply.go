@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/carerpermit/carerpermit/eligibility"
@@ -241,14 +242,14 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 	if vrmInUse(counting, prop.UPRN, "", in.Type, vrm, o.today) {
 		return fmt.Errorf("%w: %s is already on a live %s permit at this property", ErrVRMInUse, vrm, in.Type)
 	}
-	reqs, action := d.RequiredEvidence, evidence.ActionApply
+	reqs, action, address := d.RequiredEvidence, evidence.ActionApply, prop.Address()
 	if move {
 		action = evidence.ActionApplicationNewZone
 		reqs, _ = s.scheme.Requirements(in.Type, action)
 	}
 	res := s.scheme.Evidence.Check(evidence.Submission{
 		Action: action, On: o.today, Requirements: reqs, Documents: in.Evidence, VRM: string(vrm), HolderName: acc.Name,
-		PropertyPostcode: prop.Postcode, PropertyAddress: prop.Address(),
+		PropertyPostcode: prop.Postcode, PropertyAddress: address,
 	})
 	if !res.OK() {
 		return &EvidenceError{Result: res, Requirements: reqs}
@@ -257,7 +258,7 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 	*p = Permit{
 		ID: id, AccountID: acc.ID, Type: in.Type, Status: PendingReview,
 		Free: d.Free, Pool: d.Pool, Price: d.Price,
-		VRM: vrm, UPRN: prop.UPRN, Address: prop.Address(), Zone: prop.Zone,
+		VRM: vrm, UPRN: prop.UPRN, Address: address, Zone: prop.Zone,
 		StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn, ChainID: id,
 		Evidence: in.Evidence, RegisterCheck: cloneCheck(chk),
 	}
@@ -283,8 +284,9 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 	if err := o.create(p); err != nil {
 		return err
 	}
-	data := map[string]string{"type": p.Type, "free": fmt.Sprint(p.Free), "price": pricing.FormatMoney(p.Price),
-		"starts_on": date(p.StartsOn), "expires_on": date(p.ExpiresOn), "vrm": string(p.VRM), "uprn": p.UPRN.String()}
+	data := make(map[string]string, 8) // one group: the keys below but the rarest
+	data["type"], data["free"], data["price"] = p.Type, strconv.FormatBool(p.Free), pricing.FormatMoney(p.Price)
+	data["starts_on"], data["expires_on"], data["vrm"], data["uprn"] = date(p.StartsOn), date(p.ExpiresOn), string(p.VRM), p.UPRN.String()
 	if move {
 		data["move_from_uprn"] = acc.UPRN.String()
 	}

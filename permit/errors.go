@@ -80,12 +80,15 @@ func (e *ValidationError) add(field, code, detail string) {
 	e.Fields = append(e.Fields, FieldError{Field: field, Code: code, Detail: detail})
 }
 
-// err returns e as an error when it holds a problem, nil otherwise.
+// err returns e as an error when it holds a problem, nil otherwise. The
+// error is a copy, so that a ValidationError gathered on the stack stays
+// there when there is no problem.
 func (e *ValidationError) err() error {
 	if len(e.Fields) == 0 {
 		return nil
 	}
-	return e
+	c := *e
+	return &c
 }
 
 // quote puts a value the caller gave inside quotes in an error's wording,

@@ -239,6 +239,10 @@ type Tx interface {
 	UpdatePaymentRetry(r PaymentRetry) error
 
 	// AppendEvent adds an event to the log; the store assigns its ID.
+	// The store keeps nothing the caller can reach: it copies or encodes
+	// e, its Data and the resources it points to (Permit, Account,
+	// AddressChange) before it returns, so the caller may change them
+	// afterwards without changing the event.
 	AppendEvent(e Event) error
 }
 

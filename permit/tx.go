@@ -3,7 +3,6 @@ package permit
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 )
 
@@ -134,9 +133,12 @@ func (o *op) renewed(old *Permit, renewal Permit, data map[string]string) error 
 }
 
 // about appends an event about p, carrying p as it stands now (p must
-// already be written).
+// already be written). The event points at a shallow copy of p: the store
+// copies or encodes what it keeps as AppendEvent is called (Tx.AppendEvent),
+// so a later change to p's slices or pointers does not reach the event, and
+// the permit is copied once, where it is persisted, not twice.
 func (o *op) about(et EventType, p *Permit, data map[string]string) error {
-	snap := snapshotPermit(*p)
+	snap := *p
 	return o.AppendEvent(Event{Type: et, At: o.at, On: o.today, Actor: o.by.String(), PermitID: p.ID, AccountID: p.AccountID,
 		Data: data, Permit: &snap})
 }
@@ -150,9 +152,8 @@ func (o *op) event(et EventType, permitID, accountID string, data map[string]str
 	if permitID != "" {
 		p, err := o.Permit(permitID)
 		switch {
-		case err == nil:
-			snap := snapshotPermit(p)
-			e.Permit = &snap
+		case err == nil: // a copy already, the store's read gave it
+			e.Permit = &p
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
@@ -170,38 +171,8 @@ func (o *op) event(et EventType, permitID, accountID string, data map[string]str
 			if err != nil {
 				return err
 			}
-			c.Evidence = slices.Clone(c.Evidence)
 			e.AddressChange = &c
 		}
 	}
 	return o.AppendEvent(e)
-}
-
-// snapshotPermit is a copy of p sharing nothing the caller may change
-// afterwards.
-func snapshotPermit(p Permit) Permit {
-	p.Evidence = slices.Clone(p.Evidence)
-	p.RemindersSent = slices.Clone(p.RemindersSent)
-	if p.Payment != nil {
-		c := *p.Payment
-		if c.Failure != nil {
-			f := *c.Failure
-			c.Failure = &f
-		}
-		p.Payment = &c
-	}
-	if p.PendingVehicleChange != nil {
-		c := *p.PendingVehicleChange
-		p.PendingVehicleChange = &c
-	}
-	if p.Rejection != nil {
-		c := *p.Rejection
-		p.Rejection = &c
-	}
-	if p.Cancellation != nil {
-		c := *p.Cancellation
-		p.Cancellation = &c
-	}
-	p.RegisterCheck = cloneCheck(p.RegisterCheck)
-	return p
 }

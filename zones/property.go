@@ -165,27 +165,40 @@ type Property struct {
 // are left out, and the building number shares its part with the street as
 // it does on an envelope.
 func (p Property) Address() string {
+	// One allocation: the builder is sized first (an application builds
+	// the address twice on its hot path).
 	var b strings.Builder
-	add := func(s string) {
-		if s == "" {
+	b.Grow(len(p.SubBuilding) + len(p.BuildingName) + len(p.BuildingNumber) + len(p.Street) + len(p.Town) + int(p.Postcode.n) + 6*2)
+	add := func(s ...string) {
+		if s[0] == "" {
 			return
 		}
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(s)
+		for i, part := range s {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(part)
+		}
 	}
 	add(p.SubBuilding)
 	add(p.BuildingName)
 	switch {
 	case p.BuildingNumber != "" && p.Street != "":
-		add(p.BuildingNumber + " " + p.Street)
+		add(p.BuildingNumber, p.Street)
 	default:
 		add(p.BuildingNumber)
 		add(p.Street)
 	}
 	add(p.Town)
-	add(p.Postcode.String())
+	if p.Postcode.n > 0 {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.Write(p.Postcode.b[:p.Postcode.n])
+	}
 	return b.String()
 }
 

@@ -14,9 +14,9 @@ func (t *tx) EventsOfPermit(permitID string) ([]permit.Event, error) {
 		return nil, err
 	}
 	out := []permit.Event{}
-	for _, e := range t.s.committed.events {
+	for i, e := range t.s.committed.events {
 		if e.PermitID == permitID && permitID != "" {
-			out = append(out, cloneEvent(e))
+			out = append(out, committedEvent(i, e))
 		}
 	}
 	return out, nil

@@ -68,7 +68,10 @@ type state struct {
 	// scheduled change's, for the enforcement look-up.
 	permitsByVRM index[permit.VRM]
 
-	events []permit.Event // in feed order; events[i].ID is eventID(i+1)
+	// events are in feed order. They are kept without their IDs, which
+	// are their places (events[i]'s is eventID(i+1)), given as they are
+	// read: a commit then makes no ID string.
+	events []permit.Event
 }
 
 type claimScope struct{ pool, key string }
@@ -82,24 +85,36 @@ func keyOf(c permit.Claim) claimKey {
 	return claimKey{claimScope{c.Pool, c.ScopeKey}, c.Slot}
 }
 
-// index maps a key to a set of record IDs.
-type index[K comparable] map[K]map[string]struct{}
+// index maps a key to the IDs of the records under it. The lists are
+// short (a property's or an account's permits), so they are slices: adding
+// a record under a new key makes one small slice rather than a map.
+type index[K comparable] map[K][]string
 
 func (ix index[K]) add(k K, id string) {
-	set := ix[k]
-	if set == nil {
-		set = make(map[string]struct{})
-		ix[k] = set
-	}
-	set[id] = struct{}{}
+	ix[k] = append(ix[k], id)
 }
 
 func (ix index[K]) remove(k K, id string) {
-	set := ix[k]
-	delete(set, id)
-	if len(set) == 0 {
-		delete(ix, k)
+	ids := ix[k]
+	if i := slices.Index(ids, id); i >= 0 {
+		ids[i] = ids[len(ids)-1]
+		ids = ids[:len(ids)-1]
 	}
+	if len(ids) == 0 {
+		delete(ix, k)
+		return
+	}
+	ix[k] = ids
+}
+
+// move lists id under to instead of from; nothing changes when they are
+// the same key (most updates keep a record's keys).
+func (ix index[K]) move(from, to K, id string) {
+	if from == to {
+		return
+	}
+	ix.remove(from, id)
+	ix.add(to, id)
 }
 
 // New returns an empty store.
@@ -211,7 +226,7 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]permit.E
 	page := log[seen:min(uint64(len(log)), seen+uint64(limit))]
 	out := make([]permit.Event, len(page))
 	for i, e := range page {
-		out[i] = cloneEvent(e)
+		out[i] = committedEvent(int(seen)+i, e)
 	}
 	return out, out[len(out)-1].ID, nil
 }
@@ -232,25 +247,34 @@ func checkLimit(limit int) error {
 func (st *state) apply(t *tx) {
 	for id, a := range t.accounts {
 		if old, ok := st.accounts[id]; ok {
-			st.accountsAtProp.remove(old.UPRN, id)
+			st.accountsAtProp.move(old.UPRN, a.UPRN, id)
+		} else {
+			st.accountsAtProp.add(a.UPRN, id)
 		}
 		st.accounts[id] = a
-		st.accountsAtProp.add(a.UPRN, id)
 	}
 	for id, p := range t.permits {
-		if old, ok := st.permits[id]; ok {
-			st.permitsOfAccount.remove(old.AccountID, id)
-			st.permitsAtProperty.remove(old.UPRN, id)
-			for _, v := range vrmsOf(old) {
-				st.permitsByVRM.remove(v, id)
+		old, ok := st.permits[id]
+		switch {
+		case !ok:
+			st.permitsOfAccount.add(p.AccountID, id)
+			st.permitsAtProperty.add(p.UPRN, id)
+			for _, v := range vrmsOf(p) {
+				st.permitsByVRM.add(v, id)
+			}
+		default:
+			st.permitsOfAccount.move(old.AccountID, p.AccountID, id)
+			st.permitsAtProperty.move(old.UPRN, p.UPRN, id)
+			if was, is := vrmsOf(old), vrmsOf(p); !slices.Equal(was, is) {
+				for _, v := range was {
+					st.permitsByVRM.remove(v, id)
+				}
+				for _, v := range is {
+					st.permitsByVRM.add(v, id)
+				}
 			}
 		}
 		st.permits[id] = p
-		st.permitsOfAccount.add(p.AccountID, id)
-		st.permitsAtProperty.add(p.UPRN, id)
-		for _, v := range vrmsOf(p) {
-			st.permitsByVRM.add(v, id)
-		}
 	}
 	maps.Copy(st.changes, t.changes)
 	maps.Copy(st.retries, t.retries)
@@ -269,10 +293,7 @@ func (st *state) apply(t *tx) {
 		}
 		held[k.slot] = *c
 	}
-	for _, e := range t.events {
-		e.ID = eventID(len(st.events) + 1)
-		st.events = append(st.events, e)
-	}
+	st.events = append(st.events, t.events...)
 }
 
 // errTxDone is returned by a transaction used after its Update or View
@@ -338,6 +359,14 @@ func clonePermit(p permit.Permit) permit.Permit {
 	p.Evidence = cloneDocs(p.Evidence)
 	p.RemindersSent = slices.Clone(p.RemindersSent)
 	return p
+}
+
+// committedEvent is a copy of the committed event at place i of the log,
+// with its ID.
+func committedEvent(i int, e permit.Event) permit.Event {
+	e = cloneEvent(e)
+	e.ID = eventID(i + 1)
+	return e
 }
 
 // cloneEvent copies e with its data and the resources it carries.

@@ -114,7 +114,7 @@ func (t *tx) LastEventID() (string, error) {
 		return "", err
 	}
 	if n := len(t.s.committed.events); n > 0 {
-		return t.s.committed.events[n-1].ID, nil
+		return eventID(n), nil
 	}
 	return "", nil
 }

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/carerpermit/carerpermit/evidence"
@@ -13,52 +14,58 @@ import (
 // a database could not read it back, and a value this store keeps would
 // not survive an export either.
 
+// timeCheck gathers the out-of-range dates of one value. It formats
+// nothing until a date is out of range: it runs on every write.
 type timeCheck struct {
-	what string // "permit \"p-1\"", for the error
-	bad  []permit.FieldError
+	kind, id string // "permit", "p-1": what the error names
+	bad      []permit.FieldError
 }
 
 func (c *timeCheck) date(field string, t time.Time) {
-	if !t.IsZero() {
-		c.year(field, t.Year(), t.Format(time.DateOnly))
+	if y := t.Year(); !t.IsZero() && (y < 1 || y > 9999) {
+		c.add(field, t.Format(time.DateOnly))
 	}
 }
 
 func (c *timeCheck) instant(field string, t time.Time) {
-	if !t.IsZero() {
-		c.year(field, t.UTC().Year(), t.UTC().String())
+	if y := t.UTC().Year(); !t.IsZero() && (y < 1 || y > 9999) {
+		c.add(field, t.UTC().String())
 	}
 }
 
 func (c *timeCheck) documents(docs []evidence.Document) {
 	for i, d := range docs {
-		c.date(fmt.Sprintf("evidence[%d].issued_on", i), d.IssuedOn)
+		if y := d.IssuedOn.Year(); !d.IssuedOn.IsZero() && (y < 1 || y > 9999) {
+			c.date(fmt.Sprintf("evidence[%d].issued_on", i), d.IssuedOn)
+		}
 	}
 }
 
-func (c *timeCheck) year(field string, y int, shown string) {
-	if y < 1 || y > 9999 {
-		c.bad = append(c.bad, permit.FieldError{Field: field, Code: "out_of_range",
-			Detail: fmt.Sprintf("%s is %s: the store holds dates in the years 1 to 9999", field, shown)})
-	}
+func (c *timeCheck) add(field, shown string) {
+	c.bad = append(c.bad, permit.FieldError{Field: field, Code: "out_of_range",
+		Detail: fmt.Sprintf("%s is %s: the store holds dates in the years 1 to 9999", field, shown)})
 }
 
 func (c *timeCheck) err() error {
 	if len(c.bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("memstore: %s: %w", c.what, &permit.ValidationError{Fields: c.bad})
+	what := c.kind + " " + strconv.Quote(c.id)
+	if c.kind == "event" { // named by its type
+		what = c.kind + " " + c.id
+	}
+	return fmt.Errorf("memstore: %s: %w", what, &permit.ValidationError{Fields: c.bad})
 }
 
 func storableAccount(a permit.Account) error {
-	c := timeCheck{what: fmt.Sprintf("account %q", a.ID)}
+	c := timeCheck{kind: "account", id: a.ID}
 	c.instant("created_at", a.CreatedAt)
 	c.instant("updated_at", a.UpdatedAt)
 	return c.err()
 }
 
 func storablePermit(p permit.Permit) error {
-	c := timeCheck{what: fmt.Sprintf("permit %q", p.ID)}
+	c := timeCheck{kind: "permit", id: p.ID}
 	c.date("starts_on", p.StartsOn)
 	c.date("expires_on", p.ExpiresOn)
 	c.date("evidence_accepted_on", p.EvidenceAcceptedOn)
@@ -80,7 +87,7 @@ func storablePermit(p permit.Permit) error {
 }
 
 func storableChange(ch permit.AddressChange) error {
-	c := timeCheck{what: fmt.Sprintf("address change %q", ch.ID)}
+	c := timeCheck{kind: "address change", id: ch.ID}
 	c.date("submitted_on", ch.SubmittedOn)
 	c.date("due_on", ch.DueOn)
 	c.date("review_overdue_on", ch.ReviewOverdueOn)
@@ -91,7 +98,7 @@ func storableChange(ch permit.AddressChange) error {
 }
 
 func storableEvent(e permit.Event) error {
-	c := timeCheck{what: fmt.Sprintf("event %s", e.Type)}
+	c := timeCheck{kind: "event", id: string(e.Type)}
 	c.instant("at", e.At)
 	return c.err()
 }

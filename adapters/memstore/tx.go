@@ -3,7 +3,6 @@ package memstore
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -114,9 +113,9 @@ func (t *tx) AddressChange(id string) (permit.AddressChange, error) {
 // that match (a staged update may have moved a permit into or out of the
 // key). They are sorted by cmp before being copied out, so that the sort
 // moves pointers rather than whole permits.
-func (t *tx) indexedPermits(committed map[string]struct{}, match func(*permit.Permit) bool, cmp func(a, b *permit.Permit) int) []permit.Permit {
+func (t *tx) indexedPermits(committed []string, match func(*permit.Permit) bool, cmp func(a, b *permit.Permit) int) []permit.Permit {
 	found := make([]*permit.Permit, 0, len(committed)+len(t.permits))
-	for id := range committed {
+	for _, id := range committed {
 		if _, staged := t.permits[id]; !staged {
 			found = append(found, t.s.committed.permits[id])
 		}
@@ -164,10 +163,14 @@ func (t *tx) PermitsAtPropertyOrOfAccount(uprn zones.UPRN, accountID string) ([]
 	if err := t.check(); err != nil {
 		return nil, err
 	}
-	atProperty, ofAccount := t.s.committed.permitsAtProperty[uprn], t.s.committed.permitsOfAccount[accountID]
-	committed := make(map[string]struct{}, len(atProperty)+len(ofAccount))
-	maps.Copy(committed, atProperty)
-	maps.Copy(committed, ofAccount)
+	// The account's permits at the property are in both lists: they are
+	// taken from the property's.
+	committed := slices.Clone(t.s.committed.permitsAtProperty[uprn])
+	for _, id := range t.s.committed.permitsOfAccount[accountID] {
+		if t.s.committed.permits[id].UPRN != uprn {
+			committed = append(committed, id)
+		}
+	}
 	return t.indexedPermits(committed,
 		func(p *permit.Permit) bool { return p.UPRN == uprn || p.AccountID == accountID },
 		func(a, b *permit.Permit) int { return cmp.Compare(a.ID, b.ID) }), nil
@@ -180,7 +183,7 @@ func (t *tx) AccountsAtProperty(uprn zones.UPRN) ([]permit.Account, error) {
 	}
 	committed := t.s.committed.accountsAtProp[uprn]
 	out := make([]permit.Account, 0, len(committed))
-	for id := range committed {
+	for _, id := range committed {
 		if _, staged := t.accounts[id]; !staged {
 			out = append(out, *t.s.committed.accounts[id])
 		}

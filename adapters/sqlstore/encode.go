@@ -243,28 +243,30 @@ type timeCheck struct {
 }
 
 func (c *timeCheck) date(field string, t time.Time) {
-	if !t.IsZero() {
-		c.year(field, t.Year(), t.Format(dateLayout))
+	if y := t.Year(); !t.IsZero() && (y < 1 || y > 9999) {
+		c.add(field, t.Format(dateLayout))
 	}
 }
 
 func (c *timeCheck) instant(field string, t time.Time) {
-	if !t.IsZero() {
-		c.year(field, t.UTC().Year(), t.UTC().String())
+	if y := t.UTC().Year(); !t.IsZero() && (y < 1 || y > 9999) {
+		c.add(field, t.UTC().String())
 	}
 }
 
 func (c *timeCheck) documents(field string, docs []evidence.Document) {
 	for i, d := range docs {
-		c.date(fmt.Sprintf("%s[%d].issued_on", field, i), d.IssuedOn)
+		if y := d.IssuedOn.Year(); !d.IssuedOn.IsZero() && (y < 1 || y > 9999) {
+			c.date(fmt.Sprintf("%s[%d].issued_on", field, i), d.IssuedOn)
+		}
 	}
 }
 
-func (c *timeCheck) year(field string, y int, shown string) {
-	if y < 1 || y > 9999 {
-		c.bad = append(c.bad, permit.FieldError{Field: field, Code: "out_of_range",
-			Detail: fmt.Sprintf("%s is %s: the store holds dates in the years 1 to 9999", field, shown)})
-	}
+// add records an out-of-range date; nothing is formatted before one is
+// found (the checks run on every write).
+func (c *timeCheck) add(field, shown string) {
+	c.bad = append(c.bad, permit.FieldError{Field: field, Code: "out_of_range",
+		Detail: fmt.Sprintf("%s is %s: the store holds dates in the years 1 to 9999", field, shown)})
 }
 
 // err is a *permit.ValidationError (wrapping permit.ErrValidation) naming

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
@@ -21,6 +22,7 @@ var eventTests = []namedTest{
 	{"PagingSeesEachOnce", testEventPaging},
 	{"MalformedCursorOrLimit", testEventCursorValidation},
 	{"EventsAreCopies", testEventCopies},
+	{"EventResourcesAreCopiedOnAppend", testEventResourceCopies},
 	{"ConcurrentWritersAndReader", testEventsConcurrent},
 }
 
@@ -181,6 +183,38 @@ func testEventCopies(t *testing.T, s suite) {
 	evs, _, err = st.Events(t.Context(), "", 10)
 	require.NoError(t, err)
 	requireEvent(t, event(1), evs[0])
+}
+
+// testEventResourceCopies: the resources an event points to are the
+// caller's again once AppendEvent returns (the Service changes a permit
+// after appending its event, and does not copy it first).
+func testEventResourceCopies(t *testing.T, s suite) {
+	st := s.store(t)
+	acc := NewAccount("acc-1", 100000000001)
+	want := NewPermit("p-1", acc)
+	update(t, st, func(tx permit.Tx) error {
+		e := event(1)
+		p := NewPermit("p-1", acc)
+		e.Permit = &p
+		require.NoError(t, tx.AppendEvent(e))
+		p.Status = permit.Cancelled
+		p.Evidence[0].Name = "scribbled"
+		p.Evidence[0].Fields[evidence.FieldVRM] = "scribbled"
+		p.Payment.ID = "scribbled"
+		p.Evidence = append(p.Evidence, p.Evidence[0])
+		return nil
+	})
+	evs, _, err := st.Events(t.Context(), "", 10)
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	got := evs[0].Permit
+	require.NotNil(t, got)
+	require.Equal(t, want.Status, got.Status)
+	require.Len(t, got.Evidence, 1)
+	require.Equal(t, want.Evidence[0].Name, got.Evidence[0].Name)
+	require.Equal(t, want.Evidence[0].Fields[evidence.FieldVRM], got.Evidence[0].Fields[evidence.FieldVRM])
+	require.NotNil(t, got.Payment)
+	require.Equal(t, want.Payment.ID, got.Payment.ID)
 }
 
 // testEventsConcurrent: writers commit (and roll back) while a reader pages
