@@ -18,7 +18,7 @@ version="${1:-6}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/adapters/web/assets/govuk-frontend"
 fixtures="$root/adapters/web/testdata/fixtures"
-components="button error-message error-summary file-upload footer generic-header input inset-text panel radios summary-list warning-text"
+components="button date-input error-message error-summary file-upload footer generic-header input inset-text panel radios summary-list warning-text"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -43,6 +43,7 @@ func TestPartialsMatchFixtures(t *testing.T) {
 		prepare            func(string) string
 	}{
 		{"button", "govukButton", &Button{}, 34, nil},
+		{"date-input", "govukDateInput", &DateInput{}, 20, nil},
 		{"error-message", "govukErrorMessage", &ErrorMessage{}, 8, nil},
 		{"error-summary", "govukErrorSummary", &ErrorSummary{}, 13, nil},
 		{"file-upload", "govukFileUpload", &FileUpload{}, 7, nil},

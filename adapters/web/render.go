@@ -68,8 +68,9 @@ func parseTemplates(c Catalogue) (*template.Template, error) {
 			out.Classes = strings.TrimSpace("govuk-radios__hint " + out.Classes)
 			return &out
 		},
-		"contains": strings.Contains,
-		"inset":    func(text string) InsetText { return InsetText{Text: text} },
+		"contains":  strings.Contains,
+		"dateItems": dateItems,
+		"inset":     func(text string) InsetText { return InsetText{Text: text} },
 		"checked": func(item *bool, group, value string) bool {
 			if item != nil {
 				return *item
