@@ -24,6 +24,7 @@ func (h *handler) routes() {
 	h.mux.HandleFunc("GET /apply/property", h.propertyForm)
 	h.mux.HandleFunc("POST /apply/property", h.propertyPost)
 	h.journeyRoutes()
+	h.residentRoutes()
 	h.mux.HandleFunc("/", h.notFound)
 }
 

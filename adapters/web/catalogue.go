@@ -21,7 +21,9 @@ func English() Catalogue {
 	return Catalogue{Lang: "en", Messages: maps.Clone(english)}
 }
 
-var english = map[string]string{
+// english is every page's text: the messages below and residentText
+// (the resident's pages after the apply journey's first steps).
+var english = joinText(map[string]string{
 	"error_prefix":           "Error",
 	"error_title_prefix":     "Error: ",
 	"error_summary_title":    "There is a problem",
@@ -137,6 +139,20 @@ var english = map[string]string{
 	"refused":         "The form was sent from another website, so we did not act on it. Go back to the page and try again.",
 	"problem_title":   "Sorry, there is a problem with the service",
 	"problem":         "Try again later.",
+}, residentText)
+
+// joinText is the union of catalogues' messages (no ID in two of them).
+func joinText(parts ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range parts {
+		for k, v := range p {
+			if _, dup := out[k]; dup {
+				panic("web: message " + k + " is in two catalogues")
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // text returns the message id with its {placeholders} filled from args,

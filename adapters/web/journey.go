@@ -202,12 +202,12 @@ func (h *handler) vehiclePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vrm, _ := permit.ParseVRM(raw)
-	seeOther(w, r, "/apply/check?"+a.query()+"&vrm="+strings.ReplaceAll(string(vrm), " ", "+"))
+	seeOther(w, r, "/apply/evidence?"+applyState(a, string(vrm)).Encode())
 }
 
 // checkPageFor builds check your answers: what was said, the price or
 // "free" and why (the service's decision), and what the decision refuses.
-func (h *handler) checkPageFor(r *http.Request, a answers, vrm, accountID string, errs []fieldError) (*page, error) {
+func (h *handler) checkPageFor(r *http.Request, a answers, vrm, accountID string, docs []staged, errs []fieldError) (*page, error) {
 	acc, err := h.svc.Account(r.Context(), accountID)
 	if err != nil {
 		return nil, err
@@ -249,13 +249,13 @@ func (h *handler) checkPageFor(r *http.Request, a answers, vrm, accountID string
 			refusals = append(refusals, rs.Detail)
 		}
 	}
-	var needed []string
-	for _, req := range d.RequiredEvidence {
-		needed = append(needed, req.Title)
-	}
-	p := &page{Title: h.t("check_title"), Back: "/apply/vehicle?" + a.query() + "&vrm=" + vrm, Errors: errs}
+	state := applyState(a, vrm)
+	list.Rows = append(list.Rows, h.docRows(docs, func(id string) string {
+		return withDocs("/apply/evidence?"+state.Encode(), without(docIDs(docs), id))
+	})...)
+	p := &page{Title: h.t("check_title"), Back: withDocs("/apply/evidence?"+state.Encode(), docIDs(docs)), Errors: errs}
 	p.Form = map[string]any{"Answers": a, "VRM": vrm, "List": list, "Refusals": refusals, "Eligible": d.Eligible,
-		"Needed": needed, "Button": Button{Text: h.t("check_submit"), ID: "submit"}}
+		"Docs": docIDs(docs), "Button": Button{Text: h.t("check_submit"), ID: "submit"}}
 	return p, nil
 }
 
@@ -273,7 +273,22 @@ func (h *handler) checkPage(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, "/apply/vehicle?"+a.query())
 		return
 	}
-	p, err := h.checkPageFor(r, a, string(vrm), acc, nil)
+	st, err := h.applyDocStep(r, a, string(vrm), acc)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	docs, err := h.stagedDocs(r.Context(), acc, r.URL.Query()["doc"])
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if unmet(st.Reqs, docs) >= 0 {
+		// A document is still missing: the evidence step asks for it.
+		seeOther(w, r, withDocs("/apply/evidence?"+st.State.Encode(), docIDs(docs)))
+		return
+	}
+	p, err := h.checkPageFor(r, a, string(vrm), acc, docs, nil)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -295,9 +310,19 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vrm := vrmOf(r)
-	p, err := h.svc.Apply(r.Context(), permit.AccountActor(acc), permit.Application{AccountID: acc, Type: a.Type, VRM: vrm})
+	docs, err := h.stagedDocs(r.Context(), acc, r.PostForm["doc"])
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.svc.Apply(r.Context(), permit.AccountActor(acc), permit.Application{AccountID: acc, Type: a.Type, VRM: vrm, Evidence: documentsOf(docs)})
 	if err == nil {
-		seeOther(w, r, "/apply/done/"+p.ID)
+		if err := h.attach(r.Context(), p.ID, docs); err != nil {
+			// The application stands; the files wait under the account
+			// and the officers see the documents' details meanwhile.
+			h.log.ErrorContext(r.Context(), "web: filing evidence files under the permit", "permit_id", p.ID, "err", err)
+		}
+		payOrConfirm(w, r, p, "/apply/done/"+p.ID)
 		return
 	}
 	errs, ok := h.refusal(err)
@@ -305,7 +330,7 @@ func (h *handler) submit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	pg, perr := h.checkPageFor(r, a, vrm, acc, errs)
+	pg, perr := h.checkPageFor(r, a, vrm, acc, docs, errs)
 	if perr != nil {
 		h.fail(w, r, perr)
 		return
@@ -335,11 +360,7 @@ func (h *handler) refusal(err error) ([]fieldError, bool) {
 		}
 		return out, true
 	case errors.As(err, &ee):
-		var titles []string
-		for _, req := range ee.Requirements {
-			titles = append(titles, req.Title)
-		}
-		return []fieldError{{"submit", h.t("check_evidence_needed", "evidence", strings.Join(titles, ", "))}}, true
+		return h.evidenceRefusal(ee), true
 	case errors.Is(err, permit.ErrVRMInUse):
 		return []fieldError{{"submit", h.t("check_vrm_in_use")}}, true
 	case errors.Is(err, permit.ErrPaymentFailed):
@@ -364,10 +385,19 @@ func (h *handler) confirmation(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if p.Status == permit.AwaitingPayment {
+		h.payState(w, r, p)
+		return
+	}
 	due := h.svc.Scheme().ReviewDueOn(eligibility.Today(p.CreatedAt, h.svc.Scheme().Location))
+	money := h.t("done_free")
+	if !p.Free {
+		money = h.t("done_paid", "price", "£"+p.Price.StringFixed(2))
+	}
 	h.render(w, r, http.StatusOK, "page-done", &page{Title: h.t("done_title"), Form: map[string]any{
 		"Panel": Panel{TitleText: h.t("done_title"), HTML: h.panelBody(p.ID)},
 		"Next":  h.t("done_next", "council", h.council(), "due", longDate(due)),
+		"Money": money,
 	}})
 }
 

@@ -152,6 +152,11 @@ func TestVehicleCheckAndConfirmation(t *testing.T) {
 
 	p = b.postB("/apply/vehicle", with(journey, "vrm", "ab12 cde"))
 	require.Equal(t, http.StatusSeeOther, p.status)
+	ev := p.header.Get("Location")
+	require.Contains(t, ev, "/apply/evidence?")
+	// No document is needed: the evidence step sends the browser on.
+	p = b.getB(ev)
+	require.Equal(t, http.StatusSeeOther, p.status)
 	check := p.header.Get("Location")
 	require.Contains(t, check, "/apply/check?")
 
@@ -190,16 +195,4 @@ func TestVehicleCheckAndConfirmation(t *testing.T) {
 	// Another browser cannot see the confirmation.
 	other := newBrowser(hs)
 	require.Equal(t, http.StatusNotFound, other.getB(done).status)
-}
-
-func TestApplicationNeedingEvidenceIsRefusedOnTheCheckPage(t *testing.T) {
-	b := newBrowser(newHarness(t))
-	require.Equal(t, http.StatusSeeOther, b.postB("/apply/account", with(journey, "name", "Ada Lovelace", "email", "ada@example.com")).status)
-	p := b.getB("/apply/check?" + with(journey, "vrm", "AB12CDE").Encode())
-	require.Equal(t, http.StatusOK, p.status)
-	require.Contains(t, p.body, "You will need to send")
-	p = b.postB("/apply/check", with(journey, "vrm", "AB12CDE"))
-	require.Equal(t, http.StatusUnprocessableEntity, p.status)
-	require.Contains(t, p.body, "Send the documents this permit needs")
-	require.Contains(t, p.body, `href="#submit"`)
 }

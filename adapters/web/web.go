@@ -33,6 +33,13 @@ type Options struct {
 	Sessions Sessions
 	// SessionTTL is how long a sign-in lasts; 0 means DefaultSessionTTL.
 	SessionTTL time.Duration
+	// Files keeps the evidence files residents upload: the store the
+	// JSON API keeps documents in (adapters/sqlstore's Blobs). nil keeps
+	// them in memory (tests only).
+	Files Files
+	// MaxDocumentBytes caps one uploaded file; 0 means
+	// DefaultMaxDocumentBytes.
+	MaxDocumentBytes int64
 }
 
 type handler struct {
@@ -46,6 +53,9 @@ type handler struct {
 
 	sessions   Sessions
 	sessionTTL time.Duration
+
+	files  Files
+	maxDoc int64
 }
 
 // New returns the resident pages as an http.Handler, to be served at the
@@ -86,6 +96,13 @@ func New(svc *permit.Service, locator zones.Locator, opts *Options) (http.Handle
 	}
 	if h.sessionTTL <= 0 {
 		h.sessionTTL = DefaultSessionTTL
+	}
+	h.files, h.maxDoc = o.Files, o.MaxDocumentBytes
+	if h.files == nil {
+		h.files = newMemoryFiles()
+	}
+	if h.maxDoc <= 0 {
+		h.maxDoc = DefaultMaxDocumentBytes
 	}
 	assets, err := fs.Sub(assetFS, "assets")
 	if err != nil {

@@ -618,7 +618,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	// The resident pages (GOV.UK Frontend, adapters/web) are the site; the
 	// JSON API keeps /v1/, /healthz and /metrics.
-	pages, err := web.New(svc, gaz, &web.Options{Logger: log, Sessions: store.WebSessions()})
+	pages, err := web.New(svc, gaz, &web.Options{Logger: log, Sessions: store.WebSessions(),
+		Files: store.Blobs(), MaxDocumentBytes: cfg.maxDocumentBytes})
 	if err != nil {
 		return err
 	}
