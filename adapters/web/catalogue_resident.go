@@ -67,6 +67,7 @@ var residentText = map[string]string{
 	"permit_payment":             "Payment",
 	"permit_expires":             "Ends",
 	"permit_rejection":           "Reason",
+	"permit_cannot_change":       "This permit cannot be changed now: it is {status}.",
 	"permit_back":                "Back to your permits",
 	"vehicle_change_title":       "Change the vehicle",
 	"vehicle_change_vrm":         "New vehicle's registration number",

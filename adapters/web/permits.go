@@ -36,7 +36,8 @@ func (h *handler) yourPermits(w http.ResponseWriter, r *http.Request) {
 		pt, _ := h.svc.Scheme().PermitType(p.Type)
 		rows := []SummaryRow{
 			{Key: SummaryCell{Text: h.t("check_type")}, Value: SummaryCell{Text: pt.Name}},
-			{Key: SummaryCell{Text: h.t("permit_reference")}, Value: SummaryCell{Text: p.ID}},
+			{Key: SummaryCell{Text: h.t("permit_reference")}, Value: SummaryCell{Text: p.ID},
+				Actions: &SummaryActions{Items: []SummaryAction{{Href: "/permits/" + p.ID, Text: h.t("permit_view"), VisuallyHiddenText: h.t("permit_view_hidden", "id", p.ID)}}}},
 			{Key: SummaryCell{Text: h.t("permit_status")}, Value: SummaryCell{Text: h.statusText(p.StatusOn(today))}},
 			{Key: SummaryCell{Text: h.t("check_vehicle")}, Value: SummaryCell{Text: string(p.VRM)}},
 			{Key: SummaryCell{Text: h.t("check_address")}, Value: SummaryCell{Text: p.Address}},

@@ -78,7 +78,8 @@ func newSite(t testing.TB) *site {
 		HostedPayments: hosted, PaymentReturnURL: web.ReturnURL(srv.URL)})
 	require.NoError(t, err)
 	blobs := httpapi.NewMemoryBlobs()
-	pages, err := web.New(svc, g, &web.Options{Files: blobs})
+	// Sessions outlast the clock moves of the tests (a year, to renew).
+	pages, err := web.New(svc, g, &web.Options{Files: blobs, SessionTTL: 2 * 366 * 24 * time.Hour})
 	require.NoError(t, err)
 	mux.Handle("/", pages)
 	return &site{t: t, URL: srv.URL, svc: svc, blobs: blobs, clock: c}
