@@ -61,6 +61,14 @@ const (
 	// An attempt at paying on the provider's page failed or expired; the
 	// application still awaits payment and the payer may try again.
 	EventPaymentAttemptFailed EventType = "permit.payment_attempt_failed"
+
+	// The record of who looked (issue 19; docs/PRIVACY.md): an officer
+	// opened a file of evidence attached to a permit (data document_id),
+	// an officer opened an account's page, or someone took a subject
+	// access export of an account. The actor names who; nothing changed.
+	EventDocumentViewed  EventType = "document.viewed"
+	EventAccountViewed   EventType = "account.viewed"
+	EventAccountExported EventType = "account.exported"
 )
 
 // EventTypes returns every event type the library appends, in the order
@@ -74,7 +82,7 @@ func EventTypes() []EventType {
 		EventAddressChangeApproved, EventAddressChangeRejected, EventReviewOverdue,
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
 		EventVehicleChangeReplaced, EventVehicleChecked, EventAccountContactChanged, EventPaymentAttemptFailed,
-		EventPermitUpdated,
+		EventPermitUpdated, EventDocumentViewed, EventAccountViewed, EventAccountExported,
 	}
 }
 

@@ -138,6 +138,13 @@ type ReadTx interface {
 	// in the feed at commit). An unknown permit, or "", has no events: an
 	// empty slice, not an error.
 	EventsOfPermit(permitID string) ([]Event, error)
+	// EventsOfAccount returns the events about an account (those whose
+	// AccountID is accountID: its own events and its permits' and address
+	// changes'), in feed order: what a subject access export lists and
+	// the record of who looked at it. Events appended in the same
+	// transaction are not among them. An unknown account, or "", has no
+	// events: an empty slice, not an error.
+	EventsOfAccount(accountID string) ([]Event, error)
 	// PermitsCurrentOn returns up to limit approved permits valid on the
 	// date (StartsOn <= on <= ExpiresOn), by ID, starting after afterID
 	// ("" for the first page): the pages of an export of current permits.

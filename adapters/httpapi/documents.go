@@ -308,6 +308,13 @@ func (h *api) getDocument(w http.ResponseWriter, r *http.Request, c *call) error
 		return fmt.Errorf("httpapi: reading document: %w", err)
 	}
 	defer data.Close()
+	if c.p.Role == RoleOfficer {
+		// The record of who looked (issue 19): an officer's view of
+		// evidence is written before a byte of it is sent.
+		if err := h.svc.RecordDocumentViewed(r.Context(), c.p.actor(), p.ID, attrs["id"]); err != nil {
+			return err
+		}
+	}
 	w.Header().Set("Content-Type", attrs["content_type"])
 	w.Header().Set("Content-Disposition", `attachment; filename="`+attrs["id"]+extension(attrs["content_type"])+`"`)
 	if _, err := strconv.ParseInt(attrs["size"], 10, 64); err == nil {

@@ -23,6 +23,7 @@ func (h *api) routes() {
 	h.route("GET /v1/accounts", officer, noBody, h.searchAccounts, "name", "email", "postcode", "vrm", "zone", "after", "limit")
 	h.route("GET /v1/accounts/{id}", signedIn, noBody, h.getAccount)
 	h.route("PATCH /v1/accounts/{id}", signedIn, requiredJSON, h.changeContact)
+	h.route("GET /v1/accounts/{id}/export", signedIn, noBody, h.exportAccount)
 	h.route("GET /v1/accounts/{id}/eligibility", signedIn, noBody, h.eligibility, "type", "renewal_of", "starts_on", "pay")
 	h.route("POST /v1/accounts/{id}/permits", signedIn, requiredJSON, h.apply)
 	h.route("GET /v1/accounts/{id}/permits", signedIn, noBody, h.permitsOfAccount)
@@ -165,6 +166,13 @@ func (h *api) getAccount(w http.ResponseWriter, r *http.Request, c *call) error 
 	id := r.PathValue("id")
 	if err := ownAccount(c, id); err != nil {
 		return err
+	}
+	if c.p.Role == RoleOfficer {
+		// The record of who looked (issue 19): written before the answer,
+		// so an officer never sees an account without a trace of it.
+		if err := h.svc.RecordAccountViewed(r.Context(), c.p.actor(), id); err != nil {
+			return err
+		}
 	}
 	acc, err := h.svc.Account(r.Context(), id)
 	if err != nil {

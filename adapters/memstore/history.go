@@ -22,6 +22,21 @@ func (t *tx) EventsOfPermit(permitID string) ([]permit.Event, error) {
 	return out, nil
 }
 
+// EventsOfAccount implements permit.ReadTx by a scan of the log, in feed
+// (commit) order, as EventsOfPermit.
+func (t *tx) EventsOfAccount(accountID string) ([]permit.Event, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	out := []permit.Event{}
+	for _, e := range t.s.committed.events {
+		if e.AccountID == accountID && accountID != "" {
+			out = append(out, cloneEvent(e))
+		}
+	}
+	return out, nil
+}
+
 // PermitsCurrentOn implements permit.ReadTx by a scan, as the other
 // back-office queries do.
 func (t *tx) PermitsCurrentOn(on time.Time, afterID string, limit int) ([]permit.Permit, error) {

@@ -18,6 +18,16 @@ func (r *readTx) EventsOfPermit(permitID string) ([]permit.Event, error) {
 	return collect(r, "reading the history of permit "+quote(permitID), r.s.scanEvent, r.s.d.Rebind(q), permitID)
 }
 
+// EventsOfAccount implements permit.ReadTx through the events_by_account
+// index (migration 00024), in feed order.
+func (r *readTx) EventsOfAccount(accountID string) ([]permit.Event, error) {
+	if accountID == "" {
+		return []permit.Event{}, nil
+	}
+	q := `SELECT id, type, at, actor, permit_id, account_id, data, resources FROM events WHERE account_id = ? ORDER BY id`
+	return collect(r, "reading the events of account "+quote(accountID), r.s.scanEvent, r.s.d.Rebind(q), accountID)
+}
+
 // PermitsCurrentOn implements permit.ReadTx. It walks the partial index of
 // approved permits in ID order, so a page costs about limit index entries
 // however many permits there are.

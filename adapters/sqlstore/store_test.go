@@ -690,6 +690,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{"address_changes_review_not_flagged", `SELECT id FROM address_changes WHERE status = 'pending_review' AND due_on < ? AND review_overdue_on IS NULL`, []any{"2028-03-26"}},
 		{"payment_retries_due", `SELECT id FROM payment_retries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, []any{"2028-03-26T00:00:00.000000Z", 500}},
 		{"payment_retries_pending", `SELECT id FROM payment_retries WHERE status = 'pending' ORDER BY created_at, id LIMIT ?`, []any{100}},
+		{"events_by_account", `SELECT id FROM events WHERE account_id = ? ORDER BY id`, []any{"acc-1"}},
 	}
 	stores(t, func(t *testing.T, newDSN func(testing.TB) string) {
 		conn, d := planConn(t, newDSN)

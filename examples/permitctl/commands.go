@@ -345,6 +345,42 @@ func printHistory(e *env, svc *permit.Service, p permit.Permit, evs []permit.Eve
 	_ = w.Flush()
 }
 
+func auditFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
+	account := fs.String("account", "", "the account whose record of access to list (required)")
+	return func(e *env, _ []string) int {
+		id := strings.TrimSpace(*account)
+		if id == "" {
+			return usageError(e, "audit", "--account is required: the account whose record of access to list")
+		}
+		return withService(e, "audit", c, func(svc *permit.Service) int {
+			evs, err := svc.AccessRecord(e.ctx, id)
+			if errors.Is(err, permit.ErrNotFound) {
+				fmt.Fprintf(e.stderr, "permitctl audit: no account %q in the database\n", id)
+				return exitFailed
+			}
+			if err != nil {
+				return failed(e, "audit", err)
+			}
+			printAudit(e, svc, evs)
+			fmt.Fprintf(e.stderr, "%s of account %s\n", count(len(evs), "record of access", "records of access"), id)
+			return exitOK
+		})
+	}
+}
+
+// printAudit lists the record of who looked, one line each: when (the
+// council's time), what, who, and the permit and document looked at.
+func printAudit(e *env, svc *permit.Service, evs []permit.Event) {
+	loc := svc.Scheme().Location
+	w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "WHEN\tWHAT\tBY\tPERMIT\tDOCUMENT")
+	for _, ev := range evs {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", ev.At.In(loc).Format("2006-01-02 15:04:05"), ev.Type, ev.Actor,
+			cmp.Or(ev.PermitID, "-"), cmp.Or(ev.Data["document_id"], "-"))
+	}
+	_ = w.Flush()
+}
+
 // exportPage is how many permits one read of the export fetches.
 const exportPage = permit.MaxPageSize
 

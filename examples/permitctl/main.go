@@ -13,6 +13,8 @@
 //	reject PERMIT_ID --code C --reason R
 //	                               reject an application (the payment is voided or refunded)
 //	history PERMIT_ID              the permit and every event about it
+//	audit --account ID             who looked at an account: officers' views of its page and
+//	                               documents, and subject access exports, oldest first
 //	export-current [--on DATE] [--out FILE]
 //	                               CSV of the permits current on a day, for enforcement
 //	zones check FILE [--gazetteer FILE]
@@ -96,6 +98,7 @@ var commands = []command{
 	{name: "approve", args: "PERMIT_ID", summary: "approve an application (its payment is captured)", flags: approveFlags, positional: 1},
 	{name: "reject", args: "PERMIT_ID --code C --reason R", summary: "reject an application (its payment is voided or refunded)", flags: rejectFlags, positional: 1},
 	{name: "history", args: "PERMIT_ID", summary: "the permit and every event about it", flags: historyFlags, positional: 1},
+	{name: "audit", args: "--account ID", summary: "who looked at an account: officers' views of it and its documents, and exports", flags: auditFlags},
 	{name: "export-current", summary: "CSV of the permits current on a day, for enforcement handhelds", flags: exportFlags},
 	{name: "zones", args: "check FILE", summary: "check a zone map (GeoJSON) against the scheme and, with --gazetteer, the gazetteer's zone column", flags: zonesFlags, positional: 2},
 }

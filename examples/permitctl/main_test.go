@@ -81,6 +81,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"review-queue", "--limit", "0"}, "--limit 0"},
 		{[]string{"review-queue", "--limit", "many"}, `invalid value "many" for flag -limit`},
 		{[]string{"export-current", "--on", "01/03/2027"}, `--on "01/03/2027" is not a date`},
+		{[]string{"audit"}, "--account is required"},
+		{[]string{"audit", "acc_1"}, `unexpected argument "acc_1"`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := ctl(t, db, tc.args...)
@@ -375,6 +377,35 @@ func testReviewQueueAndDecisions(t *testing.T, db string) {
 	require.Equal(t, exitOK, r.code)
 	require.Contains(t, r.stdout, "Rejected  proof_unclear: The letter does not name the carer.")
 	require.Contains(t, r.stdout, "officer:jo.bloggs")
+}
+
+// Issue 19 item 5: permitctl audit lists who looked at an account, from
+// the events permitd (here the Service) recorded in the database.
+func TestAudit(t *testing.T) { databases(t, testAudit) }
+
+func testAudit(t *testing.T, db string) {
+	w := newWorld(t, db)
+	p := w.apply(100000000001, "AB12CDE", false)
+	ctx := t.Context()
+	require.NoError(t, w.svc.RecordAccountViewed(ctx, permit.OfficerActor("jo.bloggs"), p.AccountID))
+	require.NoError(t, w.svc.RecordDocumentViewed(ctx, permit.OfficerActor("sam.officer"), p.ID, "doc_0123456789abcdef"))
+	_, err := w.svc.ExportAccount(ctx, permit.AccountActor(p.AccountID), p.AccountID)
+	require.NoError(t, err)
+
+	r := ctl(t, w.db, "audit", "--account", p.AccountID)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	require.Len(t, lines, 4, r.stdout)
+	require.Equal(t, []string{"WHEN", "WHAT", "BY", "PERMIT", "DOCUMENT"}, strings.Fields(lines[0]))
+	require.Equal(t, []string{"account.viewed", "officer:jo.bloggs", "-", "-"}, strings.Fields(lines[1])[2:])
+	require.Equal(t, []string{"document.viewed", "officer:sam.officer", p.ID, "doc_0123456789abcdef"}, strings.Fields(lines[2])[2:])
+	require.Equal(t, []string{"account.exported", "account:" + p.AccountID, "-", "-"}, strings.Fields(lines[3])[2:])
+	require.Contains(t, r.stderr, "3 records of access of account "+p.AccountID)
+
+	r = ctl(t, w.db, "audit", "--account", "acc_missing")
+	require.Equal(t, exitFailed, r.code)
+	require.Contains(t, r.stderr, `no account "acc_missing"`)
+	require.Empty(t, r.stdout)
 }
 
 func TestRunJobs(t *testing.T) { databases(t, testRunJobs) }

@@ -14,6 +14,7 @@ import (
 var backOfficeTests = []namedTest{
 	{"EventsOfPermit", testEventsOfPermit},
 	{"EventsOfPermitNotBeforeCommit", testEventsOfPermitOwnTx},
+	{"EventsOfAccount", testEventsOfAccount},
 	{"PermitsCurrentOn", testPermitsCurrentOn},
 	{"PermitsCurrentOnPages", testPermitsCurrentOnPages},
 	{"PermitsCurrentOnSeesOwnWrites", testPermitsCurrentOnOwnWrites},
@@ -82,6 +83,62 @@ func testEventsOfPermitOwnTx(t *testing.T, s suite) {
 		require.NoError(t, err)
 		require.Len(t, got, 2)
 		require.Less(t, got[0].ID, got[1].ID)
+		return nil
+	})
+}
+
+func accountEvent(n int, accountID, permitID string) permit.Event {
+	e := event(n)
+	e.AccountID, e.PermitID = accountID, permitID
+	return e
+}
+
+func testEventsOfAccount(t *testing.T, s suite) {
+	st := s.store(t)
+	appendEvents(t, st, accountEvent(1, "acc-1", ""), accountEvent(2, "acc-2", "p-2"), accountEvent(3, "acc-1", "p-1"))
+	appendEvents(t, st, accountEvent(4, "acc-10", ""))
+	appendEvents(t, st, accountEvent(5, "acc-1", "p-9"), accountEvent(6, "acc-2", ""))
+
+	feed := allEvents(t, st, 100)
+	require.Len(t, feed, 6)
+	var want []permit.Event
+	for _, e := range feed {
+		if e.AccountID == "acc-1" {
+			want = append(want, e)
+		}
+	}
+	view(t, st, func(tx permit.ReadTx) error {
+		got, err := tx.EventsOfAccount("acc-1")
+		require.NoError(t, err)
+		require.Len(t, got, 3, "the account's own events and its permits'")
+		for i := range want {
+			require.Equal(t, want[i].ID, got[i].ID, "the feed's IDs, in feed order")
+			requireEvent(t, want[i], got[i])
+		}
+		got[0].Data["n"] = "changed"
+		again, err := tx.EventsOfAccount("acc-1")
+		require.NoError(t, err)
+		require.Equal(t, "1", again[0].Data["n"], "events are copies")
+
+		for _, id := range []string{"acc-missing", "", "acc-"} {
+			none, err := tx.EventsOfAccount(id)
+			require.NoError(t, err, "no events is not an error")
+			require.NotNil(t, none)
+			require.Empty(t, none, "account %q", id)
+		}
+		return nil
+	})
+	update(t, st, func(tx permit.Tx) error {
+		require.NoError(t, tx.AppendEvent(accountEvent(7, "acc-1", "")))
+		got, err := tx.EventsOfAccount("acc-1")
+		require.NoError(t, err)
+		require.Len(t, got, 3, "an event takes its place in the feed at commit")
+		return nil
+	})
+	view(t, st, func(tx permit.ReadTx) error {
+		got, err := tx.EventsOfAccount("acc-1")
+		require.NoError(t, err)
+		require.Len(t, got, 4)
 		return nil
 	})
 }

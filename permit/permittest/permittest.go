@@ -42,7 +42,7 @@
 //     PendingAddressChanges, Events) wraps ErrValidation.
 //   - Event IDs are strictly increasing as strings in feed order (pad
 //     numbers); the cursor Events returns is the last event's ID.
-//   - EventsOfPermit gives the feed's own event IDs, in feed order, and
+//   - EventsOfPermit and EventsOfAccount give the feed's own event IDs, in feed order, and
 //     does not see events appended in its own transaction (they take their
 //     place in the feed at commit).
 package permittest

@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/carerpermit/carerpermit/adapters/internal/views"
+)
+
+// ExportFormat names the shape of a subject access export (GET
+// /v1/accounts/{id}/export). Fields are added, never removed or renamed;
+// a change that breaks a reader gets a new name.
+const ExportFormat = "carerpermit.subject-access.v1"
+
+// accountExportJSON is a subject access export: everything held about an
+// account, as one document (docs/API.md "Data protection", docs/PRIVACY.md).
+// Each list is present, empty when there is nothing.
+type accountExportJSON struct {
+	Format         string               `json:"format"`
+	ExportedAt     string               `json:"exported_at"`
+	ExportedBy     string               `json:"exported_by"`
+	Account        accountJSON          `json:"account"`
+	Permits        []permitJSON         `json:"permits"`
+	AddressChanges []addressChangeJSON  `json:"address_changes"`
+	Payments       []exportPaymentJSON  `json:"payments"`
+	Documents      []exportDocumentJSON `json:"documents"`
+	Events         []eventJSON          `json:"events"`
+}
+
+// exportPaymentJSON is a permit's payment, as the permit shows it, with
+// the permit it pays for. Card details are never held here: the provider
+// keeps them.
+type exportPaymentJSON struct {
+	PermitID string `json:"permit_id"`
+	views.Payment
+}
+
+// exportDocumentJSON is a file attached to a permit (its metadata, not
+// its bytes) and the link that downloads it.
+type exportDocumentJSON struct {
+	uploadedDocumentJSON
+	Href string `json:"href"`
+}
+
+// exportAccount answers a subject access request: the service gathers the
+// account, permits, address changes and events and records the export
+// (account.exported); the files attached to the permits are listed from
+// the blob store with their links.
+func (h *api) exportAccount(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	if err := ownAccount(c, id); err != nil {
+		return err
+	}
+	x, err := h.svc.ExportAccount(r.Context(), c.p.actor(), id)
+	if err != nil {
+		return err
+	}
+	today := h.svc.Today()
+	out := accountExportJSON{Format: ExportFormat, ExportedAt: instant(x.ExportedAt), ExportedBy: x.ExportedBy,
+		Account: accountOf(x.Account), Permits: make([]permitJSON, 0, len(x.Permits)),
+		AddressChanges: make([]addressChangeJSON, 0, len(x.AddressChanges)), Payments: []exportPaymentJSON{},
+		Documents: []exportDocumentJSON{}, Events: make([]eventJSON, 0, len(x.Events))}
+	for _, p := range x.Permits {
+		pj := permitOf(p, today)
+		out.Permits = append(out.Permits, pj)
+		if pj.Payment != nil {
+			out.Payments = append(out.Payments, exportPaymentJSON{PermitID: p.ID, Payment: *pj.Payment})
+		}
+		_, attrs, err := h.blobs.Attrs(r.Context(), documentPrefix(p.ID))
+		if err != nil {
+			return fmt.Errorf("httpapi: listing the documents of permit %s for an export: %w", p.ID, err)
+		}
+		for _, a := range attrs {
+			d := uploadedOf(a)
+			out.Documents = append(out.Documents, exportDocumentJSON{uploadedDocumentJSON: d,
+				Href: h.link("/v1/permits/" + p.ID + "/documents/" + d.ID)})
+		}
+	}
+	for _, ac := range x.AddressChanges {
+		out.AddressChanges = append(out.AddressChanges, addressChangeOf(ac))
+	}
+	for _, e := range x.Events {
+		out.Events = append(out.Events, eventOf(e))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
