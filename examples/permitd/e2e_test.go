@@ -55,6 +55,7 @@ func TestEndToEnd(t *testing.T) {
 			enforcement(t, s)
 			webhooks(t, s)
 			hostedPaymentsOff(t, s)
+			dataProtection(t, s)
 			require.NoError(t, s.oas.Err(), "traffic that does not match openapi.json")
 			require.Empty(t, s.oas.Unseen(), "operations the end-to-end test never reached")
 			s.stop()
