@@ -29,9 +29,9 @@ func (t *tx) EventsOfAccount(accountID string) ([]permit.Event, error) {
 		return nil, err
 	}
 	out := []permit.Event{}
-	for _, e := range t.s.committed.events {
+	for i, e := range t.s.committed.events {
 		if e.AccountID == accountID && accountID != "" {
-			out = append(out, cloneEvent(e))
+			out = append(out, committedEvent(i, e))
 		}
 	}
 	return out, nil
