@@ -3,4 +3,4 @@
 -- record of which officer looked at it (permit.ReadTx.EventsOfAccount).
 
 -- +goose Up
-CREATE INDEX events_by_account ON events (account_id, id);
+CREATE INDEX IF NOT EXISTS events_by_account ON events (account_id, id);
