@@ -5,62 +5,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
+
+	"github.com/carerpermit/carerpermit/adapters/internal/httpx"
 )
 
-// cleanBasePath checks Options.BasePath: "" or "/" is none; otherwise a
-// path that starts with "/", does not end with one, and holds no query,
-// fragment, dot segment or escaped character.
+// cleanBasePath checks Options.BasePath (httpx.CleanBasePath).
 func cleanBasePath(p string) (string, error) {
-	if p == "" || p == "/" {
-		return "", nil
+	base, err := httpx.CleanBasePath(p)
+	if err != nil {
+		return "", fmt.Errorf("httpapi: %w", err)
 	}
-	bad := !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "?#%\\ \t\r\n") ||
-		strings.Contains(p, "//") || badText(p)
-	for _, seg := range strings.Split(p, "/")[1:] {
-		if seg == "." || seg == ".." {
-			bad = true
-		}
-	}
-	if bad {
-		return "", fmt.Errorf("httpapi: BasePath %q must be a path such as /permits: starting with /, not ending with one, with no query, dot segments or escapes", p)
-	}
-	return p, nil
+	return base, nil
 }
 
 // link is the public path of an API path p ("/v1/permits/…"): under the
 // base path when there is one.
 func (h *api) link(p string) string { return h.base + p }
 
-// withinBase returns r with the base path taken off its URL. A request
-// whose path does not start with the base path is served as it is: a
+// withinBase returns r with the base path taken off its URL
+// (httpx.WithinBase): a request without it is served as it is, since a
 // proxy in front may already have taken the prefix off.
-func (h *api) withinBase(r *http.Request) *http.Request {
-	if h.base == "" {
-		return r
-	}
-	rest, ok := strings.CutPrefix(r.URL.Path, h.base)
-	if !ok || (rest != "" && rest[0] != '/') {
-		return r
-	}
-	if rest == "" {
-		rest = "/"
-	}
-	r2 := new(http.Request)
-	*r2 = *r
-	r2.URL = new(url.URL)
-	*r2.URL = *r.URL
-	r2.URL.Path = rest
-	if r.URL.RawPath != "" {
-		if raw, ok := strings.CutPrefix(r.URL.RawPath, h.base); ok {
-			r2.URL.RawPath = raw
-		} else {
-			r2.URL.RawPath = ""
-		}
-	}
-	return r2
-}
+func (h *api) withinBase(r *http.Request) *http.Request { return httpx.WithinBase(r, h.base) }
 
 // linked rewrites the API paths a sentence names ("find it with GET
 // /v1/addresses") to their public paths under the base path.

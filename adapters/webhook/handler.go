@@ -70,6 +70,11 @@ type HandlerOptions struct {
 	// httpapi.Options.Observe is: its route pattern ("" when none
 	// matched), status and duration. Nil tells nothing.
 	Observe func(route string, status int, elapsed time.Duration)
+	// BasePath is the path the API is mounted under, as
+	// httpapi.Options.BasePath ("" or "/": the root): Location headers and
+	// problem instances start with it, and requests may arrive with it or
+	// without it (a proxy that takes it off).
+	BasePath string
 }
 
 type handler struct {
@@ -81,6 +86,7 @@ type handler struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	observe  func(route string, status int, elapsed time.Duration)
+	base     string // HandlerOptions.BasePath, "" for the root
 }
 
 // NewHandler returns the officers' webhook endpoints of the API, all
@@ -103,7 +109,12 @@ func NewHandler(store Store, opts *HandlerOptions) (http.Handler, error) {
 	if store == nil || opts == nil || opts.Authorize == nil {
 		return nil, errors.New("webhook: NewHandler needs a Store and HandlerOptions.Authorize")
 	}
-	h := &handler{store: store, auth: opts.Authorize, policy: opts.Policy, resolver: opts.Resolver, now: opts.Now, log: opts.Logger, observe: opts.Observe}
+	base, err := httpx.CleanBasePath(opts.BasePath)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: %w", err)
+	}
+	h := &handler{store: store, auth: opts.Authorize, policy: opts.Policy, resolver: opts.Resolver, now: opts.Now, log: opts.Logger,
+		observe: opts.Observe, base: base}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -184,7 +195,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Status >= 500 {
 		h.log.ErrorContext(r.Context(), "webhook request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	httpx.WriteProblem(w, p.Status, p.Header, p.Document(r.URL.Path, reqID))
+	httpx.WriteProblem(w, p.Status, p.Header, p.Document(h.base+r.URL.Path, reqID))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
@@ -251,6 +262,7 @@ func (h *handler) owned(r *http.Request, c Caller) error {
 // methods with problem documents.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	r = httpx.WithinBase(r, h.base)
 	w := &recordingWriter{StatusWriter: &httpx.StatusWriter{ResponseWriter: rw}}
 	if w.Header().Get("X-Request-Id") == "" {
 		w.Header().Set("X-Request-Id", httpx.RequestID())
@@ -473,13 +485,13 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request, c Caller) error
 	if err != nil {
 		return err
 	}
-	return writeCreated(w, e)
+	return h.writeCreated(w, e)
 }
 
-func writeCreated(w http.ResponseWriter, e Endpoint) error {
+func (h *handler) writeCreated(w http.ResponseWriter, e Endpoint) error {
 	out := endpointOf(e)
 	out.Secret = e.Secret
-	w.Header().Set("Location", "/v1/webhooks/"+e.ID)
+	w.Header().Set("Location", h.base+"/v1/webhooks/"+e.ID)
 	return writeJSON(w, http.StatusCreated, out)
 }
 
@@ -496,7 +508,7 @@ func (h *handler) replay(ctx context.Context, w http.ResponseWriter, key, hash s
 	if e.RequestHash != hash {
 		return true, newProblem(http.StatusConflict, httpx.CodeIdempotencyKeyReused, "This Idempotency-Key was used with a different request; use a new key for a new request.")
 	}
-	return true, writeCreated(w, e)
+	return true, h.writeCreated(w, e)
 }
 
 func newEndpointID() string {

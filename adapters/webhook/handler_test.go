@@ -358,6 +358,48 @@ func TestHandlerBadInput(t *testing.T) {
 	require.Len(t, a.must(200, "GET", "/v1/webhooks", nil)["webhooks"], 1, "nothing bad was registered")
 }
 
+// Under a base path the webhook routes answer with it and without it (a
+// proxy that takes it off), and Location headers and problem instances
+// start with it.
+func TestHandlerBasePath(t *testing.T) {
+	dns := resolver{"backoffice.example": {"93.184.216.34"}}
+	h, err := webhook.NewHandler(webhook.NewMemoryStore(), &webhook.HandlerOptions{Authorize: authorize, Resolver: dns,
+		Now: func() time.Time { return t0 }, BasePath: "/permits"})
+	require.NoError(t, err)
+	do := func(method, path, body string) *httptest.ResponseRecorder {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req := httptest.NewRequest(method, path, rd)
+		req.Header.Set("Authorization", "Bearer "+officerToken)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	w := do("POST", "/permits/v1/webhooks", `{"url": "https://backoffice.example/hook"}`)
+	require.Equal(t, 201, w.Code, w.Body.String())
+	loc := w.Header().Get("Location")
+	require.Regexp(t, `^/permits/v1/webhooks/wh_`, loc)
+	require.Equal(t, 200, do("GET", loc, "").Code)
+	require.Equal(t, 200, do("GET", strings.TrimPrefix(loc, "/permits"), "").Code, "without the base path, as after a proxy")
+	for _, path := range []string{"/permits/v1/webhooks/wh_none", "/v1/webhooks/wh_none"} {
+		w := do("GET", path, "")
+		require.Equal(t, 404, w.Code)
+		var p map[string]any
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+		require.Equal(t, "/permits/v1/webhooks/wh_none", p["instance"], path)
+	}
+	require.Equal(t, 404, do("GET", "/permitsx/v1/webhooks", "").Code, "not the base path")
+	for _, bad := range []string{"permits", "/permits/", "/a/../b", "/a?b", "/a%2Fb"} {
+		_, err := webhook.NewHandler(webhook.NewMemoryStore(), &webhook.HandlerOptions{Authorize: authorize, BasePath: bad})
+		require.Error(t, err, bad)
+	}
+}
+
 func TestNewHandlerNeedsAuthorize(t *testing.T) {
 	_, err := webhook.NewHandler(webhook.NewMemoryStore(), nil)
 	require.Error(t, err)

@@ -153,6 +153,7 @@ type config struct {
 	accountCreationRate         httpapi.RateLimit
 	trustedProxies              []netip.Prefix
 	metricsAddr                 string
+	basePath                    string
 }
 
 // defaultAccountCreationRate is how many accounts one client address may
@@ -344,6 +345,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		"address or CIDR prefix of a proxy whose X-Forwarded-For is believed, repeatable or comma-separated; from anyone else it is ignored (PERMITD_TRUSTED_PROXY)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", getenv("PERMITD_METRICS_ADDR"),
 		"listen address for GET /metrics without a token (keep it private); empty serves it on --addr to officers only (PERMITD_METRICS_ADDR)")
+	fs.StringVar(&c.basePath, "base-path", getenv("PERMITD_BASE_PATH"),
+		"path the JSON API is served under, such as /permits (then /permits/v1/...); empty for the root (PERMITD_BASE_PATH)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -592,9 +595,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxDocumentsPerPermit: cfg.maxDocuments, MaxPermitDocumentBytes: cfg.maxPermitDocumentBytes,
 		BodyReadTimeout: cfg.bodyReadTimeout, UploadReadTimeout: cfg.uploadReadTimeout,
 		Rates: store.RateLimits(), AccountCreationLimit: cfg.accountCreationRate, TrustedProxies: cfg.trustedProxies,
-		Observe: mx.ObserveRequest, Metrics: metricsOnMain(cfg, mx)})
+		Observe: mx.ObserveRequest, Metrics: metricsOnMain(cfg, mx), BasePath: cfg.basePath})
 	if err != nil {
-		return err
+		return fmt.Errorf("--base-path: %w", err)
 	}
 	hooks, err := webhook.NewSQLStore(ctx, store.DB(), webhook.Dialect(store.Dialect()))
 	if err != nil {
@@ -604,7 +607,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	hooksAPI, err := webhook.NewHandler(hooks, &webhook.HandlerOptions{Authorize: webhookCaller(auth), Policy: cfg.webhookPolicy, Logger: log,
-		Observe: mx.ObserveRequest})
+		Observe: mx.ObserveRequest, BasePath: cfg.basePath})
 	if err != nil {
 		return err
 	}
@@ -624,11 +627,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	root := http.NewServeMux()
-	root.Handle("/v1/webhooks", hooksAPI)
-	root.Handle("/v1/webhooks/", hooksAPI)
-	root.Handle("/v1/", handler)
-	root.Handle("/healthz", handler)
-	root.Handle("/metrics", handler)
+	mountAPI(root, strings.TrimSuffix(cfg.basePath, "/"), handler, hooksAPI)
 	root.Handle("/", pages)
 	srv := &http.Server{
 		Handler:           root,
@@ -703,6 +702,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// mountAPI serves the JSON API and the webhook routes under base (""
+// for the root): base/v1/..., base/healthz and base/metrics. Under a base
+// path they answer without it as well, as when a proxy in front takes it
+// off (the handlers still write it in Location headers and problem
+// instances); the resident pages keep the rest of the site.
+func mountAPI(root *http.ServeMux, base string, api, hooks http.Handler) {
+	prefixes := []string{""}
+	if base != "" {
+		prefixes = append(prefixes, base)
+	}
+	for _, p := range prefixes {
+		root.Handle(p+"/v1/webhooks", hooks)
+		root.Handle(p+"/v1/webhooks/", hooks)
+		root.Handle(p+"/v1/", api)
+		root.Handle(p+"/healthz", api)
+		root.Handle(p+"/metrics", api)
+	}
 }
 
 // metricsOnMain is GET /metrics on the main listener, to officers only,
