@@ -130,6 +130,25 @@ func (s *Service) AccessRecord(ctx context.Context, accountID string) ([]Event, 
 	})
 }
 
+// SentMessage is a message to an account holder as the notifier that
+// keeps messages recorded it: what it said (Message, with its data), where
+// it went, and whether it has gone yet.
+type SentMessage struct {
+	Message    Message
+	Status     string    // "pending", "sent" or "failed" (the provider refused it for good)
+	RecordedAt time.Time // when the service asked for it to be sent
+	SentAt     time.Time // when the provider took it (or refused it for good); zero while pending
+}
+
+// MessageLog is the record of the messages sent to account holders, kept
+// by a notifier that stores them (adapters/notifyoutbox's Outbox) and
+// given as Options.Messages, so that a subject access export lists them.
+type MessageLog interface {
+	// MessagesTo returns the messages recorded for the account, oldest
+	// first; none is an empty slice, not an error.
+	MessagesTo(ctx context.Context, accountID string) ([]SentMessage, error)
+}
+
 // AccountExport is everything the library holds about an account (a
 // subject access request, UK GDPR Article 15): the account, every permit
 // of it in any state (with its payment, evidence metadata, vehicle check
@@ -144,7 +163,10 @@ type AccountExport struct {
 	// Events are the events about the account and its permits in feed
 	// order, up to the export (the account.exported event that records
 	// this export is the next one).
-	Events     []Event
+	Events []Event
+	// Messages are the messages recorded for the holder, oldest first,
+	// from Options.Messages; nil when the service has no MessageLog.
+	Messages   []SentMessage
 	ExportedAt time.Time
 	ExportedBy string // the actor, as events name it
 }
@@ -159,9 +181,19 @@ func (s *Service) ExportAccount(ctx context.Context, by Actor, accountID string)
 	if err := by.maySee(accountID, "export the data"); err != nil {
 		return AccountExport{}, err
 	}
+	var msgs []SentMessage
+	if s.messages != nil {
+		var err error
+		if msgs, err = s.messages.MessagesTo(ctx, accountID); err != nil {
+			return AccountExport{}, fmt.Errorf("permit: reading the messages of account %s: %w", accountID, err)
+		}
+		if msgs == nil {
+			msgs = []SentMessage{}
+		}
+	}
 	var out AccountExport
 	err := s.update(ctx, by, func(o *op) error {
-		out = AccountExport{ExportedAt: o.at, ExportedBy: by.String()}
+		out = AccountExport{ExportedAt: o.at, ExportedBy: by.String(), Messages: msgs}
 		a, err := o.Account(accountID)
 		if err != nil {
 			return err

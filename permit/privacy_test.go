@@ -93,6 +93,7 @@ func TestExportAccount(t *testing.T) {
 	require.Equal(t, w.svc.Now(), x.ExportedAt)
 	require.Len(t, x.Permits, 2)
 	require.Len(t, x.AddressChanges, 1)
+	require.Nil(t, x.Messages, "a service without a MessageLog lists none")
 	var about []permit.Event
 	for _, e := range w.events() {
 		if e.AccountID == f.a.ID && e.Type != permit.EventAccountExported {

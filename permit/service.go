@@ -36,6 +36,7 @@ type Service struct {
 	paymentRecordFailed func(err error)
 	vehicleTimeout      time.Duration
 	vehicleCheckFailed  func(vrm VRM, err error)
+	messages            MessageLog
 }
 
 // Options are the optional parts of a Service, fixed when it is built.
@@ -82,6 +83,10 @@ type Options struct {
 	// abandon_unpaid_after must then be at least the provider's 90-minute
 	// session (HostedSessionLifetime).
 	HostedPayments HostedPayments
+	// Messages is the record of the messages sent to account holders
+	// (usually the Notifier itself, when it keeps them): a subject access
+	// export (ExportAccount) lists them. Nil lists none.
+	Messages MessageLog
 	// PaymentReturnURL gives the absolute URL the provider sends the
 	// payer's browser back to after attempt of permit permitID's payment.
 	// Required with HostedPayments.
@@ -129,6 +134,7 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 		s.paymentRecordFailed = opts.PaymentRecordFailed
 		s.hosted, s.returnTo = opts.HostedPayments, opts.PaymentReturnURL
 		s.vehicles, s.vehicleTimeout, s.vehicleCheckFailed = opts.Vehicles, opts.VehicleCheckTimeout, opts.VehicleCheckFailed
+		s.messages = opts.Messages
 	}
 	if s.vehicleTimeout <= 0 {
 		s.vehicleTimeout = DefaultVehicleCheckTimeout

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/views"
+	"github.com/carerpermit/carerpermit/permit"
 )
 
 // ExportFormat names the shape of a subject access export (GET
@@ -24,7 +25,35 @@ type accountExportJSON struct {
 	AddressChanges []addressChangeJSON  `json:"address_changes"`
 	Payments       []exportPaymentJSON  `json:"payments"`
 	Documents      []exportDocumentJSON `json:"documents"`
+	Messages       []exportMessageJSON  `json:"messages"`
 	Events         []eventJSON          `json:"events"`
+}
+
+// exportMessageJSON is a message to the holder as the server recorded it
+// (when it keeps messages: permit.Options.Messages): what it said and
+// where it went, and whether the provider has taken it.
+type exportMessageJSON struct {
+	ID         string            `json:"id"`
+	Kind       string            `json:"kind"`
+	Channel    string            `json:"channel,omitempty"`
+	To         string            `json:"to,omitempty"`
+	Phone      string            `json:"phone,omitempty"`
+	Postal     []string          `json:"postal,omitempty"`
+	PermitID   string            `json:"permit_id,omitempty"`
+	Data       map[string]string `json:"data"`
+	Status     string            `json:"status"`
+	RecordedAt string            `json:"recorded_at"`
+	SentAt     string            `json:"sent_at,omitempty"`
+}
+
+func exportMessageOf(m permit.SentMessage) exportMessageJSON {
+	data := m.Message.Data
+	if data == nil {
+		data = map[string]string{}
+	}
+	return exportMessageJSON{ID: m.Message.ID, Kind: string(m.Message.Kind), Channel: string(m.Message.Channel),
+		To: m.Message.To, Phone: m.Message.Phone, Postal: m.Message.Postal, PermitID: m.Message.PermitID, Data: data,
+		Status: m.Status, RecordedAt: instant(m.RecordedAt), SentAt: instant(m.SentAt)}
 }
 
 // exportPaymentJSON is a permit's payment, as the permit shows it, with
@@ -59,7 +88,11 @@ func (h *api) exportAccount(w http.ResponseWriter, r *http.Request, c *call) err
 	out := accountExportJSON{Format: ExportFormat, ExportedAt: instant(x.ExportedAt), ExportedBy: x.ExportedBy,
 		Account: accountOf(x.Account), Permits: make([]permitJSON, 0, len(x.Permits)),
 		AddressChanges: make([]addressChangeJSON, 0, len(x.AddressChanges)), Payments: []exportPaymentJSON{},
-		Documents: []exportDocumentJSON{}, Events: make([]eventJSON, 0, len(x.Events))}
+		Documents: []exportDocumentJSON{}, Messages: make([]exportMessageJSON, 0, len(x.Messages)),
+		Events: make([]eventJSON, 0, len(x.Events))}
+	for _, m := range x.Messages {
+		out.Messages = append(out.Messages, exportMessageOf(m))
+	}
 	for _, p := range x.Permits {
 		pj := permitOf(p, today)
 		out.Permits = append(out.Permits, pj)

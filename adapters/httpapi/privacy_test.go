@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -81,7 +82,8 @@ func TestOfficersLooksAreRecorded(t *testing.T) {
 // -update to rewrite it after a deliberate change, and say so in
 // CHANGELOG.md: fields are added, never removed).
 func TestExportAccount(t *testing.T) {
-	hs := newHarnessConfigured(t, loadScheme(t), &harnessConfig{service: pinnedIDs(),
+	pin := pinnedIDs()
+	hs := newHarnessConfigured(t, loadScheme(t), &harnessConfig{service: func(o *permit.Options) { pin(o); o.Messages = sentLog{} },
 		integrations: []httpapi.Integration{{Name: "crm", Token: integrationToken}}})
 	acc, tok := hs.account(home)
 	_, otherTok := hs.account(neighbour)
@@ -110,6 +112,7 @@ func TestExportAccount(t *testing.T) {
 	require.Len(t, x["payments"], 1, "the paid application's payment")
 	require.Len(t, x["documents"], 1)
 	require.Len(t, x["address_changes"], 1)
+	require.Len(t, x["messages"], 2)
 	d := x["documents"].([]any)[0].(map[string]any)
 	got := hs.do("GET", d["href"].(string), officerToken, nil)
 	require.Equal(t, http.StatusOK, got.status, "the link downloads the file")
@@ -130,6 +133,22 @@ func TestExportAccount(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err, "run go test -run TestExportAccount -update to write it")
 	require.Equal(t, string(want), string(pretty), "the export's shape changed: if meant, run with -update and record it in CHANGELOG.md")
+}
+
+// sentLog is a MessageLog that recorded one message to acc_1 (sent) and
+// one to it still waiting.
+type sentLog struct{}
+
+func (sentLog) MessagesTo(_ context.Context, accountID string) ([]permit.SentMessage, error) {
+	if accountID != "acc_1" {
+		return nil, nil
+	}
+	return []permit.SentMessage{
+		{Message: permit.Message{ID: "msg_1", Kind: permit.MessageApplicationReceived, Channel: "email", AccountID: "acc_1", To: "jane@example.com",
+			PermitID: "per_1", Data: map[string]string{"vrm": "AB12CDE"}}, Status: "sent", RecordedAt: start, SentAt: start.Add(time.Second)},
+		{Message: permit.Message{ID: "msg_2", Kind: permit.MessageApproved, Channel: "letter", AccountID: "acc_1",
+			Postal: []string{"Jane Smith", "12 Ashby Road", "Loughborough", "LE11 3AB"}, PermitID: "per_1"}, Status: "pending", RecordedAt: start},
+	}, nil
 }
 
 // exportGolden is an export made comparable: indented, the random file

@@ -76,7 +76,10 @@ type Outbox struct {
 	wake chan struct{}
 }
 
-var _ permit.Notifier = (*Outbox)(nil)
+var (
+	_ permit.Notifier   = (*Outbox)(nil)
+	_ permit.MessageLog = (*Outbox)(nil)
+)
 
 // New migrates the table and returns an Outbox sending through next. The
 // caller owns db.
@@ -146,8 +149,8 @@ func (b *Outbox) Notify(ctx context.Context, m permit.Message) error {
 		return fmt.Errorf("notifyoutbox: encoding the message: %w", err)
 	}
 	now := b.d.Instant(b.o.Now())
-	_, err = b.exec(ctx, `INSERT INTO notify_outbox (id, message, status, attempts, next_attempt_at, created_at, last_error)
-VALUES (?, ?, 'pending', 0, ?, ?, '')`, id, string(body), now, now)
+	_, err = b.exec(ctx, `INSERT INTO notify_outbox (id, message, status, attempts, next_attempt_at, created_at, last_error, account_id)
+VALUES (?, ?, 'pending', 0, ?, ?, '', ?)`, id, string(body), now, now, m.AccountID)
 	if err != nil {
 		return b.fail("recording a message", err)
 	}
@@ -295,6 +298,41 @@ func (b *Outbox) Run(ctx context.Context, poll time.Duration, report func(Report
 		case <-t.C:
 		}
 	}
+}
+
+// MessagesTo implements permit.MessageLog: the messages recorded for the
+// account, oldest first, in whatever state (a subject access export lists
+// them; permitd gives the Outbox as permit.Options.Messages).
+func (b *Outbox) MessagesTo(ctx context.Context, accountID string) ([]permit.SentMessage, error) {
+	out := []permit.SentMessage{}
+	if accountID == "" {
+		return out, nil
+	}
+	rows, err := b.db.QueryContext(ctx, b.d.Rebind(`SELECT message, status, created_at, done_at FROM notify_outbox
+WHERE account_id = ? ORDER BY created_at, id`), accountID)
+	if err != nil {
+		return nil, b.fail("reading an account's messages", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body string
+		var m permit.SentMessage
+		var done time.Time
+		if err := rows.Scan(&body, &m.Status, sqldb.ScanInstant(&m.RecordedAt), sqldb.ScanInstant(&done)); err != nil {
+			return nil, b.fail("reading an account's messages", err)
+		}
+		if err := json.Unmarshal([]byte(body), &m.Message); err != nil {
+			return nil, fmt.Errorf("notifyoutbox: a recorded message that does not read back: %w", err)
+		}
+		if m.Status != StatusPending {
+			m.SentAt = done
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, b.fail("reading an account's messages", err)
+	}
+	return out, nil
 }
 
 // Count says how many messages are in a state: for tests and metrics.

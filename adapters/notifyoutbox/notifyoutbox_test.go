@@ -90,6 +90,33 @@ func TestOutbox(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, want, n, status)
 			}
+
+			// Issue 19: a subject access export lists an account's
+			// messages, whatever became of them, oldest first.
+			now = now.Add(time.Minute)
+			require.NoError(t, box.Notify(ctx, permit.Message{Kind: permit.MessageExpiryReminder, AccountID: "acc_1", To: "jane@example.org", PermitID: "per_1"}))
+			mine, err := other.MessagesTo(ctx, "acc_1")
+			require.NoError(t, err)
+			require.Len(t, mine, 2)
+			require.Equal(t, permit.MessageApproved, mine[0].Message.Kind)
+			require.Equal(t, notifyoutbox.StatusFailed, mine[0].Status)
+			require.Equal(t, time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC), mine[0].RecordedAt)
+			require.Equal(t, time.Date(2027, 3, 1, 9, 0, 31, 0, time.UTC), mine[0].SentAt, "when it was refused for good")
+			require.Equal(t, map[string]string{"vrm": "AB12CDE"}, mine[0].Message.Data)
+			require.Equal(t, permit.MessageExpiryReminder, mine[1].Message.Kind)
+			require.Equal(t, notifyoutbox.StatusPending, mine[1].Status)
+			require.True(t, mine[1].SentAt.IsZero())
+			theirs, err := box.MessagesTo(ctx, "acc_2")
+			require.NoError(t, err)
+			require.Len(t, theirs, 1)
+			require.Equal(t, "+447700900123", theirs[0].Message.Phone)
+			require.Equal(t, notifyoutbox.StatusSent, theirs[0].Status)
+			for _, id := range []string{"acc_9", ""} {
+				none, err := box.MessagesTo(ctx, id)
+				require.NoError(t, err)
+				require.NotNil(t, none)
+				require.Empty(t, none)
+			}
 		})
 	}
 }

@@ -551,6 +551,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		PaymentRecordFailed: func(err error) {
 			log.Error("payment outcome not recorded; the due jobs will ask again", "err", err)
 		}}
+	if outbox != nil {
+		// A subject access export lists the messages the outbox keeps.
+		svcOpts.Messages = outbox
+	}
 	if cfg.vehicleCheck == vehicleCheckDVLA {
 		ves, err := dvlaves.New(dvlaves.Config{APIKey: cfg.dvlaKey, BaseURL: cfg.dvlaURL}, nil)
 		if err != nil {

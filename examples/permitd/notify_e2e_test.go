@@ -70,6 +70,17 @@ func TestNotifyGOVUK(t *testing.T) {
 	require.Equal(t, "resident@example.com", sent[0].To)
 	require.NotEmpty(t, sent[0].Reference, "our message id as the reference")
 	require.NotContains(t, sent[0].Reference, "@")
+
+	// Issue 19: the holder's subject access export lists the message
+	// the outbox recorded, and that Notify took it.
+	x := s.must(200, "GET", "/v1/accounts/"+jane.id+"/export", jane.token, nil)
+	msgs := x["messages"].([]any)
+	require.Len(t, msgs, 1)
+	m := msgs[0].(map[string]any)
+	require.Equal(t, "application_received", m["kind"])
+	require.Equal(t, "resident@example.com", m["to"])
+	require.Equal(t, "sent", m["status"])
+	require.Equal(t, sent[0].Reference, m["id"], "the reference Notify was given")
 	require.NoError(t, s.oas.Err())
 	require.NotContains(t, s.out.String(), fake.APIKey())
 }
