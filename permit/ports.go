@@ -298,6 +298,9 @@ const (
 	// application ahead of it was rejected or withdrawn; its card
 	// authorisation is cancelled.
 	MessageBecameFree = message.BecameFree
+	// MessageSignInCode carries a resident's one-time sign-in code; the
+	// HTTP adapters send it, not the Service.
+	MessageSignInCode = message.SignInCode
 )
 
 // Message is a notification to an account holder (package message). Data

@@ -112,6 +112,13 @@ type Options struct {
 	// the v1 contract; a server that serves metrics on a listener of its
 	// own leaves it nil.
 	Metrics http.Handler
+	// SignIn, when set, serves the resident sign-in of docs/API.md
+	// "Signing in" (POST /v1/sign-in, /v1/sign-in/verify, /v1/sign-out);
+	// its rate limits count in Rates.
+	SignIn *SignInOptions
+	// Outbox, when set with TestClock, serves GET /v1/test-clock/outbox:
+	// the messages the server sent, for evaluation scripts.
+	Outbox Outbox
 }
 
 // Defaults of Options' body read timeouts. A JSON body is at most 64 KiB;
@@ -148,6 +155,9 @@ type api struct {
 	metrics           http.Handler
 	// base is Options.BasePath, "" for the root.
 	base string
+	// signIn is the resident sign-in, nil when not served.
+	signIn *signIn
+	outbox Outbox
 }
 
 // New returns the v1 JSON API of docs/API.md as an http.Handler. svc, locator
@@ -198,6 +208,14 @@ func New(svc *permit.Service, locator zones.Locator, auth Authenticator, opts *O
 	}
 	h.accountLimiter = &limiter{kind: "accounts", limit: o.AccountCreationLimit, counter: rates,
 		proxies: o.TrustedProxies, now: h.now}
+	if o.SignIn != nil {
+		if h.signIn, err = newSignIn(o.SignIn, auth, rates, o.TrustedProxies, h.now); err != nil {
+			return nil, err
+		}
+	}
+	if o.TestClock != nil {
+		h.outbox = o.Outbox
+	}
 	if h.bodyTimeout = o.BodyReadTimeout; h.bodyTimeout <= 0 {
 		h.bodyTimeout = DefaultBodyReadTimeout
 	}

@@ -72,6 +72,9 @@ type AccountCredential struct {
 	// the resident once in the POST /v1/accounts answer; "" shows none
 	// (for a council whose own sign-in identifies residents).
 	Token func(accountID string) string
+	// Issue, when set, is used instead of Token: it may fail (the
+	// account is then open, without a token: the resident signs in).
+	Issue func(ctx context.Context, accountID string) (string, error)
 }
 
 // Authenticator identifies callers. A council can put its own sign-in in
@@ -118,6 +121,12 @@ type TokenAuth struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedCredential // by account ID
+
+	// sessions, when set, keeps the tokens residents sign in with
+	// (UseSessions).
+	sessions   Sessions
+	sessionTTL time.Duration
+	now        func() time.Time
 }
 
 type cachedCredential struct {
@@ -154,7 +163,9 @@ type Integration struct {
 
 // NewTokenAuth builds a TokenAuth. accounts is where account credentials
 // are read (the Service); officerTokens may be empty (no officer can sign
-// in); integrations are the read-only integrations (RoleIntegration). A
+// in). An officer token written NAME=TOKEN names its officer (events and
+// logs say officer:NAME; NAME is 1 to 64 letters, digits, '-', '_', '.'
+// or '@'); a bare token is named by its hash (OfficerName). integrations are the read-only integrations (RoleIntegration). A
 // token shorter than MinOfficerTokenLength, or holding spaces, is
 // refused, as are a token given twice and two integrations of one name.
 func NewTokenAuth(accounts AccountReader, officerTokens []string, integrations ...Integration) (*TokenAuth, error) {
@@ -163,18 +174,32 @@ func NewTokenAuth(accounts AccountReader, officerTokens []string, integrations .
 	}
 	a := &TokenAuth{accounts: accounts, cache: map[string]cachedCredential{}}
 	for i, t := range officerTokens {
+		name := ""
+		if n, tok, ok := strings.Cut(t, "="); ok && officerNameOK(n) && tok != "" {
+			name, t = n, tok
+		}
 		if len(t) < MinOfficerTokenLength {
 			return nil, fmt.Errorf("httpapi: officer token %d is %d characters long; use at least %d", i+1, len(t), MinOfficerTokenLength)
 		}
 		if strings.ContainsAny(t, " \t\r\n") {
 			return nil, fmt.Errorf("httpapi: officer token %d contains white space", i+1)
 		}
+		if name == "" {
+			name = OfficerName(t)
+		}
 		h := sha256.Sum256([]byte(t))
-		a.officers = append(a.officers, officerKey{hash: h, name: OfficerName(t)})
+		a.officers = append(a.officers, officerKey{hash: h, name: name})
 	}
 	seen := map[[sha256.Size]byte]bool{}
+	officerNames := map[string]bool{}
 	for _, k := range a.officers {
-		seen[k.hash] = true
+		if seen[k.hash] {
+			return nil, fmt.Errorf("httpapi: officer %q: the same token is given twice", k.name)
+		}
+		if officerNames[k.name] {
+			return nil, fmt.Errorf("httpapi: officer %q is given twice", k.name)
+		}
+		seen[k.hash], officerNames[k.name] = true, true
 	}
 	names := map[string]bool{}
 	for i, in := range integrations {
@@ -210,7 +235,18 @@ func integrationName(s string) bool {
 	return true
 }
 
-// OfficerName is how an officer token is named on events and in logs: the
+// officerNameOK reports whether s may name an officer (NAME=TOKEN):
+// 1 to 64 letters, digits, '-', '_', '.' or '@' (an email address names
+// an officer signed in through the council's OpenID Connect provider).
+func officerNameOK(s string) bool {
+	return integrationName(strings.ReplaceAll(s, "@", "."))
+}
+
+// OfficerNameOK reports whether s may name an officer: 1 to 64 letters,
+// digits, '-', '_', '.' or '@'.
+func OfficerNameOK(s string) bool { return officerNameOK(s) }
+
+// OfficerName is how an unnamed officer token is named on events and in logs: the
 // first 8 hex digits of its SHA-256, never the token.
 func OfficerName(token string) string {
 	h := sha256.Sum256([]byte(token))
@@ -257,6 +293,9 @@ func (a *TokenAuth) Authenticate(r *http.Request) (Principal, error) {
 	}
 	if integration >= 0 {
 		return Principal{Role: RoleIntegration, ID: a.integrations[integration].name}, nil
+	}
+	if strings.HasPrefix(tok, sessionTokenPrefix) && a.sessions != nil {
+		return a.session(r.Context(), tok)
 	}
 	if accountID, secret, found := strings.Cut(tok, "."); found && accountID != "" && secret != "" {
 		return a.account(r.Context(), accountID, secret)
@@ -312,8 +351,16 @@ func credentialOf(secret string) string {
 }
 
 // NewAccountCredential implements Authenticator: 32 random bytes,
-// base64url, whoever the account is.
+// base64url, whoever the account is. With sessions (UseSessions) the
+// account stores no credential and the token shown is a session's, which
+// expires as every sign-in does.
 func (a *TokenAuth) NewAccountCredential(context.Context, permit.NewAccount) (AccountCredential, error) {
+	if a.sessions != nil {
+		return AccountCredential{Issue: func(ctx context.Context, accountID string) (string, error) {
+			tok, _, err := a.IssueToken(ctx, accountID)
+			return tok, err
+		}}, nil
+	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return AccountCredential{}, fmt.Errorf("httpapi: making an account token: %w", err)

@@ -113,8 +113,19 @@ func (l *limiter) check(ctx context.Context, r *http.Request) error {
 	if l == nil || l.limit.Off() {
 		return nil
 	}
+	return l.checkKey(ctx, clientKey(clientAddr(r, l.proxies)),
+		"Too many requests of this kind have come from your network; try again in %s.")
+}
+
+// checkKey counts a request for the limit's kind and key (a client
+// address, or another thing limited, such as an email address's hash);
+// detail says what went over, with %s for the wait.
+func (l *limiter) checkKey(ctx context.Context, key, detail string) error {
+	if l == nil || l.limit.Off() {
+		return nil
+	}
 	now := l.now()
-	key := l.kind + ":" + clientKey(clientAddr(r, l.proxies))
+	key = l.kind + ":" + key
 	n, ends, err := l.counter.Hit(ctx, key, now, l.limit.Per)
 	if err != nil {
 		return fmt.Errorf("httpapi: counting %s requests: %w", l.kind, err)
@@ -124,8 +135,7 @@ func (l *limiter) check(ctx context.Context, r *http.Request) error {
 	}
 	wait := int(math.Ceil(ends.Sub(now).Seconds()))
 	wait = max(wait, 1)
-	e := newError(http.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf(
-		"Too many requests of this kind have come from your network; try again in %s.", secondsWords(wait)))
+	e := newError(http.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf(detail, secondsWords(wait)))
 	e.header = http.Header{"Retry-After": {strconv.Itoa(wait)}}
 	return e
 }

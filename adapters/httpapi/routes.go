@@ -59,6 +59,14 @@ func (h *api) routes() {
 		h.route("GET /v1/test-clock", officer, noBody, h.getTestClock)
 		h.route("POST /v1/test-clock", officer, requiredJSON, h.setTestClock)
 	}
+	if h.outbox != nil {
+		h.route("GET /v1/test-clock/outbox", officer, noBody, h.testOutbox, "to", "limit")
+	}
+	if h.signIn != nil {
+		h.route("POST /v1/sign-in", anyone, requiredJSON, h.startSignIn)
+		h.route("POST /v1/sign-in/verify", anyone, requiredJSON, h.verifySignIn)
+		h.route("POST /v1/sign-out", signedIn, optionalJSON, h.signOut)
+	}
 }
 
 // integrationMay reports whether an integration token may call a route:
@@ -155,7 +163,12 @@ func (h *api) createAccount(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	out := accountOf(acc)
-	if cred.Token != nil {
+	switch {
+	case cred.Issue != nil:
+		if out.Token, err = cred.Issue(r.Context(), acc.ID); err != nil {
+			return fmt.Errorf("httpapi: account %s is open but no token was issued: %w", acc.ID, err)
+		}
+	case cred.Token != nil:
 		out.Token = cred.Token(acc.ID)
 	}
 	w.Header().Set("Location", h.link("/v1/accounts/"+acc.ID))

@@ -56,6 +56,7 @@ func TestEndToEnd(t *testing.T) {
 			webhooks(t, s)
 			hostedPaymentsOff(t, s)
 			dataProtection(t, s)
+			signIn(t, s)
 			require.NoError(t, s.oas.Err(), "traffic that does not match openapi.json")
 			require.Empty(t, s.oas.Unseen(), "operations the end-to-end test never reached")
 			s.stop()
@@ -403,6 +404,9 @@ func TestConfig(t *testing.T) {
 		c.maxDocumentBytes, c.maxDocuments = 10<<20, 20
 		c.bodyReadTimeout, c.uploadReadTimeout, c.maxConnections = 10*time.Second, time.Minute, 1000
 		c.accountCreationRate = httpapi.RateLimit{Max: 20, Per: time.Hour}
+		c.tokenTTL = 24 * time.Hour
+		c.signInPerAddress = httpapi.RateLimit{Max: 5, Per: 15 * time.Minute}
+		c.signInPerClient = httpapi.RateLimit{Max: 30, Per: 15 * time.Minute}
 		return c
 	}
 	require.Equal(t, docs(config{addr: "0.0.0.0:9000", db: "postgres://x", officerTokens: []string{"a", "b"}, testClock: true}), c)

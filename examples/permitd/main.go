@@ -28,10 +28,15 @@
 //	                                         Messages are recorded in the database (adapters/notifyoutbox) and sent by
 //	                                         a background sender, retried until Notify takes them. Default: the log
 //	                                         (or --smtp-addr)
-//	--officer-token  (PERMITD_OFFICER_TOKEN) officer bearer token; repeatable, or comma-separated
+//	--officer-token  (PERMITD_OFFICER_TOKEN) NAME=TOKEN of a named officer (events say officer:NAME), or a bare
+//	                                         token named by its hash; repeatable, or comma-separated
+//	--token-ttl      (PERMITD_TOKEN_TTL)     how long a resident's token lasts, default 24h (wall clock)
+//	--sign-in-rate-per-address (PERMITD_SIGN_IN_RATE_PER_ADDRESS) sign-in codes one email address may be sent, default 5/15m
+//	--sign-in-rate-per-client  (PERMITD_SIGN_IN_RATE_PER_CLIENT)  sign-in requests one client address may make, default 30/15m
 //	--integration-token (PERMITD_INTEGRATION_TOKEN) NAME=TOKEN of a read-only integration (feed, permits,
 //	                                         accounts, review queue, its own webhooks); repeatable, or comma-separated
-//	--test-clock     (PERMITD_TEST_CLOCK=1)  enable POST /v1/test-clock (evaluation only)
+//	--test-clock     (PERMITD_TEST_CLOCK=1)  enable POST /v1/test-clock (evaluation only), and keep every message
+//	                                         sent in the database's evaluation outbox (GET /v1/test-clock/outbox)
 //	--webhook-allow-loopback (PERMITD_WEBHOOK_ALLOW_LOOPBACK=1) let webhooks point at this machine (tests, evaluation)
 //	--webhook-allow-private  (PERMITD_WEBHOOK_ALLOW_PRIVATE=1)  let webhooks point at private ranges (a council's own network)
 //	--webhook-max-attempts   (PERMITD_WEBHOOK_MAX_ATTEMPTS)     caps the failed attempts before a delivery is dead; 0 (default): retried for 3 days
@@ -154,6 +159,9 @@ type config struct {
 	trustedProxies              []netip.Prefix
 	metricsAddr                 string
 	basePath                    string
+	tokenTTL                    time.Duration
+	signInPerAddress            httpapi.RateLimit
+	signInPerClient             httpapi.RateLimit
 }
 
 // defaultAccountCreationRate is how many accounts one client address may
@@ -335,6 +343,22 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	fs.Var(rateFlag{&c.accountCreationRate}, "account-creation-rate",
 		"accounts one client address may open, as N/duration such as 20/1h, or off; more is 429 rate_limited (PERMITD_ACCOUNT_CREATION_RATE)")
+	ttl, err := envDuration(getenv, "PERMITD_TOKEN_TTL", httpapi.DefaultTokenTTL)
+	if err != nil {
+		return config{}, err
+	}
+	fs.DurationVar(&c.tokenTTL, "token-ttl", ttl,
+		"how long a resident's token lasts from its sign-in (POST /v1/sign-in/verify, POST /v1/accounts) (PERMITD_TOKEN_TTL)")
+	if c.signInPerAddress, err = httpapi.ParseRateLimit(envOr(getenv, "PERMITD_SIGN_IN_RATE_PER_ADDRESS", httpapi.DefaultSignInPerAddress.String())); err != nil {
+		return config{}, fmt.Errorf("PERMITD_SIGN_IN_RATE_PER_ADDRESS: %w", err)
+	}
+	fs.Var(rateFlag{&c.signInPerAddress}, "sign-in-rate-per-address",
+		"sign-in codes one email address may be sent, N/duration (PERMITD_SIGN_IN_RATE_PER_ADDRESS)")
+	if c.signInPerClient, err = httpapi.ParseRateLimit(envOr(getenv, "PERMITD_SIGN_IN_RATE_PER_CLIENT", httpapi.DefaultSignInPerClient.String())); err != nil {
+		return config{}, fmt.Errorf("PERMITD_SIGN_IN_RATE_PER_CLIENT: %w", err)
+	}
+	fs.Var(rateFlag{&c.signInPerClient}, "sign-in-rate-per-client",
+		"sign-in requests (codes asked for or given) one client address may make, N/duration (PERMITD_SIGN_IN_RATE_PER_CLIENT)")
 	var proxies proxyList
 	if v := getenv("PERMITD_TRUSTED_PROXY"); v != "" {
 		if err := proxies.Set(v); err != nil {
@@ -356,6 +380,10 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return config{}, fmt.Errorf("--body-read-timeout %s: give a duration above 0 and at most 10m, such as 10s", c.bodyReadTimeout)
 	case c.uploadReadTimeout <= 0 || c.uploadReadTimeout > time.Hour:
 		return config{}, fmt.Errorf("--upload-read-timeout %s: give a duration above 0 and at most 1h, such as 60s", c.uploadReadTimeout)
+	case c.tokenTTL < time.Minute || c.tokenTTL > 90*24*time.Hour:
+		return config{}, fmt.Errorf("--token-ttl %s: give a minute to 90 days, such as 24h", c.tokenTTL)
+	case c.signInPerAddress.Off() || c.signInPerClient.Off():
+		return config{}, errors.New("--sign-in-rate-per-address and --sign-in-rate-per-client cannot be off: without them codes can be guessed")
 	case c.maxConnections < 1:
 		return config{}, fmt.Errorf("--max-connections %d: give a number above 0", c.maxConnections)
 	}
@@ -536,15 +564,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	// The test clock, when enabled, is the service's clock as well as
-	// the API's POST /v1/test-clock.
+	// the API's POST /v1/test-clock; every message sent under it is also
+	// kept in the database's evaluation outbox (GET /v1/test-clock/outbox).
 	var clock *httpapi.TestClock
+	var evalOutbox *sqlstore.EvaluationOutbox
+	if cfg.testClock {
+		clock = httpapi.NewTestClock()
+		evalOutbox = store.EvaluationOutbox(clock.Now)
+		notifier = bothNotifiers{evalOutbox, notifier}
+	}
+	notifier = mx.Notifier(notifier)
 	// The log and GOV.UK Notify take every channel; an email server only
 	// email (a resident with only a mobile number then hears nothing).
 	channels := []permit.Channel{permit.ChannelEmail, permit.ChannelSMS, permit.ChannelLetter}
 	if cfg.smtp.Addr != "" {
 		channels = []permit.Channel{permit.ChannelEmail}
 	}
-	svcOpts := &permit.Options{Notifier: mx.Notifier(notifier), Channels: channels, DueRan: mx.ObserveDue,
+	svcOpts := &permit.Options{Notifier: notifier, Channels: channels, DueRan: mx.ObserveDue,
 		NotifyFailed: func(m permit.Message, err error) {
 			log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
 		},
@@ -569,8 +605,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			log.Warn("--vehicle-check dvla is set but the scheme's vehicle_check is off: no vehicle is checked")
 		}
 	}
-	if cfg.testClock {
-		clock = httpapi.NewTestClock()
+	if clock != nil {
 		svcOpts.Now = clock.Now
 	}
 	svc, err := permit.NewService(scheme, mx.Store(store), gaz, mx.Payments(pay), svcOpts)
@@ -583,12 +618,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return err
 		}
-		tokens = []string{tok}
+		tokens = []string{generatedOfficer + "=" + tok}
 		fmt.Fprintf(out, "no officer token configured; generated one for this run (shown once): %s\n", tok)
 	}
 	auth, err := httpapi.NewTokenAuth(svc, tokens, cfg.integrations...)
 	if err != nil {
 		return err
+	}
+	// Residents' tokens are sessions in the database: they expire
+	// (--token-ttl, on the wall clock) and POST /v1/sign-out ends them.
+	auth.UseSessions(store.AccountTokens(), &httpapi.SessionOptions{TTL: cfg.tokenTTL})
+	var outboxAPI httpapi.Outbox
+	if evalOutbox != nil {
+		outboxAPI = outboxReader{evalOutbox}
 	}
 	if clock != nil {
 		log.Warn("test clock enabled: POST /v1/test-clock moves time; for evaluation only")
@@ -599,7 +641,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		MaxDocumentsPerPermit: cfg.maxDocuments, MaxPermitDocumentBytes: cfg.maxPermitDocumentBytes,
 		BodyReadTimeout: cfg.bodyReadTimeout, UploadReadTimeout: cfg.uploadReadTimeout,
 		Rates: store.RateLimits(), AccountCreationLimit: cfg.accountCreationRate, TrustedProxies: cfg.trustedProxies,
-		Observe: mx.ObserveRequest, Metrics: metricsOnMain(cfg, mx), BasePath: cfg.basePath})
+		Observe: mx.ObserveRequest, Metrics: metricsOnMain(cfg, mx), BasePath: cfg.basePath,
+		SignIn: &httpapi.SignInOptions{Codes: store.SignInCodes(), Notifier: notifier,
+			PerAddress: cfg.signInPerAddress, PerClient: cfg.signInPerClient},
+		Outbox: outboxAPI})
 	if err != nil {
 		return fmt.Errorf("--base-path: %w", err)
 	}
@@ -1001,4 +1046,35 @@ func loadGazetteer(path string) (*zones.Gazetteer, error) {
 		return nil, fmt.Errorf("gazetteer %s: %w", path, err)
 	}
 	return g, nil
+}
+
+// generatedOfficer names the officer token permitd makes when none is
+// configured: events say officer:evaluation.
+const generatedOfficer = "evaluation"
+
+// bothNotifiers keeps each message in the evaluation outbox, then sends
+// it as the server would anyway.
+type bothNotifiers struct {
+	outbox *sqlstore.EvaluationOutbox
+	next   permit.Notifier
+}
+
+func (b bothNotifiers) Notify(ctx context.Context, m permit.Message) error {
+	if err := b.outbox.Notify(ctx, m); err != nil {
+		return err
+	}
+	return b.next.Notify(ctx, m)
+}
+
+// outboxReader serves the evaluation outbox to the API (adapters do not
+// import each other, so the server translates).
+type outboxReader struct{ o *sqlstore.EvaluationOutbox }
+
+func (r outboxReader) Messages(ctx context.Context, to string, limit int) ([]httpapi.OutboxMessage, error) {
+	ms, err := r.o.Messages(ctx, to, limit)
+	out := make([]httpapi.OutboxMessage, len(ms))
+	for i, m := range ms {
+		out[i] = httpapi.OutboxMessage{ID: m.ID, Kind: m.Kind, Channel: m.Channel, To: m.To, SentAt: m.SentAt.UTC(), Data: m.Data}
+	}
+	return out, err
 }

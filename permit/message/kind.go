@@ -23,6 +23,9 @@ const (
 	// application ahead of it was rejected or withdrawn; its card
 	// authorisation is cancelled.
 	BecameFree Kind = "became_free"
+	// SignInCode carries a one-time code a resident signs in with (the
+	// HTTP adapters send it, not the Service).
+	SignInCode Kind = "sign_in_code"
 )
 
 // Message is a notification to an account holder. Data carries the values
@@ -143,6 +146,7 @@ var messageSpecs = []messageSpec{
 	{kind: ExpiryReminder, permit: true, extra: []string{"days_before", "renew_from"}},
 	{kind: AddressChanged, extra: []string{"address"}},
 	{kind: BecameFree, permit: true, extra: []string{"previous_price"}},
+	{kind: SignInCode, extra: []string{"code", "expires_in_minutes"}},
 }
 
 // How values of some keys are written; Render refuses a message whose
@@ -150,7 +154,7 @@ var messageSpecs = []messageSpec{
 var (
 	dateKeys  = []string{"starts_on", "expires_on", "effective_on", "renew_from"}
 	moneyKeys = []string{"price", "refund", "previous_price"}
-	countKeys = []string{"days_before"}
+	countKeys = []string{"days_before", "expires_in_minutes"}
 )
 
 func specOf(k Kind) (messageSpec, bool) {
@@ -191,7 +195,8 @@ func (k Kind) Valid() bool {
 // lists no rejection reasons) and reason (the officer's); cancelled adds reason and refund (either may be empty);
 // vehicle_change_scheduled adds effective_on (vrm is the new vehicle);
 // expiry_reminder adds days_before and renew_from; address_changed carries
-// only address (the new one) besides the account's keys. Dates are
+// only address (the new one) besides the account's keys; sign_in_code
+// carries code (the one-time code) and expires_in_minutes. Dates are
 // YYYY-MM-DD and money is pounds with two places, "55.00".
 func (k Kind) Keys() []string {
 	s, ok := specOf(k)

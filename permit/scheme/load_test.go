@@ -455,7 +455,7 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 54: notifications.templates.cancelled.html: the HTML ends inside a tag, a quoted attribute, a script, a style or a comment; close it`,
 			`line 56: notifications.templates.vehicle_changed.subject: is empty; leave subject out to keep the standard wording`,
 			`line 57: notifications.templates.vehicle_changed.body: unknown key "body"; the keys here are subject, text, html`,
-			`line 58: notifications.templates.rejection: unknown key "rejection"; the keys here are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free`,
+			`line 58: notifications.templates.rejection: unknown key "rejection"; the keys here are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free, sign_in_code`,
 			`line 61: notifications.templates.application_received.text: is blank; leave text out to keep the standard wording`,
 			`line 62: notifications.by_letter[1]: unknown message kind "refused"; the kinds are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free`,
 			`line 62: notifications.by_letter[2]: rejected is listed twice`,
