@@ -457,7 +457,7 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 57: notifications.templates.vehicle_changed.body: unknown key "body"; the keys here are subject, text, html`,
 			`line 58: notifications.templates.rejection: unknown key "rejection"; the keys here are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free, sign_in_code`,
 			`line 61: notifications.templates.application_received.text: is blank; leave text out to keep the standard wording`,
-			`line 62: notifications.by_letter[1]: unknown message kind "refused"; the kinds are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free`,
+			`line 62: notifications.by_letter[1]: unknown message kind "refused"; the kinds are application_received, approved, rejected, cancelled, vehicle_changed, vehicle_change_scheduled, expiry_reminder, address_changed, became_free, sign_in_code`,
 			`line 62: notifications.by_letter[2]: rejected is listed twice`,
 		}},
 		{"not-renewable-with-renew-evidence", []string{
