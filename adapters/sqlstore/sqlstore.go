@@ -287,6 +287,14 @@ func pause(ctx context.Context, attempt int) error {
 // updateOnce runs one attempt; again reports that the database aborted it
 // for a reason another attempt may not meet.
 func (s *Store) updateOnce(ctx context.Context, fn func(permit.Tx) error) (err error, again bool) {
+	if s.d.Pipelines() {
+		return s.updatePipelined(ctx, fn)
+	}
+	return s.updateSQL(ctx, fn)
+}
+
+// updateSQL is updateOnce in a database/sql transaction.
+func (s *Store) updateSQL(ctx context.Context, fn func(permit.Tx) error) (err error, again bool) {
 	if s.writeMu != nil {
 		select {
 		case s.writeMu <- struct{}{}:

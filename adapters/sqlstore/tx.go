@@ -10,22 +10,37 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carerpermit/carerpermit/adapters/internal/sqldb"
 	"github.com/carerpermit/carerpermit/permit"
 	"github.com/carerpermit/carerpermit/zones"
 )
 
 // readTx is a permit.ReadTx on one database transaction, or, with tx nil,
-// a single statement on the pool (see Store.PermitsByVRM).
+// a single statement on the pool (see Store.PermitsByVRM). A PostgreSQL
+// write transaction has p instead of tx: its connection driven by pgx
+// natively (see pipelined.go).
 type readTx struct {
 	s   *Store
 	ctx context.Context
 	tx  *sql.Tx
+	p   sqldb.Pipeline
+	// known is what the transaction's own reads and writes settle, for
+	// deferring writes (pipelined transactions only; nil otherwise).
+	known *known
 	// aborted is set (write transactions) when the database gave up on
 	// the transaction and Update must run it again.
 	aborted error
 }
 
 var _ permit.ReadTx = (*readTx)(nil)
+
+// rows are a query's rows, from database/sql or from a Pipeline.
+type rows = sqldb.Rows
+
+// sqlRows are database/sql's rows as rows.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // stmt is the transaction's use of the store's prepared statement for q,
 // or nil when q is not prepared.
@@ -37,28 +52,84 @@ func (r *readTx) stmt(q string) *sql.Stmt {
 	return r.tx.StmtContext(r.ctx, p)
 }
 
-func (r *readTx) query(q string, args ...any) (*sql.Rows, error) {
-	if st := r.stmt(q); st != nil {
-		return st.QueryContext(r.ctx, args...)
+func (r *readTx) query(q string, args ...any) (rows, error) {
+	if r.p != nil {
+		return r.p.Query(r.ctx, q, args)
 	}
-	if r.tx == nil {
-		return r.s.db.QueryContext(r.ctx, q, args...)
+	var (
+		rs  *sql.Rows
+		err error
+	)
+	switch st := r.stmt(q); {
+	case st != nil:
+		rs, err = st.QueryContext(r.ctx, args...)
+	case r.tx == nil:
+		rs, err = r.s.db.QueryContext(r.ctx, q, args...)
+	default:
+		rs, err = r.tx.QueryContext(r.ctx, q, args...)
 	}
-	return r.tx.QueryContext(r.ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rs}, nil
 }
 
-func (r *readTx) queryRow(q string, args ...any) *sql.Row {
+func (r *readTx) queryRow(q string, args ...any) rowScanner {
+	if r.p != nil {
+		return pipelineRow{r, q, args}
+	}
 	if st := r.stmt(q); st != nil {
 		return st.QueryRowContext(r.ctx, args...)
 	}
 	return r.tx.QueryRowContext(r.ctx, q, args...)
 }
 
-func (r *readTx) execStmt(q string, args ...any) (sql.Result, error) {
-	if st := r.stmt(q); st != nil {
-		return st.ExecContext(r.ctx, args...)
+// pipelineRow is *sql.Row's Scan on a Pipeline: sql.ErrNoRows when the
+// query returns no row.
+type pipelineRow struct {
+	r    *readTx
+	q    string
+	args []any
+}
+
+func (pr pipelineRow) Scan(dest ...any) error {
+	rs, err := pr.r.p.Query(pr.r.ctx, pr.q, pr.args)
+	if err != nil {
+		return err
 	}
-	return r.tx.ExecContext(r.ctx, q, args...)
+	defer rs.Close()
+	if !rs.Next() {
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rs.Scan(dest...); err != nil {
+		return err
+	}
+	rs.Close()
+	return rs.Err()
+}
+
+// execStmt runs a statement that returns no rows and returns how many it
+// changed.
+func (r *readTx) execStmt(q string, args ...any) (int64, error) {
+	if r.p != nil {
+		return r.p.Exec(r.ctx, q, args)
+	}
+	var (
+		res sql.Result
+		err error
+	)
+	if st := r.stmt(q); st != nil {
+		res, err = st.ExecContext(r.ctx, args...)
+	} else {
+		res, err = r.tx.ExecContext(r.ctx, q, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // fail describes a database error, noting when it aborted the transaction
@@ -84,6 +155,7 @@ func (r *readTx) Account(id string) (permit.Account, error) {
 	if err != nil {
 		return permit.Account{}, r.fail("reading account "+quote(id), err)
 	}
+	r.known.sawAccount(a.ID)
 	return a, nil
 }
 
@@ -95,6 +167,7 @@ func (r *readTx) Permit(id string) (permit.Permit, error) {
 	if err != nil {
 		return permit.Permit{}, r.fail("reading permit "+quote(id), err)
 	}
+	r.known.sawPermits(p)
 	return p, nil
 }
 
@@ -134,15 +207,23 @@ func collect[T any](r *readTx, op string, scan func(rowScanner) (T, error), q st
 }
 
 func (r *readTx) PermitsOfAccount(accountID string) ([]permit.Permit, error) {
-	return collect(r, "listing the permits of account "+quote(accountID), scanPermit, r.s.q.permitsOfAccount, accountID)
+	return r.saw(collect(r, "listing the permits of account "+quote(accountID), scanPermit, r.s.q.permitsOfAccount, accountID))
 }
 
 func (r *readTx) PermitsAtProperty(uprn zones.UPRN) ([]permit.Permit, error) {
-	return collect(r, "listing the permits at property "+uprn.String(), scanPermit, r.s.q.permitsAtProperty, int64(uprn))
+	return r.saw(collect(r, "listing the permits at property "+uprn.String(), scanPermit, r.s.q.permitsAtProperty, int64(uprn)))
 }
 
 func (r *readTx) PermitsAtPropertyOrOfAccount(uprn zones.UPRN, accountID string) ([]permit.Permit, error) {
-	return collect(r, "listing the permits at property "+uprn.String()+" or of account "+quote(accountID), scanPermit, r.s.q.permitsCounting, int64(uprn), accountID)
+	return r.saw(collect(r, "listing the permits at property "+uprn.String()+" or of account "+quote(accountID), scanPermit, r.s.q.permitsCounting, int64(uprn), accountID))
+}
+
+// saw notes the versions of the permits a read returned (see known).
+func (r *readTx) saw(ps []permit.Permit, err error) ([]permit.Permit, error) {
+	if err == nil {
+		r.known.sawPermits(ps...)
+	}
+	return ps, err
 }
 
 func (r *readTx) AccountsAtProperty(uprn zones.UPRN) ([]permit.Account, error) {
@@ -150,7 +231,11 @@ func (r *readTx) AccountsAtProperty(uprn zones.UPRN) ([]permit.Account, error) {
 }
 
 func (r *readTx) Claims(pool, scopeKey string) ([]permit.Claim, error) {
-	return collect(r, "listing the claims of pool "+quote(pool)+" in "+quote(scopeKey), scanClaim, r.s.q.claims, pool, scopeKey)
+	cs, err := collect(r, "listing the claims of pool "+quote(pool)+" in "+quote(scopeKey), scanClaim, r.s.q.claims, pool, scopeKey)
+	if err == nil {
+		r.known.sawClaims(pool, scopeKey, cs)
+	}
+	return cs, err
 }
 
 func (r *readTx) PermitsExpiringBetween(from, to time.Time) ([]permit.Permit, error) {
@@ -211,11 +296,7 @@ var _ permit.Tx = (*tx)(nil)
 
 // exec runs a statement and returns how many rows it changed.
 func (t *tx) exec(op, q string, args ...any) (int64, error) {
-	res, err := t.execStmt(q, args...)
-	if err != nil {
-		return 0, t.fail(op, err)
-	}
-	n, err := res.RowsAffected()
+	n, err := t.execStmt(q, args...)
 	if err != nil {
 		return 0, t.fail(op, err)
 	}
@@ -261,6 +342,7 @@ func (t *tx) CreateAccount(a permit.Account) error {
 	if n == 0 {
 		return fmt.Errorf("sqlstore: %s: the ID is taken: %w", op, permit.ErrConflict)
 	}
+	t.known.sawAccount(a.ID)
 	return nil
 }
 
@@ -296,11 +378,19 @@ func (t *tx) CreatePermit(p permit.Permit) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: %s: %w", op, err)
 	}
+	if k := t.known; k != nil && k.accounts[p.AccountID] {
+		// The account is there; a taken ID (random IDs: never in
+		// practice) fails the statement and the transaction.
+		t.queue(op, t.s.q.createPermitQueued, append([]any{p.ID}, args...))
+		k.versions[p.ID] = 1
+		return nil
+	}
 	n, err := t.exec(op, t.s.q.createPermit, append(append([]any{p.ID}, args...), p.AccountID)...)
 	if err != nil {
 		return err
 	}
 	if n == 1 {
+		t.known.sawPermits(permit.Permit{ID: p.ID, Version: 1})
 		return nil
 	}
 	ok, err := t.exists(op, t.s.q.accountExists, p.AccountID)
@@ -319,6 +409,15 @@ func (t *tx) UpdatePermit(p permit.Permit) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: %s: %w", op, err)
 	}
+	if k := t.known; k != nil {
+		if v, ok := k.versions[p.ID]; ok && v == p.Version {
+			// The version is the one this transaction read or wrote:
+			// the update finds it, or fails the transaction.
+			t.queue(op, t.s.q.updatePermit, append(args, p.ID, p.Version))
+			k.versions[p.ID] = p.Version + 1
+			return nil
+		}
+	}
 	n, err := t.exec(op, t.s.q.updatePermit, append(args, p.ID, p.Version)...)
 	if err != nil {
 		return err
@@ -326,6 +425,7 @@ func (t *tx) UpdatePermit(p permit.Permit) error {
 	if n == 0 {
 		return t.staleOrMissing("permit", p.ID, p.Version, t.s.q.permitVersion)
 	}
+	t.known.sawPermits(permit.Permit{ID: p.ID, Version: p.Version + 1})
 	return nil
 }
 
@@ -477,6 +577,15 @@ func claimName(c permit.Claim) string {
 
 func (t *tx) Claim(c permit.Claim) error {
 	op := "claiming " + claimName(c)
+	if k := t.known; k != nil {
+		if held, ok := k.claims[[2]string{c.Pool, c.ScopeKey}]; ok && !held[c.Slot] {
+			// This transaction saw the slot free: the insert takes it,
+			// or fails the transaction (a concurrent winner).
+			t.queue(op, t.s.q.insertClaimQueued, []any{c.Pool, c.ScopeKey, c.Slot, c.ChainID, c.PermitID})
+			held[c.Slot] = true
+			return nil
+		}
+	}
 	n, err := t.exec(op, t.s.q.insertClaim, c.Pool, c.ScopeKey, c.Slot, c.ChainID, c.PermitID)
 	if err != nil {
 		return err
@@ -489,6 +598,8 @@ func (t *tx) Claim(c permit.Claim) error {
 
 func (t *tx) MoveClaim(from, to permit.Claim) error {
 	op := "moving " + claimName(from) + " to " + claimName(to)
+	t.known.forgetClaims(from.Pool, from.ScopeKey)
+	t.known.forgetClaims(to.Pool, to.ScopeKey)
 	sameKey := from.Pool == to.Pool && from.ScopeKey == to.ScopeKey && from.Slot == to.Slot
 	if sameKey && from.ChainID == to.ChainID {
 		n, err := t.exec(op, t.s.q.repointClaim, to.PermitID, from.Pool, from.ScopeKey, from.Slot, from.ChainID)
@@ -546,6 +657,7 @@ func (t *tx) MoveClaim(from, to permit.Claim) error {
 
 func (t *tx) Release(c permit.Claim) error {
 	op := "releasing " + claimName(c)
+	t.known.forgetClaims(c.Pool, c.ScopeKey)
 	n, err := t.exec(op, t.s.q.deleteClaim, c.Pool, c.ScopeKey, c.Slot, c.ChainID)
 	if err != nil {
 		return err
@@ -579,12 +691,39 @@ const eventColumns = 7
 // flushEvents inserts the events appended in the transaction, in order.
 // On PostgreSQL the first insert takes the feed lock (see Store.Events).
 func (t *tx) flushEvents() error {
-	events := t.events
-	if len(events) > 0 && t.s.d.feedLock {
-		args := append(append([]any{}, events[0]...), feedLockClass, t.s.feedLock)
-		if _, err := t.exec("appending events", t.s.q.feedEvent, args...); err != nil {
+	for _, st := range t.eventStatements() {
+		if _, err := t.exec("appending events", st.q, st.args...); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// queueEvents queues the statements of flushEvents on a pipelined
+// transaction, to go out with its COMMIT.
+func (t *tx) queueEvents() {
+	for _, st := range t.eventStatements() {
+		t.p.Queue(st.q, st.args, func(_ int64, err error) {
+			if err != nil && t.aborted == nil && t.s.d.Retryable(err) {
+				t.aborted = t.s.describe("appending events", err)
+			}
+		})
+	}
+}
+
+type statement struct {
+	q    string
+	args []any
+}
+
+// eventStatements are the inserts of the events appended in the
+// transaction, in order.
+func (t *tx) eventStatements() []statement {
+	events := t.events
+	var out []statement
+	if len(events) > 0 && t.s.d.feedLock {
+		args := append(append([]any{}, events[0]...), feedLockClass, t.s.feedLock)
+		out = append(out, statement{t.s.q.feedEvent, args})
 		events = events[1:]
 	}
 	const perInsert = 500
@@ -599,9 +738,7 @@ func (t *tx) flushEvents() error {
 			row := "(" + placeholders(eventColumns) + ")"
 			q = t.s.d.Rebind(`INSERT INTO events (type, at, actor, permit_id, account_id, data, resources) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", "))
 		}
-		if _, err := t.exec("appending events", q, args...); err != nil {
-			return err
-		}
+		out = append(out, statement{q, args})
 	}
-	return nil
+	return out
 }

@@ -46,6 +46,10 @@ type Driver struct {
 	// Retryable reports an error that trying the transaction again may
 	// cure: a serialization failure or deadlock, a busy database.
 	Retryable func(err error) bool
+	// Pipeline, when not nil, drives a connection of a pool the driver
+	// opened natively (see Pipeline); driverConn is what database/sql's
+	// Conn.Raw gives. It reports false for a connection it cannot drive.
+	Pipeline func(driverConn any) (Pipeline, bool)
 }
 
 var (
@@ -114,6 +118,7 @@ type Dialect struct {
 	distinct  string
 	classify  func(err error) Kind
 	retryable func(err error) bool
+	pipeline  func(driverConn any) (Pipeline, bool)
 }
 
 var (
@@ -167,9 +172,21 @@ func Lookup(who string, name Name) (*Dialect, error) {
 	if name == SQLite {
 		d = *sqliteDialect
 	}
-	d.classify, d.retryable = drv.Classify, drv.Retryable
+	d.classify, d.retryable, d.pipeline = drv.Classify, drv.Retryable, drv.Pipeline
 	return &d, nil
 }
+
+// Pipeline drives a connection natively (see Pipeline): false when the
+// driver has no such path or cannot drive this connection.
+func (d *Dialect) Pipeline(driverConn any) (Pipeline, bool) {
+	if d.pipeline == nil {
+		return nil, false
+	}
+	return d.pipeline(driverConn)
+}
+
+// Pipelines reports whether the driver drives connections natively.
+func (d *Dialect) Pipelines() bool { return d.pipeline != nil }
 
 // Name is the database kind.
 func (d *Dialect) Name() Name { return d.name }

@@ -34,6 +34,7 @@ func init() {
 		Open:      open,
 		Classify:  classify,
 		Retryable: retryable,
+		Pipeline:  newPipeline,
 	})
 }
 
