@@ -113,7 +113,7 @@ func (s *Store) updatePipelined(ctx context.Context, fn func(permit.Tx) error) (
 	if err != nil {
 		return s.failure(ctx, "beginning a write transaction", err)
 	}
-	defer func() { _ = conn.Close() }()
+	defer func() { _ = conn.Close() }() // after a panic in fn too (closing twice is harmless)
 	ran := false
 	rawErr := conn.Raw(func(dc any) error {
 		p, ok := s.d.Pipeline(dc)
@@ -128,6 +128,7 @@ func (s *Store) updatePipelined(ctx context.Context, fn func(permit.Tx) error) (
 		}
 		return nil
 	})
+	_ = conn.Close() // back to the pool (or closed, after errBadConn)
 	if !ran {
 		if rawErr != nil && !errors.Is(rawErr, errBadConn) {
 			return s.failure(ctx, "beginning a write transaction", rawErr)

@@ -31,11 +31,14 @@ type queries struct {
 
 	permit, permitsOfAccount, permitsAtProperty, permitsCounting, accountExists string
 	createPermit, updatePermit, permitVersion                                   string
-	// createPermitQueued and insertClaimQueued are createPermit and
-	// insertClaim as a deferred write sends them (see known): without the
-	// clauses that turn a refusal into no row changed, so that one fails
-	// the statement, and with it the transaction, before its COMMIT.
-	createPermitQueued, insertClaimQueued string
+	// createPermitQueued, insertClaimQueued and updatePermitQueued are
+	// createPermit, insertClaim and updatePermit as a deferred write sends
+	// them (PostgreSQL only; see known): the inserts without the clauses
+	// that turn a refusal into no row changed, and the update guarded (a
+	// division by zero when it changed no row), so that a write that
+	// misses fails the transaction before its COMMIT rather than change
+	// nothing.
+	createPermitQueued, insertClaimQueued, updatePermitQueued string
 
 	expiringBetween, vehicleChangesDue, awaitingPaymentSince, pendingReview, permitsByVRM, reviewsOverdue, vehicleUnchecked string
 
@@ -95,9 +98,8 @@ ON CONFLICT (id) DO NOTHING`,
 		createPermit: `INSERT INTO permits (` + permitColumns + `) SELECT ` + placeholders(countColumns(permitWritten)) + `, 1
 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?)
 ON CONFLICT (id) DO NOTHING`,
-		createPermitQueued: `INSERT INTO permits (` + permitColumns + `) VALUES (` + placeholders(countColumns(permitWritten)) + `, 1)`,
-		updatePermit:       `UPDATE permits SET ` + setList(withoutID(permitWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
-		permitVersion:      `SELECT version FROM permits WHERE id = ?`,
+		updatePermit:  `UPDATE permits SET ` + setList(withoutID(permitWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
+		permitVersion: `SELECT version FROM permits WHERE id = ?`,
 		// The literal conditions match the partial indexes' (SQLite uses a
 		// partial index only when the query repeats its WHERE terms).
 		expiringBetween: `SELECT ` + permitColumns + ` FROM permits
@@ -144,10 +146,9 @@ ORDER BY created_at, id`,
 		// ON CONFLICT DO NOTHING reports a held slot as "no row inserted"
 		// instead of an error, which on PostgreSQL would abort the whole
 		// transaction; the primary key still decides who wins.
-		insertClaim:       `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
-		insertClaimQueued: `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?)`,
-		deleteClaim:       `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
-		singleEvent:       `INSERT INTO events (type, at, actor, permit_id, account_id, data, resources) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		insertClaim: `INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, scope_key, slot) DO NOTHING`,
+		deleteClaim: `DELETE FROM claims WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
+		singleEvent: `INSERT INTO events (type, at, actor, permit_id, account_id, data, resources) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 
 		repointClaim: `UPDATE claims SET permit_id = ? WHERE pool = ? AND scope_key = ? AND slot = ? AND chain_id = ?`,
 
@@ -167,6 +168,12 @@ ORDER BY created_at, id LIMIT ?`,
 	for _, p := range q.all() {
 		*p = d.Rebind(*p)
 	}
+	// Not among all (not prepared): only a pipelined transaction sends
+	// them, and SQLite has no UPDATE inside WITH.
+	q.createPermitQueued = d.Rebind(`INSERT INTO permits (` + permitColumns + `) VALUES (` + placeholders(countColumns(permitWritten)) + `, 1)`)
+	q.insertClaimQueued = d.Rebind(`INSERT INTO claims (pool, scope_key, slot, chain_id, permit_id) VALUES (?, ?, ?, ?, ?)`)
+	q.updatePermitQueued = d.Rebind(`WITH changed AS (UPDATE permits SET ` + setList(withoutID(permitWritten)) + `, version = version + 1 WHERE id = ? AND version = ? RETURNING 1)
+SELECT 1 / COUNT(*) FROM changed`)
 	q.events = d.eventsQuery
 	if d.feedLock {
 		// The first event of a transaction takes the feed lock, shared, in
@@ -185,10 +192,10 @@ SELECT ?, ?, ?, ?, ?, ?, ? WHERE pg_advisory_xact_lock_shared(?, ?)::text = ''`)
 func (q *queries) all() []*string {
 	return []*string{
 		&q.account, &q.accountsAtProperty, &q.createAccount, &q.updateAccount, &q.accountVersion, &q.accountExists,
-		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.permitsCounting, &q.createPermit, &q.createPermitQueued, &q.updatePermit, &q.permitVersion,
+		&q.permit, &q.permitsOfAccount, &q.permitsAtProperty, &q.permitsCounting, &q.createPermit, &q.updatePermit, &q.permitVersion,
 		&q.expiringBetween, &q.vehicleChangesDue, &q.awaitingPaymentSince, &q.pendingReview, &q.permitsByVRM, &q.reviewsOverdue, &q.vehicleUnchecked,
 		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue, &q.changesOfAccount,
-		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.insertClaimQueued, &q.deleteClaim, &q.repointClaim,
+		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
 		&q.paymentRetry, &q.createPaymentRetry, &q.updatePaymentRetry, &q.paymentRetryVersion, &q.paymentRetriesDue, &q.paymentRetriesPending,
 		&q.singleEvent,
 	}

@@ -1,7 +1,8 @@
-// Package sqlstore is the permit.Store on database/sql: SQLite through
-// modernc.org/sqlite (pure Go, the embedded default) and PostgreSQL through
-// github.com/jackc/pgx/v5/stdlib (production, several server instances on
-// one database).
+// Package sqlstore is the permit.Store on a SQL database: SQLite through
+// database/sql and modernc.org/sqlite (pure Go, the embedded default), and
+// PostgreSQL through github.com/jackc/pgx/v5 (production, several server
+// instances on one database): database/sql's pool, with write
+// transactions driven by pgx natively on a connection of it.
 //
 // The package itself links neither driver: a program imports the ones it
 // runs on, for their side effect,
@@ -42,6 +43,43 @@
 //     (github.com/pressly/goose/v3); on PostgreSQL an advisory lock makes two
 //     processes starting at once safe. A database from a newer schema than
 //     this code knows is refused with a *SchemaVersionError.
+//
+// PostgreSQL's write transactions are pipelined. database/sql sends one
+// statement and waits for its answer before the next, so an application
+// took seven round trips to the server (BEGIN, three reads, two writes and
+// the event, COMMIT), each costing both processes system calls and a
+// context switch. A write transaction instead takes a connection from the
+// pool, drives the pgx connection beneath it (sqldb.Pipeline, given by
+// adapters/sqlstore/postgres, the one package that links pgx) and queues
+// what needs no answer to go out with what does, as one pgx.Batch sent in
+// pipeline mode:
+//   - BEGIN ISOLATION LEVEL SERIALIZABLE goes out with the first read;
+//   - a write whose outcome the transaction's own reads settle is
+//     deferred (see known in pipelined.go): updating a permit at the
+//     version the transaction read or wrote, creating a permit of an
+//     account it read, claiming a slot it saw free. SERIALIZABLE makes
+//     such a write either do what the reads promised or fail with a
+//     serialization failure (a unique violation for a slot or ID taken
+//     meanwhile), which fails the transaction and runs it again, as any
+//     serialization failure does. The deferred statements cannot
+//     silently change nothing: the inserts carry no ON CONFLICT DO
+//     NOTHING, and the update is guarded (it divides by the rows it
+//     changed), so a miss fails the transaction before its COMMIT. They
+//     go out with the next read, which therefore sees them, or at the
+//     end;
+//   - the events (the first taking the feed lock) and COMMIT go out
+//     together, after the deferred writes.
+//
+// Every other write goes out at once, as on SQLite, so a refusal the
+// port promises from the call (a stale version, an ID taken, a slot
+// held, an unknown account) still comes from that call and leaves the
+// transaction usable. A free application is four round trips (BEGIN and
+// the account; the permits that count; the claims; the permit, claim,
+// event and COMMIT), a paid one's recorded authorisation two; the
+// statements are the SQL SQLite runs, written once (queries.go), with the
+// deferred forms differing only by the refusal clause or the guard. Reads (View,
+// Events) stay on database/sql. adapters/sqlstore/postgres's
+// TestRoundTripsPerApply counts the round trips of an application.
 //
 // Give the store a database (SQLite file) or a schema (PostgreSQL
 // search_path) of its own: its tables have plain names (accounts, permits,

@@ -413,7 +413,7 @@ func (t *tx) UpdatePermit(p permit.Permit) error {
 		if v, ok := k.versions[p.ID]; ok && v == p.Version {
 			// The version is the one this transaction read or wrote:
 			// the update finds it, or fails the transaction.
-			t.queue(op, t.s.q.updatePermit, append(args, p.ID, p.Version))
+			t.queue(op, t.s.q.updatePermitQueued, append(args, p.ID, p.Version))
 			k.versions[p.ID] = p.Version + 1
 			return nil
 		}
