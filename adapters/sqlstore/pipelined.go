@@ -121,9 +121,9 @@ func (s *Store) updatePipelined(ctx context.Context, fn func(permit.Tx) error) (
 			return nil
 		}
 		ran = true
-		var clean bool
-		err, again, clean = s.runPipelined(ctx, p, fn)
-		if !clean {
+		a := s.runPipelined(ctx, p, fn)
+		err, again = a.err, a.again
+		if !a.clean {
 			return errBadConn
 		}
 		return nil
@@ -139,9 +139,16 @@ func (s *Store) updatePipelined(ctx context.Context, fn func(permit.Tx) error) (
 	return err, again
 }
 
-// runPipelined runs one attempt of fn on p. clean reports that the
-// connection is out of any transaction again.
-func (s *Store) runPipelined(ctx context.Context, p sqldb.Pipeline, fn func(permit.Tx) error) (err error, again, clean bool) {
+// attempt is how one attempt of a pipelined transaction ended: its error,
+// whether another attempt may succeed (again), and whether the
+// connection is out of any transaction (clean).
+type attempt struct {
+	err          error
+	again, clean bool
+}
+
+// runPipelined runs one attempt of fn on p.
+func (s *Store) runPipelined(ctx context.Context, p sqldb.Pipeline, fn func(permit.Tx) error) attempt {
 	p.Queue("BEGIN ISOLATION LEVEL SERIALIZABLE", nil, nil)
 	t := &tx{readTx: readTx{s: s, ctx: ctx, p: p, known: newKnown()}}
 	rollback := func() bool {
@@ -155,11 +162,11 @@ func (s *Store) runPipelined(ctx context.Context, p sqldb.Pipeline, fn func(perm
 	fnErr := fn(t)
 	switch {
 	case t.aborted != nil:
-		return t.aborted, true, rollback()
+		return attempt{t.aborted, true, rollback()}
 	case fnErr != nil:
-		return fnErr, false, rollback()
+		return attempt{fnErr, false, rollback()}
 	case ctx.Err() != nil:
-		return ctx.Err(), false, rollback()
+		return attempt{ctx.Err(), false, rollback()}
 	}
 	t.queueEvents()
 	if s.eventsWritten != nil {
@@ -174,16 +181,16 @@ func (s *Store) runPipelined(ctx context.Context, p sqldb.Pipeline, fn func(perm
 		// COMMIT did: either way nothing is kept.
 		return s.pipelineFailure(ctx, t, "committing", err, rollback)
 	}
-	return nil, false, true
+	return attempt{clean: true}
 }
 
 // pipelineFailure describes a failed flush of a pipelined transaction and
 // rolls it back.
-func (s *Store) pipelineFailure(ctx context.Context, t *tx, op string, err error, rollback func() bool) (error, bool, bool) {
+func (s *Store) pipelineFailure(ctx context.Context, t *tx, op string, err error, rollback func() bool) attempt {
 	clean := rollback()
 	if t.aborted != nil {
-		return t.aborted, true, clean
+		return attempt{t.aborted, true, clean}
 	}
 	e, again := s.failure(ctx, op, err)
-	return e, again, clean
+	return attempt{e, again, clean}
 }
