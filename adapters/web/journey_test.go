@@ -58,7 +58,7 @@ func (b *browser) postB(path string, form url.Values) page {
 // newHarnessNoEvidence is the Leicestershire scheme with no document
 // needed to apply, so that a journey can reach the confirmation before
 // the evidence page exists.
-func newHarnessNoEvidence(t *testing.T) (*harness, *web.MemorySessions) {
+func newHarnessNoEvidence(t testing.TB) (*harness, *web.MemorySessions) {
 	t.Helper()
 	raw, err := os.ReadFile("../../examples/leicestershire/scheme.yaml")
 	require.NoError(t, err)

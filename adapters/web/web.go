@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/carerpermit/carerpermit/permit"
@@ -56,6 +57,9 @@ type handler struct {
 
 	files  Files
 	maxDoc int64
+
+	// pages holds each page's template, made once (pageTemplate).
+	pages sync.Map
 }
 
 // New returns the resident pages as an http.Handler, to be served at the
@@ -165,10 +169,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 			p.ErrorSummary.ErrorList = append(p.ErrorSummary.ErrorList, ErrorLink{Text: e.Message, Href: "#" + e.Field})
 		}
 	}
-	t, err := h.tmpl.Clone()
-	if err == nil {
-		_, err = t.New("content").Parse(`{{template "` + name + `" .}}`)
-	}
+	t, err := h.pageTemplate(name)
 	var b bytes.Buffer
 	if err == nil {
 		err = t.ExecuteTemplate(&b, "layout", p)

@@ -32,7 +32,7 @@ const testGazetteer = zones.GazetteerHeader + `
 var start = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	h   http.Handler
 	svc *permit.Service
 }
