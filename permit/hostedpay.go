@@ -99,8 +99,13 @@ func (r HostedPaymentRequest) Validate() error {
 
 // HostedPayment is a payment as the provider reports it.
 type HostedPayment struct {
-	ID     string
-	Status PaymentStatus // created, authorised, captured, refunded, voided, failed or expired
+	ID string
+	// PermitID is the permit the payment was started for
+	// (HostedPaymentRequest.PermitID) as the provider keeps it (GOV.UK
+	// Pay: metadata permit_id); "" when the provider does not say. A
+	// provider's notification finds its application by it.
+	PermitID string
+	Status   PaymentStatus // created, authorised, captured, refunded, voided, failed or expired
 	// ProviderStatus is the provider's own word for the state (Pay's
 	// "capturable"), for officers and logs.
 	ProviderStatus string

@@ -72,18 +72,19 @@ func NewHosted(ctx context.Context, db *sql.DB, dialect Dialect, opts HostedOpti
 // hostedRow is one payment as stored.
 type hostedRow struct {
 	id, token, status, failure, returnURL, description string
+	permitID                                           string
 	amount, refunded                                   decimal.Decimal
 	delayed                                            bool
 	created                                            time.Time
 }
 
-const hostedColumns = `id, token, status, failure, amount, refunded, delayed_capture, return_url, description, created_at`
+const hostedColumns = `id, token, status, failure, amount, refunded, delayed_capture, return_url, description, permit_id, created_at`
 
 func (g *Hosted) scan(row interface{ Scan(...any) error }) (hostedRow, error) {
 	var r hostedRow
 	var amount, refunded string
 	var delayed int
-	if err := row.Scan(&r.id, &r.token, &r.status, &r.failure, &amount, &refunded, &delayed, &r.returnURL, &r.description, sqldb.ScanInstant(&r.created)); err != nil {
+	if err := row.Scan(&r.id, &r.token, &r.status, &r.failure, &amount, &refunded, &delayed, &r.returnURL, &r.description, &r.permitID, sqldb.ScanInstant(&r.created)); err != nil {
 		return r, err
 	}
 	var err error
@@ -108,7 +109,7 @@ var failures = map[string]permit.PaymentFailure{
 // view is the row as the port shows it.
 func (g *Hosted) view(r hostedRow) permit.HostedPayment {
 	p := permit.HostedPayment{
-		ID: r.id, Status: permit.PaymentStatus(r.status), ProviderStatus: r.status, Amount: r.amount,
+		ID: r.id, PermitID: r.permitID, Status: permit.PaymentStatus(r.status), ProviderStatus: r.status, Amount: r.amount,
 		DelayedCapture: r.delayed, CreatedAt: r.created, Refunded: r.refunded, RefundAvailable: decimal.Zero,
 	}
 	switch p.Status {
@@ -204,7 +205,7 @@ func (g *Hosted) StartPayment(ctx context.Context, req permit.HostedPaymentReque
 				return err
 			}
 			r := hostedRow{id: "pay_" + idHex, token: token, status: string(permit.PaymentCreated), amount: req.Amount,
-				refunded: decimal.Zero, delayed: req.DelayedCapture, returnURL: req.ReturnURL, description: req.Description,
+				refunded: decimal.Zero, delayed: req.DelayedCapture, returnURL: req.ReturnURL, description: req.Description, permitID: req.PermitID,
 				created: g.now().UTC().Truncate(time.Microsecond)}
 			delayed := 0
 			if r.delayed {

@@ -274,10 +274,11 @@ type payLink struct {
 }
 
 type payPayment struct {
-	PaymentID      string `json:"payment_id"`
-	Amount         int64  `json:"amount"`
-	DelayedCapture bool   `json:"delayed_capture"`
-	CreatedDate    string `json:"created_date"`
+	PaymentID      string         `json:"payment_id"`
+	Metadata       map[string]any `json:"metadata"`
+	Amount         int64          `json:"amount"`
+	DelayedCapture bool           `json:"delayed_capture"`
+	CreatedDate    string         `json:"created_date"`
 	State          struct {
 		Status   string `json:"status"`
 		Finished bool   `json:"finished"`
@@ -301,7 +302,7 @@ func hosted(p payPayment) (permit.HostedPayment, error) {
 		return permit.HostedPayment{}, unavailable(fmt.Errorf("govukpay: payment %s: created_date %q: %w", p.PaymentID, p.CreatedDate, err))
 	}
 	h := permit.HostedPayment{
-		ID: p.PaymentID, ProviderStatus: p.State.Status, Amount: Pounds(p.Amount), DelayedCapture: p.DelayedCapture,
+		ID: p.PaymentID, PermitID: permitID(p.Metadata), ProviderStatus: p.State.Status, Amount: Pounds(p.Amount), DelayedCapture: p.DelayedCapture,
 		CreatedAt: created.UTC(), Refunded: Pounds(p.RefundSummary.AmountSubmitted), RefundAvailable: decimal.Zero,
 	}
 	failure := func(code string) *permit.PaymentFailure {
@@ -341,6 +342,13 @@ func hosted(p payPayment) (permit.HostedPayment, error) {
 		return permit.HostedPayment{}, unavailable(fmt.Errorf("govukpay: payment %s is in a state this client does not know: %q", p.PaymentID, p.State.Status))
 	}
 	return h, nil
+}
+
+// permitID is the permit_id of a payment's metadata (a string, as this
+// client sends it), or "".
+func permitID(md map[string]any) string {
+	id, _ := md["permit_id"].(string)
+	return id
 }
 
 func unavailable(err error) error { return fmt.Errorf("%w: %w", permit.ErrUnavailable, err) }

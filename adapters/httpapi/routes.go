@@ -646,7 +646,7 @@ func (h *api) setTestClock(w http.ResponseWriter, r *http.Request, c *call) erro
 		"reminders_sent": rep.RemindersSent, "unpaid_withdrawn": rep.UnpaidWithdrawn,
 		"reviews_overdue": rep.ReviewsOverdue, "address_changes_overdue": rep.AddressChangesOverdue,
 		"payments_retried": rep.PaymentsRetried, "payment_retries_failed": rep.PaymentRetriesFailed,
-		"vehicles_checked": rep.VehiclesChecked,
+		"vehicles_checked": rep.VehiclesChecked, "payments_confirmed": rep.PaymentsConfirmed,
 	})
 }
 

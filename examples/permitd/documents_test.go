@@ -220,7 +220,7 @@ func TestJobsDeleteExpiredIdempotencyRecords(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	recs := &fakeExpired{deleted: 3, cancel: cancel}
 	var out strings.Builder
-	runJobs(ctx, nil, recs, slog.New(slog.NewTextHandler(&out, nil)))
+	runJobs(ctx, nil, recs, paymentWiring{}.forget, slog.New(slog.NewTextHandler(&out, nil)))
 	require.WithinDuration(t, time.Now(), recs.at, time.Minute, "judged by the wall clock")
 	require.Contains(t, out.String(), "idempotency_records_deleted=3")
 }

@@ -50,7 +50,8 @@ func careLetter(name, issued string) []map[string]any {
 func TestEndToEnd(t *testing.T) {
 	for name, db := range databases(t) {
 		t.Run(name, func(t *testing.T) {
-			s := startServer(t, db(t), "--test-clock", "--webhook-allow-loopback", "--webhook-max-attempts", "1")
+			// The synchronous payments port; hosted payments: payments_e2e_test.go.
+			s := startServer(t, db(t), "--test-clock", "--webhook-allow-loopback", "--webhook-max-attempts", "1", "--payments", "instant")
 			journey(t, s)
 			enforcement(t, s)
 			webhooks(t, s)
@@ -407,6 +408,7 @@ func TestConfig(t *testing.T) {
 		c.tokenTTL = 24 * time.Hour
 		c.signInPerAddress = httpapi.RateLimit{Max: 5, Per: 15 * time.Minute}
 		c.signInPerClient = httpapi.RateLimit{Max: 30, Per: 15 * time.Minute}
+		c.payments = paymentsFake
 		return c
 	}
 	require.Equal(t, docs(config{addr: "0.0.0.0:9000", db: "postgres://x", officerTokens: []string{"a", "b"}, testClock: true}), c)
@@ -471,9 +473,9 @@ func requirementNames(v any) []string {
 	return out
 }
 
-// hostedPaymentsOff: this server takes synchronous payments (no
-// --payments flag yet): the hosted payment routes answer, and a payment
-// that does not exist is 404 on each.
+// hostedPaymentsOff: this server takes synchronous payments (--payments
+// instant): the hosted payment routes answer, and a payment that does not
+// exist is 404 on each.
 func hostedPaymentsOff(t *testing.T, s *server) {
 	s.must(http.StatusNotFound, "GET", "/v1/payments/per_nothing.1/return", "", nil)
 	s.must(http.StatusNotFound, "POST", "/v1/permits/per_nothing/payment", testOfficerToken, nil)

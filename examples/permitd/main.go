@@ -1,7 +1,7 @@
 // Command permitd is the evaluation server: the resident web pages at /
 // (adapters/web) and the v1 JSON API of docs/API.md under /v1/, over
 // a SQLite file (or a PostgreSQL database), the Leicestershire example
-// scheme and gazetteer, a simulated card gateway that moves no money, and
+// scheme and gazetteer, a simulated card payment provider that moves no money, and
 // notifications written to the log. `go run ./examples/permitd` starts it
 // with no set-up; see README.md beside this file for a curl walkthrough.
 //
@@ -50,6 +50,14 @@
 //	--trusted-proxy       (PERMITD_TRUSTED_PROXY)       addresses or CIDR prefixes of proxies whose X-Forwarded-For is believed; repeatable or comma-separated
 //	--metrics-addr        (PERMITD_METRICS_ADDR)        serve GET /metrics (Prometheus) there, without a token, and not on --addr;
 //	                                                    empty (default): on --addr, to officers only
+//	--payments     (PERMITD_PAYMENTS)     "fake" (default): a simulated provider in GOV.UK Pay's shape, its hosted
+//	                                      page on this server at /v1/payments/fake/<token>, payments in the database;
+//	                                      "govukpay": GOV.UK Pay (PERMITD_GOVUKPAY_API_KEY; its signed notifications at
+//	                                      POST /v1/payment-notifications/govukpay when PERMITD_GOVUKPAY_WEBHOOK_SECRET
+//	                                      is set; --govukpay-url / PERMITD_GOVUKPAY_URL for another address, such as a
+//	                                      fake's); "instant": the card authorised within the apply request (permit.Payments)
+//	--public-url   (PERMITD_PUBLIC_URL)   the URL residents' browsers reach the server at: the base of payment return
+//	                                      URLs and of the fake's page; default http://ADDR
 //
 // Everything it remembers between requests is in the database: permits,
 // uploaded documents, Idempotency-Key answers (kept 24 hours, then deleted
@@ -90,7 +98,6 @@ import (
 	"time"
 
 	"github.com/carerpermit/carerpermit/adapters/dvlaves"
-	"github.com/carerpermit/carerpermit/adapters/fakepay"
 	"github.com/carerpermit/carerpermit/adapters/govuknotify"
 	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"github.com/carerpermit/carerpermit/adapters/lognotify"
@@ -162,6 +169,9 @@ type config struct {
 	tokenTTL                    time.Duration
 	signInPerAddress            httpapi.RateLimit
 	signInPerClient             httpapi.RateLimit
+	payments, publicURL         string
+	govukpayURL, govukpayKey    string
+	govukpaySecret              string
 }
 
 // defaultAccountCreationRate is how many accounts one client address may
@@ -371,7 +381,17 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		"listen address for GET /metrics without a token (keep it private); empty serves it on --addr to officers only (PERMITD_METRICS_ADDR)")
 	fs.StringVar(&c.basePath, "base-path", getenv("PERMITD_BASE_PATH"),
 		"path the JSON API is served under, such as /permits (then /permits/v1/...); empty for the root (PERMITD_BASE_PATH)")
+	fs.StringVar(&c.payments, "payments", envOr(getenv, "PERMITD_PAYMENTS", paymentsFake),
+		"card payments: fake (a simulated hosted payment page on this server), govukpay (GOV.UK Pay, with PERMITD_GOVUKPAY_API_KEY) or instant (simulated, authorised within the request) (PERMITD_PAYMENTS)")
+	fs.StringVar(&c.govukpayURL, "govukpay-url", getenv("PERMITD_GOVUKPAY_URL"), "GOV.UK Pay's API address; empty for Pay's own (PERMITD_GOVUKPAY_URL)")
+	fs.StringVar(&c.publicURL, "public-url", getenv("PERMITD_PUBLIC_URL"),
+		"the absolute URL residents' browsers reach this server at, the base of payment return URLs; empty for http://ADDR (PERMITD_PUBLIC_URL)")
+	// Secrets: from the environment only, never flags the process list shows.
+	c.govukpayKey, c.govukpaySecret = getenv("PERMITD_GOVUKPAY_API_KEY"), getenv("PERMITD_GOVUKPAY_WEBHOOK_SECRET")
 	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if err := checkPaymentsConfig(&c); err != nil {
 		return config{}, err
 	}
 	c.trustedProxies = proxies
@@ -555,9 +575,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		notifier = outbox
 	}
-	pay, err := fakepay.NewSQL(ctx, store.DB(), fakepay.Dialect(store.Dialect()))
+	// Listening before the service is built lets the public URL default
+	// to the address actually bound (--addr 127.0.0.1:0 in tests).
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		return fmt.Errorf("opening the simulated gateway's tables: %w", err)
+		return err
+	}
+	ln = limitListener(ln, cfg.maxConnections)
+	defer ln.Close()
+	publicURL := cfg.publicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
 	}
 	mx := metrics.New()
 	if err := mx.WatchDB(store.DB()); err != nil {
@@ -605,10 +633,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			log.Warn("--vehicle-check dvla is set but the scheme's vehicle_check is off: no vehicle is checked")
 		}
 	}
+	now := time.Now
 	if clock != nil {
 		svcOpts.Now = clock.Now
+		now = clock.Now
 	}
-	svc, err := permit.NewService(scheme, mx.Store(store), gaz, mx.Payments(pay), svcOpts)
+	// The provider sends payers back to the API, under --base-path.
+	apiURL := publicURL + strings.TrimSuffix(cfg.basePath, "/")
+	pay, err := wirePayments(ctx, cfg, store, mx, apiURL, now)
+	if err != nil {
+		return err
+	}
+	pay.options(svcOpts, apiURL)
+	svc, err := permit.NewService(scheme, mx.Store(store), gaz, pay.sync, svcOpts)
 	if err != nil {
 		return err
 	}
@@ -678,6 +715,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	root := http.NewServeMux()
 	mountAPI(root, strings.TrimSuffix(cfg.basePath, "/"), handler, hooksAPI)
 	root.Handle("/", pages)
+	pay.mount(root, strings.TrimSuffix(cfg.basePath, "/"), cfg, svc, log)
 	srv := &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -690,16 +728,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
-	ln = limitListener(ln, cfg.maxConnections)
 	var propertiesLogged any = properties
 	if properties < 0 {
 		propertiesLogged = "OS Places"
 	}
-	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", propertiesLogged, "payments", "simulated (fakepay)")
+	log.Info("permitd", "scheme", scheme.ID, "database", string(store.Dialect()), "properties", propertiesLogged, "payments", pay.name, "public_url", publicURL)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "listening on http://%s\n", ln.Addr())
@@ -718,7 +751,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if clock != nil {
 		due = nil // the test clock runs the rules' due jobs; expired records still go
 	}
-	jobs.Go(func() { runJobs(jobsCtx, due, idem, log) })
+	jobs.Go(func() { runJobs(jobsCtx, due, idem, pay.forget, log) })
 	jobs.Go(func() { _ = dispatcher.Run(jobsCtx) })
 	if outbox != nil {
 		jobs.Go(func() {
@@ -851,7 +884,7 @@ type expiredRecords interface {
 // runJobs runs the due jobs now and then every minute until ctx is done;
 // with svc nil (the test clock runs the Service's) it only deletes expired
 // records.
-func runJobs(ctx context.Context, svc *permit.Service, idem expiredRecords, log *slog.Logger) {
+func runJobs(ctx context.Context, svc *permit.Service, idem expiredRecords, forget func(context.Context, time.Time) (int64, error), log *slog.Logger) {
 	t := time.NewTicker(jobsEvery)
 	defer t.Stop()
 	for {
@@ -867,10 +900,14 @@ func runJobs(ctx context.Context, svc *permit.Service, idem expiredRecords, log 
 		if err != nil && ctx.Err() == nil {
 			log.Error("due jobs: deleting expired idempotency records", "err", err)
 		}
+		if _, err := forget(ctx, now); err != nil && ctx.Err() == nil {
+			log.Error("due jobs: forgetting old payment notifications", "err", err)
+		}
 		if rep != (permit.DueReport{}) || deleted > 0 {
 			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn,
 				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue,
-				"payments_retried", rep.PaymentsRetried, "payment_retries_failed", rep.PaymentRetriesFailed, "vehicles_checked", rep.VehiclesChecked, "idempotency_records_deleted", deleted)
+				"payments_retried", rep.PaymentsRetried, "payment_retries_failed", rep.PaymentRetriesFailed, "vehicles_checked", rep.VehiclesChecked,
+				"payments_confirmed", rep.PaymentsConfirmed, "idempotency_records_deleted", deleted)
 		}
 		select {
 		case <-ctx.Done():

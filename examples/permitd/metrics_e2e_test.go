@@ -53,7 +53,7 @@ func TestMetrics(t *testing.T) {
 	for name, db := range databases(t) {
 		t.Run(name, func(t *testing.T) {
 			const officer = testOfficerToken
-			s := startServer(t, db(t), "--test-clock", "--webhook-allow-loopback")
+			s := startServer(t, db(t), "--test-clock", "--webhook-allow-loopback", "--payments", "instant")
 			receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(http.StatusNoContent)
 			}))

@@ -37,7 +37,7 @@ func startProcess(t *testing.T, bin, db string) *process {
 	t.Helper()
 	listening := make(chan string, 1)
 	out := &lockedBuffer{listening: listening}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--db", db)
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--db", db, "--payments", "instant")
 	cmd.Env = append(os.Environ(), "PERMITD_OFFICER_TOKEN="+testOfficerToken)
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())

@@ -116,6 +116,8 @@ func testStart(t *testing.T, h Harness) {
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentCreated, read.Status)
 	require.NotEmpty(t, read.NextURL, "the payer can still be sent to the page")
+	require.Equal(t, "per_000001", p.PermitID, "the provider keeps the permit the payment is for")
+	require.Equal(t, "per_000001", read.PermitID)
 }
 
 func testStartIdempotent(t *testing.T, h Harness) {
