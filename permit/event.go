@@ -69,6 +69,11 @@ const (
 	EventDocumentViewed  EventType = "document.viewed"
 	EventAccountViewed   EventType = "account.viewed"
 	EventAccountExported EventType = "account.exported"
+
+	// The money held for an application still awaiting a decision was
+	// taken before the provider's hold lapsed (Scheme.PaymentHold); a
+	// rejection or withdrawal that follows refunds it in full.
+	EventPaymentCapturedEarly EventType = "permit.payment_captured_early"
 )
 
 // EventTypes returns every event type the library appends, in the order
@@ -83,6 +88,7 @@ func EventTypes() []EventType {
 		EventAddressChangeReviewOverdue, EventPaymentRetryScheduled, EventPaymentRetrySucceeded,
 		EventVehicleChangeReplaced, EventVehicleChecked, EventAccountContactChanged, EventPaymentAttemptFailed,
 		EventPermitUpdated, EventDocumentViewed, EventAccountViewed, EventAccountExported,
+		EventPaymentCapturedEarly,
 	}
 }
 

@@ -298,8 +298,21 @@ func (s *Service) callHosted(ctx context.Context, r PaymentRetry) (Payment, erro
 	switch r.Op {
 	case PaymentOpCapture:
 		hp, err = s.hosted.Capture(ctx, r.PaymentID, r.ID)
+		if errors.Is(err, ErrInvalidTransition) {
+			// Not held any more. When the application has closed (a
+			// capture owed before the hold lapsed, then the rejection
+			// that released it) there is nothing to take: done.
+			if released, rerr := s.releasedBeforeCapture(ctx, r); rerr == nil && released.ID != "" {
+				hp, err = released, nil
+			}
+		}
 	case PaymentOpVoid:
 		hp, err = s.hosted.Cancel(ctx, r.PaymentID, r.ID)
+		if errors.Is(err, ErrInvalidTransition) {
+			// Taken meanwhile (a capture owed before the decision that
+			// released the hold, done first): give it all back.
+			hp, err = s.refundTaken(ctx, r, err)
+		}
 	case PaymentOpRefund:
 		// One refund per permit (its key): what was available when it was
 		// decided is the permit's record, which only this refund changes.
@@ -323,4 +336,45 @@ func (s *Service) callHosted(ctx context.Context, r PaymentRetry) (Payment, erro
 		pay.Status = PaymentVoided // nothing held any more
 	}
 	return pay, nil
+}
+
+// releasedBeforeCapture reads the payment a refused capture was owed for:
+// when it holds nothing any more (voided, failed, expired) and the
+// permit is no longer one the money is taken for (rejected, withdrawn),
+// the capture has nothing left to do and the payment is returned; else
+// the zero payment.
+func (s *Service) releasedBeforeCapture(ctx context.Context, r PaymentRetry) (HostedPayment, error) {
+	hp, err := s.hosted.Payment(ctx, r.PaymentID)
+	if err != nil {
+		return HostedPayment{}, err
+	}
+	switch hp.Status {
+	case PaymentVoided, PaymentFailed, PaymentExpired:
+	default:
+		return HostedPayment{}, nil
+	}
+	p, err := s.Permit(ctx, r.PermitID)
+	if err != nil {
+		return HostedPayment{}, err
+	}
+	if p.Status == Approved {
+		return HostedPayment{}, nil // the money was due: the retry stays for officers to see
+	}
+	return hp, nil
+}
+
+// refundTaken is a void that found the payment captured: it refunds what
+// is left of it, guarded by the amount the provider shows available.
+func (s *Service) refundTaken(ctx context.Context, r PaymentRetry, refused error) (HostedPayment, error) {
+	hp, err := s.hosted.Payment(ctx, r.PaymentID)
+	if err != nil {
+		return HostedPayment{}, err
+	}
+	if hp.Status != PaymentCaptured && hp.Status != PaymentRefunded {
+		return HostedPayment{}, refused
+	}
+	if !hp.RefundAvailable.IsPositive() {
+		return hp, nil
+	}
+	return s.hosted.Refund(ctx, RefundRequest{PaymentID: r.PaymentID, Amount: hp.RefundAvailable, Available: hp.RefundAvailable, IdempotencyKey: r.ID + ":refund"})
 }

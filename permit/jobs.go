@@ -26,6 +26,7 @@ type DueReport struct {
 	PaymentRetriesFailed  int // owed ones the provider failed again: retried later
 	VehiclesChecked       int // vehicle checks the register had not answered that it now has
 	PaymentsConfirmed     int // hosted payments the provider had finished: held (pending review) or failed
+	HoldsCapturedEarly    int // holds of undecided applications taken before they lapsed (Scheme.PaymentHold)
 }
 
 // RunDue runs every job due at an instant: scheduled vehicle changes whose
@@ -55,6 +56,9 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 		errs = append(errs, err)
 	}
 	if r.UnpaidWithdrawn, err = s.withdrawUnpaid(ctx, at); err != nil {
+		errs = append(errs, err)
+	}
+	if r.HoldsCapturedEarly, err = s.captureLapsingHolds(ctx, at); err != nil {
 		errs = append(errs, err)
 	}
 	if r.ReviewsOverdue, r.AddressChangesOverdue, err = s.flagOverdueReviews(ctx, at); err != nil {

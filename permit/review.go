@@ -14,6 +14,22 @@ type ReviewItem struct {
 	SubmittedAt   time.Time
 	DueOn         time.Time // submission date + the scheme's review working days
 	Overdue       bool      // DueOn has passed: the review deadline is breached
+	// HoldLapsesAt, for a paid application whose money is held by a
+	// hosted payment provider, is when the hold lapses if not taken, and
+	// HoldCapturedFrom when the due jobs take it if no decision has come
+	// by then (Scheme.PaymentHold); zero otherwise.
+	HoldLapsesAt     time.Time
+	HoldCapturedFrom time.Time
+}
+
+// permitReviewItem is a permit's entry of the review queue.
+func (s *Service) permitReviewItem(p Permit) ReviewItem {
+	it := ReviewItem{Kind: "permit", Permit: &p, SubmittedAt: p.CreatedAt, DueOn: s.scheme.ReviewDueOn(s.submittedOn(p))}
+	if s.hosted != nil {
+		it.HoldLapsesAt, _ = s.scheme.HoldLapsesAt(p)
+		it.HoldCapturedFrom, _ = s.scheme.HoldCapturedFrom(p)
+	}
+	return it
 }
 
 // ReviewQueue returns up to limit pending applications and address
@@ -36,8 +52,7 @@ func (s *Service) ReviewQueue(ctx context.Context, limit int) ([]ReviewItem, err
 		}
 		for i := range ps {
 			p := ps[i]
-			items = append(items, ReviewItem{Kind: "permit", Permit: &p, SubmittedAt: p.CreatedAt,
-				DueOn: s.scheme.ReviewDueOn(s.submittedOn(p))})
+			items = append(items, s.permitReviewItem(p))
 		}
 		for i := range cs {
 			c := cs[i]

@@ -73,8 +73,7 @@ func (s *Service) ReviewQueuePage(ctx context.Context, after string, limit int) 
 		}
 		for i := range ps {
 			p := ps[i]
-			items = append(items, ReviewItem{Kind: "permit", Permit: &p, SubmittedAt: p.CreatedAt,
-				DueOn: s.scheme.ReviewDueOn(s.submittedOn(p))})
+			items = append(items, s.permitReviewItem(p))
 		}
 		for i := range cs {
 			c := cs[i]

@@ -99,6 +99,10 @@ type Scheme struct {
 	// registration is reused (vehicle_check_cache); 0 is
 	// DefaultVehicleCheckCache.
 	VehicleCheckCache time.Duration
+	// PaymentHold is how the money of a paid application is held until
+	// its decision (scheme key payment_hold); the zero value is
+	// DefaultPaymentHold.
+	PaymentHold PaymentHold
 
 	// Messages are the notification templates of every kind, proven at
 	// load (see Render).

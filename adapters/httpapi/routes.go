@@ -518,6 +518,9 @@ func (h *api) reviewQueue(w http.ResponseWriter, r *http.Request, _ *call) error
 	out := make([]reviewItemJSON, 0, len(items))
 	for _, it := range items {
 		j := reviewItemJSON{Kind: it.Kind, SubmittedAt: instant(it.SubmittedAt), DueOn: date(it.DueOn), Overdue: it.Overdue}
+		if !it.HoldLapsesAt.IsZero() {
+			j.HoldExpiresAt, j.HoldCapturedFrom = instant(it.HoldLapsesAt), instant(it.HoldCapturedFrom)
+		}
 		switch {
 		case it.Permit != nil:
 			pj := permitOf(*it.Permit, today)
@@ -647,6 +650,7 @@ func (h *api) setTestClock(w http.ResponseWriter, r *http.Request, c *call) erro
 		"reviews_overdue": rep.ReviewsOverdue, "address_changes_overdue": rep.AddressChangesOverdue,
 		"payments_retried": rep.PaymentsRetried, "payment_retries_failed": rep.PaymentRetriesFailed,
 		"vehicles_checked": rep.VehiclesChecked, "payments_confirmed": rep.PaymentsConfirmed,
+		"holds_captured_early": rep.HoldsCapturedEarly,
 	})
 }
 

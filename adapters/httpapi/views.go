@@ -120,14 +120,17 @@ func eligibilityOf(rules *evidence.Rules, d eligibility.Decision) eligibilityJSO
 func addressChangeOf(c permit.AddressChange) addressChangeJSON { return views.AddressChangeOf(c) }
 
 type reviewItemJSON struct {
-	Kind          string             `json:"kind"`
-	ID            string             `json:"id"`
-	AccountID     string             `json:"account_id"`
-	SubmittedAt   string             `json:"submitted_at"`
-	DueOn         string             `json:"due_on"`
-	Overdue       bool               `json:"overdue"`
-	Permit        *permitJSON        `json:"permit,omitempty"`
-	AddressChange *addressChangeJSON `json:"address_change,omitempty"`
+	Kind        string `json:"kind"`
+	ID          string `json:"id"`
+	AccountID   string `json:"account_id"`
+	SubmittedAt string `json:"submitted_at"`
+	DueOn       string `json:"due_on"`
+	Overdue     bool   `json:"overdue"`
+	// The capture window of a held payment (permit.PaymentHold).
+	HoldExpiresAt    string             `json:"hold_expires_at,omitempty"`
+	HoldCapturedFrom string             `json:"hold_captured_from,omitempty"`
+	Permit           *permitJSON        `json:"permit,omitempty"`
+	AddressChange    *addressChangeJSON `json:"address_change,omitempty"`
 }
 
 type paymentRetryJSON struct {

@@ -166,7 +166,18 @@ func BenchmarkEligibilityHTTP(b *testing.B) {
 //
 //	go test ./examples/permitd -run '^$' -bench ApplyHTTP -benchtime 5000x
 func BenchmarkApplyHTTP(b *testing.B) {
-	applyLoad(b, nil)
+	applyLoad(b, false, nil)
+}
+
+// BenchmarkApplyHTTPPaid (issue 15): paid applications ("pay": true) on
+// the simulated provider's hosted page (--payments fake, the default):
+// each stores the application awaiting payment, starts the payment with
+// the provider (in the same database) and records it on the permit, and
+// answers with its next_url; 32 clients at once.
+//
+//	go test ./examples/permitd -run '^$' -bench ApplyHTTPPaid -benchtime 5000x
+func BenchmarkApplyHTTPPaid(b *testing.B) {
+	applyLoad(b, true, nil)
 }
 
 // BenchmarkApplyHTTPNotify is BenchmarkApplyHTTP with permitd sending
@@ -178,12 +189,12 @@ func BenchmarkApplyHTTP(b *testing.B) {
 //	go test ./examples/permitd -run '^$' -bench 'ApplyHTTP' -benchtime 1000x
 func BenchmarkApplyHTTPNotify(b *testing.B) {
 	fake, url := slowNotify(b, 200*time.Millisecond)
-	applyLoad(b, map[string]string{"PERMITD_NOTIFY_API_KEY": fake.APIKey(), "PERMITD_NOTIFY_URL": url},
+	applyLoad(b, false, map[string]string{"PERMITD_NOTIFY_API_KEY": fake.APIKey(), "PERMITD_NOTIFY_URL": url},
 		"--notify", "govuknotify", "--notify-templates", notifyTemplatesFile(b))
 	b.ReportMetric(float64(len(fake.Sent())), "sent_by_end")
 }
 
-func applyLoad(b *testing.B, env map[string]string, args ...string) {
+func applyLoad(b *testing.B, pay bool, env map[string]string, args ...string) {
 	n := max(b.N, 500)
 	s := startServerEnv(b, benchDB(b), env, append([]string{"--account-creation-rate", "off"}, args...)...)
 	c := benchClient()
@@ -191,7 +202,7 @@ func applyLoad(b *testing.B, env map[string]string, args ...string) {
 	issued := time.Now().AddDate(0, 0, -7).Format(time.DateOnly)
 	bodies := make([][]byte, n)
 	for i := range n {
-		bodies[i], _ = json.Marshal(map[string]any{"type": "essential-carer", "vrm": fmt.Sprintf("LT%02dABC", i%100),
+		bodies[i], _ = json.Marshal(map[string]any{"type": "essential-carer", "vrm": fmt.Sprintf("LT%02dABC", i%100), "pay": pay,
 			"evidence": []map[string]any{{"kind": "proof_of_care", "issued_on": issued, "name": "Load Test"}}})
 	}
 	req := func(i int) *http.Request {

@@ -320,6 +320,40 @@ func TestHostedPaymentsGOVUKPay(t *testing.T) {
 			resp.Body.Close()
 			require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 
+			// The capture window: paid on Wednesday at noon, the hold
+			// lapses 120 hours later; officers see it in the review queue.
+			// Undecided a day before, the money is taken; a rejection then
+			// refunds it in full.
+			eve, p := s.paidApplication("10", "Eve Gray", "2026-11-20")
+			pid, payID = p["id"].(string), payment(p)["id"].(string)
+			back, err = pay.Complete(payment(p)["next_url"].(string), govukpaytest.Pay)
+			require.NoError(t, err)
+			s.backTo(back)
+			var item map[string]any
+			for _, it := range s.must(200, "GET", "/v1/review-queue", officer, nil)["items"].([]any) {
+				if it.(map[string]any)["id"] == pid {
+					item = it.(map[string]any)
+				}
+			}
+			require.NotNil(t, item)
+			require.Equal(t, "2026-12-07T12:00:00Z", item["hold_expires_at"])
+			require.Equal(t, "2026-12-06T12:00:00Z", item["hold_captured_from"])
+			rep = clock.set(s, pay, "2026-12-06T11:59:00Z")
+			require.EqualValues(t, 0, rep["holds_captured_early"])
+			rep = clock.set(s, pay, "2026-12-06T12:00:00Z")
+			require.EqualValues(t, 1, rep["holds_captured_early"], "%v", rep)
+			require.Equal(t, "success", payStatus(t, pay, payID), "taken before Pay would release it")
+			p = s.must(200, "GET", "/v1/permits/"+pid, eve.token, nil)
+			require.Equal(t, "pending_review", p["status"])
+			require.Equal(t, "captured", payment(p)["status"])
+			p = s.must(200, "POST", "/v1/permits/"+pid+"/reject", officer,
+				map[string]any{"reason_code": "proof_unclear", "reason": "The letter does not say who is cared for."})
+			require.Equal(t, "refunded", payment(p)["status"])
+			require.Equal(t, "55.00", payment(p)["refunded"])
+			held, _ := pay.Payment(payID)
+			require.EqualValues(t, 5500, held.Refunded, "refunded in full at Pay")
+			require.Empty(t, s.must(200, "GET", "/v1/payment-retries", officer, nil)["items"], "nothing owed")
+
 			require.NoError(t, s.oas.Err(), "traffic that does not match openapi.json")
 			s.stop()
 			require.Contains(t, s.out.String(), "GOV.UK Pay")

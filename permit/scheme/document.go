@@ -21,7 +21,7 @@ import (
 var (
 	topKeys = []string{"id", "council", "operator", "nation", "timezone", "review_working_days",
 		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones", "zone_map",
-		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "vehicle_check", "vehicle_check_cache", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
+		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "vehicle_check", "vehicle_check_cache", "payment_hold", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
 	zoneKeys        = []string{"id", "name"}
 	zoneMapKeys     = []string{"file", "without_position", "overrides"}
@@ -32,6 +32,7 @@ var (
 	limitKeys       = []string{"types", "scope", "max", "why"}
 	tariffKeys      = []string{"permit_type", "zone", "duration_months", "from", "until", "price"}
 	refundKeys      = []string{"kind", "admin_fee", "on_move"}
+	paymentHoldKeys = []string{"capture", "lifetime", "capture_before_lapse"}
 	evidenceKeys    = []string{"kinds", "requirements", string(evidence.ActionAddressChangeSameZone), string(evidence.ActionApplicationNewZone)}
 	kindKeys        = []string{"kind", "title", "max_age_months", "require_name", "require_address", "required_fields", "checks", "fresh_for_renewal"}
 	requirementKeys = []string{"id", "title", "one_of"}
@@ -84,6 +85,7 @@ func (sr *reader) scheme(root *yaml.Node) *permit.Scheme {
 	s.AccountsPerPropertyPerDay = sr.cap(top, "accounts_per_property_per_day")
 	tariffs, tariffsOK := sr.tariffs(top, zs)
 	s.Refunds, s.RefundOnMove = sr.refunds(top)
+	s.PaymentHold = sr.paymentHold(top)
 	s.RejectionReasons = sr.rejectionReasons(top)
 
 	leaf := eligibility.Rules{

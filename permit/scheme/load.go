@@ -32,6 +32,7 @@ const (
 	maxWindowDays        = 366
 	maxAbandonUnpaid     = 30 * 24 * time.Hour // card authorisations lapse long before
 	maxVehicleCheckCache = 30 * 24 * time.Hour // a register's answer a month old is no check
+	maxPaymentHold       = 30 * 24 * time.Hour // card holds last days, not months
 )
 
 // Load reads a council's scheme: one YAML document (see the example

@@ -443,7 +443,7 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, operator, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, zone_map, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, vehicle_check, vehicle_check_cache, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
+			`line 2: want a mapping of keys (id, council, operator, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, zone_map, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, vehicle_check, vehicle_check_cache, payment_hold, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
 		}},
 		{"notification-templates", []string{
 			`line 36: notifications.templates.rejected.subject: unclosed action`,

@@ -416,3 +416,44 @@ func (sr *reader) warning(path, reason string) Warning {
 	}
 	return w
 }
+
+// paymentHold reads the optional payment_hold section: when held money is
+// taken, how long the provider holds it, and how long before it lapses
+// the due jobs take it. Keys left out keep permit.DefaultPaymentHold's.
+func (sr *reader) paymentHold(top mapping) permit.PaymentHold {
+	h := permit.DefaultPaymentHold
+	n := top.values["payment_hold"]
+	if isNull(n) {
+		return h
+	}
+	m, ok := sr.mapping(n, "payment_hold", paymentHoldKeys...)
+	if !ok {
+		return h
+	}
+	if c := sr.text(m, "capture", false); c != "" {
+		if c != permit.CaptureOnApproval {
+			sr.add(m.values["capture"], "payment_hold.capture", "is %q; write on_approval (the money is held at application and taken on approval)", c)
+		}
+		h.Capture = c
+	}
+	life, lifeOK := sr.duration(m, "lifetime", false)
+	if lifeOK {
+		if life <= 0 || life > maxPaymentHold {
+			sr.add(m.values["lifetime"], "payment_hold.lifetime", "is %s; it must be more than 0 and at most %s (30 days)", life, maxPaymentHold)
+			lifeOK = false
+		}
+		h.Lifetime = life
+	}
+	before, beforeOK := sr.duration(m, "capture_before_lapse", false)
+	if beforeOK {
+		h.CaptureBeforeLapse = before
+	}
+	if (lifeOK || beforeOK) && (h.CaptureBeforeLapse <= 0 || h.CaptureBeforeLapse >= h.Lifetime) {
+		at := m.values["capture_before_lapse"]
+		if at == nil {
+			at = m.values["lifetime"]
+		}
+		sr.add(at, "payment_hold.capture_before_lapse", "is %s; it must be more than 0 and less than the lifetime, %s", h.CaptureBeforeLapse, h.Lifetime)
+	}
+	return h
+}
