@@ -170,13 +170,13 @@ func newRelay(t *testing.T) *relay {
 		body, _ := io.ReadAll(req.Body)
 		out, err := http.NewRequestWithContext(req.Context(), req.Method, r.to.Load().(string), bytes.NewReader(body))
 		if err != nil {
-			http.Error(w, err.Error(), 500)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		out.Header = req.Header.Clone()
 		resp, err := http.DefaultClient.Do(out)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()
@@ -304,6 +304,7 @@ func TestHostedPaymentsGOVUKPay(t *testing.T) {
 			_, err = pay.Complete(payment(p)["next_url"].(string), govukpaytest.Abandon)
 			require.NoError(t, err)
 			clock.set(s, pay, "2026-12-01T11:45:00Z")
+			require.Equal(t, "failed", payStatus(t, pay, payID), "expired at Pay")
 			require.NoError(t, pay.DeliverNotifications(ctx))
 			p = s.must(200, "GET", "/v1/permits/"+pid, officer, nil)
 			require.Equal(t, "expired", payment(p)["status"])
