@@ -340,7 +340,7 @@ func (s *Service) callHosted(ctx context.Context, r PaymentRetry) (Payment, erro
 
 // releasedBeforeCapture reads the payment a refused capture was owed for:
 // when it holds nothing any more (voided, failed, expired) and the
-// permit is no longer one the money is taken for (rejected, withdrawn),
+// application was rejected or withdrawn,
 // the capture has nothing left to do and the payment is returned; else
 // the zero payment.
 func (s *Service) releasedBeforeCapture(ctx context.Context, r PaymentRetry) (HostedPayment, error) {
@@ -357,8 +357,10 @@ func (s *Service) releasedBeforeCapture(ctx context.Context, r PaymentRetry) (Ho
 	if err != nil {
 		return HostedPayment{}, err
 	}
-	if p.Status == Approved {
-		return HostedPayment{}, nil // the money was due: the retry stays for officers to see
+	if p.Status != Rejected && p.Status != Withdrawn {
+		// The money is still due (approved, or awaiting the decision):
+		// the retry stays, for officers to see that the hold lapsed.
+		return HostedPayment{}, nil
 	}
 	return hp, nil
 }
