@@ -38,6 +38,7 @@ type Hosted struct {
 	dialect *sqldb.Dialect
 	now     func() time.Time
 	pageURL string
+	lock    func(ctx context.Context) (unlock func(), err error)
 }
 
 var _ permit.HostedPayments = (*Hosted)(nil)
@@ -51,6 +52,11 @@ type HostedOptions struct {
 	// Now is the provider's clock (time.Now when nil): a server passes its
 	// test clock.
 	Now func() time.Time
+	// LockWriter, when set, is held around each write transaction: a
+	// SQLite store's own writer lock (sqlstore.Store.LockWriter), so that
+	// the provider's writes queue with the store's in the process instead
+	// of contending for the file's lock (busy waits).
+	LockWriter func(ctx context.Context) (unlock func(), err error)
 }
 
 // NewHosted migrates the gateway's tables (those of NewSQL too) and
@@ -66,7 +72,7 @@ func NewHosted(ctx context.Context, db *sql.DB, dialect Dialect, opts HostedOpti
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Hosted{db: db, dialect: g.dialect, now: opts.Now, pageURL: strings.TrimRight(opts.PageURL, "/")}, nil
+	return &Hosted{db: db, dialect: g.dialect, now: opts.Now, pageURL: strings.TrimRight(opts.PageURL, "/"), lock: opts.LockWriter}, nil
 }
 
 // hostedRow is one payment as stored.
@@ -150,6 +156,13 @@ func randomHex(n int) (string, error) {
 func (g *Hosted) q(query string) string { return g.dialect.Rebind(query) }
 
 func (g *Hosted) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if g.lock != nil {
+		unlock, err := g.lock(ctx)
+		if err != nil {
+			return fmt.Errorf("fakepay: waiting for the writer lock: %w", err)
+		}
+		defer unlock()
+	}
 	tx, err := g.db.BeginTx(ctx, g.dialect.WriteTx())
 	if err != nil {
 		return fmt.Errorf("fakepay: beginning a transaction: %w", err)

@@ -105,7 +105,8 @@ func wirePayments(ctx context.Context, cfg config, store *sqlstore.Store, mx *me
 		}
 		return paymentWiring{hosted: c, govukpay: c, log: log, name: "GOV.UK Pay"}, nil
 	}
-	h, err := fakepay.NewHosted(ctx, store.DB(), fakepay.Dialect(store.Dialect()), fakepay.HostedOptions{PageURL: apiURL + fakePagePath, Now: now})
+	h, err := fakepay.NewHosted(ctx, store.DB(), fakepay.Dialect(store.Dialect()), fakepay.HostedOptions{PageURL: apiURL + fakePagePath, Now: now,
+		LockWriter: store.LockWriter})
 	if err != nil {
 		return paymentWiring{}, fmt.Errorf("opening the simulated provider's tables: %w", err)
 	}
