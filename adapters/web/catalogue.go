@@ -139,7 +139,7 @@ var english = joinText(map[string]string{
 	"refused":         "The form was sent from another website, so we did not act on it. Go back to the page and try again.",
 	"problem_title":   "Sorry, there is a problem with the service",
 	"problem":         "Try again later.",
-}, residentText)
+}, residentText, officerText)
 
 // joinText is the union of catalogues' messages (no ID in two of them).
 func joinText(parts ...map[string]string) map[string]string {

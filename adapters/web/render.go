@@ -93,7 +93,7 @@ func parseTemplates(c Catalogue) (*template.Template, error) {
 			return template.HTML(fmt.Sprintf(`</h%d>`, headingLevel(level)))
 		},
 	}
-	return template.New("web").Funcs(funcs).ParseFS(templateFS, "templates/components/*.tmpl", "templates/*.tmpl", "templates/pages/*.tmpl")
+	return template.New("web").Funcs(funcs).ParseFS(templateFS, "templates/components/*.tmpl", "templates/*.tmpl", "templates/pages/*.tmpl", "templates/officer/*.tmpl")
 }
 
 func headingLevel(l int) int {

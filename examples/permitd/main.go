@@ -30,6 +30,9 @@
 //	                                         (or --smtp-addr)
 //	--officer-token  (PERMITD_OFFICER_TOKEN) NAME=TOKEN of a named officer (events say officer:NAME), or a bare
 //	                                         token named by its hash; repeatable, or comma-separated
+//	--oidc-issuer    (PERMITD_OIDC_ISSUER)   the council's OpenID Connect provider for the officer pages at /officer/, with
+//	                                         --oidc-client-id, PERMITD_OIDC_CLIENT_SECRET, --oidc-redirect-url and
+//	                                         --oidc-officer-claim NAME=VALUE; without it officers sign in there with their token
 //	--token-ttl      (PERMITD_TOKEN_TTL)     how long a resident's token lasts, default 24h (wall clock)
 //	--sign-in-rate-per-address (PERMITD_SIGN_IN_RATE_PER_ADDRESS) sign-in codes one email address may be sent, default 5/15m
 //	--sign-in-rate-per-client  (PERMITD_SIGN_IN_RATE_PER_CLIENT)  sign-in requests one client address may make, default 30/15m
@@ -166,6 +169,7 @@ type config struct {
 	trustedProxies              []netip.Prefix
 	metricsAddr                 string
 	basePath                    string
+	oidc                        web.OIDCConfig
 	tokenTTL                    time.Duration
 	signInPerAddress            httpapi.RateLimit
 	signInPerClient             httpapi.RateLimit
@@ -353,6 +357,15 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	}
 	fs.Var(rateFlag{&c.accountCreationRate}, "account-creation-rate",
 		"accounts one client address may open, as N/duration such as 20/1h, or off; more is 429 rate_limited (PERMITD_ACCOUNT_CREATION_RATE)")
+	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", getenv("PERMITD_OIDC_ISSUER"),
+		"the council's OpenID Connect provider, for the officer pages' sign-in (PERMITD_OIDC_ISSUER)")
+	fs.StringVar(&c.oidc.ClientID, "oidc-client-id", getenv("PERMITD_OIDC_CLIENT_ID"),
+		"the officer pages' client ID at that provider; the secret is PERMITD_OIDC_CLIENT_SECRET (PERMITD_OIDC_CLIENT_ID)")
+	fs.StringVar(&c.oidc.RedirectURL, "oidc-redirect-url", getenv("PERMITD_OIDC_REDIRECT_URL"),
+		"where the provider sends officers back: the server's public address + /officer/oidc/callback (PERMITD_OIDC_REDIRECT_URL)")
+	fs.StringVar(&c.oidc.OfficerClaim, "oidc-officer-claim", getenv("PERMITD_OIDC_OFFICER_CLAIM"),
+		"the ID token claim that makes someone an officer, NAME=VALUE (a string claim, or a list holding VALUE), or NAME for a true claim (PERMITD_OIDC_OFFICER_CLAIM)")
+	c.oidc.ClientSecret = getenv("PERMITD_OIDC_CLIENT_SECRET") // a secret: never a flag
 	ttl, err := envDuration(getenv, "PERMITD_TOKEN_TTL", httpapi.DefaultTokenTTL)
 	if err != nil {
 		return config{}, err
@@ -400,6 +413,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		return config{}, fmt.Errorf("--body-read-timeout %s: give a duration above 0 and at most 10m, such as 10s", c.bodyReadTimeout)
 	case c.uploadReadTimeout <= 0 || c.uploadReadTimeout > time.Hour:
 		return config{}, fmt.Errorf("--upload-read-timeout %s: give a duration above 0 and at most 1h, such as 60s", c.uploadReadTimeout)
+	case c.oidc.Issuer != "" && (c.oidc.ClientID == "" || c.oidc.RedirectURL == "" || c.oidc.OfficerClaim == ""):
+		return config{}, errors.New("--oidc-issuer needs --oidc-client-id, --oidc-redirect-url and --oidc-officer-claim (and PERMITD_OIDC_CLIENT_SECRET)")
 	case c.tokenTTL < time.Minute || c.tokenTTL > 90*24*time.Hour:
 		return config{}, fmt.Errorf("--token-ttl %s: give a minute to 90 days, such as 24h", c.tokenTTL)
 	case c.signInPerAddress.Off() || c.signInPerClient.Off():
@@ -712,8 +727,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	officerPages, err := newOfficerPages(ctx, cfg, svc, auth, store, log)
+	if err != nil {
+		return err
+	}
 	root := http.NewServeMux()
 	mountAPI(root, strings.TrimSuffix(cfg.basePath, "/"), handler, hooksAPI)
+	root.Handle("/officer/", officerPages)
 	root.Handle("/", pages)
 	pay.mount(root, strings.TrimSuffix(cfg.basePath, "/"), cfg, svc, log)
 	srv := &http.Server{
@@ -1114,4 +1134,33 @@ func (r outboxReader) Messages(ctx context.Context, to string, limit int) ([]htt
 		out[i] = httpapi.OutboxMessage{ID: m.ID, Kind: m.Kind, Channel: m.Channel, To: m.To, SentAt: m.SentAt.UTC(), Data: m.Data}
 	}
 	return out, err
+}
+
+// newOfficerPages are the officer pages at /officer/: signed in through
+// the council's OpenID Connect provider when --oidc-issuer is set, and
+// otherwise (evaluation) with an officer token, checked as the API checks
+// it. Their sessions are in the database.
+func newOfficerPages(ctx context.Context, cfg config, svc *permit.Service, auth *httpapi.TokenAuth, store *sqlstore.Store, log *slog.Logger) (http.Handler, error) {
+	opts := &web.OfficerOptions{Logger: log, Sessions: store.OfficerSessions(), Files: store.Blobs()}
+	if cfg.oidc.Issuer != "" {
+		o, err := web.NewOIDC(ctx, cfg.oidc)
+		if err != nil {
+			return nil, fmt.Errorf("--oidc-issuer: %w", err)
+		}
+		opts.OIDC = o
+		return web.NewOfficer(svc, opts)
+	}
+	opts.TokenSignIn = func(rctx context.Context, token string) (string, bool) {
+		r, err := http.NewRequestWithContext(rctx, http.MethodGet, "/", nil)
+		if err != nil {
+			return "", false
+		}
+		r.Header.Set("Authorization", "Bearer "+token)
+		p, err := auth.Authenticate(r)
+		if err != nil || p.Role != httpapi.RoleOfficer {
+			return "", false
+		}
+		return p.ID, true
+	}
+	return web.NewOfficer(svc, opts)
 }
