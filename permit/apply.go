@@ -116,10 +116,15 @@ type EligibilityQuery struct {
 }
 
 // Eligibility answers "may this account apply for this type, is it free,
-// what does it cost, what evidence is needed" without changing anything.
-// ErrNotFound when the account does not exist.
-func (s *Service) Eligibility(ctx context.Context, q EligibilityQuery) (eligibility.Decision, error) {
+// what does it cost, what evidence is needed" without changing anything,
+// for the account itself or the council. ErrNotFound when the account does
+// not exist, or when by is another account; ErrForbidden for any other
+// actor (a read-only integration too: it is the applicant's question).
+func (s *Service) Eligibility(ctx context.Context, by Actor, q EligibilityQuery) (eligibility.Decision, error) {
 	accountID, permitType, startsOn, pay := q.AccountID, q.Type, q.StartsOn, q.Pay
+	if err := by.mayRead(accountID, "account", accountID, false); err != nil {
+		return eligibility.Decision{}, err
+	}
 	at := s.now()
 	var d eligibility.Decision
 	err := s.store.View(ctx, func(tx ReadTx) error {

@@ -19,7 +19,20 @@ import "fmt"
 //   - Opening an account (CreateAccount) is open to the public, accounts,
 //     officers and the system, not to a read-only integration.
 //
-// Reads take no actor: the adapter that serves them decides who sees what.
+// Reads check the actor too, as docs/API.md's roles say:
+//
+//   - One account's things (Account, Permit, PermitsOfAccount,
+//     PermitHistory, AddressChange) the account itself, the council and a
+//     read-only integration (RoleIntegration) may read. Another account
+//     gets ErrNotFound, as for a change; anyone else ErrForbidden.
+//   - What an account asks before it acts (Eligibility,
+//     RenewalEligibility) is the account's and the council's: an
+//     integration gets ErrForbidden.
+//   - Everyone's things (Events, EventsFrom, ReviewQueue, ReviewQueuePage,
+//     SearchAccounts, SearchPermits) are for the council and integrations;
+//     an account gets ErrForbidden.
+//   - The council's own tools (PaymentRetries, CheckVehicle,
+//     CurrentPermits) are for officers and the system only.
 
 // The roles of actors the Service knows. Any other role (such as the HTTP
 // API's read-only "integration") may read but not change anything.
@@ -28,6 +41,10 @@ const (
 	RoleOfficer = "officer"
 	RoleSystem  = "system"
 	RolePublic  = "public" // someone not signed in, opening an account
+	// RoleIntegration is a council's back-office system that reads (the
+	// HTTP API's --integration-token): the feed, permits, accounts, address
+	// changes and the review queue. It changes nothing.
+	RoleIntegration = "integration"
 )
 
 // council reports whether the actor speaks for the council.
@@ -54,6 +71,36 @@ func (a Actor) mayActFor(accountID, kind, id string) error {
 		return fmt.Errorf("%w: %s %s (not one of account %s's)", ErrNotFound, kind, id, a.ID)
 	}
 	return fmt.Errorf("%w: %s may not change %s %s", ErrForbidden, a.described(), kind, id)
+}
+
+// mayRead refuses an actor who may not read a thing of the account
+// accountID (see above): the account itself, the council and, with
+// integrations, a read-only integration may. kind and id name the thing
+// asked about for the error.
+func (a Actor) mayRead(accountID, kind, id string, integrations bool) error {
+	switch {
+	case a.council(), integrations && a.Role == RoleIntegration:
+		return nil
+	case a.Role == RoleAccount && a.ID != "" && a.ID == accountID:
+		return nil
+	case a.Role == RoleAccount && a.ID != "":
+		return fmt.Errorf("%w: %s %s (not one of account %s's)", ErrNotFound, kind, id, a.ID)
+	}
+	return fmt.Errorf("%w: %s may not read %s %s", ErrForbidden, a.described(), kind, id)
+}
+
+// mayReadAll refuses an actor who may not read what is everyone's (what
+// says which): the council and, with integrations, read-only
+// integrations may.
+func (a Actor) mayReadAll(what string, integrations bool) error {
+	if a.council() || integrations && a.Role == RoleIntegration {
+		return nil
+	}
+	who := "officers and integrations"
+	if !integrations {
+		who = "officers"
+	}
+	return fmt.Errorf("%w: %s may not read %s: only council %s do", ErrForbidden, a.described(), what, who)
 }
 
 // mayOpenAccount refuses an actor who may not open accounts.

@@ -164,3 +164,100 @@ func TestCreateAccountChecksTheActor(t *testing.T) {
 		require.ErrorIs(t, err, permit.ErrForbidden, "by %s", by)
 	}
 }
+
+// Issue 14 item 4, the reads: every read of the Service checks its actor
+// as docs/API.md's roles say. One account's things are its own, the
+// council's and a read-only integration's (another account: ErrNotFound,
+// as if they did not exist); the applicant's questions (eligibility) are
+// the account's and the council's; everyone's things (the feed, the review
+// queue, searches) are the council's and integrations'; the council's
+// tools (payments owed, enforcement, the current permits) officers' and
+// the system's. Public callers and actors with no role read nothing.
+func TestEveryReadChecksTheActor(t *testing.T) {
+	ctx := context.Background()
+	f := newAuthFixture(t)
+	svc := f.w.svc
+	integration := permit.Actor{Role: permit.RoleIntegration, ID: "crm"}
+	type access int
+	const (
+		ownersToo access = iota // owner, council, integration
+		applicant               // owner, council
+		everyones               // council, integration
+		councils                // council only
+	)
+	reads := []struct {
+		name   string
+		access access
+		read   func(by permit.Actor) error
+	}{
+		{"Account", ownersToo, func(by permit.Actor) error { _, err := svc.Account(ctx, by, f.a.ID); return err }},
+		{"Permit", ownersToo, func(by permit.Actor) error { _, err := svc.Permit(ctx, by, f.approved.ID); return err }},
+		{"PermitsOfAccount", ownersToo, func(by permit.Actor) error { _, err := svc.PermitsOfAccount(ctx, by, f.a.ID); return err }},
+		{"PermitHistory", ownersToo, func(by permit.Actor) error { _, err := svc.PermitHistory(ctx, by, f.approved.ID); return err }},
+		{"AddressChange", ownersToo, func(by permit.Actor) error { _, err := svc.AddressChange(ctx, by, f.move.ID); return err }},
+		{"Eligibility", applicant, func(by permit.Actor) error {
+			_, err := svc.Eligibility(ctx, by, permit.EligibilityQuery{AccountID: f.a.ID, Type: "essential-carer"})
+			return err
+		}},
+		{"RenewalEligibility", applicant, func(by permit.Actor) error {
+			_, err := svc.RenewalEligibility(ctx, by, f.approved.ID, false)
+			return err
+		}},
+		{"Events", everyones, func(by permit.Actor) error { _, _, err := svc.Events(ctx, by, "", 10); return err }},
+		{"EventsFrom", everyones, func(by permit.Actor) error { _, _, err := svc.EventsFrom(ctx, by, "", 10); return err }},
+		{"ReviewQueue", everyones, func(by permit.Actor) error { _, err := svc.ReviewQueue(ctx, by, 10); return err }},
+		{"ReviewQueuePage", everyones, func(by permit.Actor) error { _, _, err := svc.ReviewQueuePage(ctx, by, "", 10); return err }},
+		{"SearchAccounts", everyones, func(by permit.Actor) error {
+			_, _, err := svc.SearchAccounts(ctx, by, permit.Search{Name: "Jane", Limit: 10})
+			return err
+		}},
+		{"SearchPermits", everyones, func(by permit.Actor) error {
+			_, _, err := svc.SearchPermits(ctx, by, permit.Search{VRM: "AB12CDE", Limit: 10})
+			return err
+		}},
+		{"PaymentRetries", councils, func(by permit.Actor) error { _, err := svc.PaymentRetries(ctx, by, 10); return err }},
+		{"CheckVehicle", councils, func(by permit.Actor) error {
+			_, err := svc.CheckVehicle(ctx, by, "AB12CDE", "loughborough-1", at(2026, 11, 25, 10, 0))
+			return err
+		}},
+		{"CurrentPermits", councils, func(by permit.Actor) error {
+			_, err := svc.CurrentPermits(ctx, by, d(2026, 11, 25), "", 10)
+			return err
+		}},
+	}
+	owner, other := permit.AccountActor(f.a.ID), permit.AccountActor(f.b.ID)
+	for _, rd := range reads {
+		t.Run(rd.name, func(t *testing.T) {
+			allowed := []permit.Actor{f.w.officer, permit.System}
+			refused := map[string]error{}
+			switch rd.access {
+			case ownersToo:
+				allowed = append(allowed, owner, integration)
+				refused["other account"] = permit.ErrNotFound
+			case applicant:
+				allowed = append(allowed, owner)
+				refused["integration"] = permit.ErrForbidden
+				refused["other account"] = permit.ErrNotFound
+			case everyones:
+				allowed = append(allowed, integration)
+				refused["owner"], refused["other account"] = permit.ErrForbidden, permit.ErrForbidden
+			case councils:
+				refused["integration"], refused["owner"], refused["other account"] = permit.ErrForbidden, permit.ErrForbidden, permit.ErrForbidden
+			}
+			for _, by := range allowed {
+				require.NoError(t, rd.read(by), "%s by %s", rd.name, by)
+			}
+			actors := map[string]permit.Actor{"integration": integration, "owner": owner, "other account": other}
+			for who, want := range refused {
+				err := rd.read(actors[who])
+				require.ErrorIs(t, err, want, "%s by the %s", rd.name, who)
+				if want == permit.ErrNotFound {
+					require.NotErrorIs(t, err, permit.ErrForbidden, "another account is not told the thing exists")
+				}
+			}
+			for _, by := range []permit.Actor{permit.PublicActor, {}, {Role: permit.RoleAccount}, {Role: "auditor", ID: "x"}} {
+				require.ErrorIs(t, rd.read(by), permit.ErrForbidden, "%s by %q", rd.name, by)
+			}
+		})
+	}
+}

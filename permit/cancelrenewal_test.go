@@ -62,7 +62,7 @@ func TestCancelWithdrawsPendingRenewal(t *testing.T) {
 			require.Equal(t, permit.Cancelled, c.Status)
 			require.Empty(t, c.RenewedBy)
 
-			got, err := w.svc.Permit(ctx, r.ID)
+			got, err := w.svc.Permit(ctx, permit.System, r.ID)
 			require.NoError(t, err)
 			require.Equal(t, permit.Withdrawn, got.Status, "the renewal goes with the permit it renews")
 			require.NotNil(t, got.Cancellation)
@@ -111,7 +111,7 @@ func TestCancelLeavesApprovedRenewal(t *testing.T) {
 
 	_, err = w.svc.Cancel(ctx, permit.AccountActor(a.ID), p.ID, "")
 	require.NoError(t, err)
-	got, err := w.svc.Permit(ctx, r.ID)
+	got, err := w.svc.Permit(ctx, permit.System, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.Approved, got.Status)
 	require.False(t, w.mustApply(a, "disabled-resident", "EF56GHI").Free, "the renewal's chain still holds the slot")

@@ -21,7 +21,7 @@ func TestR1ExpiredFreePermitFreesSlot(t *testing.T) {
 	require.NoError(t, err)
 
 	w.setNow(at(2027, 4, 1, 9, 0)) // the day after expiry
-	got, err := w.svc.Permit(ctx, p.ID)
+	got, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.Expired, got.StatusOn(w.today()))
 	again := w.mustApply(a, "essential-carer", "AB12CDE")
@@ -45,7 +45,7 @@ func TestR1RejectedRenewalReturnsSlotToChain(t *testing.T) {
 	_, err = w.svc.Reject(ctx, w.officer, r.ID, permit.Rejection{Code: "proof_unclear", Reason: "Please send a clearer letter."})
 	require.NoError(t, err)
 
-	old, err := w.svc.Permit(ctx, p.ID)
+	old, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Empty(t, old.RenewedBy)
 
@@ -130,14 +130,14 @@ func TestR4ChangeAfterExpiryIsRefused(t *testing.T) {
 	_, change, err := w.svc.ChangeVehicle(ctx, permit.AccountActor(a.ID), p.ID, "XY99ZZZ", d(2027, 4, 10))
 	require.NoError(t, err)
 	require.NotNil(t, change)
-	old, err := w.svc.Permit(ctx, p.ID)
+	old, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Nil(t, old.PendingVehicleChange, "the old permit ends before the change's day")
 	w.setNow(at(2027, 4, 10, 0, 0))
 	rep, err := w.svc.RunDue(ctx, w.svc.Now())
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.VehicleChangesApplied)
-	got, err := w.svc.Permit(ctx, r.ID)
+	got, err := w.svc.Permit(ctx, permit.System, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.VRM("XY99ZZZ"), got.VRM)
 }

@@ -519,7 +519,7 @@ func (s *Service) withdrawRenewal(o *op, permitID string) (*Permit, []PaymentRet
 // for an actor that is neither its account, an officer nor the system;
 // *TransitionError (rejected, already cancelled, expired, ...).
 func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string) (Permit, error) {
-	p, err := s.Permit(ctx, permitID)
+	p, err := s.permit(ctx, permitID)
 	if err != nil {
 		return Permit{}, err
 	}

@@ -75,9 +75,9 @@ func TestDefect4OneAddressChangePendingAtATime(t *testing.T) {
 	require.NoError(t, err)
 	_, err = w.svc.ApproveAddressChange(ctx, w.officer, second.ID)
 	require.NoError(t, err)
-	acc, err := w.svc.Account(ctx, a.ID)
+	acc, err := w.svc.Account(ctx, permit.System, a.ID)
 	require.NoError(t, err)
-	moved, err := w.svc.Permit(ctx, p.ID)
+	moved, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, acc.UPRN, moved.UPRN, "account and permit at one address")
 }
@@ -108,10 +108,10 @@ func TestDefect4StaleAddressChangeIsNotApproved(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, home, se.From)
 	require.Equal(t, otherZone, se.AccountAt)
-	acc, err := w.svc.Account(ctx, a.ID)
+	acc, err := w.svc.Account(ctx, permit.System, a.ID)
 	require.NoError(t, err)
 	require.Equal(t, otherZone, acc.UPRN, "the account stays where its permit is")
-	got, err := w.svc.AddressChange(ctx, c.ID)
+	got, err := w.svc.AddressChange(ctx, permit.System, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.AddressChangePending, got.Status, "left for the officer to reject")
 }
@@ -130,11 +130,11 @@ func TestDefect1FarFutureStartIsRefusedNeverStored(t *testing.T) {
 		var ne *permit.NotEligibleError
 		require.ErrorAs(t, err, &ne)
 		require.Equal(t, "starts_too_late", ne.Code())
-		dec, err := w.svc.Eligibility(ctx, permit.EligibilityQuery{AccountID: a.ID, Type: "essential-carer", StartsOn: startsOn})
+		dec, err := w.svc.Eligibility(ctx, permit.System, permit.EligibilityQuery{AccountID: a.ID, Type: "essential-carer", StartsOn: startsOn})
 		require.NoError(t, err)
 		require.False(t, dec.Eligible)
 	}
-	ps, err := w.svc.PermitsOfAccount(ctx, a.ID)
+	ps, err := w.svc.PermitsOfAccount(ctx, permit.System, a.ID)
 	require.NoError(t, err)
 	require.Empty(t, ps, "never stored")
 	// The furthest start itself, 90 days on, is allowed.
@@ -173,7 +173,7 @@ func TestDefect5FreeSlotGoesToTheFirstApplicationApproved(t *testing.T) {
 				require.NoError(t, err)
 			}
 
-			got, err := w.svc.Permit(ctx, first.ID)
+			got, err := w.svc.Permit(ctx, permit.System, first.ID)
 			require.NoError(t, err)
 			require.True(t, got.Free, "the oldest paid application takes the slot")
 			require.Equal(t, permit.PendingReview, got.Status)
@@ -203,7 +203,7 @@ func TestDefect5FreeSlotGoesToTheFirstApplicationApproved(t *testing.T) {
 			require.Equal(t, 0, ledgerOps(w.pay, "capture"))
 			ap := eventsOfType(w.events(), permit.EventPermitApproved)
 			require.Equal(t, "0.00", ap[len(ap)-1].Data["captured"])
-			q, err := w.svc.Eligibility(ctx, permit.EligibilityQuery{AccountID: squatter.ID, Type: "essential-carer"})
+			q, err := w.svc.Eligibility(ctx, permit.System, permit.EligibilityQuery{AccountID: squatter.ID, Type: "essential-carer"})
 			require.NoError(t, err)
 			require.False(t, q.Free, "the household's free slot is the resident's now")
 		})
@@ -220,7 +220,7 @@ func TestDefect5PaidRejectionPromotesNothing(t *testing.T) {
 	paid := w.mustApply(a, "essential-carer", "CD34EFG")
 	_, err := w.svc.Reject(ctx, w.officer, paid.ID, permit.Rejection{Code: "proof_unclear", Reason: "The letter is unreadable."})
 	require.NoError(t, err)
-	got, err := w.svc.Permit(ctx, free.ID)
+	got, err := w.svc.Permit(ctx, permit.System, free.ID)
 	require.NoError(t, err)
 	require.True(t, got.Free)
 	require.Empty(t, eventsOfType(w.events(), permit.EventPermitBecameFree))
@@ -272,7 +272,7 @@ func TestDefect5PendingApplicationsPerPropertyCapped(t *testing.T) {
 		}
 	}
 	require.Contains(t, codes, string(permit.CodeTooManyPendingApplications))
-	dec, err := w.svc.Eligibility(ctx, permit.EligibilityQuery{AccountID: c.ID, Type: "essential-carer"})
+	dec, err := w.svc.Eligibility(ctx, permit.System, permit.EligibilityQuery{AccountID: c.ID, Type: "essential-carer"})
 	require.NoError(t, err)
 	require.False(t, dec.Eligible)
 	for _, r := range dec.Reasons {

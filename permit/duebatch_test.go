@@ -100,7 +100,7 @@ func TestRunDueManyItems(t *testing.T) {
 	require.Len(t, notes.Of(permit.MessageExpiryReminder), n)
 	require.Len(t, notes.Of(permit.MessageVehicleChanged), n/2)
 	for i, p := range f.permits {
-		got, err := svc.Permit(ctx, p.ID)
+		got, err := svc.Permit(ctx, permit.System, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, []int{30}, got.RemindersSent)
 		if i%2 == 0 {

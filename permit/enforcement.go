@@ -82,8 +82,12 @@ func (p Permit) issued() bool {
 //
 // Errors: *ValidationError naming "vrm" (code invalid_vrm), "zone"
 // (required or unknown_zone, one of the scheme's zones) and "at"
-// (out_of_range: outside the years 1900 to 9998).
-func (s *Service) CheckVehicle(ctx context.Context, vrmText, zoneID string, at time.Time) (VehicleCheck, error) {
+// (out_of_range: outside the years 1900 to 9998); ErrForbidden for anyone
+// but an officer (enforcement) or the system, before anything is read.
+func (s *Service) CheckVehicle(ctx context.Context, by Actor, vrmText, zoneID string, at time.Time) (VehicleCheck, error) {
+	if err := by.mayReadAll("which permits a vehicle has", false); err != nil {
+		return VehicleCheck{}, err
+	}
 	var v ValidationError
 	vrm, err := ParseVRM(vrmText)
 	if err != nil {

@@ -61,7 +61,7 @@ func TestCheckVehicle(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := w.svc.CheckVehicle(ctx, tc.vrm, tc.zone, tc.at)
+			c, err := w.svc.CheckVehicle(ctx, permit.System, tc.vrm, tc.zone, tc.at)
 			require.NoError(t, err)
 			require.Equal(t, tc.permitted, c.Permitted)
 			require.Equal(t, tc.permits, checked(c))
@@ -73,7 +73,7 @@ func TestCheckVehicle(t *testing.T) {
 	}
 
 	t.Run("at zero is the service's clock", func(t *testing.T) {
-		c, err := w.svc.CheckVehicle(ctx, "AB12CDE", "loughborough-3", time.Time{})
+		c, err := w.svc.CheckVehicle(ctx, permit.System, "AB12CDE", "loughborough-3", time.Time{})
 		require.NoError(t, err)
 		require.True(t, c.Permitted)
 		require.Equal(t, w.svc.Now().UTC(), c.At)
@@ -97,7 +97,7 @@ func TestCheckVehicleScheduledChange(t *testing.T) {
 	from := time.Date(2027, 6, 30, 23, 0, 0, 0, time.UTC)    // 00:00 BST on 1 July
 	look := func(vrm string, at time.Time) permit.VehicleCheck {
 		t.Helper()
-		c, err := w.svc.CheckVehicle(ctx, vrm, "loughborough-3", at)
+		c, err := w.svc.CheckVehicle(ctx, permit.System, vrm, "loughborough-3", at)
 		require.NoError(t, err)
 		return c
 	}
@@ -146,7 +146,7 @@ func TestCheckVehicleBeforeCancellation(t *testing.T) {
 		{at(2027, 1, 12, 14, 0), false, permit.Cancelled},
 		{at(2027, 1, 13, 9, 0), false, permit.Cancelled},
 	} {
-		c, err := w.svc.CheckVehicle(ctx, "AB12CDE", "loughborough-3", tc.at)
+		c, err := w.svc.CheckVehicle(ctx, permit.System, "AB12CDE", "loughborough-3", tc.at)
 		require.NoError(t, err)
 		require.Equal(t, tc.permitted, c.Permitted, "at %s", tc.at)
 		require.Equal(t, []string{fmt.Sprintf("%s %s %v", p.ID, tc.status, tc.permitted)}, checked(c), "at %s", tc.at)
@@ -168,12 +168,12 @@ func TestCheckVehicleOrder(t *testing.T) {
 	_, err = w.svc.Approve(ctx, w.officer, renewal.ID)
 	require.NoError(t, err)
 
-	c, err := w.svc.CheckVehicle(ctx, "AB12CDE", "loughborough-3", w.svc.Now())
+	c, err := w.svc.CheckVehicle(ctx, permit.System, "AB12CDE", "loughborough-3", w.svc.Now())
 	require.NoError(t, err)
 	require.True(t, c.Permitted)
 	require.Equal(t, []string{old.ID + " current true", renewal.ID + " upcoming false"}, checked(c))
 
-	c, err = w.svc.CheckVehicle(ctx, "AB12CDE", "loughborough-3", at(2027, 4, 1, 0, 0))
+	c, err = w.svc.CheckVehicle(ctx, permit.System, "AB12CDE", "loughborough-3", at(2027, 4, 1, 0, 0))
 	require.NoError(t, err)
 	require.Equal(t, []string{renewal.ID + " current true", old.ID + " expired false"}, checked(c), "no gap at the changeover (R5)")
 }
@@ -196,7 +196,7 @@ func TestCheckVehicleRefusesBadInput(t *testing.T) {
 	ats := map[string]time.Time{"year 0": time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), "year 9999": time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC)}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.svc.CheckVehicle(context.Background(), tc.vrm, tc.zone, ats[tc.name])
+			_, err := w.svc.CheckVehicle(context.Background(), permit.System, tc.vrm, tc.zone, ats[tc.name])
 			require.ErrorIs(t, err, permit.ErrValidation)
 			var ve *permit.ValidationError
 			require.ErrorAs(t, err, &ve)
@@ -232,7 +232,7 @@ func ExampleService_CheckVehicle() {
 	}
 
 	// An officer in the town centre types the registration as they read it.
-	c, err := svc.CheckVehicle(ctx, "ab12cde", "centre", now.Add(2*time.Hour))
+	c, err := svc.CheckVehicle(ctx, permit.System, "ab12cde", "centre", now.Add(2*time.Hour))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -242,7 +242,7 @@ func ExampleService_CheckVehicle() {
 		fmt.Println(" ", cp.Permit.Type, cp.Status, "until", cp.Permit.ExpiresOn.Format(time.DateOnly), "valid:", cp.Valid)
 	}
 
-	_, err = svc.CheckVehicle(ctx, "ab12cde", "harbour", time.Time{})
+	_, err = svc.CheckVehicle(ctx, permit.System, "ab12cde", "harbour", time.Time{})
 	fmt.Println(err)
 	// Output:
 	// AB12CDE in Town Centre on 2027-03-01 permitted: true
@@ -306,7 +306,7 @@ func TestVehicleLookupThroughWrappers(t *testing.T) {
 				Now: func() time.Time { return at(2027, 6, 10, 9, 0) }})
 			require.NoError(t, err)
 			before := fast.calls
-			c, err := svc.CheckVehicle(t.Context(), "AB12CDE", "loughborough-3", at(2027, 6, 10, 9, 0))
+			c, err := svc.CheckVehicle(t.Context(), permit.System, "AB12CDE", "loughborough-3", at(2027, 6, 10, 9, 0))
 			require.NoError(t, err)
 			require.False(t, c.Permitted)
 			require.Equal(t, tc.fast, fast.calls > before, "fast path used")

@@ -122,7 +122,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, by Actor, permitID string)
 	if s.hosted == nil {
 		return Permit{}, fmt.Errorf("%w: this service takes no hosted payments", ErrInvalidTransition)
 	}
-	p, err := s.Permit(ctx, permitID)
+	p, err := s.permit(ctx, permitID)
 	if err != nil {
 		return Permit{}, err
 	}
@@ -145,7 +145,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, by Actor, permitID string)
 // that is not that permit's current attempt changes nothing. It is what a
 // provider notification calls, as the System.
 func (s *Service) ConfirmPaymentByID(ctx context.Context, permitID, paymentID string) (Permit, error) {
-	p, err := s.Permit(ctx, permitID)
+	p, err := s.permit(ctx, permitID)
 	if err != nil {
 		return Permit{}, err
 	}
@@ -231,7 +231,7 @@ func (s *Service) NewPaymentAttempt(ctx context.Context, by Actor, permitID stri
 	if s.hosted == nil {
 		return Permit{}, fmt.Errorf("%w: this service takes no hosted payments", ErrInvalidTransition)
 	}
-	p, err := s.Permit(ctx, permitID)
+	p, err := s.permit(ctx, permitID)
 	if err != nil {
 		return Permit{}, err
 	}
@@ -316,7 +316,7 @@ func (s *Service) callHosted(ctx context.Context, r PaymentRetry) (Payment, erro
 	case PaymentOpRefund:
 		// One refund per permit (its key): what was available when it was
 		// decided is the permit's record, which only this refund changes.
-		p, perr := s.Permit(ctx, r.PermitID)
+		p, perr := s.permit(ctx, r.PermitID)
 		if perr != nil {
 			return Payment{}, perr
 		}

@@ -312,7 +312,7 @@ func TestHostedProviderDownOnApply(t *testing.T) {
 			w.hp.down, w.hp.lose = tc.down, tc.lose
 			_, err := w.applyPaid(acc)
 			require.ErrorIs(t, err, permit.ErrUnavailable)
-			ps, err := w.svc.PermitsOfAccount(ctx, acc.ID)
+			ps, err := w.svc.PermitsOfAccount(ctx, permit.System, acc.ID)
 			require.NoError(t, err)
 			require.Len(t, ps, 1)
 			p := ps[0]
@@ -375,7 +375,7 @@ func TestHostedDueJobsConfirmAndAbandon(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.PaymentsConfirmed)
 	require.Zero(t, rep.UnpaidWithdrawn)
-	got, err := w.svc.Permit(ctx, pPaid.ID)
+	got, err := w.svc.Permit(ctx, permit.System, pPaid.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PendingReview, got.Status)
 
@@ -389,11 +389,11 @@ func TestHostedDueJobsConfirmAndAbandon(t *testing.T) {
 	rep, err = w.svc.RunDue(ctx, w.clock())
 	require.Error(t, err, "the failed read is reported")
 	require.Equal(t, 1, rep.UnpaidWithdrawn)
-	got, err = w.svc.Permit(ctx, pUnpaid.ID)
+	got, err = w.svc.Permit(ctx, permit.System, pUnpaid.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.Withdrawn, got.Status)
 	require.Equal(t, permit.PaymentVoided, w.hp.byID[pUnpaid.Payment.ID].Status, "the unpaid payment is ended")
-	got, err = w.svc.Permit(ctx, pLate.ID)
+	got, err = w.svc.Permit(ctx, permit.System, pLate.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PendingReview, got.Status, "paid just in time: not abandoned")
 }

@@ -139,7 +139,7 @@ func (w *world) allPermits(accounts []permit.Account) []permit.Permit {
 	w.t.Helper()
 	var all []permit.Permit
 	for _, a := range accounts {
-		ps, err := w.svc.PermitsOfAccount(context.Background(), a.ID)
+		ps, err := w.svc.PermitsOfAccount(context.Background(), permit.System, a.ID)
 		require.NoError(w.t, err)
 		all = append(all, ps...)
 	}
@@ -197,7 +197,7 @@ func (w *world) checkInvariants(t *testing.T, accounts []permit.Account, where f
 				require.Equal(t, permit.PaymentCaptured, g.Status, where())
 			}
 			// Its evidence passes the scheme's checks on the submission date.
-			acc, err := w.svc.Account(context.Background(), p.AccountID)
+			acc, err := w.svc.Account(context.Background(), permit.System, p.AccountID)
 			require.NoError(t, err)
 			scheme := w.svc.Scheme()
 			sub := evidence.Submission{Action: evidence.ActionApply, On: eligibility.Today(p.CreatedAt, london),

@@ -13,7 +13,7 @@ func (s *Service) notify(ctx context.Context, kind MessageKind, p Permit, extra 
 	if s.notifier == nil {
 		return
 	}
-	acc, err := s.Account(ctx, p.AccountID)
+	acc, err := s.account(ctx, p.AccountID)
 	if err != nil {
 		s.notifyFailed(Message{Kind: kind, AccountID: p.AccountID, PermitID: p.ID}, err)
 		return

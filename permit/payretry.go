@@ -298,8 +298,12 @@ func (s *Service) retryPayments(ctx context.Context, at time.Time) (settleReport
 // PaymentRetries returns up to limit captures, voids and refunds still
 // owed to or by the payment provider (pending), oldest first: what
 // officers watch. A record being asked for right now is among them until
-// the provider answers. A limit outside 1 to 1000 wraps ErrValidation.
-func (s *Service) PaymentRetries(ctx context.Context, limit int) ([]PaymentRetry, error) {
+// the provider answers. A limit outside 1 to 1000 wraps ErrValidation;
+// anyone but an officer or the system gets ErrForbidden.
+func (s *Service) PaymentRetries(ctx context.Context, by Actor, limit int) ([]PaymentRetry, error) {
+	if err := by.mayReadAll("the payments owed", false); err != nil {
+		return nil, err
+	}
 	if limit <= 0 || limit > 1000 {
 		return nil, &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range", Detail: "limit must be a whole number from 1 to 1000."}}}
 	}
@@ -316,7 +320,7 @@ func (s *Service) settleAfter(ctx context.Context, p Permit, owed []PaymentRetry
 	if _, err := s.settle(ctx, owed); err != nil && s.paymentRecordFailed != nil {
 		s.paymentRecordFailed(err) // the records stay due: RunDue asks again
 	}
-	if cur, err := s.Permit(ctx, p.ID); err == nil {
+	if cur, err := s.permit(ctx, p.ID); err == nil {
 		return cur
 	}
 	return p

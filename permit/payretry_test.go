@@ -96,7 +96,7 @@ func eventsOfType(evs []permit.Event, typ permit.EventType) []permit.Event {
 
 func (w *world) retries() []permit.PaymentRetry {
 	w.t.Helper()
-	rs, err := w.svc.PaymentRetries(context.Background(), 100)
+	rs, err := w.svc.PaymentRetries(context.Background(), permit.System, 100)
 	require.NoError(w.t, err)
 	return rs
 }
@@ -175,7 +175,7 @@ func TestRefundFailingTwiceIsReturnedExactlyOnce(t *testing.T) {
 	require.Empty(t, w.retries())
 	require.Equal(t, 1, ledgerOps(w.pay, "refund"), "the money is returned exactly once")
 	requireMoney(t, "0.00", w.pay.Taken())
-	got, err := w.svc.Permit(ctx, p.ID)
+	got, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentRefunded, got.Payment.Status)
 	requireMoney(t, "55.00", got.Payment.Refunded)
@@ -210,7 +210,7 @@ func TestApprovalWhenCaptureFails(t *testing.T) {
 	require.Equal(t, permit.DueReport{PaymentRetriesFailed: 1}, w.runDue())
 	w.advance(2 * time.Minute)
 	require.Equal(t, permit.DueReport{PaymentsRetried: 1}, w.runDue())
-	got, err := w.svc.Permit(ctx, p.ID)
+	got, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentCaptured, got.Payment.Status)
 	require.Equal(t, 1, ledgerOps(w.pay, "capture"))
@@ -248,7 +248,7 @@ func TestCancelWhileCaptureOwed(t *testing.T) {
 	require.Equal(t, 1, ledgerOps(w.pay, "refund"))
 	requireMoney(t, "0.00", w.pay.Taken())
 	requireMoney(t, "0.00", w.pay.Held())
-	got, err := w.svc.Permit(ctx, p.ID)
+	got, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentRefunded, got.Payment.Status, "a late capture's answer does not hide the refund")
 }
@@ -268,7 +268,7 @@ func TestLateCaptureAnswerDoesNotHideRefund(t *testing.T) {
 	require.Equal(t, permit.PaymentRefunded, c.Payment.Status)
 	w.advance(time.Hour)
 	require.Equal(t, permit.DueReport{PaymentsRetried: 1}, w.runDue())
-	got, err := w.svc.Permit(ctx, p.ID)
+	got, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentRefunded, got.Payment.Status)
 	require.Equal(t, 1, ledgerOps(w.pay, "capture"))
@@ -310,7 +310,7 @@ func TestVoidFailingAtRejectionAndWithdrawal(t *testing.T) {
 			require.Empty(t, w.retries())
 			require.Equal(t, 1, ledgerOps(w.pay, "void"))
 			requireMoney(t, "0.00", w.pay.Held())
-			after, err := w.svc.Permit(context.Background(), p.ID)
+			after, err := w.svc.Permit(context.Background(), permit.System, p.ID)
 			require.NoError(t, err)
 			require.Equal(t, permit.PaymentVoided, after.Payment.Status)
 		})
@@ -352,7 +352,7 @@ func TestPaymentRetryBackoff(t *testing.T) {
 func TestPaymentRetriesLimit(t *testing.T) {
 	w := newWorld(t, at(2026, 11, 24, 10, 0))
 	for _, limit := range []int{0, -1, 1001} {
-		_, err := w.svc.PaymentRetries(context.Background(), limit)
+		_, err := w.svc.PaymentRetries(context.Background(), permit.System, limit)
 		require.ErrorIs(t, err, permit.ErrValidation, "limit %d", limit)
 	}
 }
@@ -484,7 +484,7 @@ func TestUnrecordedOutcomeIsAskedAgainOnce(t *testing.T) {
 	require.Equal(t, 1, w.runDue().PaymentsRetried, "due at once")
 	require.Equal(t, 1, ledgerOps(w.pay, "void"), "the provider replays its first answer")
 	require.Empty(t, w.retries())
-	got, err := w.svc.Permit(context.Background(), p.ID)
+	got, err := w.svc.Permit(context.Background(), permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentVoided, got.Payment.Status)
 }
@@ -510,7 +510,7 @@ func TestMoveToAnotherZoneVoidsPendingApplicationsHold(t *testing.T) {
 	_, err = w.svc.Approve(ctx, w.officer, np.ID)
 	require.NoError(t, err)
 
-	got, err := w.svc.Permit(ctx, pending.ID)
+	got, err := w.svc.Permit(ctx, permit.System, pending.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.Withdrawn, got.Status)
 	require.Equal(t, permit.PaymentVoided, got.Payment.Status)

@@ -18,7 +18,7 @@ func TestApprovingAnApplicationWhosePeriodPassed(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t, at(2026, 11, 24, 10, 0))
 	paid := w.paidApplication() // after the household's free application, per_1
-	free, err := w.svc.Permit(ctx, "per_1")
+	free, err := w.svc.Permit(ctx, permit.System, "per_1")
 	require.NoError(t, err)
 	require.True(t, free.Free)
 
@@ -32,12 +32,12 @@ func TestApprovingAnApplicationWhosePeriodPassed(t *testing.T) {
 		require.Equal(t, p.ID, pe.PermitID)
 		require.Equal(t, p.ExpiresOn, pe.ExpiresOn)
 
-		got, err := w.svc.Permit(ctx, p.ID)
+		got, err := w.svc.Permit(ctx, permit.System, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, permit.Withdrawn, got.Status, "withdrawn, not approved as an expired permit")
 		require.Equal(t, "its period passed before it was decided", got.Cancellation.Reason)
 	}
-	got, err := w.svc.Permit(ctx, paid.ID)
+	got, err := w.svc.Permit(ctx, permit.System, paid.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PaymentVoided, got.Payment.Status, "the card hold is released")
 	requireMoney(t, "0.00", w.pay.Taken())
@@ -58,7 +58,7 @@ func TestApprovingAnApplicationWhosePeriodPassed(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 
 	// The free place is open again.
-	acc, err := w.svc.Account(ctx, free.AccountID)
+	acc, err := w.svc.Account(ctx, permit.System, free.AccountID)
 	require.NoError(t, err)
 	require.True(t, w.mustApply(acc, "essential-carer", "AB12CDE").Free)
 }

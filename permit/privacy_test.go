@@ -67,7 +67,7 @@ func TestRecordOfWhoLooked(t *testing.T) {
 	require.Equal(t, permit.EventAccountExported, rec[2].Type)
 	require.Equal(t, "account:"+f.a.ID, rec[2].Actor)
 
-	approved, err := w.svc.Permit(ctx, f.approved.ID)
+	approved, err := w.svc.Permit(ctx, permit.System, f.approved.ID)
 	require.NoError(t, err)
 	require.Equal(t, approved.Version, rec[1].Permit.Version, "a look changes nothing: the permit keeps its version")
 

@@ -80,7 +80,7 @@ func TestRejectUsesTheSchemesReasons(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	require.Equal(t, []permit.FieldError{{Field: "reason_code", Code: "unknown_reason_code",
 		Detail: `There is no reason code "because" in this scheme; use proof_unclear, proof_out_of_date, not_resident, vehicle_mismatch, care_not_shown or duplicate_application.`}}, ve.Fields)
-	got, err := w.svc.Permit(ctx, p.ID)
+	got, err := w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PendingReview, got.Status, "nothing changed")
 

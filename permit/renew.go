@@ -36,13 +36,18 @@ func (s *Service) Renew(ctx context.Context, by Actor, permitID string, in Renew
 // without changing anything: the decision Renew would take. A renewal of
 // a free permit whose place another permit took for the days after it
 // expires is paid, and the answer says so (free_place_taken, R1 decision
-// of 2026-12). ErrNotFound when the permit does not exist.
-func (s *Service) RenewalEligibility(ctx context.Context, permitID string, pay bool) (eligibility.Decision, error) {
+// of 2026-12). It is for the permit's holder and the council: ErrNotFound
+// when the permit does not exist, or when by is another account;
+// ErrForbidden for any other actor.
+func (s *Service) RenewalEligibility(ctx context.Context, by Actor, permitID string, pay bool) (eligibility.Decision, error) {
 	at := s.now()
 	var d eligibility.Decision
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		old, err := tx.Permit(permitID)
 		if err != nil {
+			return err
+		}
+		if err := by.mayRead(old.AccountID, "permit", permitID, false); err != nil {
 			return err
 		}
 		d, _, _, err = s.decide(ctx, tx, old.AccountID, old.UPRN, eligibility.Request{

@@ -35,8 +35,12 @@ func (s *Service) permitReviewItem(p Permit) ReviewItem {
 // ReviewQueue returns up to limit pending applications and address
 // changes, oldest first, each with its review deadline counted in working
 // days of the council nation's calendar and whether that deadline has
-// passed (today by the service's clock).
-func (s *Service) ReviewQueue(ctx context.Context, limit int) ([]ReviewItem, error) {
+// passed (today by the service's clock). It is for the council and
+// read-only integrations: ErrForbidden for anyone else.
+func (s *Service) ReviewQueue(ctx context.Context, by Actor, limit int) ([]ReviewItem, error) {
+	if err := by.mayReadAll("the review queue", true); err != nil {
+		return nil, err
+	}
 	if limit <= 0 {
 		limit = 100
 	}

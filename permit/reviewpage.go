@@ -17,9 +17,10 @@ var ErrCursorBeyondEnd = errors.New("permit: the cursor is beyond the end of the
 
 // EventsFrom is Events that tells a reader it has gone past the end: when
 // nothing comes after a cursor, and the cursor is after the newest event
-// the feed holds, the error wraps ErrCursorBeyondEnd.
-func (s *Service) EventsFrom(ctx context.Context, after string, limit int) ([]Event, string, error) {
-	evs, next, err := s.Events(ctx, after, limit)
+// the feed holds, the error wraps ErrCursorBeyondEnd. As Events, it is
+// for the council and read-only integrations (ErrForbidden for others).
+func (s *Service) EventsFrom(ctx context.Context, by Actor, after string, limit int) ([]Event, string, error) {
+	evs, next, err := s.Events(ctx, by, after, limit)
 	if err != nil || len(evs) > 0 || after == "" {
 		return evs, next, err
 	}
@@ -52,8 +53,12 @@ func (e *CursorBeyondEndError) Unwrap() error { return ErrCursorBeyondEnd }
 // the last. A cursor stays good however the queue changes: items decided
 // meanwhile drop out, newer ones come later. Errors: *ValidationError
 // (ErrValidation) for a limit outside 1 to MaxPageSize or a cursor this
-// method did not give.
-func (s *Service) ReviewQueuePage(ctx context.Context, after string, limit int) (items []ReviewItem, next string, err error) {
+// method did not give; ErrForbidden for anyone but the council and
+// read-only integrations.
+func (s *Service) ReviewQueuePage(ctx context.Context, by Actor, after string, limit int) (items []ReviewItem, next string, err error) {
+	if err := by.mayReadAll("the review queue", true); err != nil {
+		return nil, "", err
+	}
 	if limit < 1 || limit > MaxPageSize {
 		return nil, "", &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range",
 			Detail: "limit must be a whole number from 1 to 1000."}}}

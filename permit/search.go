@@ -146,8 +146,12 @@ func (s *Service) searchBounds(ctx context.Context, q *Search) ([]zones.UPRN, VR
 // SearchAccounts finds accounts by name, email, postcode, registration and
 // zone, a page at a time in ID order; next is the cursor of the next page,
 // "" after the last. Errors: *ValidationError (ErrValidation) naming each
-// bad field (a status: accounts have none).
-func (s *Service) SearchAccounts(ctx context.Context, q Search) (accounts []Account, next string, err error) {
+// bad field (a status: accounts have none); ErrForbidden for anyone but
+// the council and read-only integrations.
+func (s *Service) SearchAccounts(ctx context.Context, by Actor, q Search) (accounts []Account, next string, err error) {
+	if err := by.mayReadAll("accounts", true); err != nil {
+		return nil, "", err
+	}
 	if q.Status != "" {
 		return nil, "", &ValidationError{Fields: []FieldError{{Field: "status", Code: "unknown_field",
 			Detail: "Accounts have no status; search permits by status instead."}}}
@@ -171,8 +175,12 @@ func (s *Service) SearchAccounts(ctx context.Context, q Search) (accounts []Acco
 // SearchPermits finds permits by their holder's name and email, postcode,
 // registration, status and zone, a page at a time in ID order; next is
 // the cursor of the next page, "" after the last. Errors:
-// *ValidationError (ErrValidation) naming each bad field.
-func (s *Service) SearchPermits(ctx context.Context, q Search) (permits []Permit, next string, err error) {
+// *ValidationError (ErrValidation) naming each bad field; ErrForbidden
+// for anyone but the council and read-only integrations.
+func (s *Service) SearchPermits(ctx context.Context, by Actor, q Search) (permits []Permit, next string, err error) {
+	if err := by.mayReadAll("permits", true); err != nil {
+		return nil, "", err
+	}
 	uprns, vrm, err := s.searchBounds(ctx, &q)
 	if err != nil {
 		return nil, "", err

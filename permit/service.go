@@ -291,19 +291,48 @@ func view[T any](ctx context.Context, st Store, get func(ReadTx) (T, error)) (T,
 	return v, err
 }
 
-// Account returns an account. ErrNotFound when there is none.
-func (s *Service) Account(ctx context.Context, id string) (Account, error) {
+// Account returns an account to its holder, the council or a read-only
+// integration. ErrNotFound when there is none, or when by is another
+// account; ErrForbidden for any other actor.
+func (s *Service) Account(ctx context.Context, by Actor, id string) (Account, error) {
+	if err := by.mayRead(id, "account", id, true); err != nil {
+		return Account{}, err
+	}
+	return s.account(ctx, id)
+}
+
+// account reads an account for the Service itself.
+func (s *Service) account(ctx context.Context, id string) (Account, error) {
 	return view(ctx, s.store, func(tx ReadTx) (Account, error) { return tx.Account(id) })
 }
 
-// Permit returns a permit. ErrNotFound when there is none.
-func (s *Service) Permit(ctx context.Context, id string) (Permit, error) {
+// Permit returns a permit to its holder, the council or a read-only
+// integration. ErrNotFound when there is none, or when by is another
+// account; ErrForbidden for any other actor.
+func (s *Service) Permit(ctx context.Context, by Actor, id string) (Permit, error) {
+	p, err := s.permit(ctx, id)
+	if err != nil {
+		return Permit{}, err
+	}
+	if err := by.mayRead(p.AccountID, "permit", id, true); err != nil {
+		return Permit{}, err
+	}
+	return p, nil
+}
+
+// permit reads a permit for the Service itself.
+func (s *Service) permit(ctx context.Context, id string) (Permit, error) {
 	return view(ctx, s.store, func(tx ReadTx) (Permit, error) { return tx.Permit(id) })
 }
 
-// PermitsOfAccount returns the account's permits, newest first.
-// ErrNotFound when the account does not exist.
-func (s *Service) PermitsOfAccount(ctx context.Context, accountID string) ([]Permit, error) {
+// PermitsOfAccount returns the account's permits, newest first, to its
+// holder, the council or a read-only integration. ErrNotFound when the
+// account does not exist, or when by is another account; ErrForbidden for
+// any other actor.
+func (s *Service) PermitsOfAccount(ctx context.Context, by Actor, accountID string) ([]Permit, error) {
+	if err := by.mayRead(accountID, "account", accountID, true); err != nil {
+		return nil, err
+	}
 	var ps []Permit
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		if _, err := tx.Account(accountID); err != nil {
@@ -316,8 +345,12 @@ func (s *Service) PermitsOfAccount(ctx context.Context, accountID string) ([]Per
 	return ps, err
 }
 
-// Events pages through the audit and outbox feed; see Store.Events.
-func (s *Service) Events(ctx context.Context, after string, limit int) ([]Event, string, error) {
+// Events pages through the audit and outbox feed (see Store.Events) for
+// the council or a read-only integration; ErrForbidden for anyone else.
+func (s *Service) Events(ctx context.Context, by Actor, after string, limit int) ([]Event, string, error) {
+	if err := by.mayReadAll("the event feed", true); err != nil {
+		return nil, "", err
+	}
 	if limit <= 0 || limit > 1000 {
 		return nil, "", &ValidationError{Fields: []FieldError{{Field: "limit", Code: "out_of_range", Detail: "limit must be a whole number from 1 to 1000."}}}
 	}

@@ -18,17 +18,17 @@ func TestAddressChangeLookup(t *testing.T) {
 	c, err := w.svc.RequestAddressChange(ctx, permit.AccountActor(a.ID), a.ID, sameZone, bill)
 	require.NoError(t, err)
 
-	got, err := w.svc.AddressChange(ctx, c.ID)
+	got, err := w.svc.AddressChange(ctx, permit.System, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, c, got)
 
 	_, err = w.svc.RejectAddressChange(ctx, w.officer, c.ID, permit.Rejection{Code: "not_resident", Reason: "Not your bill."})
 	require.NoError(t, err)
-	got, err = w.svc.AddressChange(ctx, c.ID)
+	got, err = w.svc.AddressChange(ctx, permit.System, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.AddressChangeRejected, got.Status)
 	require.Equal(t, "Not your bill.", got.Rejection.Reason)
 
-	_, err = w.svc.AddressChange(ctx, "adc_nothing")
+	_, err = w.svc.AddressChange(ctx, permit.System, "adc_nothing")
 	require.ErrorIs(t, err, permit.ErrNotFound)
 }

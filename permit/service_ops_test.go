@@ -23,7 +23,7 @@ func TestPermitHistory(t *testing.T) {
 	_, err = w.svc.Reject(ctx, w.officer, other.ID, permit.Rejection{Code: "proof_unclear", Reason: "The letter does not name the carer."})
 	require.NoError(t, err)
 
-	evs, err := w.svc.PermitHistory(ctx, p.ID)
+	evs, err := w.svc.PermitHistory(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	var types []permit.EventType
 	for i, e := range evs {
@@ -37,7 +37,7 @@ func TestPermitHistory(t *testing.T) {
 	require.Equal(t, "officer:jo.bloggs", evs[1].Actor)
 	require.True(t, evs[1].At.Equal(at(2026, 11, 25, 9, 30)))
 
-	_, err = w.svc.PermitHistory(ctx, "per_missing")
+	_, err = w.svc.PermitHistory(ctx, permit.System, "per_missing")
 	require.ErrorIs(t, err, permit.ErrNotFound)
 }
 
@@ -54,18 +54,18 @@ func TestCurrentPermits(t *testing.T) {
 		}
 	}
 	// Today (the zero date) and a given date; paging by ID.
-	got, err := w.svc.CurrentPermits(ctx, time.Time{}, "", 2)
+	got, err := w.svc.CurrentPermits(ctx, permit.System, time.Time{}, "", 2)
 	require.NoError(t, err)
 	require.Equal(t, approved[:2], permitIDs(got))
-	got, err = w.svc.CurrentPermits(ctx, d(2027, 11, 23), got[1].ID, 2)
+	got, err = w.svc.CurrentPermits(ctx, permit.System, d(2027, 11, 23), got[1].ID, 2)
 	require.NoError(t, err)
 	require.Equal(t, approved[2:], permitIDs(got))
-	got, err = w.svc.CurrentPermits(ctx, d(2027, 11, 24), "", 100)
+	got, err = w.svc.CurrentPermits(ctx, permit.System, d(2027, 11, 24), "", 100)
 	require.NoError(t, err)
 	require.Empty(t, got, "expired the day after expires_on")
 
 	for _, limit := range []int{0, permit.MaxPageSize + 1} {
-		_, err = w.svc.CurrentPermits(ctx, time.Time{}, "", limit)
+		_, err = w.svc.CurrentPermits(ctx, permit.System, time.Time{}, "", limit)
 		require.ErrorIs(t, err, permit.ErrValidation)
 	}
 }

@@ -55,7 +55,7 @@ func (p Principal) actor() permit.Actor {
 	case RoleAccount:
 		return permit.AccountActor(p.ID)
 	case RoleIntegration:
-		return permit.Actor{Role: "integration", ID: p.ID}
+		return permit.Actor{Role: permit.RoleIntegration, ID: p.ID}
 	}
 	return permit.PublicActor
 }
@@ -94,10 +94,15 @@ type Authenticator interface {
 	NewAccountCredential(ctx context.Context, acc permit.NewAccount) (AccountCredential, error)
 }
 
-// AccountReader reads accounts; *permit.Service is one.
+// AccountReader reads accounts; *permit.Service is one. TokenAuth reads
+// as SignInActor.
 type AccountReader interface {
-	Account(ctx context.Context, id string) (permit.Account, error)
+	Account(ctx context.Context, by permit.Actor, id string) (permit.Account, error)
 }
+
+// SignInActor is who TokenAuth is when it reads an account's stored
+// credential to check a token: the system, since nobody is signed in yet.
+var SignInActor = permit.Actor{Role: permit.RoleSystem, ID: "sign-in"}
 
 // TokenAuth is the reference Authenticator: bearer tokens.
 //
@@ -325,7 +330,7 @@ func (a *TokenAuth) credential(ctx context.Context, id string) (string, error) {
 	if ok && now.Before(c.until) {
 		return c.credential, nil
 	}
-	acc, err := a.accounts.Account(ctx, id)
+	acc, err := a.accounts.Account(ctx, SignInActor, id)
 	if errors.Is(err, permit.ErrNotFound) {
 		return "", fmt.Errorf("%w: unknown account token", ErrUnauthenticated)
 	}

@@ -37,7 +37,7 @@ func TestNewTokenAuth(t *testing.T) {
 
 type brokenAccounts struct{}
 
-func (brokenAccounts) Account(context.Context, string) (permit.Account, error) {
+func (brokenAccounts) Account(context.Context, permit.Actor, string) (permit.Account, error) {
 	return permit.Account{}, errors.New("dial tcp 10.0.0.5:5432: connection refused")
 }
 

@@ -119,7 +119,7 @@ func TestNewAccountCredentialGetsContextAndAccount(t *testing.T) {
 	require.Equal(t, "Jane Smith", council.opened[0].Name)
 	require.Equal(t, "jane@example.com", council.opened[0].Email)
 	require.Equal(t, home, council.opened[0].UPRN.String())
-	acc, err := hs.svc.Account(context.Background(), m["id"].(string))
+	acc, err := hs.svc.Account(context.Background(), permit.System, m["id"].(string))
 	require.NoError(t, err)
 	require.Equal(t, "council:u-42", acc.Credential)
 

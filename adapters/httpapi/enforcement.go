@@ -51,7 +51,7 @@ const maxZoneIDLength = 100
 // instant or a missing zone is a request the server cannot read (400); a
 // registration that cannot be one, or a zone the scheme does not have, is
 // 422 (invalid_vrm, validation_failed).
-func (h *api) checkVehicle(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (h *api) checkVehicle(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
 	zone := q.Get("zone")
 	if zone == "" {
@@ -67,10 +67,10 @@ func (h *api) checkVehicle(w http.ResponseWriter, r *http.Request, _ *call) erro
 			return badRequest(fp.Field, fp.Code, fp.Detail)
 		}
 	}
-	c, err := h.svc.CheckVehicle(r.Context(), r.PathValue("vrm"), zone, at)
+	vc, err := h.svc.CheckVehicle(r.Context(), c.p.actor(), r.PathValue("vrm"), zone, at)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusOK, vehicleCheckOf(c))
+	return writeJSON(w, http.StatusOK, vehicleCheckOf(vc))
 }

@@ -59,6 +59,6 @@ func ExampleTokenAuth() {
 
 type accounts struct{}
 
-func (accounts) Account(context.Context, string) (permit.Account, error) {
+func (accounts) Account(context.Context, permit.Actor, string) (permit.Account, error) {
 	return permit.Account{}, permit.ErrNotFound
 }

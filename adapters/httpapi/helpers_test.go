@@ -219,7 +219,7 @@ func (hs *harness) eventCount() int {
 	hs.t.Helper()
 	n, after := 0, ""
 	for {
-		evs, next, err := hs.svc.Events(context.Background(), after, 1000)
+		evs, next, err := hs.svc.Events(context.Background(), permit.System, after, 1000)
 		require.NoError(hs.t, err)
 		n += len(evs)
 		if len(evs) == 0 || next == after {

@@ -41,12 +41,12 @@ func queryProblem(err error) error {
 }
 
 // searchAccounts is an officer's (or an integration's) search of accounts.
-func (h *api) searchAccounts(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (h *api) searchAccounts(w http.ResponseWriter, r *http.Request, c *call) error {
 	q, err := searchOf(r)
 	if err != nil {
 		return err
 	}
-	as, next, err := h.svc.SearchAccounts(r.Context(), q)
+	as, next, err := h.svc.SearchAccounts(r.Context(), c.p.actor(), q)
 	if err != nil {
 		return queryProblem(err)
 	}
@@ -58,12 +58,12 @@ func (h *api) searchAccounts(w http.ResponseWriter, r *http.Request, _ *call) er
 }
 
 // searchPermits is an officer's (or an integration's) search of permits.
-func (h *api) searchPermits(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (h *api) searchPermits(w http.ResponseWriter, r *http.Request, c *call) error {
 	q, err := searchOf(r)
 	if err != nil {
 		return err
 	}
-	ps, next, err := h.svc.SearchPermits(r.Context(), q)
+	ps, next, err := h.svc.SearchPermits(r.Context(), c.p.actor(), q)
 	if err != nil {
 		return queryProblem(err)
 	}

@@ -24,7 +24,7 @@ func TestChangeContact(t *testing.T) {
 	got := hs.must(http.StatusOK, "GET", "/v1/accounts/"+acc, tok, nil)
 	require.Equal(t, "+447700900123", got["phone"])
 
-	evs, _, err := hs.svc.Events(context.Background(), "", 1000)
+	evs, _, err := hs.svc.Events(context.Background(), permit.System, "", 1000)
 	require.NoError(t, err)
 	require.Equal(t, before+1, len(evs))
 	last := evs[len(evs)-1]
@@ -42,7 +42,7 @@ func TestChangeContact(t *testing.T) {
 		m := hs.must(http.StatusOK, "PATCH", "/v1/accounts/"+acc, hs.officer, map[string]any{"email": "", "phone": nil})
 		require.Equal(t, "", m["email"], "cleared")
 		require.Equal(t, "+447700900123", m["phone"])
-		evs, _, err := hs.svc.Events(context.Background(), "", 1000)
+		evs, _, err := hs.svc.Events(context.Background(), permit.System, "", 1000)
 		require.NoError(t, err)
 		last := evs[len(evs)-1]
 		require.Equal(t, map[string]string{"changed": "email", "email": ""}, last.Data)

@@ -32,7 +32,7 @@ func TestFreeSlotGoesToTheFirstApplicationApproved(t *testing.T) {
 
 		_, err = svc.Reject(ctx, permit.OfficerActor("jo"), squat.ID, permit.Rejection{Code: "not_resident", Reason: "The applicant does not live here."})
 		require.NoError(t, err)
-		got, err := svc.Permit(ctx, paid.ID)
+		got, err := svc.Permit(ctx, permit.System, paid.ID)
 		require.NoError(t, err)
 		require.True(t, got.Free)
 		require.Equal(t, "0.00", got.Price.StringFixed(2))
@@ -43,7 +43,7 @@ func TestFreeSlotGoesToTheFirstApplicationApproved(t *testing.T) {
 			require.Equal(t, []permit.Claim{{Pool: "carer-or-disabled", ScopeKey: "uprn:" + got.UPRN.String(), Slot: 1, ChainID: paid.ID, PermitID: paid.ID}}, claims)
 			return nil
 		}))
-		evs, _, err := svc.Events(ctx, "", 100)
+		evs, _, err := svc.Events(ctx, permit.System, "", 100)
 		require.NoError(t, err)
 		var became []permit.Event
 		for _, e := range evs {

@@ -87,10 +87,10 @@ func TestCancelWithdrawsRenewalAndVoidIsRetriedFromTheDatabase(t *testing.T) {
 		gateway.fail = 1
 		_, err = svc.Cancel(ctx, permit.AccountActor(acc.ID), paid.ID, "")
 		require.NoError(t, err)
-		got, err := svc.Permit(ctx, renewal.ID)
+		got, err := svc.Permit(ctx, permit.System, renewal.ID)
 		require.NoError(t, err)
 		require.Equal(t, permit.Withdrawn, got.Status)
-		owed, err := svc.PaymentRetries(ctx, 10)
+		owed, err := svc.PaymentRetries(ctx, permit.System, 10)
 		require.NoError(t, err)
 		require.Len(t, owed, 1)
 		require.Equal(t, "void:"+renewal.ID, owed[0].ID)
@@ -111,10 +111,10 @@ func TestCancelWithdrawsRenewalAndVoidIsRetriedFromTheDatabase(t *testing.T) {
 			}
 		}
 		require.Equal(t, 1, voids)
-		owed, err = svc.PaymentRetries(ctx, 10)
+		owed, err = svc.PaymentRetries(ctx, permit.System, 10)
 		require.NoError(t, err)
 		require.Empty(t, owed)
-		got, err = svc.Permit(ctx, renewal.ID)
+		got, err = svc.Permit(ctx, permit.System, renewal.ID)
 		require.NoError(t, err)
 		require.Equal(t, permit.PaymentVoided, got.Payment.Status)
 	})

@@ -45,10 +45,10 @@ func TestApplyThroughService(t *testing.T) {
 		_, err = svc.Apply(ctx, permit.AccountActor(acc.ID), application(acc, "EF56 GHJ", false))
 		require.ErrorIs(t, err, permit.ErrNotEligible, "Leicestershire allows 2 permits per property")
 
-		got, err := svc.PermitsOfAccount(ctx, acc.ID)
+		got, err := svc.PermitsOfAccount(ctx, permit.System, acc.ID)
 		require.NoError(t, err)
 		require.Len(t, got, 2)
-		evs, _, err := svc.Events(ctx, "", 100)
+		evs, _, err := svc.Events(ctx, permit.System, "", 100)
 		require.NoError(t, err)
 		var types []permit.EventType
 		for _, e := range evs {

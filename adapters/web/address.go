@@ -239,7 +239,7 @@ func (h *handler) parseStepForm(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (h *handler) moveDocStep(r *http.Request, acc string, a answers, prop zones.Property) (docStep, error) {
-	account, err := h.svc.Account(r.Context(), acc)
+	account, err := h.svc.Account(r.Context(), permit.AccountActor(acc), acc)
 	if err != nil {
 		return docStep{}, err
 	}
@@ -333,11 +333,11 @@ func newZoneState(a answers, typ, vrm string) url.Values {
 }
 
 func (h *handler) newZonePage(r *http.Request, acc string, a answers, prop zones.Property, typ, vrm string, errs []fieldError) (*page, error) {
-	account, err := h.svc.Account(r.Context(), acc)
+	account, err := h.svc.Account(r.Context(), permit.AccountActor(acc), acc)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := h.svc.PermitsOfAccount(r.Context(), acc)
+	ps, err := h.svc.PermitsOfAccount(r.Context(), permit.AccountActor(acc), acc)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +418,7 @@ func (h *handler) newZoneDocStep(r *http.Request, acc string, a answers, prop zo
 	if !h.knownType(typ) || err != nil {
 		return docStep{}, "", "", false, nil
 	}
-	account, err := h.svc.Account(r.Context(), acc)
+	account, err := h.svc.Account(r.Context(), permit.AccountActor(acc), acc)
 	if err != nil {
 		return docStep{}, "", "", false, err
 	}

@@ -157,7 +157,7 @@ func TestEvidenceIsUploadedAndFiledUnderThePermit(t *testing.T) {
 	left, _, err := blobs.Attrs(context.Background(), "uploads/")
 	require.NoError(t, err)
 	require.Empty(t, left, "nothing is left waiting")
-	pm, err := b.svc.Permit(context.Background(), permitID)
+	pm, err := b.svc.Permit(context.Background(), permit.System, permitID)
 	require.NoError(t, err)
 	require.Len(t, pm.Evidence, 1)
 	require.Equal(t, "Ada Lovelace", pm.Evidence[0].Name)

@@ -208,11 +208,11 @@ func (h *handler) vehiclePost(w http.ResponseWriter, r *http.Request) {
 // checkPageFor builds check your answers: what was said, the price or
 // "free" and why (the service's decision), and what the decision refuses.
 func (h *handler) checkPageFor(r *http.Request, a answers, vrm, accountID string, docs []staged, errs []fieldError) (*page, error) {
-	acc, err := h.svc.Account(r.Context(), accountID)
+	acc, err := h.svc.Account(r.Context(), permit.AccountActor(accountID), accountID)
 	if err != nil {
 		return nil, err
 	}
-	d, err := h.svc.Eligibility(r.Context(), permit.EligibilityQuery{AccountID: accountID, Type: a.Type})
+	d, err := h.svc.Eligibility(r.Context(), permit.AccountActor(accountID), permit.EligibilityQuery{AccountID: accountID, Type: a.Type})
 	if err != nil {
 		return nil, err
 	}
@@ -375,9 +375,14 @@ func (h *handler) confirmation(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.svc.Permit(r.Context(), r.PathValue("id"))
-	if errors.Is(err, permit.ErrNotFound) || (err == nil && (acc == "" || p.AccountID != acc)) {
-		// Another account's permit is not found, as if it did not exist.
+	if acc == "" {
+		h.notFound(w, r)
+		return
+	}
+	// Another account's permit is not found, as if it did not exist (the
+	// Service says so).
+	p, err := h.svc.Permit(r.Context(), permit.AccountActor(acc), r.PathValue("id"))
+	if errors.Is(err, permit.ErrNotFound) {
 		h.notFound(w, r)
 		return
 	}

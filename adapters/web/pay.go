@@ -46,8 +46,9 @@ func (h *handler) ownPermit(w http.ResponseWriter, r *http.Request) (string, per
 		seeOther(w, r, "/")
 		return "", permit.Permit{}, false
 	}
-	p, err := h.svc.Permit(r.Context(), r.PathValue("id"))
-	if errors.Is(err, permit.ErrNotFound) || (err == nil && p.AccountID != acc) {
+	// Another account's permit is not found (the Service says so).
+	p, err := h.svc.Permit(r.Context(), permit.AccountActor(acc), r.PathValue("id"))
+	if errors.Is(err, permit.ErrNotFound) {
 		h.notFound(w, r)
 		return "", permit.Permit{}, false
 	}

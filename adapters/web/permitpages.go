@@ -87,7 +87,7 @@ func (h *handler) permitDetails(w http.ResponseWriter, r *http.Request) {
 		form["PayButton"] = Button{Text: h.t("pay_continue")}
 	}
 	if (status == permit.Current || status == permit.Upcoming) && pt.Renewable && p.RenewedBy == "" {
-		d, err := h.svc.RenewalEligibility(r.Context(), p.ID, false)
+		d, err := h.svc.RenewalEligibility(r.Context(), permit.AccountActor(p.AccountID), p.ID, false)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -258,11 +258,11 @@ func (h *handler) vehicleChangeWithdraw(w http.ResponseWriter, r *http.Request) 
 
 // renewStep is a renewal's evidence step (fresh proof of care).
 func (h *handler) renewStep(r *http.Request, p permit.Permit, acc string) (docStep, eligibility.Decision, error) {
-	d, err := h.svc.RenewalEligibility(r.Context(), p.ID, false)
+	d, err := h.svc.RenewalEligibility(r.Context(), permit.AccountActor(p.AccountID), p.ID, false)
 	if err != nil {
 		return docStep{}, d, err
 	}
-	account, err := h.svc.Account(r.Context(), acc)
+	account, err := h.svc.Account(r.Context(), permit.AccountActor(acc), acc)
 	if err != nil {
 		return docStep{}, d, err
 	}
@@ -373,7 +373,7 @@ func (h *handler) renewSubmit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d, derr := h.svc.RenewalEligibility(r.Context(), p.ID, false)
+	d, derr := h.svc.RenewalEligibility(r.Context(), permit.AccountActor(p.AccountID), p.ID, false)
 	if derr != nil {
 		h.fail(w, r, derr)
 		return

@@ -66,7 +66,7 @@ func TestRenewInsideTheWindowAndCancel(t *testing.T) {
 	s := newSite(t)
 	c := s.client()
 	id := approvedPermit(t, s, c, "100000000001", "AB12CDE", false)
-	p, err := s.svc.Permit(context.Background(), id)
+	p, err := s.svc.Permit(context.Background(), permit.System, id)
 	require.NoError(t, err)
 
 	a := c.get("/permits/" + id + "/renew")

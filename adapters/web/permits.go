@@ -25,7 +25,7 @@ func (h *handler) yourPermits(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, "/")
 		return
 	}
-	ps, err := h.svc.PermitsOfAccount(r.Context(), acc)
+	ps, err := h.svc.PermitsOfAccount(r.Context(), permit.AccountActor(acc), acc)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -63,11 +63,11 @@ func (h *handler) applyEvidence(w http.ResponseWriter, r *http.Request) {
 
 // applyDocStep is the evidence step of an application.
 func (h *handler) applyDocStep(r *http.Request, a answers, vrm, accountID string) (docStep, error) {
-	account, err := h.svc.Account(r.Context(), accountID)
+	account, err := h.svc.Account(r.Context(), permit.AccountActor(accountID), accountID)
 	if err != nil {
 		return docStep{}, err
 	}
-	d, err := h.svc.Eligibility(r.Context(), permit.EligibilityQuery{AccountID: accountID, Type: a.Type})
+	d, err := h.svc.Eligibility(r.Context(), permit.AccountActor(accountID), permit.EligibilityQuery{AccountID: accountID, Type: a.Type})
 	if err != nil {
 		return docStep{}, err
 	}

@@ -20,11 +20,25 @@ import (
 	"github.com/carerpermit/carerpermit/permit"
 )
 
-// EventSource is the feed the Dispatcher reads; *permit.Service is one.
+// EventSource is the feed the Dispatcher reads: a permit.Store is one,
+// and so is a permit.Service read by one actor through EventSourceFunc.
 // It must behave as permit.Store.Events does: paging with the returned
 // cursors sees every committed event exactly once, in feed order.
 type EventSource interface {
 	Events(ctx context.Context, after string, limit int) (events []permit.Event, next string, err error)
+}
+
+// EventSourceFunc is a function that reads the feed as an EventSource,
+// such as the Service's feed as the system reads it:
+//
+//	webhook.EventSourceFunc(func(ctx context.Context, after string, limit int) ([]permit.Event, string, error) {
+//		return svc.Events(ctx, permit.System, after, limit)
+//	})
+type EventSourceFunc func(ctx context.Context, after string, limit int) ([]permit.Event, string, error)
+
+// Events calls f.
+func (f EventSourceFunc) Events(ctx context.Context, after string, limit int) ([]permit.Event, string, error) {
+	return f(ctx, after, limit)
 }
 
 // Defaults of DispatcherOptions.

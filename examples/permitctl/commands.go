@@ -170,7 +170,7 @@ func reviewQueueFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			return usageError(e, "review-queue", "--limit %d: give 1 or more", *limit)
 		}
 		return withService(e, "review-queue", c, func(svc *permit.Service) int {
-			items, err := svc.ReviewQueue(e.ctx, *limit)
+			items, err := svc.ReviewQueue(e.ctx, reader, *limit)
 			if err != nil {
 				return failed(e, "review-queue", err)
 			}
@@ -258,9 +258,13 @@ func rejectFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 	}
 }
 
+// reader is who permitctl's reads are: the system, since the command
+// line holds the database itself (decisions name the officer).
+var reader = permit.Actor{Role: permit.RoleSystem, ID: "permitctl"}
+
 // knownPermit reports a permit that is not in the database.
 func knownPermit(e *env, name string, svc *permit.Service, id string) int {
-	_, err := svc.Permit(e.ctx, id)
+	_, err := svc.Permit(e.ctx, reader, id)
 	if errors.Is(err, permit.ErrNotFound) {
 		fmt.Fprintf(e.stderr, "permitctl %s: no permit %q in the database\n", name, id)
 		return exitFailed
@@ -282,10 +286,10 @@ func historyFlags(_ *flag.FlagSet, c *common) func(*env, []string) int {
 	return func(e *env, args []string) int {
 		return withService(e, "history", c, func(svc *permit.Service) int {
 			id := args[0]
-			p, err := svc.Permit(e.ctx, id)
+			p, err := svc.Permit(e.ctx, reader, id)
 			if err == nil {
 				var evs []permit.Event
-				evs, err = svc.PermitHistory(e.ctx, id)
+				evs, err = svc.PermitHistory(e.ctx, reader, id)
 				if err == nil {
 					printHistory(e, svc, p, evs)
 					return exitOK
@@ -444,7 +448,7 @@ func exportCurrent(e *env, svc *permit.Service, day time.Time, out string) (int,
 	}
 	n, after := 0, ""
 	for {
-		ps, err := svc.CurrentPermits(e.ctx, day, after, exportPage)
+		ps, err := svc.CurrentPermits(e.ctx, reader, day, after, exportPage)
 		if err != nil {
 			return n, err
 		}

@@ -317,7 +317,7 @@ func testReviewQueueAndDecisions(t *testing.T, db string) {
 	r = ctl(t, w.db, "approve", paid.ID, "--officer", "sam.officer")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	require.Contains(t, r.stdout, "payment "+paid.Payment.ID+" captured: 55.00")
-	got, err := w.svc.Permit(t.Context(), paid.ID)
+	got, err := w.svc.Permit(t.Context(), permit.System, paid.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.Approved, got.Status)
 	require.Equal(t, permit.PaymentCaptured, got.Payment.Status)
@@ -434,7 +434,7 @@ func testRunJobs(t *testing.T, db string) {
 	for _, k := range []string{"reminders_sent", "unpaid_withdrawn", "reviews_overdue", "address_changes_overdue", "payments_retried", "payment_retries_failed"} {
 		require.Regexp(t, k+`\s+0\n`, r.stdout)
 	}
-	got, err := w.svc.Permit(t.Context(), p.ID)
+	got, err := w.svc.Permit(t.Context(), permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.VRM("XY99ZZZ"), got.VRM)
 

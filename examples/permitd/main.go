@@ -712,7 +712,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	dispatcher, err := webhook.NewDispatcher(hooks, svc, &webhook.DispatcherOptions{Policy: cfg.webhookPolicy,
+	dispatcher, err := webhook.NewDispatcher(hooks, systemFeed(svc), &webhook.DispatcherOptions{Policy: cfg.webhookPolicy,
 		MaxAttempts: cfg.webhookMaxAttempts, PollInterval: webhookPoll, Logger: log, Reported: webhookReported(mx)})
 	if err != nil {
 		return err
@@ -858,6 +858,16 @@ func serveMetrics(ctx context.Context, addr string, mx *metrics.Metrics, log *sl
 	}()
 	fmt.Fprintf(out, "metrics on http://%s/metrics\n", ln.Addr())
 	return srv, nil
+}
+
+// systemFeed is the event feed as the webhook dispatcher reads it: the
+// system's, since it delivers every event to the webhooks officers and
+// integrations registered.
+func systemFeed(svc *permit.Service) webhook.EventSource {
+	by := permit.Actor{Role: permit.RoleSystem, ID: "webhooks"}
+	return webhook.EventSourceFunc(func(ctx context.Context, after string, limit int) ([]permit.Event, string, error) {
+		return svc.Events(ctx, by, after, limit)
+	})
 }
 
 // webhookBacklog and webhookReported bridge the webhook adapter to the

@@ -200,7 +200,7 @@ func (h *household) rejectionAndReapplication() error {
 		h.note("Email to %s: your application %s was rejected: %s To discuss it, contact %s directly (%s).",
 			m.To, m.PermitID, m.Data["reason"], m.Data["council_name"], m.Data["council_website"])
 	}
-	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
+	d, err := h.svc.Eligibility(h.ctx, permit.AccountActor(h.account.ID), permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (h *household) secondCarer() error {
 		p.VRM, h.cost(p), p.Payment.ID, money(p.Payment.Amount), p.Payment.Status, p.ID, words(p.Status), validity(p))
 	h.ledger()
 
-	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
+	d, err := h.svc.Eligibility(h.ctx, permit.AccountActor(h.account.ID), permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (h *household) scheduledVehicleChange() error {
 		if err != nil {
 			return fmt.Errorf("running due jobs: %w", err)
 		}
-		cur, err := h.svc.Permit(h.ctx, p.ID)
+		cur, err := h.svc.Permit(h.ctx, permit.AccountActor(h.account.ID), p.ID)
 		if err != nil {
 			return err
 		}
@@ -400,7 +400,7 @@ func (h *household) sameZoneMove() error {
 	if err != nil {
 		return fmt.Errorf("approving address change %s: %w", c.ID, err)
 	}
-	acc, err := h.svc.Account(h.ctx, h.account.ID)
+	acc, err := h.svc.Account(h.ctx, permit.AccountActor(h.account.ID), h.account.ID)
 	if err != nil {
 		return err
 	}
@@ -474,7 +474,7 @@ func (h *household) summary() error {
 		h.printf("  %s\n", line)
 	}
 	h.printf("%s", wrap("  ", fmt.Sprintf("Account %s: %s, %s, zone %s.", h.account.ID, h.account.Name, h.account.Address, h.account.Zone.Name)))
-	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
+	d, err := h.svc.Eligibility(h.ctx, permit.AccountActor(h.account.ID), permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return err
 	}
@@ -537,7 +537,7 @@ func (h *household) findProperty(postcode, house string) (zones.Property, error)
 // eligibility prints the council's answer to "may I, is it free, what does
 // it cost, what must I send".
 func (h *household) eligibility(asked string) error {
-	d, err := h.svc.Eligibility(h.ctx, permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
+	d, err := h.svc.Eligibility(h.ctx, permit.AccountActor(h.account.ID), permit.EligibilityQuery{AccountID: h.account.ID, Type: carerPermit})
 	if err != nil {
 		return fmt.Errorf("asking about eligibility: %w", err)
 	}
@@ -566,7 +566,7 @@ func (h *household) proofOfCare(daysAgo int) []evidence.Document {
 }
 
 func (h *household) reviewQueue() error {
-	q, err := h.svc.ReviewQueue(h.ctx, 10)
+	q, err := h.svc.ReviewQueue(h.ctx, h.officer, 10)
 	if err != nil {
 		return err
 	}
@@ -603,7 +603,7 @@ func (h *household) ledger() {
 
 // permits returns the account's permits oldest first, as a story reads.
 func (h *household) permits() ([]permit.Permit, error) {
-	ps, err := h.svc.PermitsOfAccount(h.ctx, h.account.ID)
+	ps, err := h.svc.PermitsOfAccount(h.ctx, permit.AccountActor(h.account.ID), h.account.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -658,7 +658,7 @@ func (h *household) events() ([]permit.Event, error) {
 	var all []permit.Event
 	cursor := ""
 	for {
-		page, next, err := h.svc.Events(h.ctx, cursor, 100)
+		page, next, err := h.svc.Events(h.ctx, h.officer, cursor, 100)
 		if err != nil {
 			return nil, err
 		}

@@ -95,7 +95,7 @@ func TestWalkthroughOutcome(t *testing.T) {
 	require.NotEqual(t, ps[0].UPRN, renewal.UPRN, "the rejected application stays where it was made")
 	requireMoney(t, "0.00", ps[2].Cancellation.Refund, "Leicestershire permits are non-refundable")
 
-	acc, err := h.svc.Account(ctx, h.account.ID)
+	acc, err := h.svc.Account(ctx, permit.System, h.account.ID)
 	require.NoError(t, err)
 	require.Equal(t, h.account.UPRN, acc.UPRN)
 	require.Equal(t, "loughborough-3", acc.Zone.ID)

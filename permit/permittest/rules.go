@@ -613,7 +613,7 @@ func testR1FreeSlotJudgedOnStartDate(t *testing.T, s suite) {
 	require.Len(t, renewed, 1)
 	require.Equal(t, "free_place_taken", renewed[0].Data["allowance"], "the renewal says why it is paid")
 	require.Contains(t, renewed[0].Data["allowance_detail"], next.ID)
-	d, err := w.svc.Eligibility(ctx, permit.EligibilityQuery{AccountID: a.ID, Type: "essential-carer", StartsOn: date(2027, 4, 1)})
+	d, err := w.svc.Eligibility(ctx, permit.System, permit.EligibilityQuery{AccountID: a.ID, Type: "essential-carer", StartsOn: date(2027, 4, 1)})
 	require.NoError(t, err)
 	require.False(t, d.Free)
 }

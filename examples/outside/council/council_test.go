@@ -104,7 +104,7 @@ func TestJourneyOnSQLite(t *testing.T) {
 	require.NoError(t, err)
 	defer again.Store.Close()
 	for id, want := range map[string]permit.Status{free.ID: permit.Approved, paid.ID: permit.Cancelled, renewal.ID: permit.Approved} {
-		got, err := again.Service.Permit(ctx, id)
+		got, err := again.Service.Permit(ctx, me, id)
 		require.NoError(t, err)
 		require.Equal(t, want, got.Status, id)
 	}
