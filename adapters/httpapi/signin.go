@@ -219,7 +219,7 @@ func (h *api) startSignIn(w http.ResponseWriter, r *http.Request, c *call) error
 // accountByEmail finds the account an address signs in to: of the
 // accounts with that address (any case), the one opened last.
 func (h *api) accountByEmail(ctx context.Context, email string) (permit.Account, bool, error) {
-	accs, _, err := h.svc.SearchAccounts(ctx, permit.Search{Email: email, Limit: 50})
+	accs, _, err := h.svc.SearchAccounts(ctx, SignInActor, permit.Search{Email: email, Limit: 50})
 	if err != nil {
 		return permit.Account{}, false, err
 	}

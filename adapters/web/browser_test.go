@@ -229,7 +229,7 @@ func TestBrowserResidentJourney(t *testing.T) {
 	require.Contains(t, body, "Waiting for the council's review")
 
 	// The officer approves (the officers' pages are another part).
-	ps, _, err := s.svc.SearchPermits(context.Background(), permit.Search{VRM: "AB12CDE"})
+	ps, _, err := s.svc.SearchPermits(context.Background(), permit.System, permit.Search{VRM: "AB12CDE"})
 	require.NoError(t, err)
 	require.Len(t, ps, 1)
 	id := ps[0].ID
