@@ -34,7 +34,7 @@ func BenchmarkPermitsPage(b *testing.B) {
 	resp, err := client.PostForm(srv.URL+"/apply/account", form)
 	require.NoError(b, err)
 	resp.Body.Close()
-	accs, _, err := hs.svc.SearchAccounts(context.Background(), permit.Search{Email: "ada@example.com"})
+	accs, _, err := hs.svc.SearchAccounts(context.Background(), permit.System, permit.Search{Email: "ada@example.com"})
 	require.NoError(b, err)
 	require.Len(b, accs, 1)
 	acc := accs[0].ID
