@@ -37,7 +37,7 @@ func TestCaptureWindowOverEasterAndTheClockChange(t *testing.T) {
 
 	// Officers see the window in the review queue, in instants: hours,
 	// not working days, and no hour lost to BST.
-	q, err := w.svc.ReviewQueue(ctx, 10)
+	q, err := w.svc.ReviewQueue(ctx, permit.System, 10)
 	require.NoError(t, err)
 	require.Len(t, q, 1)
 	require.True(t, q[0].HoldLapsesAt.Equal(lapse), "%s", q[0].HoldLapsesAt)
@@ -53,7 +53,7 @@ func TestCaptureWindowOverEasterAndTheClockChange(t *testing.T) {
 	w.setNow(from)
 	require.Equal(t, 1, w.runDue().HoldsCapturedEarly)
 	require.Equal(t, 1, w.hp.captured)
-	p, err = w.svc.Permit(ctx, p.ID)
+	p, err = w.svc.Permit(ctx, permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.PendingReview, p.Status, "still awaiting the officer")
 	require.Equal(t, permit.PaymentCaptured, p.Payment.Status)
@@ -61,7 +61,7 @@ func TestCaptureWindowOverEasterAndTheClockChange(t *testing.T) {
 	require.Equal(t, permit.EventPaymentCapturedEarly, ev.Type)
 	require.Equal(t, map[string]string{"payment_id": p.Payment.ID, "amount": "55.00", "hold_lapses_at": "2027-03-30T10:00:00Z"}, ev.Data)
 	require.Zero(t, w.runDue().HoldsCapturedEarly, "once")
-	q, err = w.svc.ReviewQueue(ctx, 10)
+	q, err = w.svc.ReviewQueue(ctx, permit.System, 10)
 	require.NoError(t, err)
 	require.True(t, q[0].HoldLapsesAt.IsZero(), "nothing held any more")
 
@@ -117,7 +117,7 @@ func TestCaptureWindowCaptureOwedWhenRejected(t *testing.T) {
 				w.runDue()
 				w.advance(time.Hour)
 			}
-			p, err = w.svc.Permit(ctx, p.ID)
+			p, err = w.svc.Permit(ctx, permit.System, p.ID)
 			require.NoError(t, err)
 			require.Equal(t, permit.Rejected, p.Status)
 			require.Equal(t, tc.want, p.Payment.Status)

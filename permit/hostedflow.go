@@ -353,7 +353,7 @@ func (s *Service) releasedBeforeCapture(ctx context.Context, r PaymentRetry) (Ho
 	default:
 		return HostedPayment{}, nil
 	}
-	p, err := s.Permit(ctx, r.PermitID)
+	p, err := s.permit(ctx, r.PermitID)
 	if err != nil {
 		return HostedPayment{}, err
 	}

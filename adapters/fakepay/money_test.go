@@ -147,7 +147,7 @@ func (w *moneyWorld) permits() []permit.Permit {
 	w.t.Helper()
 	var out []permit.Permit
 	for _, a := range w.accs {
-		ps, err := w.svc.PermitsOfAccount(context.Background(), a.ID)
+		ps, err := w.svc.PermitsOfAccount(context.Background(), permit.System, a.ID)
 		require.NoError(w.t, err)
 		out = append(out, ps...)
 	}
@@ -297,7 +297,7 @@ func (w *moneyWorld) providerMoney() map[string]*providerMoney {
 
 // owes reports whether the service still owes a movement for the permit.
 func (w *moneyWorld) owes(permitID string) bool {
-	rs, err := w.svc.PaymentRetries(context.Background(), 1000)
+	rs, err := w.svc.PaymentRetries(context.Background(), permit.System, 1000)
 	require.NoError(w.t, err)
 	for _, r := range rs {
 		if r.PermitID == permitID {
@@ -361,7 +361,7 @@ func (w *moneyWorld) check(where string, final bool) {
 	}
 	if final {
 		require.True(w.t, heldSum.Equal(wantHeld), "%s: the provider holds %s, the applications awaiting a decision %s", where, heldSum, wantHeld)
-		rs, err := w.svc.PaymentRetries(context.Background(), 1000)
+		rs, err := w.svc.PaymentRetries(context.Background(), permit.System, 1000)
 		require.NoError(w.t, err)
 		for _, r := range rs {
 			// Only a capture of a hold that lapsed untaken stays owed,
