@@ -247,8 +247,8 @@ func (p *officerPages) signOut(w http.ResponseWriter, r *http.Request) {
 
 // queue is the review queue: oldest first, each with its due date, the
 // overdue ones marked, and the officer's flags (the DVLA's answer).
-func (p *officerPages) queue(w http.ResponseWriter, r *http.Request, _ permit.Actor) {
-	items, _, err := p.svc.ReviewQueuePage(r.Context(), r.URL.Query().Get("after"), 50)
+func (p *officerPages) queue(w http.ResponseWriter, r *http.Request, officer permit.Actor) {
+	items, _, err := p.svc.ReviewQueuePage(r.Context(), officer, r.URL.Query().Get("after"), 50)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -316,12 +316,12 @@ func (p *officerPages) permitPage(w http.ResponseWriter, r *http.Request, office
 }
 
 func (p *officerPages) showPermit(w http.ResponseWriter, r *http.Request, officer permit.Actor, status int, errs []fieldError, done string) {
-	pm, err := p.svc.Permit(r.Context(), r.PathValue("id"))
+	pm, err := p.svc.Permit(r.Context(), officer, r.PathValue("id"))
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	acc, err := p.svc.Account(r.Context(), pm.AccountID)
+	acc, err := p.svc.Account(r.Context(), officer, pm.AccountID)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -364,7 +364,7 @@ func (p *officerPages) showPermit(w http.ResponseWriter, r *http.Request, office
 				"Text": p.t("officer_file", "kind", p.kindText(a["kind"]), "name", a["filename"], "type", a["content_type"])})
 		}
 	}
-	history, err := p.svc.PermitHistory(r.Context(), pm.ID)
+	history, err := p.svc.PermitHistory(r.Context(), officer, pm.ID)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -460,7 +460,7 @@ func (p *officerPages) document(w http.ResponseWriter, r *http.Request, officer 
 		return
 	}
 	id, doc := r.PathValue("id"), r.PathValue("doc")
-	if _, err := p.svc.Permit(r.Context(), id); err != nil {
+	if _, err := p.svc.Permit(r.Context(), officer, id); err != nil {
 		p.fail(w, r, err)
 		return
 	}
@@ -505,7 +505,7 @@ func extensionOf(ct string) string {
 
 // search finds accounts and permits: a registration, a postcode, an
 // email address or part of a name, whichever the words look like.
-func (p *officerPages) search(w http.ResponseWriter, r *http.Request, _ permit.Actor) {
+func (p *officerPages) search(w http.ResponseWriter, r *http.Request, officer permit.Actor) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	form := map[string]any{"Search": p.searchInput(q), "Query": q}
 	if q == "" {
@@ -525,7 +525,7 @@ func (p *officerPages) search(w http.ResponseWriter, r *http.Request, _ permit.A
 	}
 	var permits []map[string]any
 	for _, s := range searchesFor(q) {
-		accs, _, err := p.svc.SearchAccounts(r.Context(), s)
+		accs, _, err := p.svc.SearchAccounts(r.Context(), officer, s)
 		var ve *permit.ValidationError
 		if errors.As(err, &ve) {
 			continue // not a postcode, not a registration…
@@ -536,7 +536,7 @@ func (p *officerPages) search(w http.ResponseWriter, r *http.Request, _ permit.A
 		}
 		add(accs)
 		if s.VRM != "" || s.Postcode != "" {
-			ps, _, err := p.svc.SearchPermits(r.Context(), s)
+			ps, _, err := p.svc.SearchPermits(r.Context(), officer, s)
 			if err == nil {
 				for _, pm := range ps {
 					permits = append(permits, map[string]any{"Href": "/officer/permits/" + pm.ID, "ID": pm.ID, "VRM": string(pm.VRM),
@@ -560,7 +560,7 @@ func searchesFor(q string) []permit.Search {
 // accountPage is an account: its details and its permits. Looking is
 // recorded (account.viewed), as for the JSON API.
 func (p *officerPages) accountPage(w http.ResponseWriter, r *http.Request, officer permit.Actor) {
-	acc, err := p.svc.Account(r.Context(), r.PathValue("id"))
+	acc, err := p.svc.Account(r.Context(), officer, r.PathValue("id"))
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -569,7 +569,7 @@ func (p *officerPages) accountPage(w http.ResponseWriter, r *http.Request, offic
 		p.fail(w, r, err)
 		return
 	}
-	ps, err := p.svc.PermitsOfAccount(r.Context(), acc.ID)
+	ps, err := p.svc.PermitsOfAccount(r.Context(), officer, acc.ID)
 	if err != nil {
 		p.fail(w, r, err)
 		return

@@ -235,7 +235,7 @@ func TestOfficerSignsInThroughOIDCAndApproves(t *testing.T) {
 	st, body = site.post("/officer/permits/"+p.ID+"/approve", nil, "same-origin")
 	require.Equal(t, http.StatusOK, st, body)
 	require.Contains(t, body, "The application is approved")
-	hist, err := site.svc.PermitHistory(t.Context(), p.ID)
+	hist, err := site.svc.PermitHistory(t.Context(), permit.System, p.ID)
 	require.NoError(t, err)
 	last := hist[len(hist)-1]
 	require.Equal(t, permit.EventType("permit.approved"), last.Type)
@@ -303,7 +303,7 @@ func TestOfficerTokenSignInRejectSearchAndAccount(t *testing.T) {
 	st, body = site.post("/officer/permits/"+p.ID+"/reject", url.Values{"reason_code": {reason.Code}, "reason": {"The letter is not signed."}}, "same-origin")
 	require.Equal(t, http.StatusOK, st, body)
 	require.Contains(t, body, "The application is refused")
-	got, err := site.svc.Permit(t.Context(), p.ID)
+	got, err := site.svc.Permit(t.Context(), permit.System, p.ID)
 	require.NoError(t, err)
 	require.Equal(t, permit.Rejected, got.Status)
 
