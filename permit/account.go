@@ -18,6 +18,12 @@ type Account struct {
 	Address string
 	Zone    zones.Zone
 
+	// MessageFailure, when set, is the last message the provider could
+	// not deliver for good (RecordDelivery): officers see that the
+	// holder is not hearing from the council. A later delivered message,
+	// or a change of contact details, clears it.
+	MessageFailure *MessageFailure
+
 	// Credential is opaque to the domain: an adapter that authenticates
 	// residents keeps what it needs here (for example a token hash).
 	Credential string

@@ -166,13 +166,15 @@ func (s *Service) ApproveAddressChange(ctx context.Context, by Actor, id string)
 		}
 		c.Version++
 		out = c
-		return o.event(EventAddressChangeApproved, "", acc.ID,
-			map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String()})
+		if err := o.event(EventAddressChangeApproved, "", acc.ID,
+			map[string]string{"address_change_id": c.ID, "from_uprn": c.FromUPRN.String(), "to_uprn": c.ToUPRN.String()}); err != nil {
+			return err
+		}
+		return o.notifyAccount(MessageAddressChanged, acc, "", map[string]string{"address": c.ToAddress})
 	})
 	if err != nil {
 		return AddressChange{}, err
 	}
-	s.notifyAccount(ctx, MessageAddressChanged, acc, "", map[string]string{"address": out.ToAddress})
 	return out, nil
 }
 

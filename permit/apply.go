@@ -193,27 +193,44 @@ func (s *Service) Apply(ctx context.Context, by Actor, in Application) (Permit, 
 
 // submit stores an application (or renewal) *p by running once until it
 // does not lose a race, takes the card authorisation when it is paid, and
-// tells the applicant it was received.
+// tells the applicant it was received: in the transaction that leaves it
+// waiting for a decision (a free one's own) or for the payer (the payment
+// started), so that an application the card refused tells nothing.
 func (s *Service) submit(ctx context.Context, by Actor, p *Permit, once func(o *op) error, extra map[string]string) (Permit, error) {
-	if err := s.update(ctx, by, once); err != nil {
+	received := &notice{kind: MessageApplicationReceived, data: extra}
+	err := s.update(ctx, by, func(o *op) error {
+		if err := once(o); err != nil {
+			return err
+		}
+		if p.Status == AwaitingPayment {
+			return nil
+		}
+		return o.notify(received.kind, *p, received.data)
+	})
+	if err != nil {
 		return Permit{}, err
 	}
 	out := *p
 	if out.Status == AwaitingPayment && s.hosted != nil {
 		var err error
-		if out, err = s.startPayment(ctx, by, out, 1); err != nil {
+		if out, err = s.startPayment(ctx, by, out, 1, received); err != nil {
 			// The application stays awaiting payment with no payment
 			// recorded: NewPaymentAttempt asks again with the same key.
 			return Permit{}, fmt.Errorf("%w (application %s awaits payment; start it again with a new payment attempt)", err, p.ID)
 		}
 	} else if out.Status == AwaitingPayment {
 		var err error
-		if out, err = s.authorise(ctx, by, out); err != nil {
+		if out, err = s.authorise(ctx, by, out, received); err != nil {
 			return Permit{}, err
 		}
 	}
-	s.notify(ctx, MessageApplicationReceived, out, extra)
 	return out, nil
+}
+
+// notice is a message to make once something has happened.
+type notice struct {
+	kind MessageKind
+	data map[string]string
 }
 
 // applyOnce decides and stores an application in o as *p.
@@ -300,8 +317,9 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 }
 
 // authorise takes the card authorisation for a permit awaiting payment and
-// moves it to pending review, or withdraws it when the card is refused.
-func (s *Service) authorise(ctx context.Context, by Actor, p Permit) (Permit, error) {
+// moves it to pending review, telling the applicant (tell), or withdraws it
+// when the card is refused.
+func (s *Service) authorise(ctx context.Context, by Actor, p Permit, tell *notice) (Permit, error) {
 	pay, payErr := s.payments.Authorise(ctx, PaymentRequest{
 		IdempotencyKey: "authorise:" + p.ID, AccountID: p.AccountID, PermitID: p.ID, Amount: p.Price,
 		Description: fmt.Sprintf("%s %s to %s", s.typeName(p.Type), date(p.StartsOn), date(p.ExpiresOn)),
@@ -328,6 +346,9 @@ func (s *Service) authorise(ctx context.Context, by Actor, p Permit) (Permit, er
 			return err
 		}
 		out = cur
+		if tell != nil {
+			return o.notify(tell.kind, cur, tell.data)
+		}
 		return nil
 	})
 	if err != nil {

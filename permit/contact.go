@@ -68,6 +68,9 @@ func (s *Service) ChangeContact(ctx context.Context, by Actor, accountID string,
 		if len(changed) == 0 {
 			return nil
 		}
+		// New contact details are worth trying: a message that could
+		// not be delivered to the old ones no longer says anything.
+		a.MessageFailure = nil
 		a.UpdatedAt = o.at
 		if err := o.UpdateAccount(a); err != nil {
 			return err

@@ -155,18 +155,18 @@ func periodPassed(p Permit, today time.Time) error {
 // stopped the withdrawal.
 func (s *Service) lapse(ctx context.Context, by Actor, pe *PeriodPassedError) error {
 	const why = "its period passed before it was decided"
-	out, err := s.closePermit(ctx, by, pe.PermitID, TransitionWithdraw, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+	_, err := s.closePermit(ctx, by, pe.PermitID, TransitionWithdraw, func(o *op, cur *Permit) (closing, error) {
 		if err := periodPassed(*cur, o.today); err == nil {
-			return nil, nil, fmt.Errorf("%w: permit %s: its period has not passed", ErrConflict, cur.ID)
+			return closing{}, fmt.Errorf("%w: permit %s: its period has not passed", ErrConflict, cur.ID)
 		}
 		owed, err := s.releaseHold(o, *cur, o.at)
 		cur.Cancellation = &Cancellation{At: o.at, By: o.by.String(), Reason: why, Refund: decimal.Zero}
-		return map[string]string{"reason": why, "starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn)}, owed, err
+		return closing{data: map[string]string{"reason": why, "starts_on": date(cur.StartsOn), "expires_on": date(cur.ExpiresOn)}, owed: owed,
+			tell: MessageCancelled, told: map[string]string{"reason": why}}, err
 	})
 	if err != nil {
 		return err
 	}
-	s.notify(ctx, MessageCancelled, out, map[string]string{"reason": why})
 	return pe
 }
 
@@ -229,20 +229,24 @@ func (s *Service) approve(ctx context.Context, by Actor, permitID string) (Permi
 			return err
 		}
 		out = cur
+		if err := o.notify(MessageApproved, cur, nil); err != nil {
+			return err
+		}
+		for _, e := range ended {
+			data := map[string]string{"reason": "moved to another permit zone"}
+			if e.Cancellation != nil && e.Status == Ended {
+				data["refund"] = pricing.FormatMoney(e.Cancellation.Refund)
+			}
+			if err := o.notify(MessageCancelled, e, data); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return Permit{}, err
 	}
 	out = s.settleAfter(ctx, out, owed)
-	s.notify(ctx, MessageApproved, out, nil)
-	for _, e := range ended {
-		data := map[string]string{"reason": "moved to another permit zone"}
-		if e.Cancellation != nil && e.Status == Ended {
-			data["refund"] = pricing.FormatMoney(e.Cancellation.Refund)
-		}
-		s.notify(ctx, MessageCancelled, e, data)
-	}
 	return out, nil
 }
 
@@ -389,23 +393,28 @@ func (s *Service) Reject(ctx context.Context, by Actor, permitID string, r Rejec
 	if _, err := s.pendingForDecision(ctx, permitID, TransitionReject, false); err != nil {
 		return Permit{}, err
 	}
-	out, err := s.closePermit(ctx, by, permitID, TransitionReject, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+	reason, _ := s.scheme.RejectionReason(r.Code)
+	return s.closePermit(ctx, by, permitID, TransitionReject, func(o *op, cur *Permit) (closing, error) {
 		owed, err := s.releaseHold(o, *cur, o.at)
 		cur.Rejection = &r
-		return map[string]string{"reason_code": r.Code, "reason": r.Reason}, owed, err
+		return closing{data: map[string]string{"reason_code": r.Code, "reason": r.Reason}, owed: owed,
+			tell: MessageRejected, told: map[string]string{"reason_code": r.Code, "reason": r.Reason, "reason_text": reason.Text}}, err
 	})
-	if err != nil {
-		return Permit{}, err
-	}
-	reason, _ := s.scheme.RejectionReason(r.Code)
-	s.notify(ctx, MessageRejected, out, map[string]string{"reason_code": r.Code, "reason": r.Reason, "reason_text": reason.Text})
-	return out, nil
 }
 
 // closeEdit sets a closing transition's own fields on cur, inside o, and
-// returns the event's data and the payment calls it owes (to settle after
-// the commit).
-type closeEdit func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error)
+// says how to close it.
+type closeEdit func(o *op, cur *Permit) (closing, error)
+
+// closing is what a closeEdit decided: the event's data, the payment
+// calls the closing owes (to settle after the commit) and the message of
+// kind tell (none when "") with told's values that tells the holder.
+type closing struct {
+	data map[string]string
+	owed []PaymentRetry
+	tell MessageKind
+	told map[string]string
+}
 
 // closePermit moves a permit out of the live set by t, releasing what its
 // chain held, with t's event; edit sets the transition's own fields. A
@@ -442,20 +451,36 @@ func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t 
 		if err := s.releaseChain(o, cur); err != nil {
 			return err
 		}
-		data, held, err := edit(o, &cur)
+		c, err := edit(o, &cur)
 		if err != nil {
 			return err
 		}
-		owed = append(owed, held...)
-		if err := o.take(&cur, t, data); err != nil {
+		owed = append(owed, c.owed...)
+		if err := o.take(&cur, t, c.data); err != nil {
 			return err
 		}
 		out = cur
+		if c.tell != "" {
+			if err := o.notify(c.tell, cur, c.told); err != nil {
+				return err
+			}
+		}
 		if freeApplication && (t == TransitionReject || t == TransitionWithdraw) {
+			var held []PaymentRetry
 			if promoted, held, err = s.promoteToFree(o, cur); err != nil {
 				return err
 			}
 			owed = append(owed, held...)
+			if promoted != nil {
+				if err := o.notify(MessageBecameFree, *promoted, map[string]string{"previous_price": pricing.FormatMoney(amount(promoted.Payment))}); err != nil {
+					return err
+				}
+			}
+		}
+		if renewal != nil {
+			if err := o.notify(MessageCancelled, *renewal, map[string]string{"reason": "the permit it renews was cancelled"}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -463,12 +488,6 @@ func (s *Service) closePermit(ctx context.Context, by Actor, permitID string, t 
 		return Permit{}, err
 	}
 	out = s.settleAfter(ctx, out, owed)
-	if promoted != nil {
-		s.notify(ctx, MessageBecameFree, *promoted, map[string]string{"previous_price": pricing.FormatMoney(amount(promoted.Payment))})
-	}
-	if renewal != nil {
-		s.notify(ctx, MessageCancelled, *renewal, map[string]string{"reason": "the permit it renews was cancelled"})
-	}
 	return out, nil
 }
 
@@ -529,39 +548,34 @@ func (s *Service) Cancel(ctx context.Context, by Actor, permitID, reason string)
 	if p.Status == PendingReview || p.Status == AwaitingPayment {
 		return s.withdraw(ctx, by, p, reason)
 	}
-	var refund pricing.Refund
-	out, err := s.closePermit(ctx, by, permitID, TransitionCancel, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+	return s.closePermit(ctx, by, permitID, TransitionCancel, func(o *op, cur *Permit) (closing, error) {
 		paid := decimal.Zero
 		if pay := cur.Payment; pay != nil && (pay.Status == PaymentCaptured || pay.Status == PaymentAuthorised && !cur.Free) {
 			// An approved permit's authorised payment is one whose
 			// capture is owed: it counts as paid.
 			paid = pay.Amount
 		}
-		refund = s.scheme.Refunds.Refund(paid, cur.StartsOn, cur.ExpiresOn, o.today)
+		refund := s.scheme.Refunds.Refund(paid, cur.StartsOn, cur.ExpiresOn, o.today)
 		var owed []PaymentRetry
 		if refund.Amount.IsPositive() {
 			r, ok, err := s.owe(o, PaymentOpRefund, *cur, cur.Payment.ID, refund.Amount, o.at)
 			if err != nil {
-				return nil, nil, err
+				return closing{}, err
 			}
 			if ok {
 				owed = append(owed, r)
 			}
 		}
 		cur.Cancellation = &Cancellation{At: o.at, By: o.by.String(), Reason: reason, Refund: refund.Amount}
-		return map[string]string{"reason": reason, "refund": pricing.FormatMoney(refund.Amount), "refund_reason": refund.Reason}, owed, nil
+		return closing{data: map[string]string{"reason": reason, "refund": pricing.FormatMoney(refund.Amount), "refund_reason": refund.Reason}, owed: owed,
+			tell: MessageCancelled, told: map[string]string{"reason": reason, "refund": pricing.FormatMoney(refund.Amount)}}, nil
 	})
-	if err != nil {
-		return Permit{}, err
-	}
-	s.notify(ctx, MessageCancelled, out, map[string]string{"reason": reason, "refund": pricing.FormatMoney(refund.Amount)})
-	return out, nil
 }
 
 func (s *Service) withdraw(ctx context.Context, by Actor, p Permit, reason string) (Permit, error) {
-	return s.closePermit(ctx, by, p.ID, TransitionWithdraw, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+	return s.closePermit(ctx, by, p.ID, TransitionWithdraw, func(o *op, cur *Permit) (closing, error) {
 		owed, err := s.releaseHold(o, *cur, o.at)
 		cur.Cancellation = &Cancellation{At: o.at, By: o.by.String(), Reason: reason, Refund: decimal.Zero}
-		return map[string]string{"reason": reason}, owed, err
+		return closing{data: map[string]string{"reason": reason}, owed: owed}, err
 	})
 }

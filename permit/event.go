@@ -74,6 +74,15 @@ const (
 	// taken before the provider's hold lapsed (Scheme.PaymentHold); a
 	// rejection or withdrawal that follows refunds it in full.
 	EventPaymentCapturedEarly EventType = "permit.payment_captured_early"
+	// The provider delivered a recorded message (its receipt): data
+	// message_id, kind, channel, delivery and permit_id (when about a
+	// permit). It carries the account.
+	EventNotificationDelivered EventType = "notification.delivered"
+	// The provider could not deliver a recorded message: data as for
+	// notification.delivered, delivery being permanent-failure,
+	// temporary-failure or technical-failure. A permanent failure is kept
+	// on the account (message_failure) for officers.
+	EventNotificationFailed EventType = "notification.failed"
 )
 
 // EventTypes returns every event type the library appends, in the order
@@ -89,6 +98,7 @@ func EventTypes() []EventType {
 		EventVehicleChangeReplaced, EventVehicleChecked, EventAccountContactChanged, EventPaymentAttemptFailed,
 		EventPermitUpdated, EventDocumentViewed, EventAccountViewed, EventAccountExported,
 		EventPaymentCapturedEarly,
+		EventNotificationDelivered, EventNotificationFailed,
 	}
 }
 

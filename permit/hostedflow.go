@@ -50,8 +50,9 @@ func paymentFrom(hp HostedPayment, attempt int) Payment {
 // startPayment starts attempt of p's payment with the provider and records
 // it on the permit. When the provider fails nothing is recorded: the
 // permit stays awaiting_payment as it was, and the same attempt started
-// again (the same idempotency key) gives the same payment.
-func (s *Service) startPayment(ctx context.Context, by Actor, p Permit, attempt int) (Permit, error) {
+// again (the same idempotency key) gives the same payment. tell, when not
+// nil, is the message recorded with the payment.
+func (s *Service) startPayment(ctx context.Context, by Actor, p Permit, attempt int, tell *notice) (Permit, error) {
 	acc, err := view(ctx, s.store, func(tx ReadTx) (Account, error) { return tx.Account(p.AccountID) })
 	if err != nil {
 		return Permit{}, err
@@ -87,6 +88,9 @@ func (s *Service) startPayment(ctx context.Context, by Actor, p Permit, attempt 
 			return err
 		}
 		out = cur
+		if tell != nil {
+			return o.notify(tell.kind, cur, tell.data)
+		}
 		return nil
 	})
 	if err != nil {
@@ -243,7 +247,7 @@ func (s *Service) NewPaymentAttempt(ctx context.Context, by Actor, permitID stri
 	}
 	switch {
 	case p.Payment == nil:
-		return s.startPayment(ctx, by, p, 1)
+		return s.startPayment(ctx, by, p, 1, nil)
 	case p.Payment.Status == PaymentCreated:
 		hp, err := s.hosted.Payment(ctx, p.Payment.ID)
 		if err != nil {
@@ -254,7 +258,7 @@ func (s *Service) NewPaymentAttempt(ctx context.Context, by Actor, permitID stri
 			return p, err
 		}
 	}
-	return s.startPayment(ctx, by, p, p.Payment.Attempt+1)
+	return s.startPayment(ctx, by, p, p.Payment.Attempt+1, nil)
 }
 
 // confirmAwaiting is the due jobs' sweep: the payments of applications

@@ -139,17 +139,18 @@ func (s *Service) sendReminders(ctx context.Context, at time.Time) (int, error) 
 			}
 			cur.RemindersSent = append(append(cur.RemindersSent, passed...), offset)
 			to := "none"
-			if acc.Email != "" {
-				to = "email"
+			m, reached := s.reach().Choose(MessageExpiryReminder, acc)
+			if reached {
+				to = string(m.Channel)
 			}
-			err = o.take(&cur, TransitionRemind, map[string]string{"days_before": strconv.Itoa(offset), "expires_on": date(cur.ExpiresOn), "channel": to})
-			return reminder{p: cur, acc: acc, offset: offset}, acc.Email != "", err
+			if err := o.take(&cur, TransitionRemind, map[string]string{"days_before": strconv.Itoa(offset), "expires_on": date(cur.ExpiresOn), "channel": to}); err != nil {
+				return reminder{}, false, err
+			}
+			renewFrom := addDays(cur.ExpiresOn, -s.scheme.Rules.RenewalWindowDays)
+			err = o.notifyPermit(MessageExpiryReminder, acc, cur, map[string]string{"days_before": strconv.Itoa(offset), "renew_from": date(renewFrom)})
+			return reminder{p: cur, acc: acc, offset: offset}, reached, err
 		},
 	}, due)
-	for _, r := range done {
-		renewFrom := addDays(r.p.ExpiresOn, -s.scheme.Rules.RenewalWindowDays)
-		s.notifyPermit(ctx, MessageExpiryReminder, r.acc, r.p, map[string]string{"days_before": strconv.Itoa(r.offset), "renew_from": date(renewFrom)})
-	}
 	return len(done), err
 }
 
@@ -178,16 +179,16 @@ func (s *Service) withdrawUnpaid(ctx context.Context, at time.Time) (int, error)
 			errs = append(errs, fmt.Errorf("permit: closing unpaid %s: %w", p.ID, err))
 			continue
 		}
-		_, err = s.closePermit(ctx, System, p.ID, TransitionFailPayment, func(o *op, cur *Permit) (map[string]string, []PaymentRetry, error) {
+		_, err = s.closePermit(ctx, System, p.ID, TransitionFailPayment, func(o *op, cur *Permit) (closing, error) {
 			data := map[string]string{"reason": "not paid within " + s.scheme.AbandonUnpaidAfter.String()}
 			if payID == "" {
-				return data, nil, nil
+				return closing{data: data}, nil
 			}
 			r, ok, err := s.owe(o, PaymentOpVoid, *cur, payID, cur.Price, o.at)
 			if err != nil || !ok {
-				return data, nil, err
+				return closing{data: data}, err
 			}
-			return data, []PaymentRetry{r}, nil
+			return closing{data: data, owed: []PaymentRetry{r}}, nil
 		})
 		switch {
 		case err == nil:

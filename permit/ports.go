@@ -180,6 +180,13 @@ type ReadTx interface {
 	// PendingAddressChangesAfter is PendingAddressChanges from a place in
 	// the queue, as PendingReviewAfter.
 	PendingAddressChangesAfter(at time.Time, id string, limit int) ([]AddressChange, error)
+	// Message returns the recorded message; ErrNotFound when there is
+	// none.
+	Message(id string) (RecordedMessage, error)
+	// MessagesDue returns up to limit pending recorded messages whose
+	// NextAttemptAt is at or before the instant, by NextAttemptAt then
+	// ID: what a sender takes. A limit below 1 wraps ErrValidation.
+	MessagesDue(at time.Time, limit int) ([]RecordedMessage, error)
 	// LastEventID returns the ID of the newest committed event, "" when
 	// there is none: what tells a feed cursor beyond the end from one that
 	// is merely up to date.
@@ -244,6 +251,14 @@ type Tx interface {
 	// version, storing Version+1. ErrNotFound when absent; ErrConflict when
 	// the version is stale.
 	UpdatePaymentRetry(r PaymentRetry) error
+
+	// CreateMessage records a message with Version 1. ErrConflict when
+	// the ID is taken.
+	CreateMessage(m RecordedMessage) error
+	// UpdateMessage replaces it when m.Version equals the stored version,
+	// storing Version+1. ErrNotFound when absent; ErrConflict when the
+	// version is stale.
+	UpdateMessage(m RecordedMessage) error
 
 	// AppendEvent adds an event to the log; the store assigns its ID.
 	// The store keeps nothing the caller can reach: it copies or encodes

@@ -107,6 +107,8 @@ func (readOnly) MoveClaim(Claim, Claim) error            { return errReadOnly }
 func (readOnly) Release(Claim) error                     { return errReadOnly }
 func (readOnly) CreatePaymentRetry(PaymentRetry) error   { return errReadOnly }
 func (readOnly) UpdatePaymentRetry(PaymentRetry) error   { return errReadOnly }
+func (readOnly) CreateMessage(RecordedMessage) error     { return errReadOnly }
+func (readOnly) UpdateMessage(RecordedMessage) error     { return errReadOnly }
 func (readOnly) AppendEvent(Event) error                 { return errReadOnly }
 
 var errReadOnly = fmt.Errorf("permit: a write in a read-only transaction")

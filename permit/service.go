@@ -27,8 +27,11 @@ type Service struct {
 	returnTo func(permitID string, attempt int) string
 	notifier Notifier
 	sends    []Channel
-	vehicles VehicleRegister
-	dueRan   func(DueReport, error)
+
+	recordMessages   bool
+	messagesRecorded func(n int)
+	vehicles         VehicleRegister
+	dueRan           func(DueReport, error)
 
 	clock               func() time.Time
 	newIDFn             func(prefix string) string
@@ -47,6 +50,18 @@ type Options struct {
 	// a UK mobile number then gets text messages, and the kinds the
 	// scheme sends by letter go by post.
 	Channels []Channel
+	// RecordMessages makes the Service record each message in the store,
+	// in the transaction of the change it reports (Tx.CreateMessage),
+	// instead of handing it to Notifier after the commit: a crash between
+	// the two cannot lose it. A sender (adapters/notifyoutbox) then sends
+	// the recorded messages through the Notifier, and the provider's
+	// receipts come back through RecordDelivery. Notifier is not called
+	// by the Service then.
+	RecordMessages bool
+	// MessagesRecorded is told, after a commit, how many messages it
+	// recorded (with RecordMessages): a sender waiting for work wakes on
+	// it. Nil tells nothing.
+	MessagesRecorded func(n int)
 	// Now is the clock; nil means time.Now. Tests, and an evaluation
 	// server's test clock (adapters/httpapi.TestClock.Now), set it.
 	Now func() time.Time
@@ -128,6 +143,7 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 	if opts != nil {
 		s.notifier, s.dueRan = opts.Notifier, opts.DueRan
 		s.sends = opts.Channels
+		s.recordMessages, s.messagesRecorded = opts.RecordMessages, opts.MessagesRecorded
 		s.clock = opts.Now
 		s.newIDFn = opts.NewID
 		s.onNotifyFailed = opts.NotifyFailed

@@ -21,6 +21,10 @@ type op struct {
 
 	fixed time.Time         // the instant to judge at; zero: read the clock
 	fn    func(o *op) error // what the operation does in the transaction
+
+	// messages are those the transaction made (notify), for after its
+	// commit.
+	messages []Message
 }
 
 // update runs fn in a read-write transaction of the store, again on the
@@ -39,6 +43,9 @@ func (s *Service) updateAt(ctx context.Context, by Actor, at time.Time, fn func(
 	var err error
 	for range maxAttempts {
 		if err = s.store.Update(ctx, o.run); !errors.Is(err, ErrConflict) {
+			if err == nil {
+				s.sent(ctx, o.messages)
+			}
 			return err
 		}
 		if ctx.Err() != nil {
@@ -50,12 +57,17 @@ func (s *Service) updateAt(ctx context.Context, by Actor, at time.Time, fn func(
 
 // updateOnce is one attempt of updateAt.
 func (s *Service) updateOnce(ctx context.Context, by Actor, at time.Time, fn func(o *op) error) error {
-	return s.store.Update(ctx, (&op{s: s, by: by, fixed: at, fn: fn}).run)
+	o := &op{s: s, by: by, fixed: at, fn: fn}
+	err := s.store.Update(ctx, o.run)
+	if err == nil {
+		s.sent(ctx, o.messages)
+	}
+	return err
 }
 
 // run is the store's transaction function: one clock reading, then fn.
 func (o *op) run(tx Tx) error {
-	o.Tx, o.at = tx, o.fixed
+	o.Tx, o.at, o.messages = tx, o.fixed, nil
 	if o.at.IsZero() {
 		o.at = o.s.now()
 	}

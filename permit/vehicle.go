@@ -158,16 +158,12 @@ func (s *Service) ChangeVehicle(ctx context.Context, by Actor, permitID, vrmText
 		}
 		if !immediate {
 			change = &vc
+			return o.notify(MessageVehicleScheduled, p, map[string]string{"vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn)})
 		}
-		return nil
+		return o.notify(MessageVehicleChanged, p, map[string]string{"vrm": string(p.VRM)})
 	})
 	if err != nil {
 		return Permit{}, nil, err
-	}
-	if change != nil {
-		s.notify(ctx, MessageVehicleScheduled, p, map[string]string{"vrm": string(change.VRM), "effective_on": date(change.EffectiveOn)})
-	} else {
-		s.notify(ctx, MessageVehicleChanged, p, map[string]string{"vrm": string(p.VRM)})
 	}
 	return p, change, nil
 }
@@ -263,13 +259,9 @@ func (s *Service) WithdrawVehicleChange(ctx context.Context, by Actor, permitID,
 }
 
 // appliedChange is a scheduled vehicle change applied in a committed
-// transaction, to be confirmed to the holder.
+// transaction.
 type appliedChange struct {
-	p   Permit
-	acc Account
-	// tell is false for a renewal that starts after the change's day: the
-	// holder is told once, on the permit in force that day.
-	tell bool
+	p Permit
 }
 
 // applyDueVehicleChanges makes scheduled changes whose day has come take
@@ -298,15 +290,19 @@ func (s *Service) applyDueVehicleChanges(ctx context.Context, at time.Time) (int
 				return appliedChange{}, false, err
 			}
 			cur.VRM = vc.VRM
-			return appliedChange{p: cur, acc: acc, tell: !cur.StartsOn.After(vc.EffectiveOn)}, true, o.record(&cur, events[TransitionChangeVehicle],
-				map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"})
+			if err := o.record(&cur, events[TransitionChangeVehicle],
+				map[string]string{"change_id": vc.ID, "from_vrm": string(from), "to_vrm": string(vc.VRM), "effective_on": date(vc.EffectiveOn), "scheduled": "true"}); err != nil {
+				return appliedChange{}, false, err
+			}
+			// A renewal that starts after the change's day is not told:
+			// the holder hears once, on the permit in force that day.
+			if !cur.StartsOn.After(vc.EffectiveOn) {
+				if err := o.notifyPermit(MessageVehicleChanged, acc, cur, map[string]string{"vrm": string(cur.VRM)}); err != nil {
+					return appliedChange{}, false, err
+				}
+			}
+			return appliedChange{p: cur}, true, nil
 		},
 	}, due)
-	for _, c := range done {
-		if !c.tell {
-			continue
-		}
-		s.notifyPermit(ctx, MessageVehicleChanged, c.acc, c.p, map[string]string{"vrm": string(c.p.VRM)})
-	}
 	return len(done), err
 }

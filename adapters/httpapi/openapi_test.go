@@ -112,7 +112,10 @@ func TestOpenAPIForCodeGenerators(t *testing.T) {
 				}
 				if op.RequestBody != nil && op.RequestBody.Value.Content.Get("application/json") != nil {
 					s := op.RequestBody.Value.Content.Get("application/json").Schema.Value
-					if len(s.Properties) > 0 {
+					// A provider's callback is the provider's shape: GOV.UK
+					// Notify may add fields to its receipts, and they are
+					// taken.
+					if len(s.Properties) > 0 && path != "/v1/notification-receipts/govuknotify" {
 						require.NotNil(t, s.AdditionalProperties.Has, "%s %s: the body refuses unknown fields", method, path)
 						require.False(t, *s.AdditionalProperties.Has, "%s %s", method, path)
 					}

@@ -58,6 +58,7 @@ type state struct {
 	changes  map[string]*permit.AddressChange
 	claims   map[claimScope]map[int]permit.Claim
 	retries  map[string]*permit.PaymentRetry
+	messages map[string]*permit.RecordedMessage
 
 	// Indexes for the service's hot path, so that an application reads
 	// only its property's and its account's records.
@@ -127,6 +128,7 @@ func New() *Store {
 			changes:           make(map[string]*permit.AddressChange),
 			claims:            make(map[claimScope]map[int]permit.Claim),
 			retries:           make(map[string]*permit.PaymentRetry),
+			messages:          make(map[string]*permit.RecordedMessage),
 			permitsOfAccount:  make(index[string]),
 			permitsAtProperty: make(index[zones.UPRN]),
 			accountsAtProp:    make(index[zones.UPRN]),
@@ -278,6 +280,7 @@ func (st *state) apply(t *tx) {
 	}
 	maps.Copy(st.changes, t.changes)
 	maps.Copy(st.retries, t.retries)
+	maps.Copy(st.messages, t.messages)
 	for k, c := range t.claims {
 		held := st.claims[k.claimScope]
 		if c == nil {
@@ -419,8 +422,21 @@ func storedPermit(p permit.Permit) *permit.Permit {
 }
 
 func storedAccount(a permit.Account) *permit.Account {
+	a = cloneAccount(a)
 	utc(&a.CreatedAt, &a.UpdatedAt)
+	if f := a.MessageFailure; f != nil {
+		utc(&f.At)
+	}
 	return &a
+}
+
+// cloneAccount is a copy of a sharing nothing the caller may change.
+func cloneAccount(a permit.Account) permit.Account {
+	if a.MessageFailure != nil {
+		f := *a.MessageFailure
+		a.MessageFailure = &f
+	}
+	return a
 }
 
 func storedChange(c permit.AddressChange) *permit.AddressChange {

@@ -26,7 +26,7 @@ func (t *tx) SearchAccounts(q permit.AccountQuery) ([]permit.Account, error) {
 	var out []permit.Account
 	seen := func(a *permit.Account) {
 		if a.ID > q.AfterID && q.MatchAccount(*a, permitsOf) {
-			out = append(out, *a)
+			out = append(out, cloneAccount(*a))
 		}
 	}
 	for id, a := range t.s.committed.accounts {

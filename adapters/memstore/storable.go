@@ -61,6 +61,9 @@ func storableAccount(a permit.Account) error {
 	c := timeCheck{kind: "account", id: a.ID}
 	c.instant("created_at", a.CreatedAt)
 	c.instant("updated_at", a.UpdatedAt)
+	if f := a.MessageFailure; f != nil {
+		c.instant("message_failure.at", f.At)
+	}
 	return c.err()
 }
 

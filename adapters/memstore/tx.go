@@ -23,6 +23,7 @@ type tx struct {
 	changes  map[string]*permit.AddressChange
 	claims   map[claimKey]*permit.Claim // nil: released in this transaction
 	retries  map[string]*permit.PaymentRetry
+	messages map[string]*permit.RecordedMessage
 	events   []permit.Event
 }
 
@@ -81,7 +82,7 @@ func (t *tx) Account(id string) (permit.Account, error) {
 	if !ok {
 		return permit.Account{}, notFound("account", id)
 	}
-	return *a, nil
+	return cloneAccount(*a), nil
 }
 
 // Permit implements permit.ReadTx.
@@ -190,7 +191,7 @@ func (t *tx) AccountsAtProperty(uprn zones.UPRN) ([]permit.Account, error) {
 	}
 	for _, a := range t.accounts {
 		if a.UPRN == uprn {
-			out = append(out, *a)
+			out = append(out, cloneAccount(*a))
 		}
 	}
 	slices.SortFunc(out, func(a, b permit.Account) int {

@@ -4,7 +4,7 @@ import "strings"
 
 // Column lists, in the order the scan functions read them.
 const (
-	accountColumns = `id, name, email, phone, uprn, address, zone_id, zone_name, credential, created_at, updated_at, version`
+	accountColumns = `id, name, email, phone, uprn, address, zone_id, zone_name, credential, message_failure, created_at, updated_at, version`
 
 	permitColumns = `id, account_id, type, status, free, pool, free_slot, price,
 payment_id, payment_status, payment_amount, payment_refunded,
@@ -20,6 +20,9 @@ rejection_code, rejection_reason, submitted_on, due_on, review_overdue_on, creat
 
 	paymentRetryColumns = `id, op, payment_id, amount, permit_id, account_id, status, attempts, last_error,
 next_attempt_at, created_at, updated_at, version`
+
+	messageColumns = `id, account_id, permit_id, kind, channel, message, status, attempts, last_error,
+next_attempt_at, delivery, delivered_at, created_at, updated_at, version`
 )
 
 // permitWritten is permitColumns without version, which the queries set.
@@ -49,6 +52,8 @@ type queries struct {
 
 	paymentRetry, createPaymentRetry, updatePaymentRetry, paymentRetryVersion, paymentRetriesDue, paymentRetriesPending string
 
+	message, createMessage, updateMessage, messageVersion, messagesDue string
+
 	singleEvent, feedEvent, feedSettled, events string
 }
 
@@ -77,6 +82,7 @@ func newQueries(d *dialect) *queries {
 	accountWritten := strings.TrimSuffix(accountColumns, ", version")
 	changeWritten := strings.TrimSuffix(addressChangeColumns, ", version")
 	retryWritten := strings.TrimSuffix(paymentRetryColumns, ", version")
+	messageWritten := strings.TrimSuffix(messageColumns, ", version")
 	q := &queries{
 		account:            `SELECT ` + accountColumns + ` FROM accounts WHERE id = ?`,
 		accountsAtProperty: `SELECT ` + accountColumns + ` FROM accounts WHERE uprn = ? ORDER BY id`,
@@ -164,6 +170,15 @@ ORDER BY next_attempt_at, id LIMIT ?`,
 		paymentRetriesPending: `SELECT ` + paymentRetryColumns + ` FROM payment_retries
 WHERE status = 'pending'
 ORDER BY created_at, id LIMIT ?`,
+
+		message: `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`,
+		createMessage: `INSERT INTO messages (` + messageColumns + `) VALUES (` + placeholders(countColumns(messageWritten)) + `, 1)
+ON CONFLICT (id) DO NOTHING`,
+		updateMessage:  `UPDATE messages SET ` + setList(withoutID(messageWritten)) + `, version = version + 1 WHERE id = ? AND version = ?`,
+		messageVersion: `SELECT version FROM messages WHERE id = ?`,
+		messagesDue: `SELECT ` + messageColumns + ` FROM messages
+WHERE status = 'pending' AND next_attempt_at <= ?
+ORDER BY next_attempt_at, id LIMIT ?`,
 	}
 	for _, p := range q.all() {
 		*p = d.Rebind(*p)
@@ -197,6 +212,7 @@ func (q *queries) all() []*string {
 		&q.addressChange, &q.createAddressChange, &q.updateAddressChange, &q.addressChangeVersion, &q.pendingAddressChanges, &q.changesOverdue, &q.changesOfAccount,
 		&q.claims, &q.claimChain, &q.claimHeld, &q.insertClaim, &q.deleteClaim, &q.repointClaim,
 		&q.paymentRetry, &q.createPaymentRetry, &q.updatePaymentRetry, &q.paymentRetryVersion, &q.paymentRetriesDue, &q.paymentRetriesPending,
+		&q.message, &q.createMessage, &q.updateMessage, &q.messageVersion, &q.messagesDue,
 		&q.singleEvent,
 	}
 }

@@ -20,9 +20,13 @@ type rowScanner interface {
 func scanAccount(row rowScanner) (permit.Account, error) {
 	var a permit.Account
 	var uprn int64
-	err := row.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &uprn, &a.Address, &a.Zone.ID, &a.Zone.Name, &a.Credential,
+	var failure string
+	err := row.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &uprn, &a.Address, &a.Zone.ID, &a.Zone.Name, &a.Credential, &failure,
 		sqldb.ScanInstant(&a.CreatedAt), sqldb.ScanInstant(&a.UpdatedAt), &a.Version)
 	a.UPRN = zones.UPRN(uprn)
+	if err == nil && failure != "" {
+		a.MessageFailure, err = decodeMessageFailure(failure)
+	}
 	return a, err
 }
 

@@ -365,10 +365,17 @@ func (t *tx) accountArgs(a permit.Account) ([]any, error) {
 	var tc timeCheck
 	tc.instant("created_at", a.CreatedAt)
 	tc.instant("updated_at", a.UpdatedAt)
+	if f := a.MessageFailure; f != nil {
+		tc.instant("message_failure.at", f.At)
+	}
 	if err := tc.err(); err != nil {
 		return nil, err
 	}
-	return []any{a.Name, a.Email, a.Phone, int64(a.UPRN), a.Address, a.Zone.ID, a.Zone.Name, a.Credential,
+	failure, err := encodeMessageFailure(a.MessageFailure)
+	if err != nil {
+		return nil, err
+	}
+	return []any{a.Name, a.Email, a.Phone, int64(a.UPRN), a.Address, a.Zone.ID, a.Zone.Name, a.Credential, failure,
 		t.s.d.Instant(a.CreatedAt), t.s.d.Instant(a.UpdatedAt)}, nil
 }
 

@@ -58,6 +58,10 @@ func TestEndToEnd(t *testing.T) {
 			hostedPaymentsOff(t, s)
 			dataProtection(t, s)
 			signIn(t, s)
+			// Without --notify govuknotify there is no receipt token:
+			// every receipt is refused.
+			s.problem(401, "unauthorized", "POST", "/v1/notification-receipts/govuknotify", testOfficerToken,
+				map[string]any{"id": "740e5834-3a29-46b4-9a6f-16142fde533a", "reference": "msg_1", "status": "delivered"})
 			require.NoError(t, s.oas.Err(), "traffic that does not match openapi.json")
 			require.Empty(t, s.oas.Unseen(), "operations the end-to-end test never reached")
 			s.stop()

@@ -25,9 +25,12 @@
 //	                                         (PERMITD_NOTIFY_API_KEY; template ids from --notify-templates FILE /
 //	                                         PERMITD_NOTIFY_TEMPLATES, JSON {"email": {"approved": "<uuid>", ...}, ...};
 //	                                         --notify-url / PERMITD_NOTIFY_URL for another address, such as a fake's).
-//	                                         Messages are recorded in the database (adapters/notifyoutbox) and sent by
-//	                                         a background sender, retried until Notify takes them. Default: the log
-//	                                         (or --smtp-addr)
+//	                                         Messages are recorded in the database with the change they report and
+//	                                         sent by a background sender (adapters/notifyoutbox), retried until Notify
+//	                                         takes them; email, or a text message to a UK mobile, or a letter for the
+//	                                         scheme's notifications.by_letter. Delivery receipts: POST
+//	                                         /v1/notification-receipts/govuknotify with the callback's bearer token
+//	                                         PERMITD_NOTIFY_RECEIPT_TOKEN. Default: the log (or --smtp-addr)
 //	--officer-token  (PERMITD_OFFICER_TOKEN) NAME=TOKEN of a named officer (events say officer:NAME), or a bare
 //	                                         token named by its hash; repeatable, or comma-separated
 //	--oidc-issuer    (PERMITD_OIDC_ISSUER)   the council's OpenID Connect provider for the officer pages at /officer/, with
@@ -152,6 +155,7 @@ type config struct {
 	vehicleCheck, dvlaURL       string
 	notify, notifyTemplates     string
 	notifyURL, notifyKey        string
+	notifyReceiptToken          string
 	dvlaKey                     string
 	officerTokens               []string
 	integrations                []httpapi.Integration
@@ -292,7 +296,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 	fs.StringVar(&c.notify, "notify", getenv("PERMITD_NOTIFY"), "govuknotify to send residents' messages through GOV.UK Notify (PERMITD_NOTIFY_API_KEY, --notify-templates); empty for the log or --smtp-addr (PERMITD_NOTIFY)")
 	fs.StringVar(&c.notifyTemplates, "notify-templates", getenv("PERMITD_NOTIFY_TEMPLATES"), "JSON file of Notify template ids per channel and message kind (PERMITD_NOTIFY_TEMPLATES)")
 	fs.StringVar(&c.notifyURL, "notify-url", getenv("PERMITD_NOTIFY_URL"), "GOV.UK Notify's address; empty for Notify's own (PERMITD_NOTIFY_URL)")
-	c.notifyKey = getenv("PERMITD_NOTIFY_API_KEY") // a secret: never a flag
+	c.notifyKey = getenv("PERMITD_NOTIFY_API_KEY")                // a secret: never a flag
+	c.notifyReceiptToken = getenv("PERMITD_NOTIFY_RECEIPT_TOKEN") // a secret: never a flag
 	var tokens tokenList
 	fs.Var(&tokens, "officer-token", "officer bearer token, repeatable or comma-separated (PERMITD_OFFICER_TOKEN)")
 	var integrations tokenList
@@ -583,12 +588,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}()
 		notifier = mailer
 	}
-	var outbox *notifyoutbox.Outbox
+	// With GOV.UK Notify, the Service records each message in the store
+	// with the change it reports and a sender hands it to Notify
+	// afterwards (notifyoutbox.Sender), so a request never waits for
+	// Notify and a crash after a commit loses no message.
+	var notify permit.Notifier
 	if cfg.notify == notifyGOVUK {
-		if outbox, err = govukNotifyOutbox(ctx, cfg, store, log); err != nil {
+		if notify, err = govukNotify(cfg); err != nil {
 			return err
 		}
-		notifier = outbox
 	}
 	// Listening before the service is built lets the public URL default
 	// to the address actually bound (--addr 127.0.0.1:0 in tests).
@@ -615,6 +623,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		clock = httpapi.NewTestClock()
 		evalOutbox = store.EvaluationOutbox(clock.Now)
 		notifier = bothNotifiers{evalOutbox, notifier}
+		if notify != nil {
+			notify = bothNotifiers{evalOutbox, notify}
+		}
 	}
 	notifier = mx.Notifier(notifier)
 	// The log and GOV.UK Notify take every channel; an email server only
@@ -623,16 +634,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.smtp.Addr != "" {
 		channels = []permit.Channel{permit.ChannelEmail}
 	}
+	var sender *notifyoutbox.Sender
 	svcOpts := &permit.Options{Notifier: notifier, Channels: channels, DueRan: mx.ObserveDue,
+		RecordMessages: notify != nil, MessagesRecorded: func(n int) { sender.Wake(n) },
 		NotifyFailed: func(m permit.Message, err error) {
 			log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
 		},
 		PaymentRecordFailed: func(err error) {
 			log.Error("payment outcome not recorded; the due jobs will ask again", "err", err)
 		}}
-	if outbox != nil {
-		// A subject access export lists the messages the outbox keeps.
-		svcOpts.Messages = outbox
+	if notify != nil {
+		// A subject access export lists the messages the store keeps.
+		svcOpts.Messages = store
 	}
 	if cfg.vehicleCheck == vehicleCheckDVLA {
 		ves, err := dvlaves.New(dvlaves.Config{APIKey: cfg.dvlaKey, BaseURL: cfg.dvlaURL}, nil)
@@ -661,6 +674,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	pay.options(svcOpts, apiURL)
 	svc, err := permit.NewService(scheme, mx.Store(store), gaz, pay.sync, svcOpts)
+	if err == nil && notify != nil {
+		sender, err = notifyoutbox.NewSender(svc, mx.Notifier(notify), &notifyoutbox.Options{
+			Now: svc.Now, // the test clock, when there is one: messages are due by it
+			Permanent: func(err error) bool {
+				return errors.Is(err, govuknotify.ErrPermanent) || errors.Is(err, govuknotify.ErrNoTemplate) || errors.Is(err, govuknotify.ErrInvalidMessage)
+			},
+			Failed: func(m permit.Message, err error) {
+				log.Error("message refused by GOV.UK Notify; kept as failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "message_id", m.ID, "err", err)
+			},
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -694,7 +718,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		BodyReadTimeout: cfg.bodyReadTimeout, UploadReadTimeout: cfg.uploadReadTimeout,
 		Rates: store.RateLimits(), AccountCreationLimit: cfg.accountCreationRate, TrustedProxies: cfg.trustedProxies,
 		Observe: mx.ObserveRequest, Metrics: metricsOnMain(cfg, mx), BasePath: cfg.basePath,
-		SignIn: &httpapi.SignInOptions{Codes: store.SignInCodes(), Notifier: notifier,
+		SignIn: &httpapi.SignInOptions{Codes: store.SignInCodes(), Notifier: signInNotifier(notifier, notify, mx),
 			PerAddress: cfg.signInPerAddress, PerClient: cfg.signInPerClient},
 		Outbox: outboxAPI})
 	if err != nil {
@@ -732,8 +756,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	root := http.NewServeMux()
-	mountAPI(root, strings.TrimSuffix(cfg.basePath, "/"), handler, hooksAPI)
 	root.Handle("/officer/", officerPages)
+	// Notify's delivery receipts, with the callback's bearer token; with
+	// no token (or without --notify govuknotify, when there is none to
+	// give) every receipt is refused (401).
+	if notify != nil && cfg.notifyReceiptToken == "" {
+		log.Warn("PERMITD_NOTIFY_RECEIPT_TOKEN is not set: GOV.UK Notify's delivery receipts are refused (401)")
+	}
+	receipts := govuknotify.ReceiptHandler(cfg.notifyReceiptToken, svc, log)
+	mountAPI(root, strings.TrimSuffix(cfg.basePath, "/"), handler, hooksAPI, receipts)
 	root.Handle("/", pages)
 	pay.mount(root, strings.TrimSuffix(cfg.basePath, "/"), cfg, svc, log)
 	srv := &http.Server{
@@ -773,9 +804,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	jobs.Go(func() { runJobs(jobsCtx, due, idem, pay.forget, log) })
 	jobs.Go(func() { _ = dispatcher.Run(jobsCtx) })
-	if outbox != nil {
+	if sender != nil {
 		jobs.Go(func() {
-			outbox.Run(jobsCtx, outboxPoll, func(r notifyoutbox.Report, err error) {
+			sender.Run(jobsCtx, outboxPoll, func(r notifyoutbox.Report, err error) {
 				if err != nil {
 					log.Error("sending messages", "err", err)
 				}
@@ -811,7 +842,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // path they answer without it as well, as when a proxy in front takes it
 // off (the handlers still write it in Location headers and problem
 // instances); the resident pages keep the rest of the site.
-func mountAPI(root *http.ServeMux, base string, api, hooks http.Handler) {
+func mountAPI(root *http.ServeMux, base string, api, hooks, receipts http.Handler) {
 	prefixes := []string{""}
 	if base != "" {
 		prefixes = append(prefixes, base)
@@ -819,6 +850,7 @@ func mountAPI(root *http.ServeMux, base string, api, hooks http.Handler) {
 	for _, p := range prefixes {
 		root.Handle(p+"/v1/webhooks", hooks)
 		root.Handle(p+"/v1/webhooks/", hooks)
+		root.Handle(p+"/v1/notification-receipts/govuknotify", receipts)
 		root.Handle(p+"/v1/", api)
 		root.Handle(p+"/healthz", api)
 		root.Handle(p+"/metrics", api)
@@ -998,9 +1030,18 @@ const (
 // message wakes it at once).
 const outboxPoll = 5 * time.Second
 
-// govukNotifyOutbox is GOV.UK Notify behind the outbox in the server's
-// database: a request only records its message.
-func govukNotifyOutbox(ctx context.Context, cfg config, store *sqlstore.Store, log *slog.Logger) (*notifyoutbox.Outbox, error) {
+// signInNotifier sends sign-in codes: through GOV.UK Notify at once when
+// the server sends through it (a code is wanted now, and is not a
+// message the Service records), else as every other message.
+func signInNotifier(notifier, notify permit.Notifier, mx *metrics.Metrics) permit.Notifier {
+	if notify == nil {
+		return notifier
+	}
+	return mx.Notifier(notify)
+}
+
+// govukNotify is GOV.UK Notify with the templates of --notify-templates.
+func govukNotify(cfg config) (*govuknotify.Notifier, error) {
 	f, err := os.Open(cfg.notifyTemplates)
 	if err != nil {
 		return nil, fmt.Errorf("--notify-templates: %w", err)
@@ -1014,15 +1055,7 @@ func govukNotifyOutbox(ctx context.Context, cfg config, store *sqlstore.Store, l
 	if err != nil {
 		return nil, fmt.Errorf("--notify govuknotify: %w", err)
 	}
-	return notifyoutbox.New(ctx, store.DB(), notifyoutbox.Dialect(store.Dialect()), n, &notifyoutbox.Options{
-		Permanent: func(err error) bool {
-			return errors.Is(err, govuknotify.ErrPermanent) || errors.Is(err, govuknotify.ErrNoTemplate) || errors.Is(err, govuknotify.ErrInvalidMessage)
-		},
-		LockWriter: store.LockWriter,
-		Failed: func(m permit.Message, err error) {
-			log.Error("message refused by GOV.UK Notify; kept as failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "message_id", m.ID, "err", err)
-		},
-	})
+	return n, nil
 }
 
 // The --vehicle-check values.

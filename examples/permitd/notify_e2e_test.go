@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,28 +88,95 @@ func TestNotifyGOVUK(t *testing.T) {
 
 // TestNotifyGOVUKTextMessage: a resident who gave only a mobile number
 // hears of the application and of its approval by text message, to the
-// number in E.164, with the approval's values filled in.
+// number in E.164, with the approval's values filled in. Notify's
+// delivery receipts come back with the callback's token: a permanent
+// failure shows on the account for officers, once however often Notify
+// sends it, and a later delivery clears it. On SQLite and PostgreSQL.
 func TestNotifyGOVUKTextMessage(t *testing.T) {
-	fake, url := slowNotify(t, 0)
-	s := startServerEnv(t, filepath.Join(t.TempDir(), "permitd.db"), map[string]string{"PERMITD_NOTIFY_API_KEY": fake.APIKey(), "PERMITD_NOTIFY_URL": url},
-		"--notify", "govuknotify", "--notify-templates", notifyTemplatesFile(t))
-	uprn := s.find("LE11 3AB", "12")["uprn"].(string)
-	acc := s.must(201, "POST", "/v1/accounts", "", map[string]any{"name": "Jane Smith", "phone": "07700 900123", "uprn": uprn})
-	require.Equal(t, "+447700900123", acc["phone"], "stored in E.164")
-	tok := acc["token"].(string)
-	p := s.must(201, "POST", "/v1/accounts/"+acc["id"].(string)+"/permits", tok,
-		map[string]any{"type": "essential-carer", "vrm": "AB12CDE", "evidence": careLetter("Jane Smith", time.Now().AddDate(0, 0, -7).Format(time.DateOnly))})
-	pid := p["id"].(string)
-	s.must(200, "POST", "/v1/permits/"+pid+"/approve", testOfficerToken, nil)
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			const receiptToken = "notify-callback-token-0123456789"
+			fake, url := slowNotify(t, 0)
+			s := startServerEnv(t, db(t), map[string]string{"PERMITD_NOTIFY_API_KEY": fake.APIKey(), "PERMITD_NOTIFY_URL": url,
+				"PERMITD_NOTIFY_RECEIPT_TOKEN": receiptToken},
+				"--notify", "govuknotify", "--notify-templates", notifyTemplatesFile(t))
+			fake.SetCallback(s.base+"/v1/notification-receipts/govuknotify", receiptToken)
+			uprn := s.find("LE11 3AB", "12")["uprn"].(string)
+			acc := s.must(201, "POST", "/v1/accounts", "", map[string]any{"name": "Jane Smith", "phone": "07700 900123", "uprn": uprn})
+			require.Equal(t, "+447700900123", acc["phone"], "stored in E.164")
+			accID, tok := acc["id"].(string), acc["token"].(string)
+			p := s.must(201, "POST", "/v1/accounts/"+accID+"/permits", tok,
+				map[string]any{"type": "essential-carer", "vrm": "AB12CDE", "evidence": careLetter("Jane Smith", time.Now().AddDate(0, 0, -7).Format(time.DateOnly))})
+			pid := p["id"].(string)
+			s.must(200, "POST", "/v1/permits/"+pid+"/approve", testOfficerToken, nil)
 
-	require.Eventually(t, func() bool { return len(fake.Sent()) == 2 }, 20*time.Second, 50*time.Millisecond)
-	sent := fake.Sent()
-	for _, n := range sent {
-		require.Equal(t, "sms", n.Type)
-		require.Equal(t, "+447700900123", n.To)
-		require.Equal(t, pid, n.Personalisation["permit_id"])
+			require.Eventually(t, func() bool { return len(fake.Sent()) == 2 }, 20*time.Second, 50*time.Millisecond)
+			sent := fake.Sent()
+			byTemplate := map[string]govuknotifytest.Notification{}
+			for _, n := range sent {
+				require.Equal(t, "sms", n.Type)
+				require.Equal(t, "+447700900123", n.To)
+				require.Equal(t, pid, n.Personalisation["permit_id"])
+				require.True(t, strings.HasPrefix(n.Reference, "msg_"), "our message id as the reference: %q", n.Reference)
+				byTemplate[n.TemplateID] = n
+			}
+			require.Len(t, byTemplate, 2)
+			approved, received := byTemplate[approvedSMSTemplate], byTemplate[receivedSMSTemplate]
+			require.Equal(t, "current", approved.Personalisation["status"], "its status on the day")
+
+			// Receipts: the wrong token is refused.
+			s.problem(401, "unauthorized", "POST", "/v1/notification-receipts/govuknotify", "not-the-token", map[string]any{"id": approved.ID, "reference": approved.Reference, "status": "delivered"})
+			require.Nil(t, s.must(200, "GET", "/v1/accounts/"+accID, testOfficerToken, nil)["message_failure"])
+
+			// A permanent failure, sent twice as Notify retries: on the
+			// account once.
+			for range 2 {
+				_, err := fake.SendReceipt(t.Context(), approved.ID, "permanent-failure")
+				require.NoError(t, err)
+			}
+			got := s.must(200, "GET", "/v1/accounts/"+accID, testOfficerToken, nil)
+			failure, ok := got["message_failure"].(map[string]any)
+			require.True(t, ok, "message_failure: %v", got["message_failure"])
+			require.Equal(t, approved.Reference, failure["message_id"])
+			require.Equal(t, "approved", failure["kind"])
+			require.Equal(t, "sms", failure["channel"])
+			require.Equal(t, pid, failure["permit_id"])
+			require.Equal(t, "permanent-failure", failure["delivery"])
+
+			failed := eventsOfType(s, "notification.failed")
+			require.Len(t, failed, 1, "a repeated receipt appends nothing")
+			data := failed[0]["data"].(map[string]any)
+			require.Equal(t, map[string]any{"message_id": approved.Reference, "kind": "approved", "channel": "sms",
+				"delivery": "permanent-failure", "permit_id": pid}, data)
+			require.NotNil(t, failed[0]["account"].(map[string]any)["message_failure"], "the event carries the account as it stands after it")
+
+			// A later delivery on the same channel clears it.
+			_, err := fake.SendReceipt(t.Context(), received.ID, "delivered")
+			require.NoError(t, err)
+			require.Nil(t, s.must(200, "GET", "/v1/accounts/"+accID, testOfficerToken, nil)["message_failure"])
+			require.Len(t, eventsOfType(s, "notification.delivered"), 1)
+			require.NoError(t, s.oas.Err())
+		})
 	}
-	byTemplate := map[string]bool{sent[0].TemplateID: true, sent[1].TemplateID: true}
-	require.Equal(t, map[string]bool{receivedSMSTemplate: true, approvedSMSTemplate: true}, byTemplate)
-	require.NoError(t, s.oas.Err())
+}
+
+// eventsOfType is every event of the feed of type typ, in order.
+func eventsOfType(s *server, typ string) []map[string]any {
+	s.t.Helper()
+	var out []map[string]any
+	after := ""
+	for {
+		page := s.must(200, "GET", "/v1/events?limit=100&after="+after, testOfficerToken, nil)
+		evs, _ := page["events"].([]any)
+		for _, e := range evs {
+			if m := e.(map[string]any); m["type"] == typ {
+				out = append(out, m)
+			}
+		}
+		next, _ := page["next"].(string)
+		if len(evs) == 0 || next == after {
+			return out
+		}
+		after = next
+	}
 }

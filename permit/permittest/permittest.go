@@ -90,6 +90,7 @@ func RunStoreTests(t *testing.T, newHarness HarnessMaker) {
 		{"Overdue", overdueTests},
 		{"BackOffice", backOfficeTests},
 		{"PaymentRetries", paymentRetryTests},
+		{"Messages", messageTests},
 		{"Races", raceTests},
 		{"Rules", ruleTests},
 		{"Events", eventTests},

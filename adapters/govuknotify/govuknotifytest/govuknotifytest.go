@@ -111,6 +111,15 @@ func NewServer(cfg Config) *Server {
 	return s
 }
 
+// SetCallback sets where SendReceipt posts and the bearer token it sends
+// (Config.CallbackURL and CallbackToken), for a receiver that starts after
+// the fake.
+func (s *Server) SetCallback(url, token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.CallbackURL, s.cfg.CallbackToken = url, token
+}
+
 // APIKey is a key for this service, as Notify issues keys.
 func (s *Server) APIKey() string {
 	return s.cfg.KeyName + "-" + s.cfg.ServiceID + "-" + s.cfg.Secret
@@ -563,10 +572,12 @@ func (s *Server) SendReceipt(ctx context.Context, id, status string) (Receipt, e
 	if !slices.Contains(ReceiptStatuses, status) {
 		return Receipt{}, fmt.Errorf("govuknotifytest: receipt status %q: want one of %v", status, ReceiptStatuses)
 	}
-	if s.cfg.CallbackURL == "" {
+	s.mu.Lock()
+	callback, token := s.cfg.CallbackURL, s.cfg.CallbackToken
+	if callback == "" {
+		s.mu.Unlock()
 		return Receipt{}, errors.New("govuknotifytest: no CallbackURL configured")
 	}
-	s.mu.Lock()
 	i := slices.IndexFunc(s.sent, func(n Notification) bool { return n.ID == id })
 	if i < 0 {
 		s.mu.Unlock()
@@ -590,12 +601,12 @@ func (s *Server) SendReceipt(ctx context.Context, id, status string) (Receipt, e
 	if err != nil {
 		return Receipt{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.CallbackURL, bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, callback, bytes.NewReader(b))
 	if err != nil {
 		return Receipt{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+s.cfg.CallbackToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return rc, fmt.Errorf("govuknotifytest: posting the receipt: %w", err)

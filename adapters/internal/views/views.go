@@ -42,13 +42,31 @@ type Account struct {
 	Zone      *Zone  `json:"zone"`
 	CreatedAt string `json:"created_at"`
 	Version   int    `json:"version"`
-	Token     string `json:"token,omitempty"`
+	// MessageFailure is the last message the provider could not deliver
+	// for good; null when none.
+	MessageFailure *MessageFailure `json:"message_failure"`
+	Token          string          `json:"token,omitempty"`
+}
+
+// MessageFailure is a message that could not be delivered for good.
+type MessageFailure struct {
+	MessageID string `json:"message_id"`
+	Kind      string `json:"kind"`
+	Channel   string `json:"channel"`
+	PermitID  string `json:"permit_id,omitempty"`
+	Delivery  string `json:"delivery"`
+	At        string `json:"at"`
 }
 
 // AccountOf is a's form (never its credential).
 func AccountOf(a permit.Account) Account {
-	return Account{ID: a.ID, Name: a.Name, Email: a.Email, Phone: a.Phone, UPRN: a.UPRN.String(),
+	out := Account{ID: a.ID, Name: a.Name, Email: a.Email, Phone: a.Phone, UPRN: a.UPRN.String(),
 		Address: a.Address, Zone: ZoneOf(a.Zone), CreatedAt: Instant(a.CreatedAt), Version: a.Version}
+	if f := a.MessageFailure; f != nil {
+		out.MessageFailure = &MessageFailure{MessageID: f.MessageID, Kind: string(f.Kind), Channel: string(f.Channel),
+			PermitID: f.PermitID, Delivery: string(f.Delivery), At: Instant(f.At)}
+	}
+	return out
 }
 
 // Payment is a permit's card payment.
