@@ -594,11 +594,14 @@ func TestReadOnlySQLite(t *testing.T) {
 // does not fit fails with ErrFull, keeps nothing, and the store goes on.
 func TestFullSQLite(t *testing.T) {
 	path := sqliteFile(t)
-	openStore(t, path, nil) // create and migrate without a cap
+	// Create and migrate without a cap, then allow a few pages more than
+	// the schema takes (it grows with every migration).
 	var pages int64
-	st := openStore(t, "file:"+path+"?_pragma=max_page_count(60)", nil)
+	require.NoError(t, openStore(t, path, nil).DB().QueryRowContext(t.Context(), `PRAGMA page_count`).Scan(&pages))
+	limit := pages + 30
+	st := openStore(t, fmt.Sprintf("file:%s?_pragma=max_page_count(%d)", path, limit), nil)
 	require.NoError(t, st.DB().QueryRowContext(t.Context(), `PRAGMA page_count`).Scan(&pages))
-	require.Less(t, pages, int64(60), "the test needs room for a few writes")
+	require.Less(t, pages, limit, "the test needs room for a few writes")
 
 	acc := permittest.NewAccount("acc-1", 1)
 	require.NoError(t, st.Update(t.Context(), func(tx permit.Tx) error { return tx.CreateAccount(acc) }))
