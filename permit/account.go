@@ -28,6 +28,17 @@ type Account struct {
 	// residents keeps what it needs here (for example a token hash).
 	Credential string
 
+	// Protected marks an address that must not be shown outside the
+	// council (a resident at risk, as a population register's address
+	// protection): an officer sets it (Service.ProtectAddress), and the
+	// address then never appears in the enforcement look-up's answer, in
+	// logs, or in what integrations and webhooks are given.
+	Protected bool
+	// AnonymisedAt is the instant the account was anonymised (zero: it
+	// was not): every personal detail of its holder is gone from it, its
+	// permits, its address changes and the events about them.
+	AnonymisedAt time.Time
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int

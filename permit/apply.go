@@ -280,7 +280,7 @@ func (s *Service) applyOnce(ctx context.Context, o *op, in Application, vrm VRM,
 	*p = Permit{
 		ID: id, AccountID: acc.ID, Type: in.Type, Status: PendingReview,
 		Free: d.Free, Pool: d.Pool, Price: d.Price,
-		VRM: vrm, UPRN: prop.UPRN, Address: address, Zone: prop.Zone,
+		VRM: vrm, UPRN: prop.UPRN, Address: address, Zone: prop.Zone, AddressProtected: acc.Protected,
 		StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn, ChainID: id,
 		Evidence: in.Evidence, RegisterCheck: cloneCheck(chk),
 	}

@@ -79,7 +79,7 @@ func (f *dueFixture) service(t *testing.T, st permit.Store) *permit.Service {
 		st = f.store
 	}
 	notes := &recorder.Notifier{}
-	svc, err := permit.NewService(loadLeicestershire(t), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
+	svc, err := permit.NewService(withoutRetention(loadLeicestershire(t)), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
 	return svc
 }
@@ -90,7 +90,7 @@ func TestRunDueManyItems(t *testing.T) {
 	const n = 450
 	f := newDueFixture(t, n)
 	notes := &recorder.Notifier{}
-	svc, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
+	svc, err := permit.NewService(withoutRetention(loadLeicestershire(t)), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
 	ctx := context.Background()
 
@@ -125,7 +125,7 @@ func TestRunDueConcurrentInstances(t *testing.T) {
 	var svcs [2]*permit.Service
 	for i := range svcs {
 		notes[i] = &recorder.Notifier{}
-		svc, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes[i], Now: f.clock})
+		svc, err := permit.NewService(withoutRetention(loadLeicestershire(t)), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: notes[i], Now: f.clock})
 		require.NoError(t, err)
 		svcs[i] = svc
 	}
@@ -189,7 +189,7 @@ func TestRunDueOneBadItem(t *testing.T) {
 	f := newDueFixture(t, 5)
 	bad := f.permits[3]
 	notes := &recorder.Notifier{}
-	svc, err := permit.NewService(loadLeicestershire(t), failingStore{f.store, bad.ID}, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
+	svc, err := permit.NewService(withoutRetention(loadLeicestershire(t)), failingStore{f.store, bad.ID}, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
 
 	rep, err := svc.RunDue(context.Background(), f.now)
@@ -228,14 +228,14 @@ func TestRunDueOvertaken(t *testing.T) {
 	f := newDueFixture(t, n)
 	var otherRep permit.DueReport
 	otherNotes := &recorder.Notifier{}
-	other, err := permit.NewService(loadLeicestershire(t), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: otherNotes, Now: f.clock})
+	other, err := permit.NewService(withoutRetention(loadLeicestershire(t)), f.store, f.gaz, fakepay.New(), &permit.Options{Notifier: otherNotes, Now: f.clock})
 	require.NoError(t, err)
 	st := &overtakenStore{Store: f.store, other: func() {
 		otherRep, err = other.RunDue(context.Background(), f.now)
 		require.NoError(t, err)
 	}}
 	notes := &recorder.Notifier{}
-	late, err := permit.NewService(loadLeicestershire(t), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
+	late, err := permit.NewService(withoutRetention(loadLeicestershire(t)), st, f.gaz, fakepay.New(), &permit.Options{Notifier: notes, Now: f.clock})
 	require.NoError(t, err)
 
 	rep, err := late.RunDue(context.Background(), f.now)

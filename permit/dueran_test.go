@@ -22,7 +22,7 @@ func TestDueRanHook(t *testing.T) {
 	var got []heard
 	hook := func(r permit.DueReport, err error) { got = append(got, heard{r, err}) }
 	bad := f.permits[3]
-	svc, err := permit.NewService(loadLeicestershire(t), failingStore{f.store, bad.ID}, f.gaz, fakepay.New(), &permit.Options{DueRan: hook, Now: f.clock})
+	svc, err := permit.NewService(withoutRetention(loadLeicestershire(t)), failingStore{f.store, bad.ID}, f.gaz, fakepay.New(), &permit.Options{DueRan: hook, Now: f.clock})
 	require.NoError(t, err)
 
 	rep, err := svc.RunDue(context.Background(), f.now)

@@ -123,6 +123,9 @@ func (s *Service) CheckVehicle(ctx context.Context, by Actor, vrmText, zoneID st
 		check.Permitted = check.Permitted || valid
 		check.Permits = append(check.Permits, CheckedPermit{Permit: p, Status: status, Valid: valid})
 	}
+	if err := s.hideProtectedAddresses(ctx, check.Permits); err != nil {
+		return VehicleCheck{}, err
+	}
 	slices.SortFunc(check.Permits, func(a, b CheckedPermit) int {
 		if a.Valid != b.Valid {
 			if a.Valid {
@@ -182,4 +185,31 @@ func (s *Service) zone(id string) (zones.Zone, bool) {
 		}
 	}
 	return zones.Zone{}, false
+}
+
+// hideProtectedAddresses blanks the address and UPRN of the permits whose
+// account's address is protected (Account.Protected): an enforcement
+// officer learns whether the vehicle may park, never where a protected
+// resident lives.
+func (s *Service) hideProtectedAddresses(ctx context.Context, ps []CheckedPermit) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return s.store.View(ctx, func(tx ReadTx) error {
+		protected := map[string]bool{}
+		for i, c := range ps {
+			id := c.Permit.AccountID
+			if _, ok := protected[id]; !ok {
+				a, err := tx.Account(id)
+				if err != nil {
+					return err
+				}
+				protected[id] = a.Protected
+			}
+			if protected[id] {
+				ps[i].Permit = withoutProtectedAddress(c.Permit)
+			}
+		}
+		return nil
+	})
 }

@@ -83,6 +83,22 @@ const (
 	// temporary-failure or technical-failure. A permanent failure is kept
 	// on the account (message_failure) for officers.
 	EventNotificationFailed EventType = "notification.failed"
+	// EventAccountAnonymised: every personal detail of the account's
+	// holder was removed from the account, its permits, its address
+	// changes and every earlier event about them (rewritten in place:
+	// a back office that keeps copies of those events must drop the
+	// same details). Data: reason (retention or request), permits,
+	// address_changes and events (how many were rewritten).
+	EventAccountAnonymised EventType = "account.anonymised"
+	// EventDocumentDeleted: an evidence file of a permit was deleted
+	// because the scheme's retention for evidence ran out (or the
+	// account was anonymised). Data: document_id, reason (retention or
+	// anonymised).
+	EventDocumentDeleted EventType = "document.deleted"
+	// EventAccountProtectionChanged: an officer marked the account's
+	// address protected, or took the mark off. Data: protected (true or
+	// false).
+	EventAccountProtectionChanged EventType = "account.protection_changed"
 )
 
 // EventTypes returns every event type the library appends, in the order
@@ -99,6 +115,7 @@ func EventTypes() []EventType {
 		EventPermitUpdated, EventDocumentViewed, EventAccountViewed, EventAccountExported,
 		EventPaymentCapturedEarly,
 		EventNotificationDelivered, EventNotificationFailed,
+		EventAccountAnonymised, EventDocumentDeleted, EventAccountProtectionChanged,
 	}
 }
 

@@ -27,6 +27,9 @@ type DueReport struct {
 	VehiclesChecked       int // vehicle checks the register had not answered that it now has
 	PaymentsConfirmed     int // hosted payments the provider had finished: held (pending review) or failed
 	HoldsCapturedEarly    int // holds of undecided applications taken before they lapsed (Scheme.PaymentHold)
+	EvidenceDeleted       int // permits whose evidence the scheme's retention deleted
+	DocumentsDeleted      int // evidence files deleted with them
+	AccountsAnonymised    int // accounts the scheme's retention anonymised
 }
 
 // RunDue runs every job due at an instant: scheduled vehicle changes whose
@@ -72,6 +75,12 @@ func (s *Service) RunDue(ctx context.Context, at time.Time) (DueReport, error) {
 		errs = append(errs, err)
 	}
 	r.PaymentsRetried, r.PaymentRetriesFailed = paid.done, paid.failed
+	if r.EvidenceDeleted, r.DocumentsDeleted, err = s.deleteDueEvidence(ctx, at); err != nil {
+		errs = append(errs, err)
+	}
+	if r.AccountsAnonymised, err = s.anonymiseDue(ctx, at); err != nil {
+		errs = append(errs, err)
+	}
 	err = errors.Join(errs...)
 	if s.dueRan != nil {
 		s.dueRan(r, err)

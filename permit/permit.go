@@ -130,6 +130,12 @@ type Permit struct {
 	UPRN    zones.UPRN
 	Address string
 	Zone    zones.Zone
+	// AddressProtected is the account's Account.Protected, kept on each
+	// of its permits (ProtectAddress sets both), so that what is shown of
+	// a permit outside the council (the feed, webhooks, the enforcement
+	// look-up) leaves its address and UPRN out without reading the
+	// account.
+	AddressProtected bool
 
 	StartsOn  time.Time // date, inclusive
 	ExpiresOn time.Time // date, inclusive
@@ -140,6 +146,10 @@ type Permit struct {
 
 	Evidence           []evidence.Document
 	EvidenceAcceptedOn time.Time // date the officer approved the evidence
+	// EvidenceDeletedOn is the date the scheme's retention deleted the
+	// permit's evidence files and the details of its documents (zero:
+	// not yet); only the documents' kinds and dates remain.
+	EvidenceDeletedOn time.Time
 
 	Rejection     *Rejection
 	Cancellation  *Cancellation

@@ -191,6 +191,25 @@ type ReadTx interface {
 	// there is none: what tells a feed cursor beyond the end from one that
 	// is merely up to date.
 	LastEventID() (string, error)
+
+	// AccountsToAnonymise returns up to limit accounts, in ID order after
+	// afterID, that the scheme's retention may have made due for
+	// anonymisation by the instant before: not anonymised (AnonymisedAt
+	// zero), UpdatedAt before it, and with no permit in awaiting_payment
+	// or pending_review, none whose UpdatedAt is at or after it, none
+	// approved whose ExpiresOn is on or after before's UTC date, no
+	// address change pending review and none decided at or after it. The
+	// Service judges each again; a store may return more, never fewer. A
+	// limit below 1 wraps ErrValidation.
+	AccountsToAnonymise(before time.Time, afterID string, limit int) ([]Account, error)
+	// PermitsEvidenceDue returns up to limit permits, in ID order after
+	// afterID, whose evidence the scheme's retention may have made due for
+	// deletion by the instant before: EvidenceDeletedOn zero, not in
+	// awaiting_payment or pending_review, and decided before it (their
+	// EvidenceAcceptedOn before before's UTC date, or, without one, their
+	// UpdatedAt before it). The Service judges each again; a store may
+	// return more, never fewer. A limit below 1 wraps ErrValidation.
+	PermitsEvidenceDue(before time.Time, afterID string, limit int) ([]Permit, error)
 }
 
 // Tx is a read-write transaction. Its methods are bound to the context
@@ -266,6 +285,13 @@ type Tx interface {
 	// AddressChange) before it returns, so the caller may change them
 	// afterwards without changing the event.
 	AppendEvent(e Event) error
+	// RewriteEvent replaces, in place, the Data and the resources
+	// (Permit, Account, AddressChange) of the committed event e.ID,
+	// keeping its ID, place in the feed, type, instant, actor, PermitID
+	// and AccountID: how anonymisation and evidence retention take
+	// personal details out of the history. ErrNotFound when there is no
+	// such event.
+	RewriteEvent(e Event) error
 }
 
 // PaymentRequest asks for a card authorisation.

@@ -110,6 +110,7 @@ func (readOnly) UpdatePaymentRetry(PaymentRetry) error   { return errReadOnly }
 func (readOnly) CreateMessage(RecordedMessage) error     { return errReadOnly }
 func (readOnly) UpdateMessage(RecordedMessage) error     { return errReadOnly }
 func (readOnly) AppendEvent(Event) error                 { return errReadOnly }
+func (readOnly) RewriteEvent(Event) error                { return errReadOnly }
 
 var errReadOnly = fmt.Errorf("permit: a write in a read-only transaction")
 

@@ -104,7 +104,7 @@ func (s *Service) renewOnce(ctx context.Context, o *op, permitID string, in Rene
 	*p = Permit{
 		ID: id, AccountID: old.AccountID, Type: old.Type, Status: PendingReview,
 		Free: d.Free, Pool: d.Pool, Price: d.Price, VRM: vrm, PendingVehicleChange: pending,
-		UPRN: old.UPRN, Address: old.Address, Zone: old.Zone,
+		UPRN: old.UPRN, Address: old.Address, Zone: old.Zone, AddressProtected: old.AddressProtected,
 		StartsOn: d.StartsOn, ExpiresOn: d.ExpiresOn,
 		ChainID: old.ChainID, RenewalOf: old.ID,
 		Evidence: in.Evidence,

@@ -95,6 +95,9 @@ type Scheme struct {
 	// vehicle_check); "" is VehicleCheckOff. It takes effect only in a
 	// Service given a VehicleRegister (Options.Vehicles).
 	VehicleCheck VehicleCheckMode
+	// Retention is how long personal data is kept (the scheme file's
+	// retention section); the due jobs apply it. Zero keeps everything.
+	Retention Retention
 	// VehicleCheckCache is how long the register's answer about a
 	// registration is reused (vehicle_check_cache); 0 is
 	// DefaultVehicleCheckCache.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,9 @@ type Service struct {
 	vehicleTimeout      time.Duration
 	vehicleCheckFailed  func(vrm VRM, err error)
 	messages            MessageLog
+	documents           DocumentFiles
+	forgetters          []Forgetter
+	forgetFailed        func(err error)
 }
 
 // Options are the optional parts of a Service, fixed when it is built.
@@ -106,6 +110,17 @@ type Options struct {
 	// payer's browser back to after attempt of permit permitID's payment.
 	// Required with HostedPayments.
 	PaymentReturnURL func(permitID string, attempt int) string
+	// Documents is where the files of permits' evidence are kept: the
+	// scheme's evidence retention and anonymisation delete them there
+	// (with a document.deleted event each). Nil deletes no files.
+	Documents DocumentFiles
+	// Forgetters are told of every account anonymised, to remove what
+	// they keep of it outside the Store (see Forgetter).
+	Forgetters []Forgetter
+	// ForgetFailed is told when a Forgetter failed after an account was
+	// anonymised (the second pass, for anything written meanwhile); nil
+	// tells nothing.
+	ForgetFailed func(err error)
 }
 
 // maxAttempts bounds the retries of an operation that lost a race
@@ -151,6 +166,7 @@ func NewService(scheme *Scheme, store Store, locator zones.Locator, payments Pay
 		s.hosted, s.returnTo = opts.HostedPayments, opts.PaymentReturnURL
 		s.vehicles, s.vehicleTimeout, s.vehicleCheckFailed = opts.Vehicles, opts.VehicleCheckTimeout, opts.VehicleCheckFailed
 		s.messages = opts.Messages
+		s.documents, s.forgetters, s.forgetFailed = opts.Documents, slices.Clone(opts.Forgetters), opts.ForgetFailed
 	}
 	if s.vehicleTimeout <= 0 {
 		s.vehicleTimeout = DefaultVehicleCheckTimeout

@@ -296,6 +296,9 @@ func (st *state) apply(t *tx) {
 		}
 		held[k.slot] = *c
 	}
+	for i, e := range t.rewrites {
+		st.events[i] = e
+	}
 	st.events = append(st.events, t.events...)
 }
 
@@ -407,7 +410,7 @@ func utcDocs(docs []evidence.Document) {
 
 func storedPermit(p permit.Permit) *permit.Permit {
 	p = clonePermit(p)
-	utc(&p.StartsOn, &p.ExpiresOn, &p.EvidenceAcceptedOn, &p.ReviewOverdueOn, &p.CreatedAt, &p.UpdatedAt)
+	utc(&p.StartsOn, &p.ExpiresOn, &p.EvidenceAcceptedOn, &p.EvidenceDeletedOn, &p.ReviewOverdueOn, &p.CreatedAt, &p.UpdatedAt)
 	utcDocs(p.Evidence)
 	if c := p.PendingVehicleChange; c != nil {
 		utc(&c.EffectiveOn, &c.RequestedAt)
@@ -423,7 +426,7 @@ func storedPermit(p permit.Permit) *permit.Permit {
 
 func storedAccount(a permit.Account) *permit.Account {
 	a = cloneAccount(a)
-	utc(&a.CreatedAt, &a.UpdatedAt)
+	utc(&a.CreatedAt, &a.UpdatedAt, &a.AnonymisedAt)
 	if f := a.MessageFailure; f != nil {
 		utc(&f.At)
 	}

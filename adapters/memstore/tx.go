@@ -25,6 +25,7 @@ type tx struct {
 	retries  map[string]*permit.PaymentRetry
 	messages map[string]*permit.RecordedMessage
 	events   []permit.Event
+	rewrites map[int]permit.Event // committed events rewritten in place, by index
 }
 
 var _ permit.Tx = (*tx)(nil)

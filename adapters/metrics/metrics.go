@@ -109,7 +109,8 @@ func (m *Metrics) ObserveRequest(route string, status int, elapsed time.Duration
 
 // dueJobs are the due_items_total job labels, in DueReport's order.
 var dueJobs = []string{"vehicle_changes_applied", "reminders_sent", "unpaid_withdrawn", "reviews_overdue",
-	"address_changes_overdue", "payments_retried", "payment_retries_failed", "vehicles_checked", "payments_confirmed", "holds_captured_early"}
+	"address_changes_overdue", "payments_retried", "payment_retries_failed", "vehicles_checked", "payments_confirmed", "holds_captured_early",
+	"evidence_deleted", "documents_deleted", "accounts_anonymised"}
 
 // ObserveDue counts one run of the due jobs and what it did (each field
 // of the report); its signature fits permit.Options.DueRan.
@@ -120,7 +121,8 @@ func (m *Metrics) ObserveDue(r permit.DueReport, err error) {
 	}
 	m.dueRuns.WithLabelValues(result).Inc()
 	for i, n := range []int{r.VehicleChangesApplied, r.RemindersSent, r.UnpaidWithdrawn, r.ReviewsOverdue,
-		r.AddressChangesOverdue, r.PaymentsRetried, r.PaymentRetriesFailed, r.VehiclesChecked, r.PaymentsConfirmed, r.HoldsCapturedEarly} {
+		r.AddressChangesOverdue, r.PaymentsRetried, r.PaymentRetriesFailed, r.VehiclesChecked, r.PaymentsConfirmed, r.HoldsCapturedEarly,
+		r.EvidenceDeleted, r.DocumentsDeleted, r.AccountsAnonymised} {
 		if n > 0 {
 			m.dueItems.WithLabelValues(dueJobs[i]).Add(float64(n))
 		}

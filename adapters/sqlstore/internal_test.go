@@ -11,7 +11,7 @@ import (
 )
 
 func TestSQLiteDSN(t *testing.T) {
-	ours := "_pragma=busy_timeout%2810000%29&_pragma=journal_mode%28WAL%29&_pragma=synchronous%28FULL%29&_pragma=foreign_keys%281%29&_txlock=immediate"
+	ours := "_pragma=busy_timeout%2810000%29&_pragma=journal_mode%28WAL%29&_pragma=synchronous%28FULL%29&_pragma=foreign_keys%281%29&_pragma=secure_delete%281%29&_txlock=immediate"
 	cases := []struct {
 		name, in, want string
 	}{

@@ -114,6 +114,10 @@ func sqliteDSN(dsn string, busy time.Duration) (string, error) {
 	ours.Add("_pragma", "journal_mode(WAL)")
 	ours.Add("_pragma", "synchronous(FULL)")
 	ours.Add("_pragma", "foreign_keys(1)")
+	// Deleted and overwritten content is zeroed in the file, not left in
+	// free space where a copy of the file would still show it: what
+	// anonymisation and retention delete must be gone (docs/PRIVACY.md).
+	ours.Add("_pragma", "secure_delete(1)")
 	ours.Set("_txlock", "immediate")
 
 	name, query := "", ""

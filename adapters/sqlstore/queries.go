@@ -4,7 +4,7 @@ import "strings"
 
 // Column lists, in the order the scan functions read them.
 const (
-	accountColumns = `id, name, email, phone, uprn, address, zone_id, zone_name, credential, message_failure, created_at, updated_at, version`
+	accountColumns = `id, name, email, phone, uprn, address, zone_id, zone_name, credential, message_failure, protected, anonymised_at, created_at, updated_at, version`
 
 	permitColumns = `id, account_id, type, status, free, pool, free_slot, price,
 payment_id, payment_status, payment_amount, payment_refunded,
@@ -13,7 +13,7 @@ vrm, vehicle_change_id, vehicle_change_vrm, vehicle_change_on, vehicle_change_re
 uprn, address, zone_id, zone_name, starts_on, expires_on, chain_id, renewal_of, renewed_by,
 evidence, evidence_accepted_on, rejection_code, rejection_reason,
 cancelled_by, cancelled_at, cancel_reason, cancel_refund,
-reminders_sent, review_overdue_on, register_check_outcome, register_check, created_at, updated_at, version`
+reminders_sent, review_overdue_on, register_check_outcome, register_check, evidence_deleted_on, address_protected, created_at, updated_at, version`
 
 	addressChangeColumns = `id, account_id, from_uprn, to_uprn, to_address, zone_id, zone_name, evidence, status,
 rejection_code, rejection_reason, submitted_on, due_on, review_overdue_on, created_at, decided_at, version`

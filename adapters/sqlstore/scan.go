@@ -22,7 +22,7 @@ func scanAccount(row rowScanner) (permit.Account, error) {
 	var uprn int64
 	var failure string
 	err := row.Scan(&a.ID, &a.Name, &a.Email, &a.Phone, &uprn, &a.Address, &a.Zone.ID, &a.Zone.Name, &a.Credential, &failure,
-		sqldb.ScanInstant(&a.CreatedAt), sqldb.ScanInstant(&a.UpdatedAt), &a.Version)
+		&a.Protected, sqldb.ScanInstant(&a.AnonymisedAt), sqldb.ScanInstant(&a.CreatedAt), sqldb.ScanInstant(&a.UpdatedAt), &a.Version)
 	a.UPRN = zones.UPRN(uprn)
 	if err == nil && failure != "" {
 		a.MessageFailure, err = decodeMessageFailure(failure)
@@ -59,7 +59,7 @@ func scanPermit(row rowScanner) (permit.Permit, error) {
 		&p.ChainID, &p.RenewalOf, &p.RenewedBy,
 		&evidence, dateCol{&p.EvidenceAcceptedOn}, &rejCode, &rejReason,
 		&cBy, sqldb.ScanInstant(&cancel.At), &cReason, moneyCol{d: &cancel.Refund},
-		&reminders, dateCol{&p.ReviewOverdueOn}, &chkOutcome, &chk, sqldb.ScanInstant(&p.CreatedAt), sqldb.ScanInstant(&p.UpdatedAt), &p.Version)
+		&reminders, dateCol{&p.ReviewOverdueOn}, &chkOutcome, &chk, dateCol{&p.EvidenceDeletedOn}, &p.AddressProtected, sqldb.ScanInstant(&p.CreatedAt), sqldb.ScanInstant(&p.UpdatedAt), &p.Version)
 	if err != nil {
 		return permit.Permit{}, err
 	}

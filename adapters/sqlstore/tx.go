@@ -368,6 +368,7 @@ func (t *tx) accountArgs(a permit.Account) ([]any, error) {
 	if f := a.MessageFailure; f != nil {
 		tc.instant("message_failure.at", f.At)
 	}
+	tc.instant("anonymised_at", a.AnonymisedAt)
 	if err := tc.err(); err != nil {
 		return nil, err
 	}
@@ -376,7 +377,7 @@ func (t *tx) accountArgs(a permit.Account) ([]any, error) {
 		return nil, err
 	}
 	return []any{a.Name, a.Email, a.Phone, int64(a.UPRN), a.Address, a.Zone.ID, a.Zone.Name, a.Credential, failure,
-		t.s.d.Instant(a.CreatedAt), t.s.d.Instant(a.UpdatedAt)}, nil
+		a.Protected, t.s.d.Instant(a.AnonymisedAt), t.s.d.Instant(a.CreatedAt), t.s.d.Instant(a.UpdatedAt)}, nil
 }
 
 func (t *tx) CreatePermit(p permit.Permit) error {
@@ -444,6 +445,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 	tc.date("expires_on", p.ExpiresOn)
 	tc.date("evidence_accepted_on", p.EvidenceAcceptedOn)
 	tc.date("review_overdue_on", p.ReviewOverdueOn)
+	tc.date("evidence_deleted_on", p.EvidenceDeletedOn)
 	tc.instant("created_at", p.CreatedAt)
 	tc.instant("updated_at", p.UpdatedAt)
 	tc.documents("evidence", p.Evidence)
@@ -518,7 +520,7 @@ func (t *tx) permitArgs(p permit.Permit) ([]any, error) {
 		p.ChainID, p.RenewalOf, p.RenewedBy,
 		ev, dateArg(p.EvidenceAcceptedOn), rejCode, rejReason,
 		cBy, cAt, cReason, cRefund,
-		encodeInts(p.RemindersSent), dateArg(p.ReviewOverdueOn), checkOutcome, check, d.Instant(p.CreatedAt), d.Instant(p.UpdatedAt),
+		encodeInts(p.RemindersSent), dateArg(p.ReviewOverdueOn), checkOutcome, check, dateArg(p.EvidenceDeletedOn), p.AddressProtected, d.Instant(p.CreatedAt), d.Instant(p.UpdatedAt),
 	}, nil
 }
 

@@ -152,6 +152,9 @@ func runJobsFlags(fs *flag.FlagSet, c *common) func(*env, []string) int {
 			fmt.Fprintf(w, "payments_retried\t%d\n", rep.PaymentsRetried)
 			fmt.Fprintf(w, "payment_retries_failed\t%d\n", rep.PaymentRetriesFailed)
 			fmt.Fprintf(w, "vehicles_checked\t%d\n", rep.VehiclesChecked)
+			fmt.Fprintf(w, "evidence_deleted\t%d\n", rep.EvidenceDeleted)
+			fmt.Fprintf(w, "documents_deleted\t%d\n", rep.DocumentsDeleted)
+			fmt.Fprintf(w, "accounts_anonymised\t%d\n", rep.AccountsAnonymised)
 			_ = w.Flush()
 			if err != nil {
 				// The report counts what was done; the rest is retried on

@@ -969,7 +969,9 @@ func runJobs(ctx context.Context, svc *permit.Service, idem expiredRecords, forg
 			log.Info("due jobs", "vehicle_changes_applied", rep.VehicleChangesApplied, "reminders_sent", rep.RemindersSent, "unpaid_withdrawn", rep.UnpaidWithdrawn,
 				"reviews_overdue", rep.ReviewsOverdue, "address_changes_overdue", rep.AddressChangesOverdue,
 				"payments_retried", rep.PaymentsRetried, "payment_retries_failed", rep.PaymentRetriesFailed, "vehicles_checked", rep.VehiclesChecked,
-				"payments_confirmed", rep.PaymentsConfirmed, "idempotency_records_deleted", deleted)
+				"payments_confirmed", rep.PaymentsConfirmed,
+				"evidence_deleted", rep.EvidenceDeleted, "documents_deleted", rep.DocumentsDeleted, "accounts_anonymised", rep.AccountsAnonymised,
+				"idempotency_records_deleted", deleted)
 		}
 		select {
 		case <-ctx.Done():

@@ -21,7 +21,7 @@ import (
 var (
 	topKeys = []string{"id", "council", "operator", "nation", "timezone", "review_working_days",
 		"abandon_unpaid_after", "renewal_window_days", "furthest_start_days", "reminder_days", "zones", "zone_map",
-		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "vehicle_check", "vehicle_check_cache", "payment_hold", "tariffs", "refunds", "rejection_reasons", "evidence", "notifications"}
+		"permit_types", "pools", "limits", "pending_applications_per_property", "accounts_per_property_per_day", "vehicle_check", "vehicle_check_cache", "payment_hold", "tariffs", "refunds", "rejection_reasons", "retention", "evidence", "notifications"}
 	councilKeys     = []string{"name", "email", "phone", "website"}
 	zoneKeys        = []string{"id", "name"}
 	zoneMapKeys     = []string{"file", "without_position", "overrides"}
@@ -33,6 +33,7 @@ var (
 	tariffKeys      = []string{"permit_type", "zone", "duration_months", "from", "until", "price"}
 	refundKeys      = []string{"kind", "admin_fee", "on_move"}
 	paymentHoldKeys = []string{"capture", "lifetime", "capture_before_lapse"}
+	retentionKeys   = []string{"evidence_months", "account_months", "financial_months"}
 	evidenceKeys    = []string{"kinds", "requirements", string(evidence.ActionAddressChangeSameZone), string(evidence.ActionApplicationNewZone)}
 	kindKeys        = []string{"kind", "title", "max_age_months", "require_name", "require_address", "required_fields", "checks", "fresh_for_renewal"}
 	requirementKeys = []string{"id", "title", "one_of"}
@@ -87,6 +88,7 @@ func (sr *reader) scheme(root *yaml.Node) *permit.Scheme {
 	s.Refunds, s.RefundOnMove = sr.refunds(top)
 	s.PaymentHold = sr.paymentHold(top)
 	s.RejectionReasons = sr.rejectionReasons(top)
+	s.Retention = sr.retention(top)
 
 	leaf := eligibility.Rules{
 		Location:          s.Location,
@@ -349,4 +351,49 @@ func (sr *reader) header(top mapping, s *permit.Scheme) (locationOK bool) {
 		}
 	}
 	return locationOK
+}
+
+// maxRetentionMonths bounds the retention periods: a number typed by
+// mistake (days for months) rather than a policy.
+const maxRetentionMonths = 1200
+
+// retention reads the optional retention section. Each period is a whole
+// number of months; one left out (or the whole section) keeps that data
+// without limit. Financial records may not be kept less than
+// permit.MinFinancialMonths (a scheme that would is refused when it
+// loads); anonymising an account keeps them, without the person.
+func (sr *reader) retention(top mapping) permit.Retention {
+	var r permit.Retention
+	if top.values["retention"] == nil {
+		return r
+	}
+	m, ok := sr.mapping(top.values["retention"], "retention", retentionKeys...)
+	if !ok {
+		return r
+	}
+	months := func(key string, min int) int {
+		if m.values[key] == nil {
+			return 0
+		}
+		n, ok := sr.integer(m, key, false)
+		if !ok {
+			return 0
+		}
+		if n < min || n > maxRetentionMonths {
+			why := ""
+			if key == "financial_months" {
+				why = " (six years: HMRC asks that accounting records be kept that long)"
+			}
+			sr.add(m.values[key], "retention."+key, "is %d; it must be from %d%s to %d months", n, min, why, maxRetentionMonths)
+			return 0
+		}
+		return n
+	}
+	r.EvidenceMonths = months("evidence_months", 1)
+	r.AccountMonths = months("account_months", 1)
+	r.FinancialMonths = months("financial_months", permit.MinFinancialMonths)
+	if m.values["financial_months"] == nil {
+		sr.add(m.node, "retention.financial_months", "is missing; a scheme that sets retention says how long payments and refunds are kept, at least %d months", permit.MinFinancialMonths)
+	}
+	return r
 }

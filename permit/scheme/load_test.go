@@ -443,7 +443,7 @@ func TestLoadSchemeProblems(t *testing.T) {
 			`line 12: permit_types[0]: no tariff prices "visitor" for 1 months in zone "z1"`,
 		}},
 		{"not-a-mapping", []string{
-			`line 2: want a mapping of keys (id, council, operator, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, zone_map, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, vehicle_check, vehicle_check_cache, payment_hold, tariffs, refunds, rejection_reasons, evidence, notifications), got a list`,
+			`line 2: want a mapping of keys (id, council, operator, nation, timezone, review_working_days, abandon_unpaid_after, renewal_window_days, furthest_start_days, reminder_days, zones, zone_map, permit_types, pools, limits, pending_applications_per_property, accounts_per_property_per_day, vehicle_check, vehicle_check_cache, payment_hold, tariffs, refunds, rejection_reasons, retention, evidence, notifications), got a list`,
 		}},
 		{"notification-templates", []string{
 			`line 36: notifications.templates.rejected.subject: unclosed action`,
@@ -621,6 +621,13 @@ func TestLoadSchemeValueShapes(t *testing.T) {
 		{"vehicle check off", "reminder_days: [30]", "reminder_days: [30]\nvehicle_check: off", ""},
 		{"vehicle check unknown", "reminder_days: [30]", "reminder_days: [30]\nvehicle_check: strict", `vehicle_check: is "strict"; want off, warn or require`},
 		{"vehicle check cache too long", "reminder_days: [30]", "reminder_days: [30]\nvehicle_check_cache: 1000h", `vehicle_check_cache: is 1000h0m0s; it must be more than 0 and at most 720h0m0s (30 days)`},
+		{"retention", "reminder_days: [30]", "reminder_days: [30]\nretention: {evidence_months: 6, account_months: 24, financial_months: 84}", ""},
+		{"financial records kept too short", "reminder_days: [30]", "reminder_days: [30]\nretention: {account_months: 24, financial_months: 60}",
+			`retention.financial_months: is 60; it must be from 72 (six years: HMRC asks that accounting records be kept that long) to 1200 months`},
+		{"financial records left out", "reminder_days: [30]", "reminder_days: [30]\nretention: {account_months: 24}",
+			`retention.financial_months: is missing; a scheme that sets retention says how long payments and refunds are kept, at least 72 months`},
+		{"evidence kept no time", "reminder_days: [30]", "reminder_days: [30]\nretention: {evidence_months: 0, financial_months: 84}",
+			`retention.evidence_months: is 0; it must be from 1 to 1200 months`},
 		{"duplicate zone", "  - {id: z1, name: Zone 1}", "  - {id: z1, name: Zone 1}\n  - {id: z1, name: Zone 1 again}", `zones[1].id: "z1" is listed more than once`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/eventjson"
+	"github.com/carerpermit/carerpermit/evidence"
 	"github.com/carerpermit/carerpermit/permit"
 )
 
@@ -57,4 +58,23 @@ func TestOfPermitStatusOnTheEventsDate(t *testing.T) {
 			require.Nil(t, e.Account)
 		})
 	}
+}
+
+func TestProtectedAddressLeftOut(t *testing.T) {
+	acc := permit.Account{ID: "acc_1", Name: "Jane", UPRN: 100000000001, Address: "12 Ashby Road", Protected: true}
+	p := permit.Permit{ID: "per_1", AccountID: "acc_1", UPRN: 100000000001, Address: "12 Ashby Road", AddressProtected: true,
+		Evidence: []evidence.Document{{Kind: "proof_of_care", Address: "12 Ashby Road"}}}
+	for _, e := range []permit.Event{
+		{ID: "1", Type: permit.EventAccountCreated, AccountID: "acc_1", Account: &acc, Data: map[string]string{"uprn": "100000000001", "zone": "z"}},
+		{ID: "2", Type: permit.EventPermitApplied, AccountID: "acc_1", PermitID: "per_1", Permit: &p, Data: map[string]string{"uprn": "100000000001", "vrm": "AB12CDE"}},
+	} {
+		b, err := json.Marshal(eventjson.Of(e))
+		require.NoError(t, err)
+		require.NotContains(t, string(b), "Ashby")
+		require.NotContains(t, string(b), "100000000001")
+	}
+	p.AddressProtected = false
+	b, err := json.Marshal(eventjson.Of(permit.Event{ID: "3", Type: permit.EventPermitApplied, Permit: &p}))
+	require.NoError(t, err)
+	require.Contains(t, string(b), "Ashby", "an address not protected is shown")
 }
