@@ -554,6 +554,8 @@ func redactEvent(e Event) Event {
 	for k, v := range e.Data {
 		if eventDataKept[k] || (k == "reason" && eventReasonCodes[e.Type]) {
 			data[k] = v
+		} else {
+			data[k] = "" // the key stays, so the event keeps its documented shape
 		}
 	}
 	e.Data = data
