@@ -343,3 +343,28 @@ func extension(ct string) string {
 	}
 	return ""
 }
+
+// DocumentFiles gives the Service (permit.Options.Documents) the evidence
+// files the API keeps in blobs under its own layout
+// (permits/<id>/documents/<doc>), for retention and anonymisation to
+// delete. The resident pages file their uploads under the same keys.
+func DocumentFiles(blobs BlobStore) permit.DocumentFiles { return documentFiles{blobs} }
+
+type documentFiles struct{ b BlobStore }
+
+func (d documentFiles) Files(ctx context.Context, permitID string) ([]permit.DocumentFile, error) {
+	prefix := documentPrefix(permitID)
+	keys, attrs, err := d.b.Attrs(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]permit.DocumentFile, 0, len(keys))
+	for i, k := range keys {
+		out = append(out, permit.DocumentFile{ID: strings.TrimPrefix(k, prefix), Kind: attrs[i]["kind"]})
+	}
+	return out, nil
+}
+
+func (d documentFiles) Delete(ctx context.Context, permitID, id string) error {
+	return d.b.Delete(ctx, documentPrefix(permitID)+id)
+}

@@ -2,6 +2,8 @@ package memstore
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -118,5 +120,32 @@ func (t *tx) UpdateMessage(m permit.RecordedMessage) error {
 	}
 	m.Version++
 	t.stageMessage(m)
+	return nil
+}
+
+var _ permit.Forgetter = (*Store)(nil)
+
+// Forget implements permit.Forgetter: it deletes the messages recorded
+// for the accounts (permit.Options.RecordMessages), which hold the
+// recipient and the message's data. Give the store among
+// permit.Options.Forgetters when the Service records its messages.
+func (s *Store) Forget(ctx context.Context, accounts []permit.Forgotten) error {
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("memstore: forgetting accounts, waiting for another writer: %w", ctx.Err())
+	}
+	defer func() { <-s.writer }()
+	gone := make(map[string]bool, len(accounts))
+	for _, f := range accounts {
+		gone[f.AccountID] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, m := range s.committed.messages {
+		if gone[m.AccountID] {
+			delete(s.committed.messages, id)
+		}
+	}
 	return nil
 }

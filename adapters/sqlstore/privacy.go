@@ -66,7 +66,8 @@ var _ permit.Forgetter = (*Store)(nil)
 
 // Forget implements permit.Forgetter for what the store keeps beside the
 // permit.Store's tables: it deletes the accounts' web sessions, sign-in
-// codes and account tokens, the evaluation outbox's messages to their
+// codes, account tokens and recorded messages (permit.Options.RecordMessages:
+// they hold the recipient and the message's data), the evaluation outbox's messages to their
 // addresses, and every
 // idempotency record of theirs (kept under "account:<id>:") or whose
 // stored response names one of their accounts, permits or address
@@ -92,7 +93,7 @@ func (s *Store) Forget(ctx context.Context, accounts []permit.Forgotten) error {
 		containsResponse = `position(convert_to(?, 'UTF8') in response) > 0`
 	}
 	for _, f := range accounts {
-		for _, table := range []string{"web_sessions", "account_tokens", "sign_in_codes"} {
+		for _, table := range []string{"web_sessions", "account_tokens", "sign_in_codes", "messages"} {
 			if _, err := tx.ExecContext(ctx, s.d.Rebind(`DELETE FROM `+table+` WHERE account_id = ?`), f.AccountID); err != nil {
 				return s.describe("forgetting "+table, err)
 			}

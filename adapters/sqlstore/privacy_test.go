@@ -69,7 +69,7 @@ func TestAnonymisationLeavesNoTrace(t *testing.T) {
 		now := time.Date(2026, time.March, 2, 10, 0, 0, 0, time.UTC)
 		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 		svc, err := permit.NewService(scheme, st, g, fakepay.New(), &permit.Options{Now: clock,
-			Documents: blobDocuments{st.Blobs()}, Forgetters: []permit.Forgetter{st}})
+			Documents: blobDocuments{st.Blobs()}, Forgetters: []permit.Forgetter{st}, RecordMessages: true})
 		require.NoError(t, err)
 		officer := permit.OfficerActor("jo.bloggs")
 		today := time.Date(2026, time.March, 2, 0, 0, 0, 0, time.UTC)

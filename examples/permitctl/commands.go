@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/carerpermit/carerpermit/adapters/httpapi"
 	"log/slog"
 	"maps"
 	"os"
@@ -52,6 +53,9 @@ func service(e *env, c *common, st *sqlstore.Store) (*permit.Service, error) {
 	}
 	return permit.NewService(scheme, st, st.Locator(), backOfficePayments{gateway}, &permit.Options{Notifier: lognotify.New(log),
 		Now: c.now,
+		// The due jobs apply retention: evidence files in the API's
+		// layout, and what the store keeps beside its tables.
+		Documents: httpapi.DocumentFiles(st.Blobs()), Forgetters: []permit.Forgetter{st},
 		NotifyFailed: func(m permit.Message, err error) {
 			log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
 		}})

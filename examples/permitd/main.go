@@ -637,6 +637,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var sender *notifyoutbox.Sender
 	svcOpts := &permit.Options{Notifier: notifier, Channels: channels, DueRan: mx.ObserveDue,
 		RecordMessages: notify != nil, MessagesRecorded: func(n int) { sender.Wake(n) },
+		// Retention and anonymisation (issue 19): the evidence files the
+		// API keeps, and what the store keeps beside its tables (sessions,
+		// tokens, recorded messages, idempotency records).
+		Documents: httpapi.DocumentFiles(store.Blobs()), Forgetters: []permit.Forgetter{store},
 		NotifyFailed: func(m permit.Message, err error) {
 			log.Warn("notification failed", "kind", m.Kind, "account_id", m.AccountID, "permit_id", m.PermitID, "err", err)
 		},
