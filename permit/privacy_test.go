@@ -115,3 +115,99 @@ func TestExportAccount(t *testing.T) {
 	require.Empty(t, mine.Permits)
 	require.Len(t, mine.Events, 1, "account.created")
 }
+
+// Issue 19 item 4: erasure on request is the council's to do; it is
+// refused with every reason rather than silently accepted, a dry run
+// changes nothing, and when nothing stands in the way the account is
+// anonymised at once.
+func TestRequestErasure(t *testing.T) {
+	ctx := context.Background()
+	f := newAuthFixture(t)
+	w := f.w
+	before := len(w.events())
+
+	for _, by := range []permit.Actor{permit.AccountActor(f.a.ID), {Role: "integration", ID: "crm"}, permit.PublicActor} {
+		_, err := w.svc.RequestErasure(ctx, by, f.a.ID, true)
+		require.ErrorIs(t, err, permit.ErrForbidden, "by %s", by)
+	}
+	_, err := w.svc.RequestErasure(ctx, w.officer, "acc_missing", false)
+	require.ErrorIs(t, err, permit.ErrNotFound)
+
+	codes := func(rs []permit.Refusal) []string {
+		out := []string{}
+		for _, r := range rs {
+			require.NotEmpty(t, r.Detail, r.Code)
+			out = append(out, r.Code)
+		}
+		return out
+	}
+	dry, err := w.svc.RequestErasure(ctx, w.officer, f.a.ID, true)
+	require.NoError(t, err)
+	require.True(t, dry.DryRun)
+	require.False(t, dry.Erased)
+	require.Contains(t, codes(dry.Refused), permit.RefusalPermitLive)
+	require.Contains(t, codes(dry.Refused), permit.RefusalAddressChangePending)
+	require.Equal(t, 2, dry.Permits)
+	require.Equal(t, 1, dry.AddressChanges)
+	require.Positive(t, dry.Events)
+
+	e, err := w.svc.RequestErasure(ctx, w.officer, f.a.ID, false)
+	var refused *permit.NotAnonymisableError
+	require.ErrorAs(t, err, &refused)
+	require.Equal(t, codes(dry.Refused), codes(refused.Refused))
+	require.Equal(t, dry.Refused, e.Refused, "the answer carries the reasons too")
+	require.False(t, e.Erased)
+	require.Len(t, w.events(), before, "refusals and dry runs write nothing")
+	acc, err := w.svc.Account(ctx, f.a.ID)
+	require.NoError(t, err)
+	require.Equal(t, "Jane Smith", acc.Name)
+
+	// Account b holds nothing live: erased at once.
+	ok, err := w.svc.RequestErasure(ctx, w.officer, f.b.ID, true)
+	require.NoError(t, err)
+	require.Empty(t, ok.Refused)
+	require.NotNil(t, ok.Refused)
+	done, err := w.svc.RequestErasure(ctx, w.officer, f.b.ID, false)
+	require.NoError(t, err)
+	require.True(t, done.Erased)
+	require.Equal(t, w.svc.Now(), done.At)
+	evs := w.events()
+	last := evs[len(evs)-1]
+	require.Equal(t, permit.EventAccountAnonymised, last.Type)
+	require.Equal(t, "officer:jo.bloggs", last.Actor)
+	gone, err := w.svc.Account(ctx, f.b.ID)
+	require.NoError(t, err)
+	require.NotEqual(t, "Jane Smith", gone.Name)
+
+	again, err := w.svc.RequestErasure(ctx, w.officer, f.b.ID, true)
+	require.NoError(t, err)
+	require.Equal(t, []string{permit.RefusalAlreadyAnonymised}, codes(again.Refused))
+	_, err = w.svc.RequestErasure(ctx, w.officer, f.b.ID, false)
+	require.ErrorAs(t, err, &refused)
+}
+
+// The scheme keeps the evidence of a decision for its set time
+// (Leicestershire: 13 months); erasure waits for it, and says until when.
+func TestErasureWaitsForEvidenceRetention(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t, at(2026, 11, 24, 10, 0))
+	a := w.account(home, "jane@example.org")
+	p := w.mustApply(a, "essential-carer", "AB12CDE")
+	_, err := w.svc.Reject(ctx, w.officer, p.ID, permit.Rejection{Code: "proof_unclear", Reason: "The letter is unreadable."})
+	require.NoError(t, err)
+
+	e, err := w.svc.RequestErasure(ctx, w.officer, a.ID, true)
+	require.NoError(t, err)
+	require.Len(t, e.Refused, 1)
+	require.Equal(t, permit.RefusalRetentionRunning, e.Refused[0].Code)
+	require.Contains(t, e.Refused[0].Detail, "2027-12-24", "13 months after the decision")
+
+	w.setNow(at(2027, 12, 24, 23, 0))
+	e, err = w.svc.RequestErasure(ctx, w.officer, a.ID, true)
+	require.NoError(t, err)
+	require.Len(t, e.Refused, 1, "the last day of the period")
+	w.setNow(at(2027, 12, 25, 9, 0))
+	e, err = w.svc.RequestErasure(ctx, w.officer, a.ID, false)
+	require.NoError(t, err)
+	require.True(t, e.Erased)
+}

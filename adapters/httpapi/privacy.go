@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/carerpermit/carerpermit/adapters/internal/views"
 	"github.com/carerpermit/carerpermit/permit"
@@ -116,4 +118,83 @@ func (h *api) exportAccount(w http.ResponseWriter, r *http.Request, c *call) err
 		out.Events = append(out.Events, eventOf(e))
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// CodeErasureRefused is the problem code (409) of a request to erase an
+// account that may not be erased now; the problem's refused lists every
+// reason (code and detail) and would_erase what it would reach.
+const CodeErasureRefused = "erasure_refused"
+
+type erasureRequest struct {
+	DryRun bool `json:"dry_run"`
+}
+
+type refusalJSON struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+type erasureCountsJSON struct {
+	Permits        int `json:"permits"`
+	AddressChanges int `json:"address_changes"`
+	Events         int `json:"events"`
+}
+
+// erasureJSON answers POST /v1/accounts/{id}/erasure.
+type erasureJSON struct {
+	AccountID   string            `json:"account_id"`
+	DryRun      bool              `json:"dry_run"`
+	Erased      bool              `json:"erased"`
+	Refused     []refusalJSON     `json:"refused"`
+	WouldErase  erasureCountsJSON `json:"would_erase"`
+	RetainUntil string            `json:"retain_until,omitempty"`
+	ErasedAt    string            `json:"erased_at,omitempty"`
+}
+
+func erasureOf(e permit.Erasure) erasureJSON {
+	out := erasureJSON{AccountID: e.AccountID, DryRun: e.DryRun, Erased: e.Erased, Refused: refusalsOf(e.Refused),
+		WouldErase:  erasureCountsJSON{Permits: e.Permits, AddressChanges: e.AddressChanges, Events: e.Events},
+		RetainUntil: date(e.RetainUntil), ErasedAt: instant(e.At)}
+	return out
+}
+
+func refusalsOf(rs []permit.Refusal) []refusalJSON {
+	out := make([]refusalJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, refusalJSON{Code: r.Code, Detail: r.Detail})
+	}
+	return out
+}
+
+// requestErasure answers an officer's request to erase an account (UK
+// GDPR Article 17): a dry run says what would happen (200); a refused
+// request is 409 erasure_refused with every reason; an allowed one
+// anonymises the account at once (200, erased).
+func (h *api) requestErasure(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in erasureRequest
+	if err := decodeJSON(c.body, &in); err != nil {
+		return err
+	}
+	e, err := h.svc.RequestErasure(r.Context(), c.p.actor(), r.PathValue("id"), in.DryRun)
+	var refused *permit.NotAnonymisableError
+	if errors.As(err, &refused) {
+		out := erasureOf(e)
+		ae := newError(http.StatusConflict, CodeErasureRefused, fmt.Sprintf(
+			"Account %s may not be erased now: %s. Nothing was changed.", e.AccountID, refusalWords(e.Refused)))
+		ae.extra = func(p *problemJSON) { p.Refused, p.WouldErase = out.Refused, &out.WouldErase }
+		return ae
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, erasureOf(e))
+}
+
+// refusalWords joins the refusals' codes for a problem's detail.
+func refusalWords(rs []permit.Refusal) string {
+	codes := make([]string, 0, len(rs))
+	for _, r := range rs {
+		codes = append(codes, r.Code)
+	}
+	return strings.Join(codes, ", ")
 }

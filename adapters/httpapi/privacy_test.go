@@ -168,3 +168,45 @@ func exportGolden(t *testing.T, body []byte) []byte {
 	})
 	return []byte(strings.TrimSpace(s) + "\n")
 }
+
+// Issue 19 item 4: officers ask for erasure; a live account is 409 with
+// every reason, a dry run changes nothing, an account with nothing live
+// is anonymised at once.
+func TestErasure(t *testing.T) {
+	hs := newHarness(t)
+	acc, tok := hs.account(home)
+	quiet, _ := hs.account(neighbour)
+	hs.apply(acc, tok, "AB12CDE")
+	path := "/v1/accounts/" + acc + "/erasure"
+
+	requireProblem(t, hs.do("POST", path, tok, map[string]any{"dry_run": true}), http.StatusForbidden, "forbidden")
+	requireProblem(t, hs.do("POST", path, "", nil), http.StatusUnauthorized, "unauthorized")
+	requireProblem(t, hs.do("POST", "/v1/accounts/acc_missing/erasure", officerToken, nil), http.StatusNotFound, "not_found")
+	requireProblem(t, hs.do("POST", path, officerToken, map[string]any{"dry_run": "yes"}), http.StatusBadRequest, "invalid_json")
+	requireProblem(t, hs.do("POST", path, officerToken, map[string]any{"dry": true}), http.StatusBadRequest, "invalid_json")
+	before := hs.eventCount()
+
+	dry := hs.must(http.StatusOK, "POST", path, officerToken, map[string]any{"dry_run": true})
+	require.Equal(t, true, dry["dry_run"])
+	require.Equal(t, false, dry["erased"])
+	refused := dry["refused"].([]any)
+	require.Equal(t, "permit_live", refused[0].(map[string]any)["code"])
+	require.EqualValues(t, 1, dry["would_erase"].(map[string]any)["permits"])
+
+	p := requireProblem(t, hs.do("POST", path, officerToken, nil), http.StatusConflict, "erasure_refused")
+	require.Equal(t, refused, p["refused"])
+	require.Equal(t, dry["would_erase"], p["would_erase"])
+	require.Equal(t, before, hs.eventCount(), "a dry run and a refusal change nothing")
+	hs.must(http.StatusOK, "GET", "/v1/accounts/"+acc, tok, nil)
+
+	quietPath := "/v1/accounts/" + quiet + "/erasure"
+	ok := hs.must(http.StatusOK, "POST", quietPath, officerToken, map[string]any{"dry_run": true})
+	require.Empty(t, ok["refused"])
+	done := hs.must(http.StatusOK, "POST", quietPath, officerToken, map[string]any{})
+	require.Equal(t, true, done["erased"])
+	require.NotEmpty(t, done["erased_at"])
+	gone := hs.must(http.StatusOK, "GET", "/v1/accounts/"+quiet, officerToken, nil)
+	require.NotEqual(t, "Jane Smith", gone["name"])
+	again := requireProblem(t, hs.do("POST", quietPath, officerToken, nil), http.StatusConflict, "erasure_refused")
+	require.Equal(t, "already_anonymised", again["refused"].([]any)[0].(map[string]any)["code"])
+}

@@ -60,6 +60,10 @@ type problemJSON struct {
 	Zone                 *zoneJSON              `json:"zone,omitempty"`
 	// RequiredEvidenceByType: on different_zone, each permit type's needs.
 	RequiredEvidenceByType map[string][]requirementJSON `json:"required_evidence_by_type,omitempty"`
+	// Refused and WouldErase: on erasure_refused, every reason and what
+	// the erasure would reach.
+	Refused    []refusalJSON      `json:"refused,omitempty"`
+	WouldErase *erasureCountsJSON `json:"would_erase,omitempty"`
 }
 
 // apiError is an error this adapter answers with; every error a handler

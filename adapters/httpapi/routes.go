@@ -24,6 +24,7 @@ func (h *api) routes() {
 	h.route("GET /v1/accounts/{id}", signedIn, noBody, h.getAccount)
 	h.route("PATCH /v1/accounts/{id}", signedIn, requiredJSON, h.changeContact)
 	h.route("GET /v1/accounts/{id}/export", signedIn, noBody, h.exportAccount)
+	h.route("POST /v1/accounts/{id}/erasure", officer, optionalJSON, h.requestErasure)
 	h.route("GET /v1/accounts/{id}/eligibility", signedIn, noBody, h.eligibility, "type", "renewal_of", "starts_on", "pay")
 	h.route("POST /v1/accounts/{id}/permits", signedIn, requiredJSON, h.apply)
 	h.route("GET /v1/accounts/{id}/permits", signedIn, noBody, h.permitsOfAccount)

@@ -51,6 +51,18 @@ func dataProtection(t *testing.T, s *server) {
 	mine := s.must(200, "GET", "/v1/accounts/"+kim.id+"/export", kim.token, nil)
 	require.Equal(t, "account:"+kim.id, mine["exported_by"])
 
+	// Erasure on request: officers only; refused with every reason while
+	// Kim's application waits; Lee, with nothing live, is erased at once.
+	s.problem(403, "forbidden", "POST", "/v1/accounts/"+kim.id+"/erasure", kim.token, map[string]any{"dry_run": true})
+	dry := s.must(200, "POST", "/v1/accounts/"+kim.id+"/erasure", officer, map[string]any{"dry_run": true})
+	require.Equal(t, "permit_live", dry["refused"].([]any)[0].(map[string]any)["code"])
+	refused := s.problem(409, "erasure_refused", "POST", "/v1/accounts/"+kim.id+"/erasure", officer, map[string]any{})
+	require.Equal(t, dry["refused"], refused["refused"])
+	s.problem(404, "not_found", "POST", "/v1/accounts/acc_nobody/erasure", officer, map[string]any{})
+	erased := s.must(200, "POST", "/v1/accounts/"+other.id+"/erasure", officer, map[string]any{})
+	require.Equal(t, true, erased["erased"])
+	require.NotEqual(t, "Lee Ward", s.must(200, "GET", "/v1/accounts/"+other.id, officer, nil)["name"])
+
 	var record []string
 	for _, e := range s.feedSince(cursor) {
 		if e["account_id"] != kim.id {
