@@ -158,7 +158,7 @@ func TestRequestErasure(t *testing.T) {
 	require.Equal(t, dry.Refused, e.Refused, "the answer carries the reasons too")
 	require.False(t, e.Erased)
 	require.Len(t, w.events(), before, "refusals and dry runs write nothing")
-	acc, err := w.svc.Account(ctx, f.a.ID)
+	acc, err := w.svc.Account(ctx, w.officer, f.a.ID)
 	require.NoError(t, err)
 	require.Equal(t, "Jane Smith", acc.Name)
 
@@ -175,7 +175,7 @@ func TestRequestErasure(t *testing.T) {
 	last := evs[len(evs)-1]
 	require.Equal(t, permit.EventAccountAnonymised, last.Type)
 	require.Equal(t, "officer:jo.bloggs", last.Actor)
-	gone, err := w.svc.Account(ctx, f.b.ID)
+	gone, err := w.svc.Account(ctx, w.officer, f.b.ID)
 	require.NoError(t, err)
 	require.NotEqual(t, "Jane Smith", gone.Name)
 
