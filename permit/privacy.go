@@ -13,21 +13,6 @@ import (
 // the store like every change, so the council can say which officer saw
 // whose evidence and when (AccessRecord).
 
-// maySee refuses an actor who may not see the account accountID: the
-// account itself and the council may; another account gets ErrNotFound,
-// as if it did not exist; anyone else ErrForbidden.
-func (a Actor) maySee(accountID, what string) error {
-	switch {
-	case a.council():
-		return nil
-	case a.Role == RoleAccount && a.ID != "" && a.ID == accountID:
-		return nil
-	case a.Role == RoleAccount && a.ID != "":
-		return fmt.Errorf("%w: account %s (not account %s)", ErrNotFound, accountID, a.ID)
-	}
-	return fmt.Errorf("%w: %s may not %s of account %s", ErrForbidden, a.described(), what, accountID)
-}
-
 // AccessEventTypes are the events of the record of who looked: officers'
 // views of documents and accounts, and subject access exports.
 func AccessEventTypes() []EventType {
@@ -50,7 +35,7 @@ func (s *Service) RecordDocumentViewed(ctx context.Context, by Actor, permitID, 
 		if err != nil {
 			return err
 		}
-		if err := by.maySee(p.AccountID, "see the documents"); err != nil {
+		if err := by.mayRead(p.AccountID, "permit", p.ID, false); err != nil {
 			return err
 		}
 		if by.Role != RoleOfficer {
@@ -65,7 +50,7 @@ func (s *Service) RecordDocumentViewed(ctx context.Context, by Actor, permitID, 
 // system, is not recorded. Errors as RecordDocumentViewed.
 func (s *Service) RecordAccountViewed(ctx context.Context, by Actor, accountID string) error {
 	return s.recordView(ctx, by, func(o *op) error {
-		if err := by.maySee(accountID, "see the account"); err != nil {
+		if err := by.mayRead(accountID, "account", accountID, false); err != nil {
 			return err
 		}
 		if _, err := o.Account(accountID); err != nil {
@@ -181,7 +166,7 @@ type AccountExport struct {
 // exist; any other actor (an integration) ErrForbidden. ErrNotFound when
 // there is no such account.
 func (s *Service) ExportAccount(ctx context.Context, by Actor, accountID string) (AccountExport, error) {
-	if err := by.maySee(accountID, "export the data"); err != nil {
+	if err := by.mayRead(accountID, "account", accountID, false); err != nil {
 		return AccountExport{}, err
 	}
 	var msgs []SentMessage
