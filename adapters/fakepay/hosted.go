@@ -229,8 +229,10 @@ func (g *Hosted) StartPayment(ctx context.Context, req permit.HostedPaymentReque
 				r.id, req.IdempotencyKey, string(asked), r.token, r.status, money(r.amount), money(r.refunded), delayed,
 				r.returnURL, r.description, req.AccountID, req.PermitID, g.dialect.Instant(r.created))
 			if err != nil {
-				if g.dialect.Classify(err) == sqldb.Unique {
-					return errLostRace // the same key, concurrently: read its payment
+				if g.dialect.Classify(err) == sqldb.Unique || g.dialect.Retryable(err) {
+					// The same key, concurrently (PostgreSQL may say so as a
+					// serialization failure): read its payment.
+					return errLostRace
 				}
 				return fmt.Errorf("fakepay: storing a payment: %w", err)
 			}
